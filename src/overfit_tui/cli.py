@@ -1,0 +1,262 @@
+"""The `overfit-tui` command: the app with no arguments, headless subcommands otherwise.
+
+Thin: parses arguments and prints; torch and Textual are imported only where needed.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+from rich.console import Console
+
+from overfit_tui.core.errors import OverfitError
+
+app = typer.Typer(add_completion=False, no_args_is_help=False, help="A terminal lab for 'are deep nets dramatically overfitted?'.")
+console = Console()
+err = Console(stderr=True)
+
+HomeOpt = typer.Option(None, "--home", help="folder of the store and run files (default: $OVERFIT_TUI_HOME or the XDG data dir)")
+DataDirOpt = typer.Option(None, "--data-dir", help="where MNIST / Fashion-MNIST / CIFAR-10 live (torchvision layout)")
+
+
+def _store(home: Optional[Path]):
+    from overfit_tui.core.paths import Home
+    from overfit_tui.store import Store
+
+    store = Store(Home.resolve(home))
+    if store.recovered_from:
+        err.print(f"[yellow]warning:[/] the store did not parse ({store.damage}); it was kept as "
+                  f"{store.recovered_from} and a fresh store was started")  # fmt: skip
+    return store
+
+
+@app.callback(invoke_without_command=True)
+def _root(ctx: typer.Context, home: Optional[Path] = HomeOpt, data_dir: Optional[Path] = DataDirOpt,
+          preset: str = typer.Option("smoke-mnist1d", "--preset", help="preset selected when the app opens")):  # fmt: skip
+    """Open the app (no subcommand)."""
+    if ctx.invoked_subcommand is None:
+        from overfit_tui.ui.app import make_app
+
+        make_app(home=home, data_dir=data_dir, preset=preset).run()
+
+
+@app.command()
+def presets():
+    """List the presets."""
+    from rich.table import Table
+
+    from overfit_tui.core.presets import list_presets
+
+    t = Table("preset", "study", "description", box=None)
+    for p in list_presets():
+        t.add_row(p.name, p.study, p.description)
+    console.print(t)
+
+
+@app.command()
+def check(preset: str = typer.Argument(..., help="preset name or path to a .toml file"),
+          set_: List[str] = typer.Option([], "--set", help="override: key=value (TOML value), repeatable")):  # fmt: skip
+    """Validate a preset and show the runs it expands to."""
+    from overfit_tui.core.presets import load_group, parse_set
+    from overfit_tui.studies import get_study
+
+    group, p = load_group(preset, parse_set(set_))
+    runs = get_study(group.study).expand(group)
+    jobs = get_study(group.study).jobs(runs)
+    console.print(f"[green]ok[/] {p.path}: study {group.study}, {len(runs)} runs in {len(jobs)} jobs")
+    for r in runs:
+        console.print(f"  {r.hash[:8]}  {r.label}")
+
+
+def _progress_fraction(rec: dict, last: dict | None) -> float:
+    if rec["status"] in ("finished", "failed", "diverged", "cancelled", "lost"):
+        return 1.0
+    if not last:
+        return 0.0
+    t = rec["spec"]["train"]
+    frac = last.get("epoch", 0) / max(1, t["epochs"])
+    return min(1.0, frac)
+
+
+def _summary_table(store, group_id: str):
+    from rich.table import Table
+
+    from overfit_tui.ui_text import fmt_summary
+
+    t = Table("run", "condition", "status", "train acc", "test acc", "steps to fit", "seconds", title=f"group {group_id}")
+    for r in store.runs(group_id):
+        s = r.get("summary") or {}
+        t.add_row(r["id"], r["label"], r["status"], *fmt_summary(s))
+    return t
+
+
+def _figures_text(store, group_id: str) -> None:
+    from overfit_tui.studies import get_study
+    from overfit_tui.studies.figures import run_data, tables_as_rich
+
+    runs = store.runs(group_id)
+    if not runs:
+        return
+    study = get_study(runs[0]["study"])
+    data = run_data(store, runs)
+    for t in tables_as_rich(study, data):
+        console.print(t)
+
+
+@app.command()
+def run(preset: str = typer.Argument(..., help="preset name or path to a .toml file"),
+        set_: List[str] = typer.Option([], "--set", help="override: key=value (TOML value), repeatable"),
+        device: Optional[str] = typer.Option(None, "--device", "--devices", help="cpu, cuda:0 or a list cuda:0,cuda:1 (default: every GPU, else cpu)"),
+        per_device: int = typer.Option(0, "--per-device", help="concurrent jobs per device (0 = automatic)"),
+        detach: bool = typer.Option(False, "--detach", help="start the runs and return; they keep running"),
+        download: bool = typer.Option(False, "--download", help="allow downloading MNIST / Fashion-MNIST / CIFAR-10"),
+        home: Optional[Path] = HomeOpt, data_dir: Optional[Path] = DataDirOpt):  # fmt: skip
+    """Run a preset headless: progress bars per run, a summary table, results in the store."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from overfit_tui.core.presets import load_group, parse_set
+    from overfit_tui.engine.data import is_available
+    from overfit_tui.runs.launcher import cancel, launch
+    from overfit_tui.runs.liveness import reconcile
+    from overfit_tui.store.metrics import MetricTail
+
+    group, p = load_group(preset, parse_set(set_))
+    store = _store(home)
+    data_dir = data_dir or store.home.data_dir
+    if not download and not is_available(group.data.name, data_dir):
+        raise OverfitError(f"{group.data.name} is not in {data_dir}: pass --download to fetch it, or --data-dir DIR where it is")
+    devices = device.split(",") if device else None
+    gid, proc = launch(store, group, p.name, str(p.path), devices, per_device, data_dir, download)
+    console.print(f"group [bold]{gid}[/]: {len(store.runs(gid))} runs of {group.study} ({p.path})")
+    if detach:
+        console.print(f"detached: follow with `overfit-tui runs`, stop with `overfit-tui cancel {gid}`")
+        return
+    tails = {r["id"]: MetricTail(store.metrics_path(r["id"])) for r in store.runs(gid)}
+    last: dict[str, dict] = {}
+    with Progress(TextColumn("{task.description}", justify="left"), BarColumn(), TextColumn("{task.fields[info]}"),
+                  TimeElapsedColumn(), console=console) as prog:  # fmt: skip
+        tasks = {r["id"]: prog.add_task(r["label"][:32], total=1.0, info="queued") for r in store.runs(gid)}
+        try:
+            while True:
+                runs = store.runs(gid)
+                for r in runs:
+                    evs = tails[r["id"]].read_new()
+                    for e in evs:
+                        if e["kind"] == "eval":
+                            last[r["id"]] = e
+                        elif e["kind"] == "step" and r["id"] in last:
+                            last[r["id"]] = {**last[r["id"]], "epoch": e["epoch"]}
+                    e = last.get(r["id"])
+                    info = r["status"] if not e else f"{r['status']} train {e.get('train_acc', 0):.3f} test {e.get('test_acc', 0):.3f}"
+                    prog.update(tasks[r["id"]], completed=_progress_fraction(r, e), info=info)
+                if all(r["status"] not in ("queued", "running") for r in runs):
+                    break
+                if proc.poll() is not None:
+                    reconcile(store)
+                time.sleep(0.5)
+        except KeyboardInterrupt:
+            cancel(store, gid)
+            console.print("[yellow]interrupted: cancelling the group's runs[/]")
+            while any(r["status"] in ("queued", "running") for r in store.runs(gid)):
+                time.sleep(0.3)
+                reconcile(store)
+    console.print(_summary_table(store, gid))
+    _figures_text(store, gid)
+
+
+@app.command()
+def runs(json_: bool = typer.Option(False, "--json", help="machine-readable: one JSON list of records"),
+         group: Optional[str] = typer.Option(None, "--group", help="only this group"),
+         home: Optional[Path] = HomeOpt):  # fmt: skip
+    """List stored runs (live status of running ones)."""
+    from rich.table import Table
+
+    from overfit_tui.runs.liveness import reconcile
+    from overfit_tui.ui_text import fmt_summary
+
+    store = _store(home)
+    reconcile(store)
+    rows = store.runs(group)
+    if json_:
+        keys = ("id", "group", "study", "label", "status", "device", "spec", "spec_hash", "summary", "provenance", "created", "ended", "tags", "notes")
+        print(json.dumps([{k: r.get(k) for k in keys} for r in rows], indent=1))
+        return
+    t = Table("run", "group", "study", "condition", "status", "device", "train acc", "test acc", "steps to fit", "seconds")
+    for r in rows:
+        t.add_row(r["id"], r["group"], r["study"], r["label"], r["status"], r.get("device") or "", *fmt_summary(r.get("summary") or {}))
+    console.print(t)
+
+
+@app.command()
+def cancel(ref: str = typer.Argument(..., help="run id or group id (a unique prefix is enough)"), home: Optional[Path] = HomeOpt):
+    """Cancel a run or a whole group."""
+    from overfit_tui.runs.launcher import cancel as do_cancel
+
+    ids = do_cancel(_store(home), ref)
+    if not ids:
+        raise OverfitError(f"nothing queued or running matches '{ref}'")
+    console.print(f"cancelling {len(ids)} run(s)")
+
+
+@app.command()
+def restart(ref: str = typer.Argument(..., help="run id (a failed, cancelled, diverged or lost run)"),
+            device: Optional[str] = typer.Option(None, "--device"), home: Optional[Path] = HomeOpt):  # fmt: skip
+    """Run a run again from its stored spec."""
+    from overfit_tui.runs.launcher import restart as do_restart
+
+    gid = do_restart(_store(home), ref, device.split(",") if device else None)
+    console.print(f"restarted as group {gid}")
+
+
+@app.command()
+def rm(ref: str = typer.Argument(..., help="run id or group id"), yes: bool = typer.Option(False, "--yes", "-y", help="do not ask"),
+       home: Optional[Path] = HomeOpt):  # fmt: skip
+    """Delete runs (records and files) after confirmation."""
+    import shutil
+
+    store = _store(home)
+    found = store.find_runs(ref)
+    if not found:
+        raise OverfitError(f"no run or group matches '{ref}'")
+    if any(r["status"] in ("queued", "running") for r in found):
+        raise OverfitError("some of these runs are still active: cancel them first")
+    if not yes and not typer.confirm(f"delete {len(found)} run(s) and their files?"):
+        raise typer.Abort()
+    store.delete_runs([r["id"] for r in found])
+    for r in found:
+        shutil.rmtree(store.home.run_dir(r["id"]), ignore_errors=True)
+    for g in {r["group"] for r in found}:
+        if not store.runs(g):
+            store.delete_group(g)
+    console.print(f"deleted {len(found)} run(s)")
+
+
+@app.command()
+def gc(home: Optional[Path] = HomeOpt, yes: bool = typer.Option(False, "--yes", "-y")):
+    """Remove run folders that no stored run owns."""
+    import shutil
+
+    store = _store(home)
+    known = {r["id"] for r in store.runs()}
+    orphans = [d for d in store.home.runs_dir.glob("*") if d.is_dir() and d.name not in known]
+    if not orphans:
+        console.print("no orphaned files")
+        return
+    if not yes and not typer.confirm(f"remove {len(orphans)} orphaned run folder(s)?"):
+        raise typer.Abort()
+    for d in orphans:
+        shutil.rmtree(d, ignore_errors=True)
+    console.print(f"removed {len(orphans)} folder(s)")
+
+
+def main() -> None:
+    try:
+        app()
+    except OverfitError as e:
+        err.print(f"[red]error:[/] {e}")
+        sys.exit(2)

@@ -1,0 +1,1 @@
+"""Headless core: specs, events, errors and paths. Imports neither torch nor Textual."""

@@ -1,0 +1,62 @@
+"""Where things live on disk: the home folder (store, run files, data cache), in one module.
+
+Order: an explicit `--home`, then `OVERFIT_TUI_HOME`, then the XDG data dir.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+
+def default_home() -> Path:
+    env = os.environ.get("OVERFIT_TUI_HOME")
+    if env:
+        return Path(env).expanduser()
+    from platformdirs import user_data_path
+
+    return user_data_path("overfit-tui")
+
+
+@dataclass(frozen=True)
+class Home:
+    """The folder tree of one overfit-tui home."""
+
+    root: Path
+
+    @classmethod
+    def resolve(cls, home: str | Path | None = None) -> Home:
+        root = Path(home).expanduser() if home else default_home()
+        root.mkdir(parents=True, exist_ok=True)
+        return cls(root.resolve())
+
+    @property
+    def store_file(self) -> Path:
+        return self.root / "store.json"
+
+    @property
+    def lock_file(self) -> Path:
+        return self.root / "store.lock"
+
+    @property
+    def runs_dir(self) -> Path:
+        return self.root / "runs"
+
+    @property
+    def data_dir(self) -> Path:
+        env = os.environ.get("OVERFIT_TUI_DATA")
+        return Path(env).expanduser() if env else self.root / "data"
+
+    def run_dir(self, run_id: str) -> Path:
+        return self.runs_dir / run_id
+
+
+def repo_presets_dir() -> Path | None:
+    """The presets/ folder of a source checkout, when running from one."""
+    here = Path(__file__).resolve()
+    for parent in here.parents:
+        cand = parent / "presets"
+        if cand.is_dir() and (parent / "pyproject.toml").exists():
+            return cand
+    return None

@@ -1,0 +1,164 @@
+"""Frozen, typed, validated specs: the machinery every spec dataclass shares.
+
+A spec is a frozen dataclass whose fields carry a one-line `help` in their metadata.
+`from_dict` checks every key and type and names the offending key (with a "did you
+mean" hint); `to_dict` round-trips; `spec_hash` is a stable id of the content.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import types
+import typing
+from typing import Any, Literal, TypeVar, get_args, get_origin, get_type_hints
+
+from overfit_tui.core.errors import SpecError, did_you_mean
+
+S = TypeVar("S")
+
+
+def field(default: Any, help: str, **kw) -> Any:
+    """A spec field with its one-line meaning (and unit) as `help`."""
+    if isinstance(default, (list, dict, set)):
+        raise TypeError("spec defaults must be immutable: use a tuple")
+    return dataclasses.field(default=default, metadata={"help": help, **kw})
+
+
+def field_help(cls, name: str) -> str:
+    return next(f.metadata.get("help", "") for f in dataclasses.fields(cls) if f.name == name)
+
+
+def _type_name(tp) -> str:
+    origin = get_origin(tp)
+    if origin is Literal:
+        return " | ".join(repr(a) for a in get_args(tp))
+    if origin in (typing.Union, types.UnionType):
+        return " | ".join(_type_name(a) for a in get_args(tp))
+    if origin is tuple:
+        return f"list of {_type_name(get_args(tp)[0])}"
+    if tp is type(None):
+        return "none"
+    return getattr(tp, "__name__", str(tp))
+
+
+def _coerce(tp, value: Any, key: str) -> Any:
+    """Check `value` against the annotation `tp`; return the canonical (frozen) value."""
+    origin = get_origin(tp)
+    if tp is Any:
+        return value
+    if origin in (typing.Union, types.UnionType):
+        args = get_args(tp)
+        if value is None and type(None) in args:
+            return None
+        errors = []
+        for arg in args:
+            if arg is type(None):
+                continue
+            try:
+                return _coerce(arg, value, key)
+            except SpecError as e:
+                errors.append(e.reason)
+        raise SpecError(key, f"expected {_type_name(tp)}, got {value!r}")
+    if origin is Literal:
+        choices = get_args(tp)
+        if value not in choices:
+            raise SpecError(key, f"unknown value {value!r}, {did_you_mean(value, choices)}")
+        return value
+    if origin is tuple:
+        if isinstance(value, (str, bytes)) or not isinstance(value, (list, tuple)):
+            raise SpecError(key, f"expected {_type_name(tp)}, got {value!r}")
+        (item,) = [a for a in get_args(tp) if a is not Ellipsis][:1]
+        return tuple(_coerce(item, v, f"{key}[{i}]") for i, v in enumerate(value))
+    if dataclasses.is_dataclass(tp):
+        if isinstance(value, tp):
+            return value
+        if not isinstance(value, dict):
+            raise SpecError(key, f"expected a table of {tp.__name__} keys, got {value!r}")
+        return from_dict(tp, value, prefix=f"{key}.")
+    if tp is bool:
+        if not isinstance(value, bool):
+            raise SpecError(key, f"expected true or false, got {value!r}")
+        return value
+    if tp is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            if isinstance(value, float) and value.is_integer():
+                return int(value)
+            raise SpecError(key, f"expected an integer, got {value!r}")
+        return value
+    if tp is float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise SpecError(key, f"expected a number, got {value!r}")
+        return float(value)
+    if tp is str:
+        if not isinstance(value, str):
+            raise SpecError(key, f"expected a string, got {value!r}")
+        return value
+    raise TypeError(f"unsupported spec type {tp!r} for {key}")
+
+
+def from_dict(cls: type[S], data: dict[str, Any] | None, prefix: str = "") -> S:
+    """Build and validate spec `cls` from a plain dict; missing keys take defaults."""
+    data = dict(data or {})
+    hints = get_type_hints(cls)
+    names = [f.name for f in dataclasses.fields(cls) if f.init]
+    kwargs = {}
+    for key, value in data.items():
+        if key not in names:
+            raise SpecError(prefix + key, f"unknown key, {did_you_mean(key, names)}")
+        kwargs[key] = _coerce(hints[key], value, prefix + key)
+    try:
+        obj = cls(**kwargs)
+    except SpecError as e:
+        raise SpecError(prefix + e.key, e.reason) from None
+    return obj
+
+
+def to_dict(spec: Any) -> Any:
+    """A plain, JSON- and TOML-friendly dict (tuples become lists)."""
+    if dataclasses.is_dataclass(spec):
+        return {f.name: to_dict(getattr(spec, f.name)) for f in dataclasses.fields(spec)}
+    if isinstance(spec, (list, tuple)):
+        return [to_dict(v) for v in spec]
+    if isinstance(spec, dict):
+        return {k: to_dict(v) for k, v in spec.items()}
+    return spec
+
+
+def canonical_json(obj: Any) -> str:
+    return json.dumps(to_dict(obj), sort_keys=True, separators=(",", ":"))
+
+
+def spec_hash(spec: Any, length: int = 12) -> str:
+    """Stable content hash: the same spec gives the same id on every machine."""
+    return hashlib.sha256(canonical_json(spec).encode()).hexdigest()[:length]
+
+
+def check(cond: bool, key: str, reason: str) -> None:
+    """Raise a SpecError for `key` unless `cond` holds (used in __post_init__)."""
+    if not cond:
+        raise SpecError(key, reason)
+
+
+def deep_merge(base: dict, override: dict) -> dict:
+    """`override` on top of `base`, recursing into tables (presets only override defaults)."""
+    out = dict(base)
+    for k, v in override.items():
+        if isinstance(v, dict) and isinstance(out.get(k), dict):
+            out[k] = deep_merge(out[k], v)
+        else:
+            out[k] = v
+    return out
+
+
+def set_path(data: dict, dotted: str, value: Any) -> dict:
+    """Return a copy of `data` with `a.b.c = value` (for `--set a.b.c=value`)."""
+    head, _, rest = dotted.partition(".")
+    out = dict(data)
+    if rest:
+        sub = out.get(head)
+        out[head] = set_path(sub if isinstance(sub, dict) else {}, rest, value)
+    else:
+        out[head] = value
+    return out

@@ -1,0 +1,159 @@
+"""The experiment specs shared by every study: data, model, training, seeds, runs and groups.
+
+A spec says *what* to run. *Where* (device, data directory, download permission) is
+not part of it, so the same spec hashes to the same id on a laptop and a GPU box.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any, Literal
+
+from overfit_tui.core.spec import check, field, from_dict, spec_hash, to_dict
+
+DatasetName = Literal["mnist1d", "mnist", "fashion-mnist", "cifar10", "gaussian"]
+ModelName = Literal["linear", "mlp", "cnn1d", "lenet", "alexnet_small", "inception_small"]
+
+
+@dataclass(frozen=True)
+class DataSpec:
+    """Which data set, how much of it, and how it is preprocessed."""
+
+    name: DatasetName = field("mnist1d", "data set: mnist1d (generated offline), mnist, fashion-mnist, cifar10, gaussian")
+    n_train: int = field(0, "training samples kept (first n after a seeded shuffle); 0 = all")
+    n_test: int = field(0, "test samples kept; 0 = all")
+    crop: int = field(0, "center crop to crop x crop pixels (the paper: 28 for CIFAR-10); 0 = none")
+    whiten: Literal["standardize", "per_image", "none"] = field(
+        "standardize", "input normalisation: data set mean/std, per-image whitening (the paper), or none"
+    )
+    augment: bool = field(False, "random crop (pad 2) and horizontal flip on the device, images only")
+    gaussian_dim: int = field(40, "input dimension of the synthetic 'gaussian' data set")
+    gaussian_classes: int = field(10, "classes of the synthetic 'gaussian' data set")
+
+    def __post_init__(self):
+        check(self.n_train >= 0, "n_train", "must be >= 0")
+        check(self.n_test >= 0, "n_test", "must be >= 0")
+        check(self.crop >= 0, "crop", "must be >= 0")
+        check(self.gaussian_dim > 0, "gaussian_dim", "must be > 0")
+        check(self.gaussian_classes > 1, "gaussian_classes", "must be > 1")
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """Architecture and its optional regularizers."""
+
+    name: ModelName = field("mlp", "architecture: linear, mlp, cnn1d, lenet, alexnet_small, inception_small")
+    width: int = field(0, "hidden units per layer (mlp) or base channels (conv nets); 0 = the model's default")
+    depth: int = field(1, "hidden layers (mlp only)")
+    batchnorm: bool = field(False, "BatchNorm after each hidden layer")
+    dropout: float = field(0.0, "dropout probability before each hidden->next layer (0 = off)")
+
+    def __post_init__(self):
+        check(self.width >= 0, "width", "must be >= 0")
+        check(self.depth >= 0, "depth", "must be >= 0")
+        check(0.0 <= self.dropout < 1.0, "dropout", "must be in [0, 1)")
+
+    @property
+    def label(self) -> str:
+        if self.name == "mlp":
+            return f"mlp {self.depth}x{self.width or 512}"
+        return self.name if not self.width else f"{self.name} w{self.width}"
+
+
+@dataclass(frozen=True)
+class TrainSpec:
+    """The optimizer and the training loop's limits."""
+
+    optimizer: Literal["sgd", "adam"] = field("sgd", "sgd (with momentum) or adam")
+    lr: float = field(0.01, "initial learning rate")
+    momentum: float = field(0.9, "SGD momentum (ignored by adam)")
+    lr_decay: float = field(0.95, "learning rate multiplied by this after every epoch (the paper: 0.95)")
+    weight_decay: float = field(0.0, "L2 weight decay coefficient")
+    batch_size: int = field(128, "samples per gradient step")
+    epochs: int = field(100, "maximum epochs")
+    max_steps: int = field(0, "maximum gradient steps; 0 = no limit besides epochs")
+    target_train_acc: float = field(1.0, "stop once training accuracy reaches this (1.0 = fitted); 0 = never stop early")
+    loss: Literal["ce", "mse"] = field("ce", "cross-entropy, or squared loss on one-hot targets")
+    eval_every: int = field(1, "evaluate train and test sets every this many epochs")
+    log_every: int = field(20, "emit a step event (mean training loss) every this many steps")
+    fuse: Literal["auto", "off"] = field("auto", "train same-shaped runs of a group together (vmap) when it pays")
+
+    def __post_init__(self):
+        check(self.lr > 0, "lr", "must be > 0")
+        check(0 <= self.momentum < 1, "momentum", "must be in [0, 1)")
+        check(0 < self.lr_decay <= 1, "lr_decay", "must be in (0, 1]")
+        check(self.weight_decay >= 0, "weight_decay", "must be >= 0")
+        check(self.batch_size > 0, "batch_size", "must be > 0")
+        check(self.epochs > 0, "epochs", "must be > 0")
+        check(self.max_steps >= 0, "max_steps", "must be >= 0")
+        check(0 <= self.target_train_acc <= 1, "target_train_acc", "must be in [0, 1]")
+        check(self.eval_every > 0, "eval_every", "must be > 0")
+        check(self.log_every > 0, "log_every", "must be > 0")
+
+
+@dataclass(frozen=True)
+class Seeds:
+    """Separate seeds for weight init, data order and data randomization (label noise, permutations)."""
+
+    init: int = field(0, "seed of the weight initialization")
+    order: int = field(0, "seed of the minibatch order")
+    noise: int = field(0, "seed of label corruption, pixel permutations and Gaussian inputs")
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """One training run: everything needed to reproduce it, nothing about where it runs."""
+
+    study: str
+    label: str
+    data: DataSpec
+    model: ModelSpec
+    train: TrainSpec
+    seeds: Seeds
+    params: Any  # the study's own frozen RunParams dataclass
+
+    def to_dict(self) -> dict:
+        return to_dict(self)
+
+    @property
+    def hash(self) -> str:
+        return spec_hash(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> RunSpec:
+        from overfit_tui.studies import get_study
+
+        study = get_study(data["study"])
+        return cls(
+            study=data["study"],
+            label=data["label"],
+            data=from_dict(DataSpec, data.get("data")),
+            model=from_dict(ModelSpec, data.get("model")),
+            train=from_dict(TrainSpec, data.get("train")),
+            seeds=from_dict(Seeds, data.get("seeds")),
+            params=from_dict(study.RunParams, data.get("params")),
+        )
+
+
+@dataclass(frozen=True)
+class GroupSpec:
+    """What a preset describes: a study, its shared settings and its sweep parameters."""
+
+    study: str
+    name: str
+    data: DataSpec
+    models: tuple[ModelSpec, ...]
+    train: TrainSpec
+    seeds: tuple[int, ...]
+    params: Any  # the study's own frozen Params dataclass
+    description: str = ""
+
+    def to_dict(self) -> dict:
+        return to_dict(self)
+
+    @property
+    def hash(self) -> str:
+        return spec_hash(self)
+
+    def with_params(self, **kw) -> GroupSpec:
+        return replace(self, params=replace(self.params, **kw))

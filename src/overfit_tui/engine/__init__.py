@@ -1,0 +1,1 @@
+"""Training engine: data on the device, models, the training loop, devices. No Textual."""

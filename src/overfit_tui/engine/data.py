@@ -1,0 +1,198 @@
+"""Data sets as whole tensors: load, subset, crop, normalise.
+
+MNIST-1D is generated offline from the mnist1d package's templates and cached.
+MNIST, Fashion-MNIST and CIFAR-10 are read from torchvision's on-disk layout in a data
+directory; torchvision downloads them only when the caller allows it. (The files are
+read directly rather than through torchvision's Dataset classes: that is faster, needs
+no PIL round trip, and works where torchvision's compiled ops do not load.)
+"""
+
+from __future__ import annotations
+
+import pickle
+import struct
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from overfit_tui.core.errors import DataUnavailable
+from overfit_tui.core.specs import DataSpec
+
+
+@dataclass
+class Dataset:
+    """A classification data set held as tensors (float32 inputs, int64 labels)."""
+
+    name: str
+    x_train: torch.Tensor
+    y_train: torch.Tensor
+    x_test: torch.Tensor
+    y_test: torch.Tensor
+    num_classes: int
+
+    @property
+    def input_shape(self) -> tuple[int, ...]:
+        return tuple(self.x_train.shape[1:])
+
+    def to(self, device) -> Dataset:
+        return Dataset(
+            self.name, *(t.to(device) for t in (self.x_train, self.y_train, self.x_test, self.y_test)), self.num_classes
+        )
+
+
+# Where torchvision keeps each data set under its root, and the files we read.
+_TV_LAYOUT = {
+    "mnist": ("MNIST", "MNIST"),
+    "fashion-mnist": ("FashionMNIST", "FashionMNIST"),
+    "cifar10": ("cifar-10-batches-py", "CIFAR10"),
+}
+
+
+def _read_idx(path: Path) -> np.ndarray:
+    with open(path, "rb") as f:
+        data = f.read()
+    _, _, dtype_code, ndim = struct.unpack(">BBBB", data[:4])
+    dims = struct.unpack(f">{ndim}I", data[4 : 4 + 4 * ndim])
+    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim).reshape(dims)
+
+
+def _load_idx_dataset(root: Path, folder: str) -> tuple[np.ndarray, ...]:
+    raw = root / folder / "raw"
+    names = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
+    arrays = []
+    for name in names:
+        path = raw / name
+        if not path.exists() and (raw / (name + ".gz")).exists():
+            import gzip
+
+            with gzip.open(raw / (name + ".gz"), "rb") as src:
+                path.write_bytes(src.read())
+        arrays.append(_read_idx(path))
+    xtr, ytr, xte, yte = arrays
+    return xtr[:, None], ytr, xte[:, None], yte
+
+
+def _load_cifar10(root: Path) -> tuple[np.ndarray, ...]:
+    base = root / "cifar-10-batches-py"
+
+    def batch(name):
+        with open(base / name, "rb") as f:
+            d = pickle.load(f, encoding="latin1")
+        return np.asarray(d["data"], dtype=np.uint8).reshape(-1, 3, 32, 32), np.asarray(d["labels"])
+
+    parts = [batch(f"data_batch_{i}") for i in range(1, 6)]
+    xte, yte = batch("test_batch")
+    return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts]), xte, yte
+
+
+def _present(name: str, root: Path) -> bool:
+    folder = root / _TV_LAYOUT[name][0]
+    if name == "cifar10":
+        return (folder / "test_batch").exists()
+    return (folder / "raw" / "t10k-labels-idx1-ubyte").exists() or (folder / "raw" / "t10k-labels-idx1-ubyte.gz").exists()
+
+
+def is_available(name: str, data_dir: Path) -> bool:
+    """True when loading `name` needs no download."""
+    return name in ("mnist1d", "gaussian") or _present(name, Path(data_dir))
+
+
+def download(name: str, data_dir: Path) -> None:
+    """Fetch a torchvision data set into `data_dir` (the only network access in overfit-tui)."""
+    try:
+        import torchvision.datasets as tvd
+    except Exception as e:  # torchvision's compiled ops may not load against this torch build
+        raise DataUnavailable(f"cannot download {name}: torchvision does not import here ({e})") from e
+    cls = getattr(tvd, _TV_LAYOUT[name][1])
+    for train in (True, False):
+        cls(str(data_dir), train=train, download=True)
+
+
+def _mnist1d(cache_dir: Path) -> tuple[np.ndarray, ...]:
+    cache = cache_dir / "mnist1d" / "mnist1d_default_seed42.npz"
+    if not cache.exists():
+        # Generated from the package's templates; never get_dataset(), which tries the network.
+        import matplotlib
+
+        matplotlib.use("Agg")
+        from mnist1d.data import get_dataset_args, make_dataset
+
+        d = make_dataset(get_dataset_args())
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cache.with_suffix(".tmp.npz")
+        np.savez(tmp, x=d["x"], y=d["y"], x_test=d["x_test"], y_test=d["y_test"])
+        tmp.replace(cache)
+    d = np.load(cache)
+    return d["x"][:, None], d["y"], d["x_test"][:, None], d["y_test"]
+
+
+def _gaussian(spec: DataSpec, seed: int) -> tuple[np.ndarray, ...]:
+    """A learnable synthetic task: Gaussian inputs, labels from a random linear teacher."""
+    rng = np.random.default_rng(seed)
+    n_train, n_test = spec.n_train or 4000, spec.n_test or 1000
+    w = rng.standard_normal((spec.gaussian_dim, spec.gaussian_classes))
+    x = rng.standard_normal((n_train + n_test, spec.gaussian_dim)).astype(np.float32)
+    y = (x @ w).argmax(1)
+    return x[:n_train, None], y[:n_train], x[n_train:, None], y[n_train:]
+
+
+def load_raw(spec: DataSpec, data_dir: Path, cache_dir: Path, download_ok: bool = False) -> Dataset:
+    """The data set as float tensors in [0, 1] (images) or raw (mnist1d), before normalisation."""
+    if spec.name == "mnist1d":
+        arrays, k = _mnist1d(cache_dir), 10
+    elif spec.name == "gaussian":
+        arrays, k = _gaussian(spec, seed=0), spec.gaussian_classes
+    else:
+        root = Path(data_dir)
+        if not _present(spec.name, root):
+            if not download_ok:
+                raise DataUnavailable(
+                    f"{spec.name} is not in {root / _TV_LAYOUT[spec.name][0]}: "
+                    f"pass --download to fetch it, or --data-dir DIR where it already is"
+                )
+            download(spec.name, root)
+        arrays = _load_cifar10(root) if spec.name == "cifar10" else _load_idx_dataset(root, _TV_LAYOUT[spec.name][0])
+        k = 10
+    xtr, ytr, xte, yte = arrays
+    scale = 255.0 if xtr.dtype == np.uint8 else 1.0
+    to_x = lambda a: torch.from_numpy(np.ascontiguousarray(a)).float().div_(scale)
+    to_y = lambda a: torch.from_numpy(np.asarray(a, dtype=np.int64))
+    return Dataset(spec.name, to_x(xtr), to_y(ytr), to_x(xte), to_y(yte), k)
+
+
+def _center_crop(x: torch.Tensor, size: int) -> torch.Tensor:
+    if x.dim() != 4 or size <= 0 or size >= x.shape[-1]:
+        return x
+    top, left = (x.shape[-2] - size) // 2, (x.shape[-1] - size) // 2
+    return x[..., top : top + size, left : left + size].contiguous()
+
+
+def per_image_whiten(x: torch.Tensor) -> torch.Tensor:
+    """tf.image.per_image_standardization: zero mean, unit (adjusted) std per image."""
+    flat = x.flatten(1)
+    mean = flat.mean(1, keepdim=True)
+    adj_std = flat.std(1, keepdim=True).clamp_min(1.0 / flat.shape[1] ** 0.5)
+    return ((flat - mean) / adj_std).view_as(x)
+
+
+def prepare(spec: DataSpec, data_dir: Path, cache_dir: Path, download_ok: bool = False) -> Dataset:
+    """Load, subset (seeded), crop and normalise: the data set every condition starts from."""
+    ds = load_raw(spec, Path(data_dir), Path(cache_dir), download_ok)
+    g = torch.Generator().manual_seed(1234)  # fixed subset: the same n samples for every run and study
+    xtr, ytr, xte, yte = ds.x_train, ds.y_train, ds.x_test, ds.y_test
+    if spec.n_train and spec.n_train < len(xtr):
+        keep = torch.randperm(len(xtr), generator=g)[: spec.n_train]
+        xtr, ytr = xtr[keep], ytr[keep]
+    if spec.n_test and spec.n_test < len(xte):
+        keep = torch.randperm(len(xte), generator=g)[: spec.n_test]
+        xte, yte = xte[keep], yte[keep]
+    xtr, xte = _center_crop(xtr, spec.crop), _center_crop(xte, spec.crop)
+    if spec.whiten == "per_image":
+        xtr, xte = per_image_whiten(xtr), per_image_whiten(xte)
+    elif spec.whiten == "standardize":
+        dims = [0] + list(range(2, xtr.dim()))  # per channel
+        mean, std = xtr.mean(dims, keepdim=True), xtr.std(dims, keepdim=True).clamp_min(1e-8)
+        xtr, xte = (xtr - mean) / std, (xte - mean) / std
+    return Dataset(ds.name, xtr.contiguous(), ytr, xte.contiguous(), yte, ds.num_classes)

@@ -1,0 +1,82 @@
+"""One model or a stack of same-shaped models behind one interface, so the loop never cares.
+
+`StackedNet` trains K copies together: their parameters are stacked into [K, ...] leaves
+(torch.func.stack_module_state) and the forward pass is vmapped. SGD, momentum, weight
+decay and Adam act elementwise, so one optimizer over the stacked leaves is exactly K
+independent optimizers, and the gradient of the sum of the K losses is each model's own.
+"""
+
+from __future__ import annotations
+
+import copy
+
+import torch
+from torch import nn
+from torch.func import functional_call, stack_module_state
+
+
+class SingleNet:
+    """A single nn.Module seen as a stack of one: inputs and outputs carry a leading axis of 1."""
+
+    def __init__(self, model: nn.Module):
+        self.model = model
+
+    def params(self) -> list[torch.Tensor]:
+        return list(self.model.parameters())
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.model(x[0]).unsqueeze(0)
+
+    def train(self, mode: bool = True) -> None:
+        self.model.train(mode)
+
+    def member_state(self, k: int) -> dict[str, torch.Tensor]:
+        return {n: t.detach().clone() for n, t in self.model.state_dict().items()}
+
+    def keep(self, rows: list[int], opt: torch.optim.Optimizer) -> torch.optim.Optimizer:
+        return opt
+
+
+class StackedNet:
+    """K same-shaped models without BatchNorm or dropout, trained as one vmapped function."""
+
+    def __init__(self, models: list[nn.Module]):
+        self.stacked, self.buffers = stack_module_state(models)
+        self.base = copy.deepcopy(models[0]).to("meta")
+        self.names = list(self.stacked)
+
+        def call(p, b, x):
+            return functional_call(self.base, (p, b), (x,))
+
+        self._fwd = torch.vmap(call)
+
+    def params(self) -> list[torch.Tensor]:
+        return [self.stacked[n] for n in self.names]
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self._fwd(self.stacked, self.buffers, x)
+
+    def train(self, mode: bool = True) -> None:
+        self.base.train(mode)
+
+    def member_state(self, k: int) -> dict[str, torch.Tensor]:
+        state = {n: self.stacked[n][k].detach().clone() for n in self.names}
+        state.update({n: b[k].clone() for n, b in self.buffers.items()})
+        return state
+
+    def keep(self, rows: list[int], opt: torch.optim.Optimizer) -> torch.optim.Optimizer:
+        """Drop finished members: slice every stacked leaf and its optimizer state to `rows`."""
+        idx = torch.tensor(rows, device=self.params()[0].device)
+        old = self.params()
+        states = [opt.state.get(p, {}) for p in old]
+        for n in self.names:
+            self.stacked[n] = self.stacked[n].detach()[idx].clone().requires_grad_(True)
+        self.buffers = {n: b[idx] for n, b in self.buffers.items()}
+        new_opt = type(opt)(self.params(), **opt.defaults)
+        new_opt.param_groups[0]["lr"] = opt.param_groups[0]["lr"]
+        for p, st in zip(self.params(), states):
+            new_opt.state[p] = {
+                k: (v[idx].clone() if torch.is_tensor(v) and v.dim() > 0 and v.shape[0] == len(old[0]) else v)
+                for k, v in st.items()
+            }
+        return new_opt

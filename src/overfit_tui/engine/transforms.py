@@ -1,0 +1,59 @@
+"""Data randomizations (Zhang et al. 2017) and on-device augmentation, as batched tensor ops.
+
+Every randomization is drawn once from a seeded generator and stays fixed for all epochs.
+"""
+
+from __future__ import annotations
+
+import torch
+
+
+def corrupt_labels(y: torch.Tensor, p: float, num_classes: int, gen: torch.Generator) -> torch.Tensor:
+    """With probability p each label is redrawn uniformly from all classes (it may equal the true one)."""
+    mask = torch.rand(len(y), generator=gen) < p
+    random = torch.randint(num_classes, (len(y),), generator=gen)
+    return torch.where(mask, random, y)
+
+
+def pixel_permutation(num_features: int, gen: torch.Generator) -> torch.Tensor:
+    return torch.randperm(num_features, generator=gen)
+
+
+def shuffle_pixels(x: torch.Tensor, perm: torch.Tensor) -> torch.Tensor:
+    """One fixed permutation of the flattened features, applied to every image (train and test)."""
+    return x.flatten(1)[:, perm].view_as(x)
+
+
+def random_pixels(x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
+    """An independent permutation per image."""
+    flat = x.flatten(1)
+    perms = torch.argsort(torch.rand(flat.shape, generator=gen), dim=1)
+    return torch.gather(flat, 1, perms).view_as(x)
+
+
+def gaussian_like(x: torch.Tensor, mean: float, std: float, gen: torch.Generator) -> torch.Tensor:
+    """Gaussian noise of x's shape with the given mean and std."""
+    return torch.randn(x.shape, generator=gen) * std + mean
+
+
+def augment_batch(x: torch.Tensor, pad: int = 2) -> torch.Tensor:
+    """Random crop (zero padding `pad`) and random horizontal flip of a [B, C, H, W] batch, on x's device."""
+    b, c, h, w = x.shape
+    padded = torch.nn.functional.pad(x, (pad, pad, pad, pad))
+    dy = torch.randint(0, 2 * pad + 1, (b, 1, 1), device=x.device)
+    dx = torch.randint(0, 2 * pad + 1, (b, 1, 1), device=x.device)
+    rows = dy + torch.arange(h, device=x.device).view(1, h, 1)
+    cols = dx + torch.arange(w, device=x.device).view(1, 1, w)
+    bidx = torch.arange(b, device=x.device).view(b, 1, 1)
+    out = padded.permute(0, 2, 3, 1)[bidx, rows, cols].permute(0, 3, 1, 2)
+    flip = torch.rand(b, device=x.device) < 0.5
+    return torch.where(flip.view(b, 1, 1, 1), out.flip(-1), out)
+
+
+def augment_batch_1d(x: torch.Tensor, pad: int = 2) -> torch.Tensor:
+    """Random shift (zero padding `pad`, then crop) of a [B, C, L] batch of 1-D signals; no flip."""
+    b, c, length = x.shape
+    padded = torch.nn.functional.pad(x, (pad, pad))
+    dx = torch.randint(0, 2 * pad + 1, (b, 1, 1), device=x.device)
+    cols = (dx + torch.arange(length, device=x.device).view(1, 1, length)).expand(b, c, length)
+    return torch.gather(padded, 2, cols)

@@ -1,0 +1,1 @@
+"""Run lifecycle: launching groups, the scheduler and worker processes, liveness, cancellation."""

@@ -1,0 +1,119 @@
+"""Worker process: trains one job (one run, or several stacked runs) and records it.
+
+Started by the scheduler as `python -m overfit_tui.runs.worker --home H --device D RUN...`
+in its own session, with stdout/stderr in the job's log file. SIGTERM (or a `cancel`
+file in a run's folder) stops training gracefully; any exception marks the job's
+unfinished runs failed with the traceback; a heartbeat file proves it is alive.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import threading
+import time
+import traceback
+from pathlib import Path
+
+from overfit_tui.core.paths import Home
+from overfit_tui.store import Store
+from overfit_tui.store.metrics import MetricWriter
+from overfit_tui.studies.base import ExecContext
+
+HEARTBEAT_S = 2.0
+
+
+class StoreContext(ExecContext):
+    """An ExecContext that writes events to metric logs and results to the store."""
+
+    def __init__(self, store: Store, run_ids: list[str], device: str, data_dir: Path, download_ok: bool):
+        super().__init__(device, data_dir, store.home.data_dir, download_ok)
+        self.store, self.ids = store, run_ids
+        self.writers = {i: MetricWriter(store.metrics_path(r)) for i, r in enumerate(run_ids)}
+        self.ended: set[int] = set()
+        self.stop_all = False
+        self._cancel_checked = 0.0
+        self._cancelled: set[int] = set()
+
+    def started(self, i: int) -> None:
+        from overfit_tui.core.provenance import provenance
+
+        self.store.update_run(self.ids[i], status="running", pid=os.getpid(), device=self.device,
+                              started=time.time(), provenance=provenance(self.device))  # fmt: skip
+
+    def emit(self, i: int, event) -> None:
+        self.writers[i].write(event)
+
+    def finish(self, i: int, status: str, summary: dict) -> None:
+        self.ended.add(i)
+        self.writers[i].close()
+        self.store.update_run(self.ids[i], status=status, summary=summary, ended=time.time())
+
+    def should_stop(self) -> bool:
+        return self.stop_all
+
+    def member_cancelled(self, i: int) -> bool:
+        now = time.monotonic()
+        if now - self._cancel_checked > 0.5:
+            self._cancel_checked = now
+            self._cancelled = {j for j, r in enumerate(self.ids) if (self.store.home.run_dir(r) / "cancel").exists()}
+        return i in self._cancelled
+
+    def run_dir(self, i: int) -> Path:
+        d = self.store.home.run_dir(self.ids[i])
+        d.mkdir(parents=True, exist_ok=True)
+        return d
+
+
+def _heartbeat(paths: list[Path], stop: threading.Event) -> None:
+    while not stop.is_set():
+        for p in paths:
+            p.parent.mkdir(parents=True, exist_ok=True)
+            p.touch()
+        stop.wait(HEARTBEAT_S)
+
+
+def run_job(home: Home, run_ids: list[str], device: str, data_dir: Path, download_ok: bool = False) -> None:
+    from overfit_tui.core.specs import RunSpec
+    from overfit_tui.engine.device import configure_threads
+    from overfit_tui.studies import get_study
+
+    store = Store(home)
+    if device == "cpu":
+        configure_threads()
+    records = [store.get_run(r) for r in run_ids]
+    ctx = StoreContext(store, run_ids, device, data_dir, download_ok)
+    signal.signal(signal.SIGTERM, lambda *_: setattr(ctx, "stop_all", True))
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)  # the SSH session may go; training stays
+    stop = threading.Event()
+    beat = threading.Thread(target=_heartbeat, args=([home.run_dir(r) / "heartbeat" for r in run_ids], stop), daemon=True)
+    beat.start()
+    try:
+        specs = [RunSpec.from_dict(rec["spec"]) for rec in records]
+        get_study(specs[0].study).execute(specs, ctx)
+    except BaseException:
+        tb = traceback.format_exc()
+        print(tb, flush=True)
+        for i, r in enumerate(run_ids):
+            if i not in ctx.ended:
+                store.update_run(r, status="failed", error=tb, ended=time.time())
+        raise SystemExit(1)
+    finally:
+        stop.set()
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--home", required=True)
+    ap.add_argument("--device", default="cpu")
+    ap.add_argument("--data-dir", default=None)
+    ap.add_argument("--download", action="store_true")
+    ap.add_argument("runs", nargs="+")
+    a = ap.parse_args(argv)
+    home = Home.resolve(a.home)
+    run_job(home, a.runs, a.device, Path(a.data_dir) if a.data_dir else home.data_dir, a.download)
+
+
+if __name__ == "__main__":
+    main()

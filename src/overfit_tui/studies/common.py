@@ -1,0 +1,106 @@
+"""Helpers studies share: loading a group's data once, building the randomized conditions,
+turning engine results into stored summaries, and per-run curves."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import torch
+
+from overfit_tui.core.specs import DataSpec, RunSpec
+from overfit_tui.engine import transforms as T
+from overfit_tui.engine.data import Dataset, prepare
+from overfit_tui.engine.models import build_model
+from overfit_tui.engine.train import Callbacks, Member
+from overfit_tui.studies.base import ExecContext, Series
+
+INPUT_CONDITIONS = ("shuffled_pixels", "random_pixels", "gaussian")
+
+
+def load_data(spec: DataSpec, ctx: ExecContext) -> Dataset:
+    return _load(spec, str(ctx.data_dir), str(ctx.cache_dir), ctx.download_ok)
+
+
+@lru_cache(maxsize=4)
+def _load(spec: DataSpec, data_dir: str, cache_dir: str, download_ok: bool) -> Dataset:
+    return prepare(spec, data_dir, cache_dir, download_ok)
+
+
+def randomize(ds: Dataset, condition: str, p: float, seed: int) -> Dataset:
+    """Zhang et al. 2017's conditions, drawn once from `seed`. Test labels are never corrupted.
+
+    condition 'labels' with p = 0 is the true data, p = 1 random labels; the input
+    conditions keep the true labels and change the images (train and test alike).
+    """
+    g = torch.Generator().manual_seed(seed)
+    xtr, ytr, xte, yte = ds.x_train, ds.y_train, ds.x_test, ds.y_test
+    if condition == "labels":
+        if p > 0:
+            ytr = T.corrupt_labels(ytr, p, ds.num_classes, g)
+    elif condition == "shuffled_pixels":
+        perm = T.pixel_permutation(xtr[0].numel(), g)
+        xtr, xte = T.shuffle_pixels(xtr, perm), T.shuffle_pixels(xte, perm)
+    elif condition == "random_pixels":
+        xtr, xte = T.random_pixels(xtr, g), T.random_pixels(xte, g)
+    elif condition == "gaussian":
+        mean, std = xtr.mean().item(), xtr.std().item()
+        xtr, xte = T.gaussian_like(xtr, mean, std, g), T.gaussian_like(xte, mean, std, g)
+    else:
+        raise ValueError(f"unknown condition {condition!r}")
+    return Dataset(ds.name, xtr, ytr, xte, yte, ds.num_classes)
+
+
+def make_member(run: RunSpec, ds: Dataset, device: str) -> Member:
+    model = build_model(run.model, ds.input_shape, ds.num_classes, run.seeds.init).to(device)
+    d = ds.to(device)
+    return Member(model, d.x_train, d.y_train, d.x_test, d.y_test, run.seeds.order)
+
+
+def fusable_spec(run: RunSpec) -> bool:
+    """Whether runs with this spec can be stacked under vmap (mirrors engine.models.fusable)."""
+    m = run.model
+    return run.train.fuse == "auto" and not m.batchnorm and m.dropout == 0 and m.name in ("linear", "mlp")  # vmapped convs are slower than a loop on CPU
+
+
+def fused_jobs(runs: list[RunSpec], max_members: int = 16) -> list[list[int]]:
+    """Same model, data and training spec -> one stacked job (up to `max_members`); others alone."""
+    groups: dict[tuple, list[int]] = {}
+    jobs: list[list[int]] = []
+    for i, r in enumerate(runs):
+        if not fusable_spec(r):
+            jobs.append([i])
+            continue
+        groups.setdefault((r.model, r.data, r.train), []).append(i)
+    for idx in groups.values():
+        jobs += [idx[j : j + max_members] for j in range(0, len(idx), max_members)]
+    return sorted(jobs)
+
+
+class ContextCallbacks(Callbacks):
+    """Forwards engine events of job member m to the context's run index."""
+
+    def __init__(self, ctx: ExecContext, index: list[int] | None = None):
+        self.ctx, self.index = ctx, index
+
+    def on_event(self, member: int, event) -> None:
+        self.ctx.emit(self.index[member] if self.index else member, event)
+
+    def should_stop(self) -> bool:
+        return self.ctx.should_stop()
+
+    def member_cancelled(self, member: int) -> bool:
+        return self.ctx.member_cancelled(self.index[member] if self.index else member)
+
+
+def curve(events: list[dict], kind: str, key: str, x: str = "step") -> tuple[tuple, tuple]:
+    pts = [(e[x], e[key]) for e in events if e.get("kind") == kind and e.get(key) is not None]
+    return tuple(p[0] for p in pts), tuple(p[1] for p in pts)
+
+
+def series_of(runs, kind: str, key: str, x: str = "step") -> tuple[Series, ...]:
+    out = []
+    for r in runs:
+        xs, ys = curve(r.events, kind, key, x)
+        if xs:
+            out.append(Series(r.label, xs, ys))
+    return tuple(out)

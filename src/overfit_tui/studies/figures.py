@@ -1,0 +1,36 @@
+"""Gathering stored runs into `RunData` and drawing study figures/tables as plain text rows."""
+
+from __future__ import annotations
+
+from overfit_tui.studies.base import RunData, Study
+
+
+def run_data(store, records: list[dict]) -> list[RunData]:
+    return [RunData(r["id"], r["label"], r["spec"], r["status"], r.get("summary") or {}, store.metrics(r["id"])) for r in records]
+
+
+def tables_as_rich(study: Study, runs: list[RunData]):
+    from rich.table import Table
+
+    out = []
+    for fig in study.figures(runs):
+        if fig.key == "loss":
+            continue  # curves: the app draws them
+        t = Table(fig.xlabel, *(s.name for s in fig.series), title=f"{fig.title} ({fig.ylabel})")
+        xs = sorted({x for s in fig.series for x in s.x})
+        for x in xs:
+            t.add_row(f"{x:g}", *(_val(s, x) for s in fig.series))
+        out.append(t)
+    for tab in study.tables(runs):
+        t = Table(*tab.columns, title=tab.title)
+        for row in tab.rows:
+            t.add_row(*(str(c) for c in row))
+        out.append(t)
+    return out
+
+
+def _val(series, x) -> str:
+    for sx, sy in zip(series.x, series.y):
+        if sx == x:
+            return f"{sy:.3g}"
+    return "-"

@@ -1,0 +1,128 @@
+"""Study 1: randomization tests (Zhang et al. 2017, "Understanding deep learning requires
+rethinking generalization", Fig. 1 and Table 4).
+
+One run per condition: true labels, labels corrupted with probability p, random labels,
+shuffled pixels (one permutation), random pixels (a permutation per image), Gaussian
+inputs. The figures: training loss vs steps, steps to fit vs corruption, test error vs
+corruption. Same-shaped runs of a group train stacked in one worker (see engine/nets.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from overfit_tui.core.spec import check, field
+from overfit_tui.core.specs import GroupSpec, RunSpec, Seeds
+from overfit_tui.engine.train import train
+from overfit_tui.studies.base import ExecContext, Figure, RunData, Series, Study
+from overfit_tui.studies.common import (INPUT_CONDITIONS, ContextCallbacks, fused_jobs, load_data, make_member,
+                                        randomize, series_of)  # fmt: skip
+
+Condition = Literal["labels", "shuffled_pixels", "random_pixels", "gaussian"]
+
+
+@dataclass(frozen=True)
+class Params:
+    """The conditions of one randomization group."""
+
+    corruption: tuple[float, ...] = field(
+        (0.0, 0.2, 0.4, 0.6, 0.8, 1.0),
+        "label corruption levels p (0 = true labels, 1 = random labels); each label is redrawn uniformly with prob. p",
+    )
+    inputs: tuple[Condition, ...] = field(INPUT_CONDITIONS, "input conditions: shuffled_pixels, random_pixels, gaussian")
+
+    def __post_init__(self):
+        for i, p in enumerate(self.corruption):
+            check(0.0 <= p <= 1.0, f"corruption[{i}]", "must be in [0, 1]")
+        check("labels" not in self.inputs, "inputs", "'labels' is set through corruption")
+
+
+@dataclass(frozen=True)
+class RunParams:
+    """One condition."""
+
+    condition: Condition = field("labels", "labels (with corruption p) or an input condition")
+    p: float = field(0.0, "label corruption probability (condition 'labels' only)")
+
+
+def condition_label(rp: RunParams) -> str:
+    if rp.condition != "labels":
+        return rp.condition.replace("_", " ")
+    if rp.p == 0:
+        return "true labels"
+    if rp.p == 1:
+        return "random labels"
+    return f"corrupt p={rp.p:g}"
+
+
+class Randomization(Study):
+    name = "randomization"
+    title = "Randomization tests"
+    paper = "Zhang, Bengio, Hardt, Recht, Vinyals 2017: Understanding deep learning requires rethinking generalization"
+    pane = "randomization"
+    Params = Params
+    RunParams = RunParams
+    summary_columns = ("final_train_acc", "final_test_acc", "steps_to_fit", "seconds_to_fit")
+
+    def default_group(self) -> dict:
+        return {
+            "data": {"name": "mnist1d"},
+            "models": [{"name": "mlp", "width": 512, "depth": 1}],
+            "train": {"optimizer": "sgd", "lr": 0.01, "momentum": 0.9, "lr_decay": 1.0, "batch_size": 128, "epochs": 300},
+            "seeds": [0],
+        }
+
+    def expand(self, group: GroupSpec) -> list[RunSpec]:
+        conds = [RunParams("labels", p) for p in group.params.corruption] + [RunParams(c) for c in group.params.inputs]
+        runs = []
+        for model in group.models:
+            for seed in group.seeds:
+                for rp in conds:
+                    label = condition_label(rp)
+                    if len(group.models) > 1:
+                        label = f"{model.label}: {label}"
+                    if len(group.seeds) > 1:
+                        label += f" s{seed}"
+                    runs.append(RunSpec(self.name, label, group.data, model, group.train, Seeds(seed, seed, seed), rp))
+        return runs
+
+    def jobs(self, runs: list[RunSpec]) -> list[list[int]]:
+        return fused_jobs(runs)
+
+    def execute(self, runs: list[RunSpec], ctx: ExecContext) -> None:
+        base = load_data(runs[0].data, ctx)
+        members = []
+        for i, run in enumerate(runs):
+            ds = randomize(base, run.params.condition, run.params.p, run.seeds.noise)
+            members.append(make_member(run, ds, ctx.device))
+            ctx.started(i)
+        results = train(members, runs[0].train, ContextCallbacks(ctx), augment=runs[0].data.augment)
+        for i, r in enumerate(results):
+            ctx.finish(i, r.status, r.summary())
+
+    def figures(self, runs: list[RunData]) -> list[Figure]:
+        loss = Figure("loss", "Training loss", "step", "train loss", series_of(runs, "step", "train_loss"))
+        fit, err = [], []
+        by_model: dict[str, list[RunData]] = {}
+        for r in runs:
+            if r.spec.get("params", {}).get("condition") == "labels":
+                by_model.setdefault(_model_label(r.spec), []).append(r)
+        for model, rs in by_model.items():
+            rs = sorted(rs, key=lambda r: r.spec["params"]["p"])
+            fitted = [r for r in rs if r.summary.get("steps_to_fit") is not None]
+            fit.append(Series(model, tuple(r.spec["params"]["p"] for r in fitted),
+                              tuple(r.summary["steps_to_fit"] / 1000 for r in fitted), points=len(fitted) < 2))  # fmt: skip
+            done = [r for r in rs if "final_test_acc" in r.summary]
+            err.append(Series(model, tuple(r.spec["params"]["p"] for r in done),
+                              tuple(1 - r.summary["final_test_acc"] for r in done), points=len(done) < 2))  # fmt: skip
+        return [
+            loss,
+            Figure("fit", "Time to fit vs label corruption", "label corruption p", "thousand steps to fit", tuple(fit)),
+            Figure("error", "Test error vs label corruption", "label corruption p", "test error", tuple(err)),
+        ]
+
+
+def _model_label(spec: dict) -> str:
+    m = spec.get("model", {})
+    return f"mlp {m.get('depth')}x{m.get('width') or 512}" if m.get("name") == "mlp" else str(m.get("name"))

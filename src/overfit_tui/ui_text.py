@@ -1,0 +1,15 @@
+"""Formatting of summary numbers shared by the CLI tables and the TUI run table (no Textual)."""
+
+from __future__ import annotations
+
+
+def pct(v) -> str:
+    return "-" if v is None else f"{100 * v:.1f}%"
+
+
+def fmt_summary(s: dict) -> tuple[str, str, str, str]:
+    """train acc, test acc, steps to fit, seconds."""
+    fit = s.get("steps_to_fit")
+    fit_s = "-" if not s else (f"{fit}" if fit is not None else f"not fitted ({pct(s.get('best_train_acc'))})")
+    secs = s.get("seconds")
+    return pct(s.get("final_train_acc")), pct(s.get("final_test_acc")), fit_s, "-" if secs is None else f"{secs:.1f}"
