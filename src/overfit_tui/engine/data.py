@@ -157,7 +157,7 @@ def load_raw(spec: DataSpec, data_dir: Path, cache_dir: Path, download_ok: bool 
         k = 10
     xtr, ytr, xte, yte = arrays
     scale = 255.0 if xtr.dtype == np.uint8 else 1.0
-    to_x = lambda a: torch.from_numpy(np.ascontiguousarray(a)).float().div_(scale)
+    to_x = lambda a: torch.from_numpy(np.array(a, copy=True)).float().div_(scale)
     to_y = lambda a: torch.from_numpy(np.asarray(a, dtype=np.int64))
     return Dataset(spec.name, to_x(xtr), to_y(ytr), to_x(xte), to_y(yte), k)
 

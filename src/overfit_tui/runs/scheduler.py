@@ -74,7 +74,8 @@ def schedule(home: Home, group_id: str, devices: list[str], per_device: int, dat
             dev = max(free, key=lambda d: free[d])
             free[dev] -= 1
             proc = spawn_worker(home, queued, dev, data_dir, download, threads)
-            store.update_runs(queued, pid=proc.pid, device=dev)
+            log = str(home.run_dir(queued[0]) / "worker.log")
+            store.update_runs(queued, pid=proc.pid, device=dev, log=log)
             running.append((proc, dev, queued))
         time.sleep(POLL_S)
     store.update_group(group_id, scheduler_pid=None, ended=time.time())

@@ -1,0 +1,56 @@
+"""Shared fixtures: a temporary home per test, a data cache shared by the whole session
+(MNIST-1D is generated once), and the real MNIST subset in ../shared/data."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_DATA = REPO.parent / "shared" / "data"
+BAD = Path(__file__).parent / "data" / "bad"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _data_cache(tmp_path_factory):
+    # One cache per xdist worker; workers spawned by the runs/ tests inherit it.
+    cache = Path(os.environ.get("OVERFIT_TUI_TEST_CACHE", tmp_path_factory.getbasetemp().parent / "data-cache"))
+    cache.mkdir(parents=True, exist_ok=True)
+    os.environ["OVERFIT_TUI_DATA"] = str(cache)
+    os.environ.setdefault("OVERFIT_TUI_THREADS", "1")
+    import torch
+
+    torch.set_num_threads(1)
+    yield cache
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch):
+    from overfit_tui.core.paths import Home
+
+    monkeypatch.setenv("OVERFIT_TUI_HOME", str(tmp_path / "home"))
+    return Home.resolve(tmp_path / "home")
+
+
+@pytest.fixture
+def store(home):
+    from overfit_tui.store import Store
+
+    return Store(home)
+
+
+@pytest.fixture(scope="session")
+def mnist_dir():
+    if not (SHARED_DATA / "MNIST" / "raw" / "train-images-idx3-ubyte").exists():
+        pytest.skip("the shared MNIST subset is not beside the repo")
+    return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def mnist1d(_data_cache):
+    from overfit_tui.core.specs import DataSpec
+    from overfit_tui.engine.data import prepare
+
+    return prepare(DataSpec(), _data_cache, _data_cache)

@@ -1,0 +1,66 @@
+"""Each randomization keeps its invariants (Zhang et al. 2017's conditions)."""
+
+from __future__ import annotations
+
+import torch
+
+from overfit_tui.engine import transforms as T
+from overfit_tui.studies.common import randomize
+
+
+def test_corrupted_fraction_matches_p(mnist1d):
+    y = mnist1d.y_train
+    for p in (0.2, 0.6, 1.0):
+        yc = T.corrupt_labels(y, p, 10, torch.Generator().manual_seed(0))
+        changed = (yc != y).float().mean().item()
+        # a corrupted label is redrawn uniformly, so it stays equal with prob. 1/10
+        assert abs(changed - p * 0.9) < 0.03, (p, changed)
+
+
+def test_labels_fixed_and_test_labels_untouched(mnist1d):
+    a = randomize(mnist1d, "labels", 0.5, seed=3)
+    b = randomize(mnist1d, "labels", 0.5, seed=3)
+    assert torch.equal(a.y_train, b.y_train)  # drawn once, the same every time
+    assert torch.equal(a.y_test, mnist1d.y_test)
+    assert torch.equal(a.x_train, mnist1d.x_train)
+
+
+def test_shuffled_pixels_one_permutation_for_train_and_test(mnist1d):
+    d = randomize(mnist1d, "shuffled_pixels", 0.0, seed=1)
+    flat_tr, flat_te = mnist1d.x_train.flatten(1), mnist1d.x_test.flatten(1)
+    # recover the permutation from one training image's values and check it fits every image
+    perm = T.pixel_permutation(flat_tr.shape[1], torch.Generator().manual_seed(1))
+    assert torch.equal(d.x_train.flatten(1), flat_tr[:, perm])
+    assert torch.equal(d.x_test.flatten(1), flat_te[:, perm])
+    assert not torch.equal(d.x_train, mnist1d.x_train)
+    assert torch.equal(d.y_train, mnist1d.y_train)
+
+
+def test_random_pixels_permute_each_image_independently(mnist1d):
+    d = randomize(mnist1d, "random_pixels", 0.0, seed=1)
+    a, b = mnist1d.x_train.flatten(1), d.x_train.flatten(1)
+    # same multiset of values per image
+    assert torch.allclose(a.sort(1).values, b.sort(1).values)
+    # different permutations for different images: positions of each image's maximum disagree
+    moved = (a.argmax(1) != b.argmax(1)).float().mean()
+    assert moved > 0.8
+
+
+def test_gaussian_inputs_match_mean_and_std(mnist1d):
+    d = randomize(mnist1d, "gaussian", 0.0, seed=2)
+    m, s = mnist1d.x_train.mean().item(), mnist1d.x_train.std().item()
+    assert abs(d.x_train.mean().item() - m) < 0.02 and abs(d.x_train.std().item() - s) < 0.02
+    assert d.x_test.shape == mnist1d.x_test.shape
+
+
+def test_augmentations_keep_shape_and_content():
+    x = torch.arange(2 * 3 * 8 * 8, dtype=torch.float32).view(2, 3, 8, 8)
+    torch.manual_seed(0)
+    out = T.augment_batch(x)
+    assert out.shape == x.shape
+    s = torch.randn(4, 1, 40)
+    out1 = T.augment_batch_1d(s, pad=2)
+    assert out1.shape == s.shape
+    # a shift by at most 2: every output interior value comes from the same signal
+    for i in range(4):
+        assert any(torch.equal(out1[i, 0, 2:-2], s[i, 0, 2 - k : 38 - k]) for k in range(-2, 3))
