@@ -31,7 +31,27 @@ def home(tmp_path, monkeypatch):
     from overfit_tui.core.paths import Home
 
     monkeypatch.setenv("OVERFIT_TUI_HOME", str(tmp_path / "home"))
-    return Home.resolve(tmp_path / "home")
+    home = Home.resolve(tmp_path / "home")
+    yield home
+    _kill_leftovers(home)
+
+
+def _kill_leftovers(home) -> None:
+    """A failing test must not leave schedulers or workers training in the background."""
+    import signal
+
+    from overfit_tui.store import Store
+
+    try:
+        store = Store(home)
+        pids = [g.get("scheduler_pid") for g in store.groups()] + [r.get("pid") for r in store.runs()]
+    except Exception:
+        return
+    for pid in filter(None, pids):
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
 
 
 @pytest.fixture

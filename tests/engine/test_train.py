@@ -52,6 +52,9 @@ def test_stacked_members_retire_when_fitted(mnist1d):
     assert r_true.fit_step is not None and r_rand.fit_step is not None
     assert r_true.fit_step < r_rand.fit_step  # true labels fit faster
     assert r_true.steps == r_true.fit_step  # it stopped when fitted, while the other went on
+    # the survivor trains on exactly as it would alone
+    (alone,) = train([_member(dsets[1], seed=1)], spec)
+    assert alone.fit_step is not None and abs(alone.fit_step - r_rand.fit_step) <= 0.1 * alone.fit_step
 
 
 def test_huge_learning_rate_diverges_not_crashes(mnist1d):

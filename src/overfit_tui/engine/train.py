@@ -78,6 +78,9 @@ class Callbacks:
     def member_cancelled(self, member: int) -> bool:
         return False
 
+    def on_done(self, member: int, result: TrainResult) -> None:
+        """Member ended (fitted, out of budget, diverged or cancelled); others may train on."""
+
 
 def _losses(out: torch.Tensor, y: torch.Tensor, kind: str, reduce: str = "mean") -> torch.Tensor:
     """Per-member loss [K] of outputs [K, B, C] against labels [K, B]."""
@@ -172,12 +175,14 @@ def train(
             r.status, r.steps, r.epochs, r.seconds = done[m], step, step / steps_per_epoch, wall()
             if keep_state:
                 r.state = net.member_state(active.index(m))
+            cb.on_done(m, r)
         rows = [i for i, m in enumerate(active) if m not in done]
         if len(rows) < len(active) and rows:
             opt = net.keep(rows, opt)
             idx = torch.tensor(rows, device=device)
             xtr, ytr, xte, yte, loss_sum = xtr[idx], ytr[idx], xte[idx], yte[idx], loss_sum[idx]
         active = [active[i] for i in rows]
+        done.clear()  # `done` holds only members that ended since the last retire()
 
     evaluate_now(0.0)
     epoch = 0
@@ -242,5 +247,8 @@ def _train_one_of(i, member, spec, cb, augment, keep_state) -> list[TrainResult]
 
         def member_cancelled(self, m):
             return cb.member_cancelled(i)
+
+        def on_done(self, m, result):
+            cb.on_done(i, result)
 
     return train([member], spec, _Shift(), augment, keep_state)

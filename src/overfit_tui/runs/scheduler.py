@@ -54,7 +54,8 @@ def schedule(home: Home, group_id: str, devices: list[str], per_device: int, dat
     threads = None
     if devices == ["cpu"]:
         n = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-        threads = max(1, n // max(1, min(per_device, len(pending))))
+        # never all cores: with 2 cores, 2 torch threads collapse under any other load (the UI, a 2nd worker)
+        threads = max(1, min(n - 1, n // max(1, min(per_device, len(pending)))))
     running: list[tuple[subprocess.Popen, str, list[str]]] = []
     while pending or running:
         for item in list(running):

@@ -77,7 +77,8 @@ def fused_jobs(runs: list[RunSpec], max_members: int = 16) -> list[list[int]]:
 
 
 class ContextCallbacks(Callbacks):
-    """Forwards engine events of job member m to the context's run index."""
+    """Forwards engine events of job member m to the context's run index, and records each
+    run's end (status and summary) through `ctx.finish` the moment it retires."""
 
     def __init__(self, ctx: ExecContext, index: list[int] | None = None):
         self.ctx, self.index = ctx, index
@@ -90,6 +91,10 @@ class ContextCallbacks(Callbacks):
 
     def member_cancelled(self, member: int) -> bool:
         return self.ctx.member_cancelled(self.index[member] if self.index else member)
+
+    def on_done(self, member: int, result) -> None:
+        """Record a run as soon as it ends, not when its whole job does."""
+        self.ctx.finish(self.index[member] if self.index else member, result.status, result.summary())
 
 
 def curve(events: list[dict], kind: str, key: str, x: str = "step") -> tuple[tuple, tuple]:

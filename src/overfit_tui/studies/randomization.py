@@ -97,9 +97,7 @@ class Randomization(Study):
             ds = randomize(base, run.params.condition, run.params.p, run.seeds.noise)
             members.append(make_member(run, ds, ctx.device))
             ctx.started(i)
-        results = train(members, runs[0].train, ContextCallbacks(ctx), augment=runs[0].data.augment)
-        for i, r in enumerate(results):
-            ctx.finish(i, r.status, r.summary())
+        train(members, runs[0].train, ContextCallbacks(ctx), augment=runs[0].data.augment)
 
     def figures(self, runs: list[RunData]) -> list[Figure]:
         loss = Figure("loss", "Training loss", "step", "train loss", series_of(runs, "step", "train_loss"))

@@ -81,8 +81,7 @@ class Regularization(Study):
         for i, run in enumerate(runs):
             ds = randomize(load_data(run.data, ctx), "labels", run.params.p, run.seeds.noise)
             ctx.started(i)
-            (r,) = train([make_member(run, ds, ctx.device)], run.train, ContextCallbacks(ctx, [i]), run.data.augment)
-            ctx.finish(i, r.status, r.summary())
+            train([make_member(run, ds, ctx.device)], run.train, ContextCallbacks(ctx, [i]), run.data.augment)
 
     def tables(self, runs: list[RunData]) -> list[Table]:
         rows = []

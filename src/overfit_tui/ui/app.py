@@ -1,0 +1,267 @@
+"""The Textual app: a pane per study family, a global Runs screen, help, a command palette
+entry per action, and a background feed of the store. Thin: all work is in the core."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from textual import work
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
+from textual.worker import get_current_worker
+
+from overfit_tui.core.errors import OverfitError
+from overfit_tui.core.paths import Home
+from overfit_tui.core.presets import list_presets
+from overfit_tui.studies import STUDIES, get_study
+from overfit_tui.ui.cache import RunCache
+from overfit_tui.ui.messages import DeviceStatus, MetricsArrived, RunsChanged
+from overfit_tui.ui.run_table import RunTable
+from overfit_tui.ui.screens import ConfirmScreen, HelpScreen, RunDetailScreen
+from overfit_tui.ui.study_pane import StudyPane
+
+POLL_S = 0.4  # store/metric polling period of the background feed
+REDRAW_S = 0.25  # at most 4 redraws a second, however fast workers log
+
+PANE_TITLES = {"randomization": "Randomization", "expressivity": "Expressivity", "double_descent": "Double descent"}
+
+
+def panes() -> dict[str, tuple[str, ...]]:
+    """Pane name -> the studies shown in it, in registry order."""
+    out: dict[str, list[str]] = {}
+    for name in STUDIES:
+        out.setdefault(get_study(name).pane, []).append(name)
+    return {k: tuple(v) for k, v in out.items()}
+
+
+class OverfitApp(App):
+    TITLE = "overfit-tui"
+    CSS_PATH = "app.tcss"
+    BINDINGS = [
+        Binding("question_mark", "help", "Help"),
+        Binding("r", "runs", "Runs"),
+        Binding("q", "quit_app", "Quit"),
+        *[Binding(str(i + 1), f"pane({i})", show=False) for i in range(9)],
+    ]
+
+    def __init__(self, home: Path | None = None, data_dir: Path | None = None, preset: str | None = None,
+                 devices: list[str] | None = None, poll: bool = True):  # fmt: skip
+        super().__init__()
+        from overfit_tui.store import Store
+
+        self.home = Home.resolve(home)
+        self.store = Store(self.home)
+        self.data_dir = Path(data_dir) if data_dir else self.home.data_dir
+        self.start_preset = preset
+        self.devices = devices
+        self.cache = RunCache()
+        self.marked: set[str] = set()
+        self.panes = panes()
+        self.presets = list_presets()
+        self._poll = poll
+        self._stop = threading.Event()
+        self.sub_title = str(self.home.store_file)
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with TabbedContent(id="tabs"):
+            for pane, studies in self.panes.items():
+                ps = [p for p in self.presets if p.study in studies]
+                with TabPane(PANE_TITLES.get(pane, pane.title()), id=f"pane-{pane}"):
+                    yield StudyPane(pane, studies, ps, self.cache, self.marked, id=f"study-{pane}")
+        yield Static("", id="device-bar")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        if self.store.recovered_from:
+            self.notify(f"The store did not parse and was set aside as {self.store.recovered_from}; "
+                        "a fresh store was started.", severity="error", timeout=30)  # fmt: skip
+        if self.start_preset:
+            for pane, studies in self.panes.items():
+                for p in self.presets:
+                    if p.name == self.start_preset and p.study in studies:
+                        self.query_one("#tabs", TabbedContent).active = f"pane-{pane}"
+                        self.query_one(f"#study-{pane}", StudyPane).select_preset(p.name)
+        self.set_interval(REDRAW_S, self._redraw_if_dirty)
+        if self._poll:
+            self.feed()
+            self.device_feed()
+
+    def on_unmount(self) -> None:
+        self._stop.set()  # lets the feed threads end, however the app is closed
+
+    # -- background work ---------------------------------------------------------
+    @work(thread=True, exclusive=True, group="feed")
+    def feed(self) -> None:
+        from overfit_tui.runs.feed import RunFeed
+
+        feed = RunFeed(self.store)
+        worker = get_current_worker()
+        while not worker.is_cancelled and not self._stop.is_set():
+            try:
+                records, events = feed.poll()
+            except OverfitError as e:
+                self.call_from_thread(self.notify, str(e), severity="error")
+                records, events = None, {}
+            if records is not None:
+                self.post_message(RunsChanged(records))
+            if events:
+                self.post_message(MetricsArrived(events))
+            self._stop.wait(POLL_S)
+
+    @work(thread=True, exclusive=True, group="devices")
+    def device_feed(self) -> None:
+        from overfit_tui.ui.device_status import DeviceProbe
+
+        probe = DeviceProbe()
+        worker = get_current_worker()
+        while not self._stop.is_set() and not worker.is_cancelled:
+            counts: dict[str, int] = {}
+            for r in list(self.cache.records.values()):
+                if r["status"] == "running" and r.get("device"):
+                    counts[r["device"]] = counts.get(r["device"], 0) + 1
+            self.post_message(DeviceStatus(probe.line(counts)))
+            self._stop.wait(2.0)
+
+    def on_runs_changed(self, msg: RunsChanged) -> None:
+        self.cache.set_records(msg.records)
+
+    def on_metrics_arrived(self, msg: MetricsArrived) -> None:
+        self.cache.add_events(msg.events)
+
+    def on_device_status(self, msg: DeviceStatus) -> None:
+        self.query_one("#device-bar", Static).update(msg.text)
+
+    def _redraw_if_dirty(self) -> None:
+        if not self.cache.dirty:
+            return
+        self.cache.dirty = False
+        with self.batch_update():
+            pane = self.active_pane()
+            if pane is not None:
+                pane.redraw()
+            screen = self.screen
+            if hasattr(screen, "redraw") and screen is not self.screen_stack[0]:
+                screen.redraw()
+
+    def active_pane(self) -> StudyPane | None:
+        active = self.query_one("#tabs", TabbedContent).active
+        if not active:
+            return None
+        return self.query_one(f"#study-{active.removeprefix('pane-')}", StudyPane)
+
+    def on_tabbed_content_tab_activated(self, _) -> None:
+        self.cache.dirty = True
+
+    # -- launching and cancelling -------------------------------------------------
+    def on_study_pane_launch(self, msg: StudyPane.Launch) -> None:
+        from overfit_tui.engine.data import is_available
+
+        name = msg.group.data.name
+        if is_available(name, self.data_dir):
+            self._launch(msg, download=False)
+            return
+
+        def answer(choice: str | None) -> None:
+            if choice == "download":
+                self._launch(msg, download=True)
+
+        self.push_screen(ConfirmScreen(f"{name} is not in {self.data_dir}.\nDownload it there now? "
+                                       "(or quit and pass --data-dir DIR where it already is)",
+                                       [("download", "Download"), ("cancel", "Cancel")]), answer)  # fmt: skip
+
+    @work(thread=True, group="launch")
+    def _launch(self, msg: StudyPane.Launch, download: bool) -> None:
+        from overfit_tui.runs.launcher import launch
+
+        try:
+            gid, _ = launch(self.store, msg.group, msg.preset.name, str(msg.preset.path), self.devices,
+                            data_dir=self.data_dir, download=download)  # fmt: skip
+        except OverfitError as e:
+            self.call_from_thread(self.notify, str(e), severity="error")
+            return
+        self.call_from_thread(self.notify, f"launched {gid}")
+        self.call_from_thread(self._after_launch, msg.pane, gid)
+
+    def _after_launch(self, pane: StudyPane, gid: str) -> None:
+        self.cache.set_records(self.store.runs())
+        pane.show_group(gid)
+
+    def on_run_table_cancel(self, msg: RunTable.Cancel) -> None:
+        from overfit_tui.runs.launcher import cancel
+
+        ref = msg.ref
+        if ref.startswith("group:"):
+            ref = self.cache.records[ref[6:]]["group"]
+        n = len(cancel(self.store, ref))
+        self.notify(f"cancelling {n} run(s)" if n else "nothing to cancel: the run is not queued or running")
+
+    def on_run_table_open(self, msg: RunTable.Open) -> None:
+        if msg.run_id in self.cache.records:
+            self.push_screen(RunDetailScreen(msg.run_id, self.cache))
+
+    # -- actions ---------------------------------------------------------------------
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen())
+
+    def action_pane(self, i: int) -> None:
+        names = list(self.panes)
+        if i < len(names):
+            self.query_one("#tabs", TabbedContent).active = f"pane-{names[i]}"
+
+    def action_runs(self) -> None:
+        from overfit_tui.ui.runs_screen import RunsScreen
+
+        self.push_screen(RunsScreen(self.cache, self.marked))
+
+    def action_quit_app(self) -> None:
+        active = [r for r in self.cache.records.values() if r["status"] in ("queued", "running")]
+        if not active:
+            self._leave()
+            return
+
+        def answer(choice: str | None) -> None:
+            if choice == "stop":
+                from overfit_tui.runs.launcher import stop_running
+
+                stop_running(self.store)
+                self._leave()
+            elif choice == "leave":
+                self._leave()
+
+        self.push_screen(ConfirmScreen(f"{len(active)} run(s) are queued or running.",
+                                       [("leave", "Leave them running"), ("stop", "Stop them"), ("cancel", "Back")]),
+                         answer)  # fmt: skip
+
+    def _leave(self) -> None:
+        self._stop.set()
+        self.exit()
+
+    def get_system_commands(self, screen):
+        yield from super().get_system_commands(screen)
+        yield SystemCommand("Help: keys", "Show keyboard help", self.action_help)
+        yield SystemCommand("Runs", "All stored runs: filter, mark, compare", self.action_runs)
+        for p in self.presets:
+            yield SystemCommand(f"Run preset: {p.name}", p.description or p.study, lambda p=p: self._launch_preset(p.name))
+        pane = self.active_pane()
+        if pane is not None:
+            yield SystemCommand("Toggle smoothing", "EMA smoothing of the curves", pane.action_toggle_smoothing)
+            yield SystemCommand("Toggle log scale", "Log-scale y on the charts", pane.action_toggle_log)
+            yield SystemCommand("Next metric", "Cycle the curve metric", pane.action_cycle_metric)
+            yield SystemCommand("Next figure", "Cycle the study figure", pane.action_cycle_figure)
+        yield SystemCommand("Quit", "Quit (asks about running runs)", self.action_quit_app)
+
+    def _launch_preset(self, name: str) -> None:
+        for pane, studies in self.panes.items():
+            for p in self.presets:
+                if p.name == name and p.study in studies:
+                    self.query_one("#tabs", TabbedContent).active = f"pane-{pane}"
+                    sp = self.query_one(f"#study-{pane}", StudyPane)
+                    sp.select_preset(name)
+                    sp.launch()
+
+
+def make_app(home: Path | None = None, data_dir: Path | None = None, preset: str | None = None, **kw) -> OverfitApp:
+    return OverfitApp(home=home, data_dir=data_dir, preset=preset, **kw)

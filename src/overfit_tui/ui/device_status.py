@@ -1,0 +1,76 @@
+"""Device status line: per GPU utilisation, memory, temperature (nvidia-ml-py), else CPU and RAM.
+
+Read in a background thread; degrades quietly when NVML or /proc is not there.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+
+class DeviceProbe:
+    def __init__(self):
+        self._nvml = None
+        try:
+            import pynvml
+
+            pynvml.nvmlInit()
+            if pynvml.nvmlDeviceGetCount() > 0:
+                self._nvml = pynvml
+        except Exception:
+            self._nvml = None
+        self._cpu_prev = self._cpu_times()
+
+    @staticmethod
+    def _cpu_times() -> tuple[int, int] | None:
+        try:
+            with open("/proc/stat") as f:
+                vals = [int(v) for v in f.readline().split()[1:]]
+            return sum(vals), vals[3] + vals[4]
+        except (OSError, ValueError, IndexError):
+            return None
+
+    def line(self, runs_per_device: dict[str, int]) -> str:
+        if self._nvml is not None:
+            return self._gpu_line(runs_per_device)
+        parts = []
+        now = self._cpu_times()
+        if now and self._cpu_prev:
+            total, idle = now[0] - self._cpu_prev[0], now[1] - self._cpu_prev[1]
+            if total > 0:
+                parts.append(f"CPU {100 * (1 - idle / total):3.0f}% of {os.cpu_count()} cores")
+        self._cpu_prev = now
+        try:
+            info = {}
+            with open("/proc/meminfo") as f:
+                for line in f:
+                    k, v = line.split(":")
+                    info[k] = int(v.split()[0])
+            used = (info["MemTotal"] - info["MemAvailable"]) / 2**20
+            parts.append(f"RAM {used:.1f}/{info['MemTotal'] / 2**20:.0f} GiB")
+        except (OSError, KeyError, ValueError):
+            pass
+        parts.append(f"runs on cpu: {runs_per_device.get('cpu', 0)}")
+        return "  ·  ".join(parts) + "  ·  no GPU"
+
+    def _gpu_line(self, runs_per_device: dict[str, int]) -> str:
+        nv = self._nvml
+        parts = []
+        try:
+            for i in range(nv.nvmlDeviceGetCount()):
+                h = nv.nvmlDeviceGetHandleByIndex(i)
+                util = nv.nvmlDeviceGetUtilizationRates(h).gpu
+                mem = nv.nvmlDeviceGetMemoryInfo(h)
+                temp = nv.nvmlDeviceGetTemperature(h, 0)
+                parts.append(f"cuda:{i} {util:3d}% {mem.used / 2**30:.1f}/{mem.total / 2**30:.0f}G {temp}°C "
+                             f"runs {runs_per_device.get(f'cuda:{i}', 0)}")  # fmt: skip
+        except Exception as e:  # NVML can fail transiently; say so instead of crashing the bar
+            parts.append(f"GPU status unavailable ({e.__class__.__name__})")
+        return "  ·  ".join(parts)
+
+
+def sample_forever(probe: DeviceProbe, get_counts, post, stop_flag, every: float = 2.0) -> None:
+    while not stop_flag():
+        post(probe.line(get_counts()))
+        time.sleep(every)

@@ -1,0 +1,144 @@
+"""Textual pilots pressing real keys, over tiny real CPU trainings in worker processes."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+
+import pytest
+
+from overfit_tui.ui.app import make_app
+from overfit_tui.ui.run_table import RunTable
+from overfit_tui.ui.study_pane import StudyPane
+
+TINY = """
+study = "randomization"
+name = "tiny-ui"
+description = "two tiny runs"
+[data]
+name = "mnist1d"
+n_train = 300
+[[models]]
+name = "mlp"
+width = 32
+[train]
+lr = 0.05
+lr_decay = 1.0
+batch_size = 100
+epochs = 30
+log_every = 3
+[params]
+corruption = [0.0, 1.0]
+inputs = []
+"""
+
+
+@pytest.fixture
+def tiny_preset(tmp_path, monkeypatch):
+    d = tmp_path / "presets"
+    d.mkdir()
+    (d / "tiny-ui.toml").write_text(TINY)
+    import overfit_tui.core.presets as presets
+
+    monkeypatch.setattr(presets, "repo_presets_dir", lambda: d)
+    return "tiny-ui"
+
+
+async def _until(pilot, pred, timeout=60.0):
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < timeout:
+        if pred():
+            return True
+        await pilot.pause(0.2)
+    return False
+
+
+def _statuses(app) -> list[str]:
+    return [r["status"] for r in app.cache.records.values()]
+
+
+@pytest.mark.timeout(240)
+def test_launch_watch_finish_and_reopen(home, tiny_preset):
+    async def go():
+        app = make_app(home=home.root, preset=tiny_preset)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.pause(0.5)
+            pane = app.query_one(StudyPane)
+            pane.query_one("#presets").focus()
+            await pilot.press("enter")  # launch the highlighted preset
+            assert await _until(pilot, lambda: len(app.cache.records) == 2)
+            seen = set()
+
+            def progressed():
+                seen.update(_statuses(app))
+                return set(_statuses(app)) == {"finished"}
+
+            assert await _until(pilot, progressed, 120)
+            assert "queued" in seen or "running" in seen
+            await pilot.pause(0.6)
+            assert pane.query_one("#curves").points_drawn > 0  # the chart received points
+            table = pane.query_one(RunTable)
+            assert table.row_count == 2
+            await pilot.press("question_mark")
+            await pilot.pause(0.2)
+            assert app.screen.__class__.__name__ == "HelpScreen"
+            await pilot.press("escape")
+            await pilot.press("q")  # nothing running: quits at once
+        # reopen on the same store: the finished runs are there with their curves
+        app2 = make_app(home=home.root, preset=tiny_preset)
+        async with app2.run_test(size=(80, 24)) as pilot:
+            assert await _until(pilot, lambda: len(app2.cache.records) == 2 and app2.cache.events)
+            await pilot.pause(0.5)
+            pane = app2.query_one(StudyPane)
+            assert pane.query_one(RunTable).row_count == 2
+            assert set(_statuses(app2)) == {"finished"}
+
+    asyncio.run(go())
+
+
+@pytest.mark.timeout(240)
+def test_cancel_run_from_table_and_quit_dialog(home, tiny_preset, monkeypatch):
+    async def go():
+        app = make_app(home=home.root, preset=tiny_preset)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.pause(0.5)
+            pane = app.query_one(StudyPane)
+            form = pane.query_one("#form")
+            form.inputs["train.epochs"].value = "100000"
+            form.inputs["train.lr"].value = "1e-6"  # nothing fits: both runs stay running until cancelled
+            pane.launch()
+            assert await _until(pilot, lambda: "running" in _statuses(app), 60)
+            table = pane.query_one(RunTable)
+            table.focus()
+            await _until(pilot, lambda: table.row_count == 2)
+            await pilot.press("x")  # cancel the run under the cursor
+            first = table.current_id()
+            assert await _until(pilot, lambda: app.cache.records[first]["status"] == "cancelled", 60)
+            await pilot.press("q")  # one run still active: the app asks
+            await pilot.pause(0.3)
+            assert app.screen.__class__.__name__ == "ConfirmScreen"
+            await pilot.click("#stop")
+            await pilot.pause(0.3)
+        from overfit_tui.runs.launcher import wait
+        from overfit_tui.store import Store
+
+        runs = wait(Store(home), next(iter(app.cache.records.values()))["group"], timeout=60)
+        assert sorted(r["status"] for r in runs) == ["cancelled", "cancelled"]
+
+    asyncio.run(go())
+
+
+def test_bad_form_value_is_shown_inline(home, tiny_preset):
+    async def go():
+        app = make_app(home=home.root, preset=tiny_preset, poll=False)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.pause(0.3)
+            form = app.query_one(StudyPane).query_one("#form")
+            form.inputs["train.lr"].value = '"fast"'
+            await pilot.pause(0.2)
+            assert form.group() is None
+            assert "expected a number" in str(form.query_one("#form-error").render())
+            assert form.inputs["train.lr"].has_class("-invalid")
+
+    asyncio.run(go())
