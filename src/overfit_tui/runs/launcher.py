@@ -45,11 +45,12 @@ def launch(store: Store, group: GroupSpec, preset: str | None = None, preset_pat
     """Record the group's runs as queued and start its scheduler; returns (group id, scheduler)."""
     study = get_study(group.study)
     runs = study.expand(group)
-    jobs = study.jobs(runs)
+    devices = devices or default_devices()
+    jobs = study.jobs(runs, on_gpu=all(d.startswith("cuda") for d in devices))
     grec = new_group_record(group, preset, preset_path)
     store.add_group(grec)
     store.add_runs(new_run_records(grec["id"], runs, jobs, preset))
-    return grec["id"], start_scheduler(store, grec["id"], devices or default_devices(), per_device, data_dir, download)
+    return grec["id"], start_scheduler(store, grec["id"], devices, per_device, data_dir, download)
 
 
 def cancel(store: Store, ref: str) -> list[str]:

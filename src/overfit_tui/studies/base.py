@@ -126,7 +126,7 @@ class Study:
     def expand(self, group: GroupSpec) -> list[RunSpec]:
         raise NotImplementedError
 
-    def jobs(self, runs: list[RunSpec]) -> list[list[int]]:
+    def jobs(self, runs: list[RunSpec], on_gpu: bool = False) -> list[list[int]]:
         """Indices of runs that train together in one worker; by default each alone."""
         return [[i] for i in range(len(runs))]
 

@@ -87,8 +87,8 @@ class Randomization(Study):
                     runs.append(RunSpec(self.name, label, group.data, model, group.train, Seeds(seed, seed, seed), rp))
         return runs
 
-    def jobs(self, runs: list[RunSpec]) -> list[list[int]]:
-        return fused_jobs(runs)
+    def jobs(self, runs: list[RunSpec], on_gpu: bool = False) -> list[list[int]]:
+        return fused_jobs(runs, on_gpu)
 
     def execute(self, runs: list[RunSpec], ctx: ExecContext) -> None:
         base = load_data(runs[0].data, ctx)
