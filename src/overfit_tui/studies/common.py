@@ -94,8 +94,8 @@ class ContextCallbacks(Callbacks):
     """Forwards engine events of job member m to the context's run index, and records each
     run's end (status and summary) through `ctx.finish` the moment it retires."""
 
-    def __init__(self, ctx: ExecContext, index: list[int] | None = None):
-        self.ctx, self.index = ctx, index
+    def __init__(self, ctx: ExecContext, index: list[int] | None = None, extra: dict | None = None):
+        self.ctx, self.index, self.extra = ctx, index, extra or {}
 
     def on_event(self, member: int, event) -> None:
         self.ctx.emit(self.index[member] if self.index else member, event)
@@ -108,7 +108,7 @@ class ContextCallbacks(Callbacks):
 
     def on_done(self, member: int, result) -> None:
         """Record a run as soon as it ends, not when its whole job does."""
-        self.ctx.finish(self.index[member] if self.index else member, result.status, result.summary())
+        self.ctx.finish(self.index[member] if self.index else member, result.status, {**result.summary(), **self.extra})
 
 
 def curve(events: list[dict], kind: str, key: str, x: str = "step") -> tuple[tuple, tuple]:

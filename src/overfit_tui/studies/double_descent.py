@@ -1,0 +1,133 @@
+"""Study 3a: double descent for neural nets (Belkin, Hsu, Ma, Mandal 2018, Fig. 3-4).
+
+One-hidden-layer nets of growing width H on a fixed n-sample training set, squared loss,
+no regularization. Below the interpolation threshold (n*K parameters) each net starts from
+the previous smaller net's trained weights, new weights drawn small (weight reuse); above
+it, a fresh standard init. x axis: parameters (d+1)H + (H+1)K, log scale.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+
+import torch
+
+from overfit_tui.core.spec import check, field
+from overfit_tui.core.specs import GroupSpec, RunSpec, Seeds
+from overfit_tui.engine.models import build_model
+from overfit_tui.engine.train import Member, train
+from overfit_tui.studies.base import ExecContext, Figure, RunData, Series, Study
+from overfit_tui.studies.common import ContextCallbacks, INPUT_DIM, load_data, randomize
+
+
+@dataclass(frozen=True)
+class Params:
+    widths: tuple[int, ...] = field((2, 4, 8, 12, 16, 20, 24, 32, 48, 64, 128, 256, 512), "hidden units H, one run each")
+    label_noise: float = field(0.15, "fraction of training labels redrawn at random (makes the peak clearer)")
+    weight_reuse: bool = field(True, "below the threshold, start from the previous width's trained weights")
+    new_weight_std: float = field(0.1, "std of the new weights added by weight reuse (Belkin: variance 0.01)")
+
+    def __post_init__(self):
+        check(len(self.widths) > 0 and all(w > 0 for w in self.widths), "widths", "needs positive widths")
+        check(0 <= self.label_noise <= 1, "label_noise", "must be in [0, 1]")
+
+
+@dataclass(frozen=True)
+class RunParams:
+    width: int = field(8, "hidden units")
+    label_noise: float = field(0.0, "label noise")
+    weight_reuse: bool = field(True, "weight reuse")
+    new_weight_std: float = field(0.1, "std of new weights")
+
+
+def n_params(d: int, h: int, k: int) -> int:
+    return (d + 1) * h + (h + 1) * k
+
+
+def grow(prev: dict, model: torch.nn.Module, std: float, gen: torch.Generator) -> None:
+    """Copy a smaller trained net into the first units of `model`; new weights ~ N(0, std^2)."""
+    lin1, lin2 = model[1], model[3]
+    with torch.no_grad():
+        for p in (lin1.weight, lin1.bias, lin2.weight):
+            p.copy_(torch.randn(p.shape, generator=gen) * std)
+        h = prev["1.weight"].shape[0]
+        lin1.weight[:h] = prev["1.weight"]
+        lin1.bias[:h] = prev["1.bias"]
+        lin2.weight[:, :h] = prev["3.weight"]
+        lin2.bias.copy_(prev["3.bias"])
+
+
+class DoubleDescentNN(Study):
+    name = "double_descent_nn"
+    title = "Double descent: width sweep"
+    paper = "Belkin, Hsu, Ma, Mandal 2018: Reconciling modern machine learning practice and the bias-variance trade-off"
+    pane = "double_descent"
+    Params = Params
+    RunParams = RunParams
+    summary_columns = ("params", "final_train_acc", "final_test_acc", "final_test_loss")
+
+    def default_group(self) -> dict:
+        return {
+            "data": {"name": "mnist1d", "n_train": 1000},
+            "models": [{"name": "mlp", "depth": 1}],
+            "train": {"optimizer": "sgd", "lr": 0.05, "momentum": 0.95, "lr_decay": 1.0, "loss": "mse",
+                      "batch_size": 100, "epochs": 300, "target_train_acc": 0.0, "fuse": "off"},
+            "seeds": [0],
+        }  # fmt: skip
+
+    def validate(self, group: GroupSpec) -> None:
+        check(group.models[0].name == "mlp" and group.models[0].depth == 1, "models", "double descent uses one hidden layer (mlp, depth 1)")
+
+    def expand(self, group: GroupSpec) -> list[RunSpec]:
+        p = group.params
+        runs = []
+        for s in group.seeds:
+            for w in sorted(set(p.widths)):
+                m = replace(group.models[0], width=w)
+                rp = RunParams(w, p.label_noise, p.weight_reuse, p.new_weight_std)
+                runs.append(RunSpec(self.name, f"H={w}" + (f" s{s}" if len(group.seeds) > 1 else ""), group.data, m,
+                                    group.train, Seeds(s, s, s), rp))  # fmt: skip
+        return runs
+
+    def jobs(self, runs: list[RunSpec], on_gpu: bool = False) -> list[list[int]]:
+        by_seed: dict[int, list[int]] = {}
+        for i, r in enumerate(runs):
+            by_seed.setdefault(r.seeds.init, []).append(i)
+        return list(by_seed.values())  # a chain per seed: each width reuses the previous one's weights
+
+    def execute(self, runs: list[RunSpec], ctx: ExecContext) -> None:
+        base = load_data(runs[0].data, ctx)
+        ds = randomize(base, "labels", runs[0].params.label_noise, runs[0].seeds.noise)
+        d, k, n = math.prod(ds.input_shape), ds.num_classes, len(ds.x_train)
+        prev = None
+        gen = torch.Generator().manual_seed(runs[0].seeds.init + 7)
+        for i, run in enumerate(runs):
+            if ctx.should_stop():
+                ctx.finish(i, "cancelled", {})
+                continue
+            ctx.started(i)
+            model = build_model(run.model, ds.input_shape, k, run.seeds.init)
+            params = n_params(d, run.params.width, k)
+            reused = bool(run.params.weight_reuse and prev is not None and params < n * k)
+            if reused:
+                grow(prev, model, run.params.new_weight_std, gen)
+            dev = ds.to(ctx.device)
+            member = Member(model.to(ctx.device), dev.x_train, dev.y_train, dev.x_test, dev.y_test, run.seeds.order)
+            extra = {"params": params, "threshold": n * k, "reused": reused}
+            (r,) = train([member], run.train, ContextCallbacks(ctx, [i], extra), keep_state=True)
+            prev = {kk: v.cpu() for kk, v in r.state.items()} if r.state else None
+
+    def figures(self, runs: list[RunData]) -> list[Figure]:
+        done = sorted((r for r in runs if "params" in r.summary and "final_test_acc" in r.summary), key=lambda r: r.summary["params"])
+        thr = next((r.summary["threshold"] for r in done), None)
+        xs = tuple(r.summary["params"] for r in done)
+        vl = ((thr, "n*K"),) if thr else ()
+        zero_one = (Series("test", xs, tuple(1 - r.summary["final_test_acc"] for r in done)),
+                    Series("train", xs, tuple(1 - r.summary["final_train_acc"] for r in done)))  # fmt: skip
+        sq = (Series("test", xs, tuple(r.summary["final_test_loss"] for r in done)),
+              Series("train", xs, tuple(r.summary["final_train_loss"] for r in done)))  # fmt: skip
+        return [
+            Figure("zero_one", "Zero-one loss vs parameters", "parameters", "error", zero_one, xlog=True, vlines=vl),
+            Figure("squared", "Squared loss vs parameters", "parameters", "squared loss", sq, xlog=True, vlines=vl),
+        ]

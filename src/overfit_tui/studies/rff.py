@@ -1,0 +1,110 @@
+"""Study 3b: double descent with random Fourier features (Belkin et al. 2018, Fig. 2).
+
+N features [cos(v x), sin(v x)] (a pair counts as two), v ~ N(0, sigma^-2 I); the exact
+minimum-norm least-squares fit (pseudo-inverse through the smaller Gram matrix, never
+ridge). Test and train risk and the coefficient norm vs N: the peak sits at N = n.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+
+import torch
+
+from overfit_tui.core.events import PointEvent
+from overfit_tui.core.spec import check, field
+from overfit_tui.core.specs import GroupSpec, RunSpec, Seeds
+from overfit_tui.engine.linalg import min_norm_lstsq, rff_features
+from overfit_tui.studies.base import ExecContext, Figure, RunData, Series, Study
+from overfit_tui.studies.common import load_data, randomize
+
+
+@dataclass(frozen=True)
+class Params:
+    features: tuple[int, ...] = field((50, 100, 200, 400, 600, 800, 900, 1000, 1100, 1200, 1500, 2000, 4000, 8000, 16000),
+                                      "numbers of features N (even: cos/sin pairs)")  # fmt: skip
+    sigma: float = field(0.0, "bandwidth of the frequencies v ~ N(0, sigma^-2); 0 = sqrt(d)")
+    label_noise: float = field(0.0, "fraction of training labels redrawn at random")
+
+    def __post_init__(self):
+        check(all(f >= 2 for f in self.features), "features", "every N must be >= 2")
+        check(self.sigma >= 0, "sigma", "must be >= 0")
+
+
+@dataclass(frozen=True)
+class RunParams:
+    n_features: int = field(1000, "N")
+    sigma: float = field(0.0, "bandwidth")
+    label_noise: float = field(0.0, "label noise")
+
+
+class DoubleDescentRFF(Study):
+    name = "double_descent_rff"
+    title = "Double descent: random Fourier features"
+    paper = "Belkin et al. 2018, Fig. 2"
+    pane = "double_descent"
+    Params = Params
+    RunParams = RunParams
+    summary_columns = ("n_features", "train_risk", "test_risk", "test_error", "norm")
+
+    def default_group(self) -> dict:
+        return {"data": {"name": "mnist1d", "n_train": 1000}, "models": [{"name": "linear"}], "seeds": [0]}
+
+    def expand(self, group: GroupSpec) -> list[RunSpec]:
+        p = group.params
+        return [RunSpec(self.name, f"N={f}", group.data, group.models[0], group.train, Seeds(s, s, s),
+                        RunParams(f - f % 2, p.sigma, p.label_noise))
+                for s in group.seeds for f in sorted(set(p.features))]  # fmt: skip
+
+    def jobs(self, runs: list[RunSpec], on_gpu: bool = False) -> list[list[int]]:
+        return [list(range(len(runs)))]
+
+    def execute(self, runs: list[RunSpec], ctx: ExecContext) -> None:
+        base = load_data(runs[0].data, ctx)
+        ds = randomize(base, "labels", runs[0].params.label_noise, runs[0].seeds.noise)
+        dev = ctx.device
+        xtr = ds.x_train.flatten(1).to(dev, torch.float64)
+        xte = ds.x_test.flatten(1).to(dev, torch.float64)
+        ytr = torch.nn.functional.one_hot(ds.y_train, ds.num_classes).to(dev, torch.float64)
+        yte = torch.nn.functional.one_hot(ds.y_test, ds.num_classes).to(dev, torch.float64)
+        d = xtr.shape[1]
+        sigma = runs[0].params.sigma or math.sqrt(d)
+        g = torch.Generator().manual_seed(runs[0].seeds.init)
+        n_max = max(r.params.n_features for r in runs) // 2
+        freqs = (torch.randn(d, n_max, generator=g, dtype=torch.float64) / sigma).to(dev)
+        for i, run in enumerate(runs):
+            if ctx.should_stop():
+                ctx.finish(i, "cancelled", {})
+                continue
+            ctx.started(i)
+            t0 = time.perf_counter()
+            v = freqs[:, : run.params.n_features // 2]  # nested: each N extends the previous features
+            phi_tr, phi_te = rff_features(xtr, v), rff_features(xte, v)
+            a = min_norm_lstsq(phi_tr, ytr)
+            ptr, pte = phi_tr @ a, phi_te @ a
+            stats = {
+                "n_features": run.params.n_features, "n": len(xtr),
+                "train_risk": (ptr - ytr).pow(2).sum(1).mean().item(), "test_risk": (pte - yte).pow(2).sum(1).mean().item(),
+                "train_error": (ptr.argmax(1) != ytr.argmax(1)).double().mean().item(),
+                "test_error": (pte.argmax(1) != yte.argmax(1)).double().mean().item(),
+                "norm": a.norm().item(), "seconds": round(time.perf_counter() - t0, 3),
+            }  # fmt: skip
+            ctx.emit(i, PointEvent("rff", run.params.n_features, stats, stats["seconds"]))
+            ctx.finish(i, "finished", stats)
+
+    def figures(self, runs: list[RunData]) -> list[Figure]:
+        done = sorted((r for r in runs if "test_risk" in r.summary), key=lambda r: r.summary["n_features"])
+        xs = tuple(r.summary["n_features"] for r in done)
+        n = next((r.summary["n"] for r in done), None)
+        vl = ((n, "N = n"),) if n else ()
+        col = lambda key: tuple(r.summary[key] for r in done)
+        return [
+            Figure("risk", "Squared risk vs features", "features N", "squared loss",
+                   (Series("test", xs, col("test_risk")), Series("train", xs, col("train_risk"))), xlog=True, ylog=True, vlines=vl),
+            Figure("error", "Zero-one error vs features", "features N", "error",
+                   (Series("test", xs, col("test_error")), Series("train", xs, col("train_error"))), xlog=True, vlines=vl),
+            Figure("norm", "Coefficient norm vs features", "features N", "||a||", (Series("norm", xs, col("norm")),),
+                   xlog=True, ylog=True, vlines=vl),
+        ]  # fmt: skip

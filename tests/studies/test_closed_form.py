@@ -1,0 +1,100 @@
+"""Closed-form studies: the 2n+d construction, min-norm kernel interpolation, RFF double descent."""
+
+from __future__ import annotations
+
+import torch
+
+from overfit_tui.core.presets import group_from_dict
+from overfit_tui.engine.linalg import construction_weights, kernel_matrix, min_norm_lstsq, min_norm_solve, rff_features
+from overfit_tui.studies import get_study
+from overfit_tui.studies.base import ExecContext
+from overfit_tui.studies.expressivity import construct
+
+
+class Collect(ExecContext):
+    def __init__(self, cache):
+        super().__init__(cache_dir=cache, data_dir=cache)
+        self.done = {}
+
+    def finish(self, i, status, summary):
+        self.done[i] = (status, summary)
+
+
+def test_construction_fits_random_targets_exactly_with_2n_plus_d_weights():
+    g = torch.Generator().manual_seed(0)
+    n, d = 300, 20
+    z = torch.randn(n, d, generator=g, dtype=torch.float64)
+    t = torch.randn(n, generator=g, dtype=torch.float64)
+    net, stats, xs, b = construct(z, t, seed=1)
+    assert stats["params"] == 2 * n + d
+    assert stats["max_fit_error"] < 1e-8
+    assert bool((b[1:] > xs[:-1]).all() and (b < xs).all())  # biases interleave the projections
+
+
+def test_o_n_solve_matches_dense_triangular_solve():
+    x = torch.sort(torch.randn(50, dtype=torch.float64)).values
+    y = torch.randn(50, dtype=torch.float64)
+    b, w = construction_weights(x, y)
+    a = torch.relu(x.unsqueeze(1) - b.unsqueeze(0))
+    assert torch.allclose(a @ w, y, atol=1e-9)
+    assert torch.allclose(torch.triu(a, 1), torch.zeros_like(a))
+
+
+def test_expressivity_study_fits_mnist1d_labels(_data_cache):
+    st = get_study("expressivity")
+    g = group_from_dict({"study": "expressivity", "params": {"n": 400, "targets": ["random"], "sgd_steps": 50}})
+    ctx = Collect(_data_cache)
+    st.execute(st.expand(g), ctx)
+    cons, sgd = ctx.done[0][1], ctx.done[1][1]
+    assert cons["train_acc_rounded"] == 1.0 and cons["params"] == 2 * 400 + 40
+    assert sgd["max_fit_error"] > cons["max_fit_error"]
+
+
+def test_min_norm_kernel_solution_interpolates_and_random_labels_cost_norm(_data_cache):
+    st = get_study("kernel")
+    g = group_from_dict({"study": "kernel", "data": {"n_train": 800}, "params": {"kernels": ["gaussian"]}})
+    ctx = Collect(_data_cache)
+    st.execute(st.expand(g), ctx)
+    true, rand = ctx.done[0][1], ctx.done[1][1]
+    assert true["train_error"] == 0 and rand["train_error"] == 0  # interpolates either labelling
+    assert true["test_error"] < 0.75 < rand["test_error"]  # generalizes with true labels only
+    assert rand["norm"] > true["norm"]
+
+
+def test_min_norm_solvers_agree_with_pinv():
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(30, 5, generator=g, dtype=torch.float64)
+    k = kernel_matrix(x, x, "linear", 0.0)  # rank 5: singular, needs the pseudo-inverse
+    y = torch.randn(30, 2, generator=g, dtype=torch.float64)
+    alpha, solver = min_norm_solve(k, y)
+    assert solver == "pinv"
+    assert torch.allclose(alpha, torch.linalg.pinv(k) @ y, atol=1e-8)
+    for p in (10, 30, 60):
+        phi = torch.randn(30, p, generator=g, dtype=torch.float64)
+        assert torch.allclose(min_norm_lstsq(phi, y), torch.linalg.pinv(phi) @ y, atol=1e-6)
+
+
+def test_rff_test_risk_peaks_at_n_features_equal_n():
+    g = torch.Generator().manual_seed(0)
+    n, d = 100, 5
+    w = torch.randn(d, 1, generator=g, dtype=torch.float64)
+    x = torch.randn(n + 500, d, generator=g, dtype=torch.float64)
+    y = torch.sin(x @ w) + 0.3 * torch.randn(n + 500, 1, generator=g, dtype=torch.float64)
+    freqs = torch.randn(d, 2000, generator=g, dtype=torch.float64) / 2
+    risks = {}
+    for nf in (10, 20, 40, 60, 80, 100, 120, 160, 300, 1000, 4000):
+        v = freqs[:, : nf // 2]
+        a = min_norm_lstsq(rff_features(x[:n], v), y[:n])
+        risks[nf] = (rff_features(x[n:], v) @ a - y[n:]).pow(2).mean().item()
+    assert max(risks, key=risks.get) == n
+
+
+def test_rff_study_on_mnist1d(_data_cache):
+    st = get_study("double_descent_rff")
+    g = group_from_dict({"study": "double_descent_rff", "data": {"n_train": 200},
+                         "params": {"features": [20, 200, 2000], "sigma": 3.0}})  # fmt: skip
+    ctx = Collect(_data_cache)
+    st.execute(st.expand(g), ctx)
+    risk = {s["n_features"]: s["test_risk"] for _, s in ctx.done.values()}
+    assert risk[200] > risk[20] and risk[200] > risk[2000]
+    assert ctx.done[2][1]["train_risk"] < 1e-8  # over-parameterized: interpolates

@@ -1,0 +1,51 @@
+"""Double descent (neural nets): weight reuse really continues from the previous width."""
+
+from __future__ import annotations
+
+import torch
+
+from overfit_tui.core.presets import group_from_dict
+from overfit_tui.core.specs import ModelSpec
+from overfit_tui.engine.models import build_model
+from overfit_tui.studies import get_study
+from overfit_tui.studies.base import ExecContext
+from overfit_tui.studies.double_descent import grow, n_params
+
+
+class Collect(ExecContext):
+    def __init__(self, cache):
+        super().__init__(cache_dir=cache, data_dir=cache)
+        self.done, self.events = {}, {}
+
+    def emit(self, i, ev):
+        self.events.setdefault(i, []).append(ev)
+
+    def finish(self, i, status, summary):
+        self.done[i] = (status, summary)
+
+
+def test_grow_copies_the_smaller_net_into_the_first_units():
+    small = build_model(ModelSpec(name="mlp", width=3, depth=1), (1, 8), 4, seed=0)
+    big = build_model(ModelSpec(name="mlp", width=5, depth=1), (1, 8), 4, seed=1)
+    grow(small.state_dict(), big, std=0.0, gen=torch.Generator().manual_seed(0))
+    x = torch.randn(7, 1, 8)
+    assert torch.allclose(small(x), big(x), atol=1e-6)  # new units are zero: same function
+
+
+def test_width_sweep_reuses_weights_below_threshold(_data_cache):
+    st = get_study("double_descent_nn")
+    g = group_from_dict({
+        "study": "double_descent_nn", "data": {"n_train": 200},
+        "train": {"epochs": 5, "log_every": 2},
+        "params": {"widths": [2, 4, 400], "label_noise": 0.0, "new_weight_std": 0.0},
+    })  # fmt: skip
+    runs = st.expand(g)
+    assert st.jobs(runs) == [[0, 1, 2]]
+    ctx = Collect(_data_cache)
+    st.execute(runs, ctx)
+    s = [ctx.done[i][1] for i in range(3)]
+    assert s[0]["reused"] is False and s[1]["reused"] is True
+    assert s[2]["params"] == n_params(40, 400, 10) > s[2]["threshold"] == 2000 and s[2]["reused"] is False
+    first_eval_w4 = next(e for e in ctx.events[1] if e.kind == "eval")
+    assert first_eval_w4.step == 0
+    assert abs(first_eval_w4.train_loss - s[0]["final_train_loss"]) < 1e-5  # starts where width 2 ended
