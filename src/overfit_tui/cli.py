@@ -254,6 +254,60 @@ def gc(home: Optional[Path] = HomeOpt, yes: bool = typer.Option(False, "--yes", 
     console.print(f"removed {len(orphans)} folder(s)")
 
 
+@app.command()
+def export(refs: List[str] = typer.Argument(..., help="run ids and/or group ids (unique prefixes work)"),
+           fmt: str = typer.Option("md", "--format", "-f", help="csv | json | md | svg"),
+           out: Path = typer.Option(..., "--output", "-o", help="file to write"),
+           home: Optional[Path] = HomeOpt):  # fmt: skip
+    """Export a comparison of runs: CSV (long form), JSON (full), Markdown (tables), SVG (charts)."""
+    from overfit_tui.export.formats import write
+    from overfit_tui.export.transfer import load_comparison
+
+    c = load_comparison(_store(home), refs)
+    write(c, fmt, out)
+    console.print(f"wrote {len(c.records)} run(s) to {out}")
+
+
+@app.command("import")
+def import_(path: Path = typer.Argument(..., help="a JSON file written by `export --format json`"), home: Optional[Path] = HomeOpt):
+    """Import exported runs (records and curves) into this store."""
+    from overfit_tui.export.transfer import import_json
+
+    added, skipped = import_json(_store(home), path)
+    console.print(f"imported {added} run(s), {skipped} already here")
+
+
+@app.command()
+def tag(ref: str = typer.Argument(..., help="run or group id"), tags: List[str] = typer.Argument(..., help="tags to add (-name removes)"),
+        home: Optional[Path] = HomeOpt):  # fmt: skip
+    """Add or remove tags on runs (a group id tags all its runs)."""
+    store = _store(home)
+    found = store.find_runs(ref)
+    if not found:
+        raise OverfitError(f"no run or group matches '{ref}'")
+    for r in found:
+        cur = list(r.get("tags") or [])
+        for t in tags:
+            if t.startswith("-"):
+                cur = [c for c in cur if c != t[1:]]
+            elif t not in cur:
+                cur.append(t)
+        store.update_run(r["id"], tags=cur)
+    console.print(f"tagged {len(found)} run(s)")
+
+
+@app.command()
+def note(ref: str = typer.Argument(..., help="run or group id"), text: str = typer.Argument(..., help="the note"),
+         home: Optional[Path] = HomeOpt):  # fmt: skip
+    """Set the note of runs (a group id sets it on all its runs)."""
+    store = _store(home)
+    found = store.find_runs(ref)
+    if not found:
+        raise OverfitError(f"no run or group matches '{ref}'")
+    store.update_runs([r["id"] for r in found], notes=text)
+    console.print(f"noted {len(found)} run(s)")
+
+
 def main() -> None:
     try:
         app()

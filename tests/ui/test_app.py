@@ -142,3 +142,32 @@ def test_bad_form_value_is_shown_inline(home, tiny_preset):
             assert form.inputs["train.lr"].has_class("-invalid")
 
     asyncio.run(go())
+
+
+def test_compare_screen_exports_selected_runs(home, tiny_preset):
+    from overfit_tui.runs.launcher import launch, wait
+    from overfit_tui.core.presets import load_group
+    from overfit_tui.store import Store
+
+    store = Store(home)
+    group, p = load_group(tiny_preset)
+    gid, _ = launch(store, group, p.name, str(p.path), ["cpu"])
+    wait(store, gid, 120)
+
+    async def go():
+        app = make_app(home=home.root, preset=tiny_preset)
+        async with app.run_test(size=(120, 40)) as pilot:
+            assert await _until(pilot, lambda: len(app.cache.records) == 2 and len(app.cache.events) == 2)
+            await pilot.press("r")
+            await pilot.pause(0.5)
+            await pilot.press("space", "down", "space", "c")
+            await pilot.pause(0.5)
+            assert app.screen.__class__.__name__ == "CompareScreen"
+            await pilot.press("e")
+            await pilot.pause(0.5)
+        exports = list((home.root / "exports").glob("compare-*/comparison.*"))
+        assert sorted(p.suffix for p in exports) == [".csv", ".json", ".md", ".svg"]
+        md = next(p for p in exports if p.suffix == ".md").read_text()
+        assert all(r["id"] in md for r in store.runs(gid))
+
+    asyncio.run(go())

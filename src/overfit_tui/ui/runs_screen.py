@@ -29,6 +29,8 @@ class RunsScreen(Screen):
         Binding("escape", "app.pop_screen", "Back"),
         Binding("slash", "focus_filter", "Filter"),
         Binding("a", "mark_all", "Mark shown"),
+        Binding("c", "compare", "Compare marked"),
+        Binding("t", "tag", "Tags/note"),
     ]
     DEFAULT_CSS = """
     RunsScreen #filter { dock: top; }
@@ -69,6 +71,32 @@ class RunsScreen(Screen):
 
     def action_focus_filter(self) -> None:
         self.query_one("#filter", Input).focus()
+
+    def action_compare(self) -> None:
+        from overfit_tui.ui.compare_screen import CompareScreen
+
+        ids = [r["id"] for r in self.shown() if r["id"] in self.marked] or [i for i in self.marked if i in self.cache.records]
+        if len(ids) < 1:
+            self.notify("mark runs with space first (or a to mark every shown run)", severity="warning")
+            return
+        self.app.push_screen(CompareScreen(self.cache, ids, self.app.home.root / "exports"))
+
+    def action_tag(self) -> None:
+        from overfit_tui.ui.tag_screen import TagScreen
+
+        rid = self.query_one(RunTable).current_id()
+        if not rid:
+            return
+        r = self.cache.records[rid]
+
+        def save(result) -> None:
+            if result is not None:
+                tags, note = result
+                self.app.store.update_run(rid, tags=tags, notes=note)
+                r["tags"], r["notes"] = tags, note
+                self.redraw()
+
+        self.app.push_screen(TagScreen(r["label"], list(r.get("tags") or []), r.get("notes") or ""), save)
 
     def action_mark_all(self) -> None:
         self.marked.update(r["id"] for r in self.shown())

@@ -33,6 +33,15 @@ HELP = """\
   space      mark a run          enter    run details
   x          cancel the run      X        cancel its whole group
 
+[b]runs screen[/b] (r)
+  /          filter (words: study, data, model, status, tag, text)
+  a          mark every shown run           c   compare the marked runs
+  t          edit tags and note of the run
+
+[b]compare screen[/b]
+  m          metric       a   align x by step / epoch / wall time
+  s          smoothing    e   export CSV, JSON, Markdown, SVG
+
 Runs train in background processes: quitting the app never loses a finished
 result, and runs you leave running keep recording; reopen the app to see them.
 """

@@ -1,0 +1,92 @@
+"""A comparison of runs: what differs between their specs, names by those differences,
+summary rows with the best value per column, and aligned curves. Headless and deterministic."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+SUMMARY_KEYS = ("final_train_acc", "final_test_acc", "final_train_loss", "final_test_loss", "steps_to_fit", "seconds",
+                "test_error", "test_risk", "norm", "max_fit_error", "params")  # fmt: skip
+HIGHER_IS_BETTER = {"final_train_acc", "final_test_acc"}
+ALIGN = ("step", "epoch", "wall")
+
+
+def flatten(d: dict, prefix: str = "") -> dict:
+    out = {}
+    for k, v in d.items():
+        key = f"{prefix}{k}"
+        if isinstance(v, dict):
+            out.update(flatten(v, key + "."))
+        else:
+            out[key] = tuple(v) if isinstance(v, list) else v
+    return out
+
+
+def spec_diff(records: list[dict]) -> dict[str, list]:
+    """Keys whose values differ between the runs (spec, plus study and group), with each run's value."""
+    flats = [{"study": r["study"], "group": r["group"], **flatten(r["spec"])} for r in records]
+    keys = sorted({k for f in flats for k in f})
+    diff = {k: [f.get(k) for f in flats] for k in keys if len({repr(f.get(k)) for f in flats}) > 1}
+    diff.pop("label", None)
+    if set(diff) - {"group"}:
+        diff.pop("group", None)  # the group only names runs when nothing else tells them apart
+    return diff
+
+
+def legend_names(records: list[dict]) -> list[str]:
+    """Each run named by what differs (e.g. 'params.p=0.2, model.width=256'), not by id."""
+    diff = spec_diff(records)
+    names = []
+    for i, r in enumerate(records):
+        parts = [f"{k.split('.')[-1] if k.startswith('params.') else k}={_short(v[i])}" for k, v in diff.items()]
+        names.append(", ".join(parts) if parts else r["label"])
+    if len(set(names)) < len(names):  # still ambiguous (e.g. reruns): add the label and id
+        names = [f"{n} [{r['id'][:8]}]" for n, r in zip(names, records)]
+    return names
+
+
+def _short(v) -> str:
+    if isinstance(v, float):
+        return f"{v:g}"
+    if isinstance(v, tuple):
+        return "[" + ",".join(_short(x) for x in v) + "]"
+    return str(v)
+
+
+@dataclass
+class Comparison:
+    records: list[dict]
+    events: dict[str, list[dict]]
+
+    @property
+    def names(self) -> list[str]:
+        return legend_names(self.records)
+
+    @property
+    def diff(self) -> dict[str, list]:
+        return spec_diff(self.records)
+
+    def summary_columns(self) -> list[str]:
+        present = {k for r in self.records for k, v in (r.get("summary") or {}).items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
+        return [k for k in SUMMARY_KEYS if k in present]
+
+    def summary_rows(self) -> list[list]:
+        cols = self.summary_columns()
+        return [[(r.get("summary") or {}).get(c) for c in cols] for r in self.records]
+
+    def best(self) -> dict[str, int]:
+        """Column -> index of the best run (highest accuracy, lowest everything else)."""
+        out = {}
+        for j, c in enumerate(self.summary_columns()):
+            vals = [(row[j], i) for i, row in enumerate(self.summary_rows()) if isinstance(row[j], (int, float))]
+            if vals and c not in ("params", "seconds"):
+                out[c] = (max if c in HIGHER_IS_BETTER else min)(vals)[1]
+        return out
+
+    def curve(self, run_id: str, kind: str, key: str, align: str = "step") -> tuple[list, list]:
+        pts = [(e.get(align), e.get(key)) for e in self.events.get(run_id, []) if e.get("kind") == kind and e.get(key) is not None]
+        pts = [p for p in pts if p[0] is not None]
+        return [p[0] for p in pts], [p[1] for p in pts]
+
+    def groups(self) -> list[str]:
+        return sorted({r["group"] for r in self.records})

@@ -1,0 +1,98 @@
+"""Writers for a Comparison: CSV (long form), JSON (full records and series), Markdown
+(summary, spec diff, provenance), SVG (the app's plotext charts). Deterministic for the
+same runs: sorted keys, stable order, no timestamps of the export itself."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+from overfit_tui.export.compare import Comparison
+
+METRICS = [("step", "train_loss"), ("eval", "train_loss"), ("eval", "train_acc"), ("eval", "test_loss"), ("eval", "test_acc")]
+
+
+def to_csv(c: Comparison) -> str:
+    diff = c.diff
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["run", "group", "study", "label", "metric", "step", "epoch", "wall", "value", *diff])
+    for i, r in enumerate(c.records):
+        extra = [_cell(v[i]) for v in diff.values()]
+        for e in c.events.get(r["id"], []):
+            kind = e.get("kind")
+            if kind == "point":
+                for k, v in sorted(e.get("values", {}).items()):
+                    if isinstance(v, (int, float)) and not isinstance(v, bool):
+                        w.writerow([r["id"], r["group"], r["study"], r["label"], f"{e['name']}.{k}", e.get("x"), "", e.get("wall"), v, *extra])
+                continue
+            for k in ("train_loss", "train_acc", "test_loss", "test_acc"):
+                if k in e:
+                    name = f"{k}" if kind == "eval" else f"{k}_running"
+                    w.writerow([r["id"], r["group"], r["study"], r["label"], name, e.get("step"), e.get("epoch"), e.get("wall"), e[k], *extra])
+    return buf.getvalue()
+
+
+def _cell(v):
+    return json.dumps(list(v)) if isinstance(v, tuple) else v
+
+
+def to_json(c: Comparison) -> str:
+    payload = {
+        "format": "overfit-tui-export/1",
+        "runs": [{"record": r, "events": c.events.get(r["id"], [])} for r in c.records],
+    }
+    return json.dumps(payload, indent=1, sort_keys=True)
+
+
+def to_markdown(c: Comparison) -> str:
+    names, cols, rows, best = c.names, c.summary_columns(), c.summary_rows(), c.best()
+    out = [f"# Comparison of {len(c.records)} runs", ""]
+    out += ["| run | name | status | " + " | ".join(cols) + " |", "|---|---|---|" + "---|" * len(cols)]
+    for i, (r, row) in enumerate(zip(c.records, rows)):
+        cells = []
+        for j, v in enumerate(row):
+            txt = "-" if v is None else (f"{v:.4g}" if isinstance(v, float) else str(v))
+            cells.append(f"**{txt}**" if best.get(cols[j]) == i else txt)
+        out.append(f"| {r['id']} | {names[i]} | {r['status']} | " + " | ".join(cells) + " |")
+    out += ["", "## Spec differences", ""]
+    diff = c.diff
+    if diff:
+        out += ["| key | " + " | ".join(r["id"] for r in c.records) + " |", "|---|" + "---|" * len(c.records)]
+        for k, vals in diff.items():
+            out.append(f"| {k} | " + " | ".join(str(_cell(v)) for v in vals) + " |")
+    else:
+        out.append("The runs share one spec.")
+    out += ["", "## Provenance", ""]
+    for r in c.records:
+        p = r.get("provenance") or {}
+        out.append(f"- `{r['id']}` ({r['label']}, group `{r['group']}`, spec hash `{r.get('spec_hash')}`): "
+                   + ", ".join(f"{k} {p[k]}" for k in sorted(p)))  # fmt: skip
+    return "\n".join(out) + "\n"
+
+
+def to_svg(c: Comparison, metric: int = 0, align: str = "step", width: int = 100, height: int = 30) -> str:
+    """The comparison chart drawn by plotext (as in the app), rendered to SVG through rich."""
+    from rich.console import Console
+    from rich.text import Text
+
+    from overfit_tui.export.plot import build_chart
+
+    console = Console(record=True, width=width, color_system="truecolor", file=io.StringIO())
+    for kind, key in ([METRICS[metric]] if metric >= 0 else METRICS[2:5:2]):
+        console.print(Text.from_ansi(build_chart(c, kind, key, align, width, height)))
+    return console.export_svg(title="overfit-tui comparison")
+
+
+WRITERS = {"csv": to_csv, "json": to_json, "md": to_markdown, "svg": to_svg}
+
+
+def write(c: Comparison, fmt: str, path) -> None:
+    from pathlib import Path
+
+    from overfit_tui.core.errors import OverfitError, did_you_mean
+
+    if fmt not in WRITERS:
+        raise OverfitError(f"unknown export format '{fmt}', {did_you_mean(fmt, WRITERS)}")
+    Path(path).write_text(WRITERS[fmt](c))
