@@ -73,16 +73,6 @@ def check(preset: str = typer.Argument(..., help="preset name or path to a .toml
         console.print(f"  {r.hash[:8]}  {r.label}")
 
 
-def _progress_fraction(rec: dict, last: dict | None) -> float:
-    if rec["status"] in ("finished", "failed", "diverged", "cancelled", "lost"):
-        return 1.0
-    if not last:
-        return 0.0
-    t = rec["spec"]["train"]
-    frac = last.get("epoch", 0) / max(1, t["epochs"])
-    return min(1.0, frac)
-
-
 def _summary_table(store, group_id: str):
     from rich.table import Table
 
@@ -124,6 +114,7 @@ def run(preset: str = typer.Argument(..., help="preset name or path to a .toml f
     from overfit_tui.runs.launcher import cancel, launch
     from overfit_tui.runs.liveness import reconcile
     from overfit_tui.store.metrics import MetricTail
+    from overfit_tui.ui_text import progress_of
 
     group, p = load_group(preset, parse_set(set_))
     store = _store(home)
@@ -153,7 +144,7 @@ def run(preset: str = typer.Argument(..., help="preset name or path to a .toml f
                             last[r["id"]] = {**last[r["id"]], "epoch": e["epoch"]}
                     e = last.get(r["id"])
                     info = r["status"] if not e else f"{r['status']} train {e.get('train_acc', 0):.3f} test {e.get('test_acc', 0):.3f}"
-                    prog.update(tasks[r["id"]], completed=_progress_fraction(r, e), info=info)
+                    prog.update(tasks[r["id"]], completed=progress_of(r, e), info=info)
                 if all(r["status"] not in ("queued", "running") for r in runs):
                     break
                 if proc.poll() is not None:

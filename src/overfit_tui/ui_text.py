@@ -13,3 +13,14 @@ def fmt_summary(s: dict) -> tuple[str, str, str, str]:
     fit_s = "-" if not s else (f"{fit}" if fit is not None else f"not fitted ({pct(s.get('best_train_acc'))})")
     secs = s.get("seconds")
     return pct(s.get("final_train_acc")), pct(s.get("final_test_acc")), fit_s, "-" if secs is None else f"{secs:.1f}"
+
+
+def progress_of(rec: dict, last: dict | None) -> float:
+    """Fraction of the run's epoch budget done, from its latest event (1 once it has ended)."""
+    from overfit_tui.store.store import ENDED
+
+    if rec["status"] in ENDED:
+        return 1.0
+    if not last:
+        return 0.0
+    return min(1.0, last.get("epoch", 0) / max(1, rec["spec"]["train"]["epochs"]))

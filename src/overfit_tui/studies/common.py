@@ -123,3 +123,13 @@ def series_of(runs, kind: str, key: str, x: str = "step") -> tuple[Series, ...]:
         if xs:
             out.append(Series(r.label, xs, ys))
     return tuple(out)
+
+
+def each_run(runs: list[RunSpec], ctx: ExecContext):
+    """Yield (i, run) for a job whose runs train one after another; a stop request cancels the rest."""
+    for i, run in enumerate(runs):
+        if ctx.should_stop():
+            ctx.finish(i, "cancelled", {})
+            continue
+        ctx.started(i)
+        yield i, run

@@ -18,7 +18,7 @@ from overfit_tui.core.specs import GroupSpec, RunSpec, Seeds
 from overfit_tui.engine.models import build_model
 from overfit_tui.engine.train import Member, train
 from overfit_tui.studies.base import ExecContext, Figure, RunData, Series, Study
-from overfit_tui.studies.common import ContextCallbacks, INPUT_DIM, load_data, randomize
+from overfit_tui.studies.common import ContextCallbacks, each_run, load_data, randomize
 
 
 @dataclass(frozen=True)
@@ -71,7 +71,7 @@ class DoubleDescentNN(Study):
         return {
             "data": {"name": "mnist1d", "n_train": 1000},
             "models": [{"name": "mlp", "depth": 1}],
-            "train": {"optimizer": "sgd", "lr": 0.05, "momentum": 0.95, "lr_decay": 1.0, "loss": "mse",
+            "train": {"optimizer": "sgd", "lr": 0.005, "momentum": 0.95, "lr_decay": 1.0, "loss": "mse",
                       "batch_size": 100, "epochs": 300, "target_train_acc": 0.0, "fuse": "off"},
             "seeds": [0],
         }  # fmt: skip
@@ -102,11 +102,7 @@ class DoubleDescentNN(Study):
         d, k, n = math.prod(ds.input_shape), ds.num_classes, len(ds.x_train)
         prev = None
         gen = torch.Generator().manual_seed(runs[0].seeds.init + 7)
-        for i, run in enumerate(runs):
-            if ctx.should_stop():
-                ctx.finish(i, "cancelled", {})
-                continue
-            ctx.started(i)
+        for i, run in each_run(runs, ctx):
             model = build_model(run.model, ds.input_shape, k, run.seeds.init)
             params = n_params(d, run.params.width, k)
             reused = bool(run.params.weight_reuse and prev is not None and params < n * k)

@@ -20,7 +20,7 @@ from overfit_tui.core.spec import check, field
 from overfit_tui.core.specs import GroupSpec, RunSpec, Seeds
 from overfit_tui.engine.linalg import construction_weights
 from overfit_tui.studies.base import ExecContext, Figure, RunData, Series, Study
-from overfit_tui.studies.common import load_data
+from overfit_tui.studies.common import each_run, load_data
 
 Target = Literal["true", "random", "reals"]
 
@@ -114,11 +114,7 @@ class Expressivity(Study):
         return [list(range(len(runs)))]  # all closed-form or small: one worker, data loaded once
 
     def execute(self, runs: list[RunSpec], ctx: ExecContext) -> None:
-        for i, run in enumerate(runs):
-            if ctx.should_stop():
-                ctx.finish(i, "cancelled", {})
-                continue
-            ctx.started(i)
+        for i, run in each_run(runs, ctx):
             ds = load_data(run.data, ctx)
             p = run.params
             n = min(p.n, len(ds.x_train))

@@ -20,7 +20,7 @@ from overfit_tui.core.specs import GroupSpec, RunSpec, Seeds
 from overfit_tui.engine.linalg import kernel_matrix, min_norm_solve
 from overfit_tui.engine.transforms import corrupt_labels
 from overfit_tui.studies.base import ExecContext, Figure, RunData, Series, Study
-from overfit_tui.studies.common import load_data
+from overfit_tui.studies.common import each_run, load_data
 
 Kernel = Literal["linear", "gaussian"]
 
@@ -76,11 +76,7 @@ class KernelInterpolation(Study):
         return [list(range(len(runs)))]
 
     def execute(self, runs: list[RunSpec], ctx: ExecContext) -> None:
-        for i, run in enumerate(runs):
-            if ctx.should_stop():
-                ctx.finish(i, "cancelled", {})
-                continue
-            ctx.started(i)
+        for i, run in each_run(runs, ctx):
             stats = solve_run(run, ctx)
             ctx.emit(i, PointEvent("solve", run.params.p, stats, stats["seconds"]))
             ctx.finish(i, "finished", stats)

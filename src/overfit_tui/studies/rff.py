@@ -18,7 +18,7 @@ from overfit_tui.core.spec import check, field
 from overfit_tui.core.specs import GroupSpec, RunSpec, Seeds
 from overfit_tui.engine.linalg import min_norm_lstsq, rff_features
 from overfit_tui.studies.base import ExecContext, Figure, RunData, Series, Study
-from overfit_tui.studies.common import load_data, randomize
+from overfit_tui.studies.common import each_run, load_data, randomize
 
 
 @dataclass(frozen=True)
@@ -74,11 +74,7 @@ class DoubleDescentRFF(Study):
         g = torch.Generator().manual_seed(runs[0].seeds.init)
         n_max = max(r.params.n_features for r in runs) // 2
         freqs = (torch.randn(d, n_max, generator=g, dtype=torch.float64) / sigma).to(dev)
-        for i, run in enumerate(runs):
-            if ctx.should_stop():
-                ctx.finish(i, "cancelled", {})
-                continue
-            ctx.started(i)
+        for i, run in each_run(runs, ctx):
             t0 = time.perf_counter()
             v = freqs[:, : run.params.n_features // 2]  # nested: each N extends the previous features
             phi_tr, phi_te = rff_features(xtr, v), rff_features(xte, v)

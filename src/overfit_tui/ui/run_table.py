@@ -12,7 +12,7 @@ from textual.message import Message
 from textual.widgets import DataTable
 
 from overfit_tui.ui.cache import RunCache
-from overfit_tui.ui_text import pct
+from overfit_tui.ui_text import pct, progress_of
 
 STATUS_STYLE = {
     "queued": "dim", "running": "bold cyan", "finished": "green", "failed": "bold red",
@@ -20,15 +20,6 @@ STATUS_STYLE = {
 }  # fmt: skip
 
 COLUMNS = ("", "run", "status", "device", "progress", "samples/s", "ETA", "train acc", "test acc", "fit (steps)")
-
-
-def progress_of(rec: dict, last_step: dict | None) -> float:
-    if rec["status"] in ("finished", "failed", "diverged", "cancelled", "lost"):
-        return 1.0
-    if not last_step:
-        return 0.0
-    t = rec["spec"]["train"]
-    return min(1.0, last_step.get("epoch", 0) / max(1, t["epochs"]))
 
 
 def bar(frac: float, width: int = 8) -> str:

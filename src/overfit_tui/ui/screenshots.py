@@ -21,7 +21,14 @@ from overfit_tui.store import Store
 
 def build_store(home: Home) -> None:
     store = Store(home)
-    for preset, overrides in [("smoke-mnist1d", {}), ("regularization-mnist1d", {"train": {"epochs": 20}})]:
+    presets = [
+        ("smoke-mnist1d", {}),
+        ("regularization-mnist1d", {"train": {"epochs": 20}}),
+        ("kernel-mnist1d", {"data": {"n_train": 1000}, "params": {"kernels": ["gaussian"]}}),
+        ("double-descent-rff-mnist1d", {}),
+        ("double-descent-nn-mnist1d", {"train": {"epochs": 60}, "params": {"widths": [4, 16, 64, 192, 256, 512]}}),
+    ]
+    for preset, overrides in presets:
         group, p = load_group(preset, overrides)
         gid, _ = launch(store, group, p.name, str(p.path), ["cpu"])
         wait(store, gid, timeout=600)
@@ -58,10 +65,28 @@ async def shoot(home: Home, out: Path, size: tuple[int, int]) -> list[Path]:
             if name != "randomization":
                 app.query_one("#tabs").active = f"pane-{name}"
                 await pilot.pause(1.0)
+                if name == "double_descent":  # show the NN width sweep's zero-one figure
+                    p = app.active_pane()
+                    gs = p.cache.groups(p.studies)
+                    p.group_index = gs.index(next(g for g in gs if g.startswith("double-descent-nn")))
+                    p.redraw()
+                    await pilot.pause(0.5)
                 save(f"pane-{name}")
         await pilot.press("r")
         await pilot.pause(0.8)
         save("runs")
+        runs_screen = app.screen
+        runs_screen.query_one("#filter").value = "smoke"
+        await pilot.pause(0.3)
+        runs_screen.action_mark_all()
+        runs_screen.query_one("#filter").value = ""
+        await pilot.pause(0.3)
+        runs_screen.query_one("RunTable").focus()
+        await pilot.press("c")
+        await pilot.pause(1.0)
+        save("compare")
+        await pilot.press("escape")
+        await pilot.pause(0.3)
         table = app.screen.query_one("RunTable")
         table.focus()
         await pilot.press("enter")
