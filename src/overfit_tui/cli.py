@@ -73,15 +73,31 @@ def check(preset: str = typer.Argument(..., help="preset name or path to a .toml
         console.print(f"  {r.hash[:8]}  {r.label}")
 
 
-def _summary_table(store, group_id: str):
+def _table(*columns: str, title: str | None = None):
+    """A compact table that truncates rather than wraps (run lists stay one line per run)."""
+    from rich import box
     from rich.table import Table
 
-    from overfit_tui.ui_text import fmt_summary
+    t = Table(title=title, box=box.SIMPLE_HEAD, pad_edge=False)
+    widths = {"run": 13, "status": 9}
+    for c in columns:
+        t.add_column(c.replace("_", "\n"), no_wrap=True, overflow="ellipsis", min_width=widths.get(c),
+                     max_width=28 if c == "condition" else None)  # fmt: skip
+    return t
 
-    t = Table("run", "condition", "status", "train acc", "test acc", "steps to fit", "seconds", title=f"group {group_id}")
-    for r in store.runs(group_id):
+
+def _group_table(store, group_id: str, runs: list[dict] | None = None):
+    """One group's runs with its study's own summary columns."""
+    from overfit_tui.studies import get_study
+    from overfit_tui.ui_text import fmt_value
+
+    runs = store.runs(group_id) if runs is None else runs
+    study = get_study(runs[0]["study"]) if runs else None
+    cols = list(study.summary_columns) if study else []
+    t = _table("run", "condition", "status", "device", *cols, title=f"{group_id} ({runs[0]['study'] if runs else '-'})")
+    for r in runs:
         s = r.get("summary") or {}
-        t.add_row(r["id"], r["label"], r["status"], *fmt_summary(s))
+        t.add_row(r["id"], r["label"], r["status"], r.get("device") or "", *(fmt_value(c, s.get(c)) for c in cols))
     return t
 
 
@@ -156,7 +172,7 @@ def run(preset: str = typer.Argument(..., help="preset name or path to a .toml f
             while any(r["status"] in ("queued", "running") for r in store.runs(gid)):
                 time.sleep(0.3)
                 reconcile(store)
-    console.print(_summary_table(store, gid))
+    console.print(_group_table(store, gid))
     _figures_text(store, gid)
 
 
@@ -165,10 +181,7 @@ def runs(json_: bool = typer.Option(False, "--json", help="machine-readable: one
          group: Optional[str] = typer.Option(None, "--group", help="only this group"),
          home: Optional[Path] = HomeOpt):  # fmt: skip
     """List stored runs (live status of running ones)."""
-    from rich.table import Table
-
     from overfit_tui.runs.liveness import reconcile
-    from overfit_tui.ui_text import fmt_summary
 
     store = _store(home)
     reconcile(store)
@@ -177,10 +190,13 @@ def runs(json_: bool = typer.Option(False, "--json", help="machine-readable: one
         keys = ("id", "group", "study", "label", "status", "device", "spec", "spec_hash", "summary", "provenance", "created", "ended", "tags", "notes")
         print(json.dumps([{k: r.get(k) for k in keys} for r in rows], indent=1))
         return
-    t = Table("run", "group", "study", "condition", "status", "device", "train acc", "test acc", "steps to fit", "seconds")
+    by_group: dict[str, list[dict]] = {}
     for r in rows:
-        t.add_row(r["id"], r["group"], r["study"], r["label"], r["status"], r.get("device") or "", *fmt_summary(r.get("summary") or {}))
-    console.print(t)
+        by_group.setdefault(r["group"], []).append(r)
+    if not by_group:
+        console.print("no runs yet: try `overfit-tui run smoke-mnist1d`")
+    for gid, grs in by_group.items():
+        console.print(_group_table(store, gid, grs))
 
 
 @app.command()

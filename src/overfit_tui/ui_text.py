@@ -7,14 +7,6 @@ def pct(v) -> str:
     return "-" if v is None else f"{100 * v:.1f}%"
 
 
-def fmt_summary(s: dict) -> tuple[str, str, str, str]:
-    """train acc, test acc, steps to fit, seconds."""
-    fit = s.get("steps_to_fit")
-    fit_s = "-" if not s else (f"{fit}" if fit is not None else f"not fitted ({pct(s.get('best_train_acc'))})")
-    secs = s.get("seconds")
-    return pct(s.get("final_train_acc")), pct(s.get("final_test_acc")), fit_s, "-" if secs is None else f"{secs:.1f}"
-
-
 def progress_of(rec: dict, last: dict | None) -> float:
     """Fraction of the run's epoch budget done, from its latest event (1 once it has ended)."""
     from overfit_tui.store.store import ENDED
@@ -24,3 +16,16 @@ def progress_of(rec: dict, last: dict | None) -> float:
     if not last:
         return 0.0
     return min(1.0, last.get("epoch", 0) / max(1, rec["spec"]["train"]["epochs"]))
+
+
+def fmt_value(key: str, v) -> str:
+    """A summary number as a table cell: accuracies in %, fit steps or 'not fitted', floats short."""
+    if key == "steps_to_fit" and v is None:
+        return "not fitted"
+    if v is None:
+        return "-"
+    if key.endswith("_acc") and isinstance(v, float):
+        return pct(v)
+    if isinstance(v, float):
+        return f"{v:.4g}"
+    return str(v)

@@ -119,3 +119,26 @@ def test_reconcile_marks_running_run_without_process_lost(store):
     store.add_runs(recs)
     assert reconcile(store) == [recs[0]["id"]]
     assert store.get_run(recs[0]["id"])["status"] == "lost"
+
+
+def test_crash_marks_failed_with_traceback(store, tmp_path):
+    raw = {**TINY, "data": {"name": "cifar10"}}  # not on disk, download not allowed: the worker raises
+    gid, _ = launch(store, group_from_dict(raw), devices=["cpu"], data_dir=tmp_path / "empty")
+    runs = wait(store, gid, timeout=120)
+    assert {r["status"] for r in runs} == {"failed"}
+    assert all("DataUnavailable" in r["error"] and "Traceback" in r["error"] for r in runs)
+
+
+def test_checkpoints_round_trip_weights_only(tmp_path):
+    import torch
+
+    from overfit_tui.runs.checkpoints import list_checkpoints, load_checkpoint, save_checkpoint
+
+    state = {"w": torch.randn(3, 4), "b": torch.zeros(4)}
+    path = save_checkpoint(tmp_path, "epoch-0003", state)
+    assert list_checkpoints(tmp_path) == ["epoch-0003"]
+    back = load_checkpoint(path)
+    assert all(torch.equal(back[k], state[k]) for k in state)
+    torch.save({"evil": object()}, tmp_path / "checkpoints" / "bad.pt")
+    with pytest.raises(Exception):
+        load_checkpoint(tmp_path / "checkpoints" / "bad.pt")  # arbitrary objects are refused

@@ -8,7 +8,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.widgets import Button, Label, OptionList, Static
+from textual.widgets import Button, DataTable, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from overfit_tui.core.presets import Preset
@@ -38,7 +38,7 @@ class StudyPane(Vertical):
     StudyPane #charts { height: 1fr; min-height: 10; }
     StudyPane #group-title { height: 1; color: $text-muted; }
     StudyPane RunTable { height: 11; }
-    StudyPane #figure-table { height: 1fr; overflow: auto; }
+    StudyPane #figure-table { width: 1fr; height: 1fr; border: round $panel; }
     StudyPane Button { width: 100%; }
     """
 
@@ -66,6 +66,7 @@ class StudyPane(Vertical):
                 with Horizontal(id="charts"):
                     yield FigureChart(id="curves")
                     yield FigureChart(id="figure")
+                    yield DataTable(id="figure-table", zebra_stripes=True)
                 yield Static("", id="group-title")
                 yield RunTable(self.marked, id="runs")
 
@@ -121,18 +122,25 @@ class StudyPane(Vertical):
         curves.smoothing = self.smoothing
         curves.show(curves_figure(runs, self.metric))
         figs = self._figures(records, runs)
+        shown = figs[self.figure_index % len(figs)] if figs else None
         fig_chart = self.query_one("#figure", FigureChart)
-        fig_chart.show(figs[self.figure_index % len(figs)] if figs else None)
+        table = self.query_one("#figure-table", DataTable)
+        is_table = isinstance(shown, Table)
+        fig_chart.display, table.display = not is_table, is_table
+        if is_table:
+            table.clear(columns=True)
+            table.add_columns(*shown.columns)
+            table.add_rows([[str(c) for c in row] for row in shown.rows])
+            table.border_title = shown.title
+        else:
+            fig_chart.show(shown)
         self.query_one(RunTable).show(records, self.cache)
 
-    def _figures(self, records, runs) -> list[Figure]:
+    def _figures(self, records, runs) -> list[Figure | Table]:
         if not records:
             return []
         study = get_study(records[0]["study"])
-        figs = [f for f in study.figures(runs) if f.key != "loss"]
-        for t in study.tables(runs):
-            figs.append(_table_as_figure(t))
-        return figs
+        return [*study.tables(runs), *(f for f in study.figures(runs) if f.key != "loss")]
 
     # -- actions ---------------------------------------------------------------
     def action_cycle_metric(self) -> None:
@@ -156,15 +164,3 @@ class StudyPane(Vertical):
     def action_cycle_group(self) -> None:
         self.group_index += 1
         self.redraw()
-
-
-def _table_as_figure(t: Table) -> Figure:
-    """Tables (e.g. Table 1) are shown as bar-less figures: test accuracy per row."""
-    from overfit_tui.studies.base import Series
-
-    try:
-        i_test = t.columns.index("test acc")
-        ys = tuple(float(r[i_test]) if r[i_test] != "-" else float("nan") for r in t.rows)
-    except (ValueError, IndexError):
-        ys = ()
-    return Figure("table", t.title, "row", "test acc (%)", (Series("test acc", tuple(range(len(ys))), ys, points=True),))
