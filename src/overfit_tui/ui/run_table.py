@@ -12,14 +12,16 @@ from textual.message import Message
 from textual.widgets import DataTable
 
 from overfit_tui.ui.cache import RunCache
-from overfit_tui.ui_text import pct, progress_of
+from overfit_tui.studies import get_study
+from overfit_tui.ui_text import fmt_value, progress_of
 
 STATUS_STYLE = {
     "queued": "dim", "running": "bold cyan", "finished": "green", "failed": "bold red",
     "diverged": "bold magenta", "cancelled": "yellow", "lost": "red",
 }  # fmt: skip
 
-COLUMNS = ("", "run", "status", "device", "progress", "samples/s", "ETA", "train acc", "test acc", "fit (steps)")
+COLUMNS = ("", "run", "status", "device", "progress", "samples/s", "ETA", "s1", "s2", "s3")
+DEFAULT_SUMMARY = ("final_train_acc", "final_test_acc", "steps_to_fit")
 
 
 def bar(frac: float, width: int = 8) -> str:
@@ -56,11 +58,19 @@ class RunTable(DataTable):
     def __init__(self, marked: set[str], **kw):
         super().__init__(cursor_type="row", zebra_stripes=True, **kw)
         self.marked = marked
-        self.extra_columns: tuple[str, ...] = ()
+        self.summary_keys: tuple[str, ...] = ()
 
     def on_mount(self) -> None:
-        for c in COLUMNS:
+        self._set_columns(DEFAULT_SUMMARY)
+
+    def _set_columns(self, summary: tuple[str, ...]) -> None:
+        """The last three columns are the study's own key summary numbers."""
+        self.summary_keys = tuple(summary[:3]) + ("",) * (3 - len(summary[:3]))
+        self.clear(columns=True)
+        for c in COLUMNS[:7]:
             self.add_column(c, key=c)
+        for key, c in zip(self.summary_keys, COLUMNS[7:]):
+            self.add_column(key.replace("final_", "").replace("_", " "), key=c)
 
     def current_id(self) -> str | None:
         if not self.row_count:
@@ -68,6 +78,10 @@ class RunTable(DataTable):
         return self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
 
     def show(self, records: list[dict], cache: RunCache) -> None:
+        studies = {r["study"] for r in records}
+        wanted_cols = get_study(studies.pop()).summary_columns if len(studies) == 1 else DEFAULT_SUMMARY
+        if tuple(wanted_cols[:3]) != tuple(k for k in self.summary_keys if k):
+            self._set_columns(tuple(wanted_cols))
         keep = self.current_id()
         wanted = [r["id"] for r in records]
         existing = [k.value for k in self.rows]
@@ -86,9 +100,9 @@ class RunTable(DataTable):
         s = r.get("summary") or {}
         step = cache.last(r["id"], "step")
         ev = cache.last(r["id"], "eval") or {}
+        live = {"final_train_acc": ev.get("train_acc"), "final_test_acc": ev.get("test_acc")}
         frac = progress_of(r, step)
-        fit = s.get("steps_to_fit")
-        fit_txt = str(fit) if fit is not None else ("not fitted" if s else "-")
+        summary = [fmt_value(k, s.get(k, live.get(k))) if k and (s or k in live) else "-" for k in self.summary_keys]
         return [
             "●" if r["id"] in self.marked else " ",
             Text(r["label"][:30]),
@@ -97,9 +111,7 @@ class RunTable(DataTable):
             bar(frac),
             f"{step['samples_per_s']:,.0f}" if step and r["status"] == "running" else "-",
             eta(frac, step.get("wall") if step else None) if r["status"] == "running" else "-",
-            pct(s.get("final_train_acc", ev.get("train_acc"))),
-            pct(s.get("final_test_acc", ev.get("test_acc"))),
-            fit_txt,
+            *summary,
         ]
 
     def action_mark(self) -> None:

@@ -81,6 +81,9 @@ class ConfirmScreen(ModalScreen[str]):
                 for i, (aid, text) in enumerate(self.answers):
                     yield Button(text, id=aid, variant="primary" if i == 0 else "default")
 
+    def on_mount(self) -> None:
+        self.query(Button).first().focus()  # enter takes the first (safe) answer
+
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.dismiss(event.button.id)
 
