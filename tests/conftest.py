@@ -12,6 +12,28 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"
 BAD = Path(__file__).parent / "data" / "bad"
 
+# Two runs (true and random labels) of a 32-unit MLP on 300 MNIST-1D samples: seconds on CPU.
+TINY_TOML = """
+study = "randomization"
+name = "tiny"
+description = "two tiny runs"
+[data]
+name = "mnist1d"
+n_train = 300
+[[models]]
+name = "mlp"
+width = 32
+[train]
+lr = 0.05
+lr_decay = 1.0
+batch_size = 100
+epochs = 30
+log_every = 3
+[params]
+corruption = [0.0, 1.0]
+inputs = []
+"""
+
 
 @pytest.fixture(scope="session", autouse=True)
 def _data_cache(tmp_path_factory):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from pathlib import Path
 
 import pytest
 
@@ -12,33 +11,14 @@ from overfit_tui.ui.app import make_app
 from overfit_tui.ui.run_table import RunTable
 from overfit_tui.ui.study_pane import StudyPane
 
-TINY = """
-study = "randomization"
-name = "tiny-ui"
-description = "two tiny runs"
-[data]
-name = "mnist1d"
-n_train = 300
-[[models]]
-name = "mlp"
-width = 32
-[train]
-lr = 0.05
-lr_decay = 1.0
-batch_size = 100
-epochs = 30
-log_every = 3
-[params]
-corruption = [0.0, 1.0]
-inputs = []
-"""
+from ..conftest import TINY_TOML
 
 
 @pytest.fixture
 def tiny_preset(tmp_path, monkeypatch):
     d = tmp_path / "presets"
     d.mkdir()
-    (d / "tiny-ui.toml").write_text(TINY)
+    (d / "tiny-ui.toml").write_text(TINY_TOML.replace('name = "tiny"', 'name = "tiny-ui"'))
     import overfit_tui.core.presets as presets
 
     monkeypatch.setattr(presets, "repo_presets_dir", lambda: d)
@@ -145,8 +125,8 @@ def test_bad_form_value_is_shown_inline(home, tiny_preset):
 
 
 def test_compare_screen_exports_selected_runs(home, tiny_preset):
-    from overfit_tui.runs.launcher import launch, wait
     from overfit_tui.core.presets import load_group
+    from overfit_tui.runs.launcher import launch, wait
     from overfit_tui.store import Store
 
     store = Store(home)

@@ -6,24 +6,7 @@ import json
 import subprocess
 import sys
 
-TINY = """
-study = "randomization"
-name = "tiny-cli"
-[data]
-name = "mnist1d"
-n_train = 300
-[[models]]
-name = "mlp"
-width = 32
-[train]
-lr = 0.05
-lr_decay = 1.0
-batch_size = 100
-epochs = 40
-[params]
-corruption = [0.0, 1.0]
-inputs = []
-"""
+from ..conftest import TINY_TOML
 
 
 def cli(*args, home):
@@ -33,7 +16,7 @@ def cli(*args, home):
 
 def test_run_runs_restart_and_errors(tmp_path):
     preset = tmp_path / "tiny-cli.toml"
-    preset.write_text(TINY)
+    preset.write_text(TINY_TOML)
     home = tmp_path / "home"
     out = cli("run", str(preset), "--set", "train.epochs=30", "--device", "cpu", home=home)
     assert out.returncode == 0, out.stderr

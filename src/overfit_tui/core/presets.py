@@ -9,7 +9,6 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from overfit_tui.core.errors import PresetError, SpecError, did_you_mean
 from overfit_tui.core.paths import repo_presets_dir
@@ -123,9 +122,3 @@ def load_group(name_or_path: str, overrides: dict | None = None, extra: Path | N
     preset = find_preset(name_or_path, extra)
     raw = deep_merge(preset.raw, overrides or {})
     return group_from_dict(raw, str(preset.path)), preset
-
-
-def group_defaults(study_name: str) -> dict[str, Any]:
-    from overfit_tui.studies import get_study
-
-    return get_study(study_name).default_group()

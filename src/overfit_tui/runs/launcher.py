@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import os
-import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-from overfit_tui.core.paths import Home
 from overfit_tui.core.specs import GroupSpec, RunSpec
 from overfit_tui.runs.records import new_group_record, new_run_records
 from overfit_tui.store import Store
@@ -90,15 +87,6 @@ def restart(store: Store, ref: str, devices: list[str] | None = None, data_dir: 
     store.add_runs(new_run_records(gid, [spec], [[0]], old.get("preset")))
     start_scheduler(store, gid, devices or default_devices(), data_dir=data_dir)
     return gid
-
-
-def kill_group_processes(store: Store, group_id: str, sig: int = signal.SIGTERM) -> None:
-    for r in store.runs(group_id):
-        if r["status"] == "running" and r.get("pid"):
-            try:
-                os.kill(r["pid"], sig)
-            except ProcessLookupError:
-                pass
 
 
 def wait(store: Store, group_id: str, timeout: float = 600.0) -> list[dict]:

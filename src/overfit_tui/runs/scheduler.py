@@ -12,7 +12,6 @@ import os
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 from overfit_tui.core.paths import Home
 from overfit_tui.store import Store

@@ -21,7 +21,6 @@ from overfit_tui.core.paths import Home
 from overfit_tui.store.metrics import read_metrics
 from overfit_tui.store.storage import AtomicJSONStorage
 
-ACTIVE = ("queued", "running")
 ENDED = ("finished", "failed", "diverged", "cancelled", "lost")
 
 
@@ -111,10 +110,6 @@ class Store:
     def update_group(self, group_id: str, **fields: Any) -> None:
         with self._db() as db:
             self._table(db, "groups").update(fields, Query().id == group_id)
-
-    def get_group(self, group_id: str) -> dict | None:
-        with self._db() as db:
-            return self._table(db, "groups").get(Query().id == group_id)
 
     def groups(self) -> list[dict]:
         with self._db() as db:

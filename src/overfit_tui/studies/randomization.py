@@ -16,8 +16,15 @@ from overfit_tui.core.spec import check, field
 from overfit_tui.core.specs import GroupSpec, RunSpec, Seeds
 from overfit_tui.engine.train import train
 from overfit_tui.studies.base import ExecContext, Figure, RunData, Series, Study
-from overfit_tui.studies.common import (INPUT_CONDITIONS, ContextCallbacks, fused_jobs, load_data, make_member,
-                                        randomize, series_of)  # fmt: skip
+from overfit_tui.studies.common import (
+    INPUT_CONDITIONS,
+    ContextCallbacks,
+    fused_jobs,
+    load_data,
+    make_member,
+    randomize,  # fmt: skip
+    series_of,
+)
 
 Condition = Literal["labels", "shuffled_pixels", "random_pixels", "gaussian"]
 

@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import math
-
 from textual_plotext import PlotextPlot
 
 from overfit_tui.studies.base import Figure
@@ -89,7 +87,3 @@ def curves_figure(runs, metric_index: int, x: str = "step") -> Figure:
         if pts:
             series.append(Series(r.label, tuple(p[0] for p in pts), tuple(p[1] for p in pts)))
     return Figure(key, title, x, key.replace("_", " "), tuple(series))
-
-
-def is_finite(v) -> bool:
-    return isinstance(v, (int, float)) and math.isfinite(v)

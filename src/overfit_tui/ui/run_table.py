@@ -11,8 +11,8 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import DataTable
 
-from overfit_tui.ui.cache import RunCache
 from overfit_tui.studies import get_study
+from overfit_tui.ui.cache import RunCache
 from overfit_tui.ui_text import fmt_value, progress_of
 
 STATUS_STYLE = {
