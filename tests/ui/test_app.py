@@ -151,3 +151,19 @@ def test_compare_screen_exports_selected_runs(home, tiny_preset):
         assert all(r["id"] in md for r in store.runs(gid))
 
     asyncio.run(go())
+
+
+def test_missing_dataset_asks_before_downloading(home, tmp_path):
+    async def go():
+        app = make_app(home=home.root, data_dir=tmp_path / "no-data", preset="randomization-cifar10-mlp", poll=False)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.pause(0.3)
+            app.active_pane().launch()
+            await pilot.pause(0.3)
+            assert app.screen.__class__.__name__ == "ConfirmScreen"
+            await pilot.press("escape")  # cancel: nothing is launched or downloaded
+            await pilot.pause(0.3)
+            assert app.store.runs() == []
+            assert not (tmp_path / "no-data").exists()
+
+    asyncio.run(go())

@@ -25,7 +25,11 @@ from overfit_tui.ui.study_pane import StudyPane
 POLL_S = 0.4  # store/metric polling period of the background feed
 REDRAW_S = 0.25  # at most 4 redraws a second, however fast workers log
 
-PANE_TITLES = {"randomization": "Randomization", "expressivity": "Expressivity", "double_descent": "Double descent"}
+
+
+def pane_title(pane: str) -> str:
+    """'double_descent' -> 'Double descent': a new study's pane needs no UI change."""
+    return pane.replace("_", " ").capitalize()
 
 
 def panes() -> dict[str, tuple[str, ...]]:
@@ -69,7 +73,7 @@ class OverfitApp(App):
         with TabbedContent(id="tabs"):
             for pane, studies in self.panes.items():
                 ps = [p for p in self.presets if p.study in studies]
-                with TabPane(PANE_TITLES.get(pane, pane.title()), id=f"pane-{pane}"):
+                with TabPane(pane_title(pane), id=f"pane-{pane}"):
                     yield StudyPane(pane, studies, ps, self.cache, self.marked, id=f"study-{pane}")
         yield Static("", id="device-bar")
         yield Footer()

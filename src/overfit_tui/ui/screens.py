@@ -82,7 +82,7 @@ class ConfirmScreen(ModalScreen[str]):
                     yield Button(text, id=aid, variant="primary" if i == 0 else "default")
 
     def on_mount(self) -> None:
-        self.query(Button).first().focus()  # enter takes the first (safe) answer
+        self.query(Button).first().focus()  # enter takes the first answer: the one offered as the default
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.dismiss(event.button.id)
