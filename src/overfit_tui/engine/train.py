@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import time
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -18,6 +19,7 @@ from torch import nn
 
 from overfit_tui.core.events import EvalEvent, StepEvent
 from overfit_tui.core.specs import TrainSpec
+from overfit_tui.engine.graphs import WARMUP_STEPS, GraphedStep, use_cuda_graphs
 from overfit_tui.engine.models import fusable
 from overfit_tui.engine.nets import SingleNet, StackedNet
 from overfit_tui.engine.transforms import augment_batch, augment_batch_1d
@@ -108,10 +110,19 @@ def _evaluate(net, x: torch.Tensor, y: torch.Tensor, kind: str) -> tuple[torch.T
     return loss / n, correct / n
 
 
+def gather_batch(xtr, ytr, rows_idx, idx) -> tuple[torch.Tensor, torch.Tensor]:
+    """The batch of every stacked member: index slices of the device-resident sets."""
+    if xtr.shape[0] == 1:  # plain index_select: cheaper than advanced indexing
+        return xtr[0].index_select(0, idx[0]).unsqueeze(0), ytr[0].index_select(0, idx[0]).unsqueeze(0)
+    return xtr[rows_idx, idx], ytr[rows_idx, idx]
+
+
 def make_optimizer(params, spec: TrainSpec) -> torch.optim.Optimizer:
+    params = list(params)
+    fused = {"fused": True} if params and params[0].is_cuda else {}  # one kernel per step instead of one per tensor
     if spec.optimizer == "sgd":
-        return torch.optim.SGD(params, lr=spec.lr, momentum=spec.momentum, weight_decay=spec.weight_decay)
-    return torch.optim.Adam(params, lr=spec.lr, weight_decay=spec.weight_decay)
+        return torch.optim.SGD(params, lr=spec.lr, momentum=spec.momentum, weight_decay=spec.weight_decay, **fused)
+    return torch.optim.Adam(params, lr=spec.lr, weight_decay=spec.weight_decay, **fused)
 
 
 def train(
@@ -167,7 +178,7 @@ def train(
                 done[m] = "finished"
 
     def retire() -> None:
-        nonlocal active, opt, xtr, ytr, xte, yte, loss_sum
+        nonlocal active, opt, xtr, ytr, xte, yte, loss_sum, graphed
         for m in list(done):
             if m not in active:
                 continue
@@ -179,11 +190,14 @@ def train(
         rows = [i for i, m in enumerate(active) if m not in done]
         if len(rows) < len(active) and rows:
             opt = net.keep(rows, opt)
+            if graphed is not None:
+                graphed.reset()  # new parameter tensors: capture again
             idx = torch.tensor(rows, device=device)
             xtr, ytr, xte, yte, loss_sum = xtr[idx], ytr[idx], xte[idx], yte[idx], loss_sum[idx]
         active = [active[i] for i in rows]
         done.clear()  # `done` holds only members that ended since the last retire()
 
+    graphed = GraphedStep(spec.loss) if use_cuda_graphs(device, spec, augment) else None
     evaluate_now(0.0)
     epoch = 0
     while active and step < max_steps:
@@ -191,15 +205,21 @@ def train(
         rows_idx = torch.arange(len(active), device=device).unsqueeze(1)
         for s in range(steps_per_epoch):
             idx = perms[:, s * bs : (s + 1) * bs]
-            xb, yb = xtr[rows_idx, idx], ytr[rows_idx, idx]
-            if augment:
-                aug = augment_batch if xb.dim() == 5 else augment_batch_1d
-                xb = aug(xb.flatten(0, 1)).view_as(xb)
-            losses = _losses(net.forward(xb), yb, spec.loss)
-            opt.zero_grad(set_to_none=True)
-            losses.sum().backward()
-            opt.step()
-            loss_sum += losses.detach()
+            losses = None
+            if graphed is not None and not graphed.disabled and step >= WARMUP_STEPS and idx.shape[1] == bs:
+                losses = graphed.step(net, opt, xtr, ytr, rows_idx, idx, lr())
+            if losses is None:
+                xb, yb = gather_batch(xtr, ytr, rows_idx, idx)
+                if augment:
+                    aug = augment_batch if xb.dim() == 5 else augment_batch_1d
+                    xb = aug(xb.flatten(0, 1)).view_as(xb)
+                with graphed.warmup() if graphed is not None else nullcontext():
+                    losses = _losses(net.forward(xb), yb, spec.loss)
+                    opt.zero_grad(set_to_none=graphed is None)  # a captured graph owns the .grad buffers
+                    losses.sum().backward()
+                    opt.step()
+                losses = losses.detach()  # drop the autograd graph now, not at the next step
+            loss_sum += losses
             since_log += 1
             step += 1
             if step % spec.log_every == 0 or step >= max_steps:
