@@ -95,7 +95,9 @@ def test_cancel_run_from_table_and_quit_dialog(home, tiny_preset, monkeypatch):
             await pilot.press("x")  # cancel the run under the cursor
             first = table.current_id()
             assert await _until(pilot, lambda: app.cache.records[first]["status"] == "cancelled", 60)
-            await pilot.press("q")  # one run still active: the app asks
+            await pilot.press("R")  # restart the cancelled run from its spec
+            assert await _until(pilot, lambda: any(r["group"].startswith("restart-") for r in app.cache.records.values()), 60)
+            await pilot.press("q")  # runs still active: the app asks
             await pilot.pause(0.3)
             assert app.screen.__class__.__name__ == "ConfirmScreen"
             await pilot.click("#stop")
@@ -103,8 +105,12 @@ def test_cancel_run_from_table_and_quit_dialog(home, tiny_preset, monkeypatch):
         from overfit_tui.runs.launcher import wait
         from overfit_tui.store import Store
 
-        runs = wait(Store(home), next(iter(app.cache.records.values()))["group"], timeout=60)
+        store = Store(home)
+        first_group = min(app.cache.records.values(), key=lambda r: r["created"])["group"]
+        runs = wait(store, first_group, timeout=60)
         assert sorted(r["status"] for r in runs) == ["cancelled", "cancelled"]
+        restarted = [r for r in store.runs() if r["group"].startswith("restart-")]
+        assert len(restarted) == 1 and restarted[0]["spec_hash"] == store.get_run(first)["spec_hash"]
 
     asyncio.run(go())
 

@@ -202,6 +202,21 @@ class OverfitApp(App):
         n = len(cancel(self.store, ref))
         self.notify(f"cancelling {n} run(s)" if n else "nothing to cancel: the run is not queued or running")
 
+    @work(thread=True, group="launch")
+    def on_run_table_restart(self, msg: RunTable.Restart) -> None:
+        from overfit_tui.runs.launcher import restart
+
+        rec = self.cache.records.get(msg.run_id, {})
+        if rec.get("status") in ("queued", "running", "finished"):
+            self.call_from_thread(self.notify, "restart is for failed, diverged, cancelled or lost runs", severity="warning")
+            return
+        try:
+            gid = restart(self.store, msg.run_id, self.devices, self.data_dir)
+        except OverfitError as e:
+            self.call_from_thread(self.notify, str(e), severity="error")
+            return
+        self.call_from_thread(self.notify, f"restarted as {gid}")
+
     def on_run_table_open(self, msg: RunTable.Open) -> None:
         if msg.run_id in self.cache.records:
             self.push_screen(RunDetailScreen(msg.run_id, self.cache))

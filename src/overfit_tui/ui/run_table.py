@@ -43,6 +43,7 @@ class RunTable(DataTable):
         Binding("space", "mark", "Mark"),
         Binding("x", "cancel_run", "Cancel run"),
         Binding("X", "cancel_group", "Cancel group"),
+        Binding("R", "restart", "Restart", show=False),
     ]
 
     class Open(Message):
@@ -54,6 +55,11 @@ class RunTable(DataTable):
         def __init__(self, ref: str):
             super().__init__()
             self.ref = ref
+
+    class Restart(Message):
+        def __init__(self, run_id: str):
+            super().__init__()
+            self.run_id = run_id
 
     def __init__(self, marked: set[str], **kw):
         super().__init__(cursor_type="row", zebra_stripes=True, **kw)
@@ -129,6 +135,11 @@ class RunTable(DataTable):
         rid = self.current_id()
         if rid:
             self.post_message(self.Cancel("group:" + rid))
+
+    def action_restart(self) -> None:
+        rid = self.current_id()
+        if rid:
+            self.post_message(self.Restart(rid))
 
     def action_open(self) -> None:
         rid = self.current_id()

@@ -32,6 +32,7 @@ HELP = """\
 [b]run tables[/b]
   space      mark a run          enter    run details
   x          cancel the run      X        cancel its whole group
+  R          restart a failed, diverged, cancelled or lost run from its spec
 
 [b]runs screen[/b] (r)
   /          filter (words: study, data, model, status, tag, text)
