@@ -120,9 +120,13 @@ class StudyPane(Vertical):
         self.query_one("#group-title", Static).update(title)
         curves = self.query_one("#curves", FigureChart)
         curves.smoothing = self.smoothing
-        curves.show(curves_figure(runs, self.metric))
         figs = self._figures(records, runs)
         shown = figs[self.figure_index % len(figs)] if figs else None
+        left = curves_figure(runs, self.metric)
+        plots = [f for f in figs if isinstance(f, Figure) and f is not shown]
+        if not left.series and plots:  # closed-form studies log no curves: show another figure there
+            left = plots[self.figure_index % len(plots)]
+        curves.show(left)
         fig_chart = self.query_one("#figure", FigureChart)
         table = self.query_one("#figure-table", DataTable)
         is_table = isinstance(shown, Table)
