@@ -227,9 +227,7 @@ def rm(ref: str = typer.Argument(..., help="run id or group id"), yes: bool = ty
     import shutil
 
     store = _store(home)
-    found = store.find_runs(ref)
-    if not found:
-        raise OverfitError(f"no run or group matches '{ref}'")
+    found = store.require_runs(ref)
     if any(r["status"] in ("queued", "running") for r in found):
         raise OverfitError("some of these runs are still active: cancel them first")
     if not yes and not typer.confirm(f"delete {len(found)} run(s) and their files?"):
@@ -289,9 +287,7 @@ def tag(ref: str = typer.Argument(..., help="run or group id"), tags: List[str] 
         home: Optional[Path] = HomeOpt):  # fmt: skip
     """Add or remove tags on runs (a group id tags all its runs)."""
     store = _store(home)
-    found = store.find_runs(ref)
-    if not found:
-        raise OverfitError(f"no run or group matches '{ref}'")
+    found = store.require_runs(ref)
     for r in found:
         cur = list(r.get("tags") or [])
         for t in tags:
@@ -308,9 +304,7 @@ def note(ref: str = typer.Argument(..., help="run or group id"), text: str = typ
          home: Optional[Path] = HomeOpt):  # fmt: skip
     """Set the note of runs (a group id sets it on all its runs)."""
     store = _store(home)
-    found = store.find_runs(ref)
-    if not found:
-        raise OverfitError(f"no run or group matches '{ref}'")
+    found = store.require_runs(ref)
     store.update_runs([r["id"] for r in found], notes=text)
     console.print(f"noted {len(found)} run(s)")
 

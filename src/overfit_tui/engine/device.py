@@ -6,15 +6,11 @@ import os
 
 import torch
 
-
-def cpu_threads_default() -> int:
-    """Leave one core to the UI and the OS: on 2 cores, 2 torch threads collapse under any other load."""
-    n = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    return max(1, n - 1)
+from overfit_tui.core.system import worker_threads
 
 
 def configure_threads(n: int | None = None) -> int:
-    n = n or int(os.environ.get("OVERFIT_TUI_THREADS", 0)) or cpu_threads_default()
+    n = n or int(os.environ.get("OVERFIT_TUI_THREADS", 0)) or worker_threads()
     torch.set_num_threads(n)
     return n
 

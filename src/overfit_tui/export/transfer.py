@@ -15,10 +15,7 @@ def load_comparison(store: Store, refs: list[str]):
 
     records, seen = [], set()
     for ref in refs:
-        found = store.find_runs(ref)
-        if not found:
-            raise OverfitError(f"no run or group matches '{ref}'")
-        for r in found:
+        for r in store.require_runs(ref):
             if r["id"] not in seen:
                 seen.add(r["id"])
                 records.append(r)

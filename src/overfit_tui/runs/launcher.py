@@ -74,11 +74,7 @@ def stop_running(store: Store) -> list[str]:
 
 def restart(store: Store, ref: str, devices: list[str] | None = None, data_dir: Path | None = None) -> str:
     """Run a failed, cancelled, lost or diverged run again from its spec, as a new run in a new group."""
-    (old,) = store.find_runs(ref)[:1] or [None]
-    if old is None:
-        from overfit_tui.core.errors import OverfitError
-
-        raise OverfitError(f"no run '{ref}'")
+    old = store.require_runs(ref)[0]
     spec = RunSpec.from_dict(old["spec"])
     gid = f"restart-{old['id']}-{time.strftime('%H%M%S')}"
     store.add_group({"id": gid, "name": f"restart of {old['id']}", "study": spec.study, "preset": old.get("preset"),

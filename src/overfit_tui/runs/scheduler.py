@@ -14,13 +14,14 @@ import sys
 import time
 
 from overfit_tui.core.paths import Home
+from overfit_tui.core.system import available_cores, worker_threads
 from overfit_tui.store import Store
 
 POLL_S = 0.3
 
 
 def cpu_slots() -> int:
-    n = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    n = available_cores()
     return max(1, n if n <= 4 else n // 2)
 
 
@@ -52,9 +53,7 @@ def schedule(home: Home, group_id: str, devices: list[str], per_device: int, dat
     free = {d: per_device for d in devices}
     threads = None
     if devices == ["cpu"]:
-        n = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-        # never all cores: with 2 cores, 2 torch threads collapse under any other load (the UI, a 2nd worker)
-        threads = max(1, min(n - 1, n // max(1, min(per_device, len(pending)))))
+        threads = worker_threads(min(per_device, len(pending)))
     running: list[tuple[subprocess.Popen, str, list[str]]] = []
     while pending or running:
         for item in list(running):

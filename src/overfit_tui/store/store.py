@@ -16,7 +16,7 @@ from typing import Any, Iterator
 
 from tinydb import Query, TinyDB
 
-from overfit_tui.core.errors import StoreError
+from overfit_tui.core.errors import OverfitError, StoreError
 from overfit_tui.core.paths import Home
 from overfit_tui.store.metrics import read_metrics
 from overfit_tui.store.storage import AtomicJSONStorage
@@ -97,6 +97,13 @@ class Store:
         if exact:
             return exact
         return [r for r in runs if r["id"].startswith(ref)] or [r for r in runs if r["group"].startswith(ref)]
+
+    def require_runs(self, ref: str) -> list[dict]:
+        """`find_runs`, or an error naming the reference when nothing matches."""
+        found = self.find_runs(ref)
+        if not found:
+            raise OverfitError(f"no run or group matches '{ref}'")
+        return found
 
     def delete_runs(self, run_ids: list[str]) -> None:
         with self._db() as db:

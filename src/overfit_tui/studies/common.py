@@ -97,18 +97,21 @@ class ContextCallbacks(Callbacks):
     def __init__(self, ctx: ExecContext, index: list[int] | None = None, extra: dict | None = None):
         self.ctx, self.index, self.extra = ctx, index, extra or {}
 
+    def _run(self, member: int) -> int:
+        return self.index[member] if self.index else member
+
     def on_event(self, member: int, event) -> None:
-        self.ctx.emit(self.index[member] if self.index else member, event)
+        self.ctx.emit(self._run(member), event)
 
     def should_stop(self) -> bool:
         return self.ctx.should_stop()
 
     def member_cancelled(self, member: int) -> bool:
-        return self.ctx.member_cancelled(self.index[member] if self.index else member)
+        return self.ctx.member_cancelled(self._run(member))
 
     def on_done(self, member: int, result) -> None:
         """Record a run as soon as it ends, not when its whole job does."""
-        self.ctx.finish(self.index[member] if self.index else member, result.status, {**result.summary(), **self.extra})
+        self.ctx.finish(self._run(member), result.status, {**result.summary(), **self.extra})
 
 
 def curve(events: list[dict], kind: str, key: str, x: str = "step") -> tuple[tuple, tuple]:

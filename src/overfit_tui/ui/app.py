@@ -83,11 +83,7 @@ class OverfitApp(App):
             self.notify(f"The store did not parse and was set aside as {self.store.recovered_from}; "
                         "a fresh store was started.", severity="error", timeout=30)  # fmt: skip
         if self.start_preset:
-            for pane, studies in self.panes.items():
-                for p in self.presets:
-                    if p.name == self.start_preset and p.study in studies:
-                        self.query_one("#tabs", TabbedContent).active = f"pane-{pane}"
-                        self.query_one(f"#study-{pane}", StudyPane).select_preset(p.name)
+            self._show_preset(self.start_preset)
         self.set_interval(REDRAW_S, self._redraw_if_dirty)
         if self._poll:
             self.feed()
@@ -272,14 +268,21 @@ class OverfitApp(App):
             yield SystemCommand("Next figure", "Cycle the study figure", pane.action_cycle_figure)
         yield SystemCommand("Quit", "Quit (asks about running runs)", self.action_quit_app)
 
-    def _launch_preset(self, name: str) -> None:
+    def _show_preset(self, name: str) -> StudyPane | None:
+        """Switch to the pane of preset `name` and select it there."""
+        study = next((p.study for p in self.presets if p.name == name), None)
         for pane, studies in self.panes.items():
-            for p in self.presets:
-                if p.name == name and p.study in studies:
-                    self.query_one("#tabs", TabbedContent).active = f"pane-{pane}"
-                    sp = self.query_one(f"#study-{pane}", StudyPane)
-                    sp.select_preset(name)
-                    sp.launch()
+            if study in studies:
+                self.query_one("#tabs", TabbedContent).active = f"pane-{pane}"
+                sp = self.query_one(f"#study-{pane}", StudyPane)
+                sp.select_preset(name)
+                return sp
+        return None
+
+    def _launch_preset(self, name: str) -> None:
+        sp = self._show_preset(name)
+        if sp is not None:
+            sp.launch()
 
 
 def make_app(home: Path | None = None, data_dir: Path | None = None, preset: str | None = None, **kw) -> OverfitApp:

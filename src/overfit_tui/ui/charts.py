@@ -78,12 +78,7 @@ class FigureChart(PlotextPlot):
 
 def curves_figure(runs, metric_index: int, x: str = "step") -> Figure:
     """Per-run curves of one metric (the pane's live chart) as a Figure."""
-    from overfit_tui.studies.base import Series
+    from overfit_tui.studies.common import series_of
 
     kind, key, title = METRICS[metric_index % len(METRICS)]
-    series = []
-    for r in runs:
-        pts = [(e[x], e[key]) for e in r.events if e.get("kind") == kind and e.get(key) is not None]
-        if pts:
-            series.append(Series(r.label, tuple(p[0] for p in pts), tuple(p[1] for p in pts)))
-    return Figure(key, title, x, key.replace("_", " "), tuple(series))
+    return Figure(key, title, x, key.replace("_", " "), series_of(runs, kind, key, x))
