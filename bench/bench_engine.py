@@ -35,7 +35,9 @@ def textbook(model: nn.Module, ds, epochs: int, bs: int, lr: float, device: str)
     opt = torch.optim.SGD(model.parameters(), lr=lr, momentum=0.9)
     loss_fn = nn.CrossEntropyLoss()
     train_dl = DataLoader(TensorDataset(ds.x_train, ds.y_train), batch_size=bs, shuffle=True)
-    evals = [DataLoader(TensorDataset(x, y), batch_size=1000) for x, y in ((ds.x_train, ds.y_train), (ds.x_test, ds.y_test))]
+    evals = [
+        DataLoader(TensorDataset(x, y), batch_size=1000) for x, y in ((ds.x_train, ds.y_train), (ds.x_test, ds.y_test))
+    ]
     seen, t0 = 0, time.perf_counter()
     for _ in range(epochs):
         model.train()
@@ -105,17 +107,59 @@ def main() -> None:
         g = torch.Generator().manual_seed(0)
         from overfit_tui.engine.data import Dataset
 
-        mnist = Dataset("mnist-shaped", torch.randn(4000, 1, 28, 28, generator=g), torch.randint(10, (4000,), generator=g),
-                        torch.randn(1000, 1, 28, 28, generator=g), torch.randint(10, (1000,), generator=g), 10)  # fmt: skip
+        mnist = Dataset(
+            "mnist-shaped",
+            torch.randn(4000, 1, 28, 28, generator=g),
+            torch.randint(10, (4000,), generator=g),
+            torch.randn(1000, 1, 28, 28, generator=g),
+            torch.randint(10, (1000,), generator=g),
+            10,
+        )
         mnist_name = "MNIST-shaped random"
     e = 3 if a.quick else 10
     rows: list = []
     print(f"torch {torch.__version__}, threads {torch.get_num_threads()}, device {a.device}", flush=True)
-    case("MNIST-1D MLP 40-100-100-10, batch 128", ModelSpec(name="mlp", width=100, depth=2), m1d, e * 2, 128, "cpu", 12, rows)
-    case(f"{mnist_name} MLP 784-512-10, batch 128", ModelSpec(name="mlp", width=512, depth=1), mnist, e, 128, "cpu", 4, rows)
+    case(
+        "MNIST-1D MLP 40-100-100-10, batch 128",
+        ModelSpec(name="mlp", width=100, depth=2),
+        m1d,
+        e * 2,
+        128,
+        "cpu",
+        12,
+        rows,
+    )
+    case(
+        f"{mnist_name} MLP 784-512-10, batch 128",
+        ModelSpec(name="mlp", width=512, depth=1),
+        mnist,
+        e,
+        128,
+        "cpu",
+        4,
+        rows,
+    )
     if a.device.startswith("cuda"):
-        case(f"{mnist_name} MLP 784-512-10, batch 128", ModelSpec(name="mlp", width=512, depth=1), mnist, e, 128, a.device, 12, rows)
-        case("MNIST-1D MLP 40-100-100-10, batch 128", ModelSpec(name="mlp", width=100, depth=2), m1d, e * 2, 128, a.device, 12, rows)
+        case(
+            f"{mnist_name} MLP 784-512-10, batch 128",
+            ModelSpec(name="mlp", width=512, depth=1),
+            mnist,
+            e,
+            128,
+            a.device,
+            12,
+            rows,
+        )
+        case(
+            "MNIST-1D MLP 40-100-100-10, batch 128",
+            ModelSpec(name="mlp", width=100, depth=2),
+            m1d,
+            e * 2,
+            128,
+            a.device,
+            12,
+            rows,
+        )
     w = max(len(r[0]) for r in rows)
     print(f"{'workload':{w}}  {'device':6}  {'loop':34} {'samples/s':>11}  {'vs textbook':>11}")
     for name, dev, loop, sps, ratio in rows:

@@ -80,7 +80,10 @@ def main() -> None:
             ctx.summaries.update({job[i]: v for i, v in sub.summaries.items()})
         if a.device.startswith("cuda"):
             torch.cuda.synchronize()
-        print(f"{preset:30} {len(runs):3d} runs {time.perf_counter() - t0:8.1f} s   {headline(group.study, ctx.summaries)}", flush=True)
+        print(
+            f"{preset:30} {len(runs):3d} runs {time.perf_counter() - t0:8.1f} s   {headline(group.study, ctx.summaries)}",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

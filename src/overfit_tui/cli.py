@@ -9,35 +9,44 @@ import json
 import sys
 import time
 from pathlib import Path
-from typing import List, Optional
 
 import typer
 from rich.console import Console
 
 from overfit_tui.core.errors import OverfitError
 
-app = typer.Typer(add_completion=False, no_args_is_help=False, help="A terminal lab for 'are deep nets dramatically overfitted?'.")
+app = typer.Typer(
+    add_completion=False, no_args_is_help=False, help="A terminal lab for 'are deep nets dramatically overfitted?'."
+)
 console = Console()
 err = Console(stderr=True)
 
-HomeOpt = typer.Option(None, "--home", help="folder of the store and run files (default: $OVERFIT_TUI_HOME or the XDG data dir)")
+HomeOpt = typer.Option(
+    None, "--home", help="folder of the store and run files (default: $OVERFIT_TUI_HOME or the XDG data dir)"
+)
 DataDirOpt = typer.Option(None, "--data-dir", help="where MNIST / Fashion-MNIST / CIFAR-10 live (torchvision layout)")
 
 
-def _store(home: Optional[Path]):
+def _store(home: Path | None):
     from overfit_tui.core.paths import Home
     from overfit_tui.store import Store
 
     store = Store(Home.resolve(home))
     if store.recovered_from:
-        err.print(f"[yellow]warning:[/] the store did not parse ({store.damage}); it was kept as "
-                  f"{store.recovered_from} and a fresh store was started")  # fmt: skip
+        err.print(
+            f"[yellow]warning:[/] the store did not parse ({store.damage}); it was kept as "
+            f"{store.recovered_from} and a fresh store was started"
+        )
     return store
 
 
 @app.callback(invoke_without_command=True)
-def _root(ctx: typer.Context, home: Optional[Path] = HomeOpt, data_dir: Optional[Path] = DataDirOpt,
-          preset: str = typer.Option("smoke-mnist1d", "--preset", help="preset selected when the app opens")):  # fmt: skip
+def _root(
+    ctx: typer.Context,
+    home: Path | None = HomeOpt,
+    data_dir: Path | None = DataDirOpt,
+    preset: str = typer.Option("smoke-mnist1d", "--preset", help="preset selected when the app opens"),
+):
     """Open the app (no subcommand)."""
     if ctx.invoked_subcommand is None:
         from overfit_tui.ui.app import make_app
@@ -59,8 +68,10 @@ def presets():
 
 
 @app.command()
-def check(preset: str = typer.Argument(..., help="preset name or path to a .toml file"),
-          set_: List[str] = typer.Option([], "--set", help="override: key=value (TOML value), repeatable")):  # fmt: skip
+def check(
+    preset: str = typer.Argument(..., help="preset name or path to a .toml file"),
+    set_: list[str] = typer.Option([], "--set", help="override: key=value (TOML value), repeatable"),
+):
     """Validate a preset and show the runs it expands to."""
     from overfit_tui.core.presets import load_group, parse_set
     from overfit_tui.studies import get_study
@@ -81,8 +92,13 @@ def _table(*columns: str, title: str | None = None):
     t = Table(title=title, box=box.SIMPLE_HEAD, pad_edge=False)
     widths = {"run": 13, "status": 9}
     for c in columns:
-        t.add_column(c.replace("_", "\n"), no_wrap=True, overflow="ellipsis", min_width=widths.get(c),
-                     max_width=28 if c == "condition" else None)  # fmt: skip
+        t.add_column(
+            c.replace("_", "\n"),
+            no_wrap=True,
+            overflow="ellipsis",
+            min_width=widths.get(c),
+            max_width=28 if c == "condition" else None,
+        )
     return t
 
 
@@ -115,13 +131,18 @@ def _figures_text(store, group_id: str) -> None:
 
 
 @app.command()
-def run(preset: str = typer.Argument(..., help="preset name or path to a .toml file"),
-        set_: List[str] = typer.Option([], "--set", help="override: key=value (TOML value), repeatable"),
-        device: Optional[str] = typer.Option(None, "--device", "--devices", help="cpu, cuda:0 or a list cuda:0,cuda:1 (default: every GPU, else cpu)"),
-        per_device: int = typer.Option(0, "--per-device", help="concurrent jobs per device (0 = automatic)"),
-        detach: bool = typer.Option(False, "--detach", help="start the runs and return; they keep running"),
-        download: bool = typer.Option(False, "--download", help="allow downloading MNIST / Fashion-MNIST / CIFAR-10"),
-        home: Optional[Path] = HomeOpt, data_dir: Optional[Path] = DataDirOpt):  # fmt: skip
+def run(
+    preset: str = typer.Argument(..., help="preset name or path to a .toml file"),
+    set_: list[str] = typer.Option([], "--set", help="override: key=value (TOML value), repeatable"),
+    device: str | None = typer.Option(
+        None, "--device", "--devices", help="cpu, cuda:0 or a list cuda:0,cuda:1 (default: every GPU, else cpu)"
+    ),
+    per_device: int = typer.Option(0, "--per-device", help="concurrent jobs per device (0 = automatic)"),
+    detach: bool = typer.Option(False, "--detach", help="start the runs and return; they keep running"),
+    download: bool = typer.Option(False, "--download", help="allow downloading MNIST / Fashion-MNIST / CIFAR-10"),
+    home: Path | None = HomeOpt,
+    data_dir: Path | None = DataDirOpt,
+):
     """Run a preset headless: progress bars per run, a summary table, results in the store."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -136,7 +157,9 @@ def run(preset: str = typer.Argument(..., help="preset name or path to a .toml f
     store = _store(home)
     data_dir = data_dir or store.home.data_dir
     if not download and not is_available(group.data.name, data_dir):
-        raise OverfitError(f"{group.data.name} is not in {data_dir}: pass --download to fetch it, or --data-dir DIR where it is")
+        raise OverfitError(
+            f"{group.data.name} is not in {data_dir}: pass --download to fetch it, or --data-dir DIR where it is"
+        )
     devices = device.split(",") if device else None
     gid, proc = launch(store, group, p.name, str(p.path), devices, per_device, data_dir, download)
     console.print(f"group [bold]{gid}[/]: {len(store.runs(gid))} runs of {group.study} ({p.path})")
@@ -145,8 +168,13 @@ def run(preset: str = typer.Argument(..., help="preset name or path to a .toml f
         return
     tails = {r["id"]: MetricTail(store.metrics_path(r["id"])) for r in store.runs(gid)}
     last: dict[str, dict] = {}
-    with Progress(TextColumn("{task.description}", justify="left"), BarColumn(), TextColumn("{task.fields[info]}"),
-                  TimeElapsedColumn(), console=console) as prog:  # fmt: skip
+    with Progress(
+        TextColumn("{task.description}", justify="left"),
+        BarColumn(),
+        TextColumn("{task.fields[info]}"),
+        TimeElapsedColumn(),
+        console=console,
+    ) as prog:
         tasks = {r["id"]: prog.add_task(r["label"][:32], total=1.0, info="queued") for r in store.runs(gid)}
         try:
             while True:
@@ -159,7 +187,11 @@ def run(preset: str = typer.Argument(..., help="preset name or path to a .toml f
                         elif e["kind"] == "step" and r["id"] in last:
                             last[r["id"]] = {**last[r["id"]], "epoch": e["epoch"]}
                     e = last.get(r["id"])
-                    info = r["status"] if not e else f"{r['status']} train {e.get('train_acc', 0):.3f} test {e.get('test_acc', 0):.3f}"
+                    info = (
+                        r["status"]
+                        if not e
+                        else f"{r['status']} train {e.get('train_acc', 0):.3f} test {e.get('test_acc', 0):.3f}"
+                    )
                     prog.update(tasks[r["id"]], completed=progress_of(r, e), info=info)
                 if all(r["status"] not in ("queued", "running") for r in runs):
                     break
@@ -177,9 +209,11 @@ def run(preset: str = typer.Argument(..., help="preset name or path to a .toml f
 
 
 @app.command()
-def runs(json_: bool = typer.Option(False, "--json", help="machine-readable: one JSON list of records"),
-         group: Optional[str] = typer.Option(None, "--group", help="only this group"),
-         home: Optional[Path] = HomeOpt):  # fmt: skip
+def runs(
+    json_: bool = typer.Option(False, "--json", help="machine-readable: one JSON list of records"),
+    group: str | None = typer.Option(None, "--group", help="only this group"),
+    home: Path | None = HomeOpt,
+):
     """List stored runs (live status of running ones)."""
     from overfit_tui.runs.liveness import reconcile
 
@@ -187,7 +221,22 @@ def runs(json_: bool = typer.Option(False, "--json", help="machine-readable: one
     reconcile(store)
     rows = store.runs(group)
     if json_:
-        keys = ("id", "group", "study", "label", "status", "device", "spec", "spec_hash", "summary", "provenance", "created", "ended", "tags", "notes")
+        keys = (
+            "id",
+            "group",
+            "study",
+            "label",
+            "status",
+            "device",
+            "spec",
+            "spec_hash",
+            "summary",
+            "provenance",
+            "created",
+            "ended",
+            "tags",
+            "notes",
+        )
         print(json.dumps([{k: r.get(k) for k in keys} for r in rows], indent=1))
         return
     by_group: dict[str, list[dict]] = {}
@@ -200,7 +249,10 @@ def runs(json_: bool = typer.Option(False, "--json", help="machine-readable: one
 
 
 @app.command()
-def cancel(ref: str = typer.Argument(..., help="run id or group id (a unique prefix is enough)"), home: Optional[Path] = HomeOpt):
+def cancel(
+    ref: str = typer.Argument(..., help="run id or group id (a unique prefix is enough)"),
+    home: Path | None = HomeOpt,
+):
     """Cancel a run or a whole group."""
     from overfit_tui.runs.launcher import cancel as do_cancel
 
@@ -211,8 +263,11 @@ def cancel(ref: str = typer.Argument(..., help="run id or group id (a unique pre
 
 
 @app.command()
-def restart(ref: str = typer.Argument(..., help="run id (a failed, cancelled, diverged or lost run)"),
-            device: Optional[str] = typer.Option(None, "--device"), home: Optional[Path] = HomeOpt):  # fmt: skip
+def restart(
+    ref: str = typer.Argument(..., help="run id (a failed, cancelled, diverged or lost run)"),
+    device: str | None = typer.Option(None, "--device"),
+    home: Path | None = HomeOpt,
+):
     """Run a run again from its stored spec."""
     from overfit_tui.runs.launcher import restart as do_restart
 
@@ -221,8 +276,11 @@ def restart(ref: str = typer.Argument(..., help="run id (a failed, cancelled, di
 
 
 @app.command()
-def rm(ref: str = typer.Argument(..., help="run id or group id"), yes: bool = typer.Option(False, "--yes", "-y", help="do not ask"),
-       home: Optional[Path] = HomeOpt):  # fmt: skip
+def rm(
+    ref: str = typer.Argument(..., help="run id or group id"),
+    yes: bool = typer.Option(False, "--yes", "-y", help="do not ask"),
+    home: Path | None = HomeOpt,
+):
     """Delete runs (records and files) after confirmation."""
     import shutil
 
@@ -242,7 +300,7 @@ def rm(ref: str = typer.Argument(..., help="run id or group id"), yes: bool = ty
 
 
 @app.command()
-def gc(home: Optional[Path] = HomeOpt, yes: bool = typer.Option(False, "--yes", "-y")):
+def gc(home: Path | None = HomeOpt, yes: bool = typer.Option(False, "--yes", "-y")):
     """Remove run folders that no stored run owns."""
     import shutil
 
@@ -260,10 +318,12 @@ def gc(home: Optional[Path] = HomeOpt, yes: bool = typer.Option(False, "--yes", 
 
 
 @app.command()
-def export(refs: List[str] = typer.Argument(..., help="run ids and/or group ids (unique prefixes work)"),
-           fmt: str = typer.Option("md", "--format", "-f", help="csv | json | md | svg"),
-           out: Path = typer.Option(..., "--output", "-o", help="file to write"),
-           home: Optional[Path] = HomeOpt):  # fmt: skip
+def export(
+    refs: list[str] = typer.Argument(..., help="run ids and/or group ids (unique prefixes work)"),
+    fmt: str = typer.Option("md", "--format", "-f", help="csv | json | md | svg"),
+    out: Path = typer.Option(..., "--output", "-o", help="file to write"),
+    home: Path | None = HomeOpt,
+):
     """Export a comparison of runs: CSV (long form), JSON (full), Markdown (tables), SVG (charts)."""
     from overfit_tui.export.formats import write
     from overfit_tui.export.transfer import load_comparison
@@ -274,7 +334,10 @@ def export(refs: List[str] = typer.Argument(..., help="run ids and/or group ids 
 
 
 @app.command("import")
-def import_(path: Path = typer.Argument(..., help="a JSON file written by `export --format json`"), home: Optional[Path] = HomeOpt):
+def import_(
+    path: Path = typer.Argument(..., help="a JSON file written by `export --format json`"),
+    home: Path | None = HomeOpt,
+):
     """Import exported runs (records and curves) into this store."""
     from overfit_tui.export.transfer import import_json
 
@@ -283,8 +346,11 @@ def import_(path: Path = typer.Argument(..., help="a JSON file written by `expor
 
 
 @app.command()
-def tag(ref: str = typer.Argument(..., help="run or group id"), tags: List[str] = typer.Argument(..., help="tags to add (-name removes)"),
-        home: Optional[Path] = HomeOpt):  # fmt: skip
+def tag(
+    ref: str = typer.Argument(..., help="run or group id"),
+    tags: list[str] = typer.Argument(..., help="tags to add (-name removes)"),
+    home: Path | None = HomeOpt,
+):
     """Add or remove tags on runs (a group id tags all its runs)."""
     store = _store(home)
     found = store.require_runs(ref)
@@ -300,8 +366,11 @@ def tag(ref: str = typer.Argument(..., help="run or group id"), tags: List[str] 
 
 
 @app.command()
-def note(ref: str = typer.Argument(..., help="run or group id"), text: str = typer.Argument(..., help="the note"),
-         home: Optional[Path] = HomeOpt):  # fmt: skip
+def note(
+    ref: str = typer.Argument(..., help="run or group id"),
+    text: str = typer.Argument(..., help="the note"),
+    home: Path | None = HomeOpt,
+):
     """Set the note of runs (a group id sets it on all its runs)."""
     store = _store(home)
     found = store.require_runs(ref)

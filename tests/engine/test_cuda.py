@@ -15,8 +15,17 @@ pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a C
 def _run(ds, monkeypatch, graphs: bool, k: int = 1, decay: float = 0.9):
     monkeypatch.setenv("OVERFIT_TUI_CUDA_GRAPHS", "1" if graphs else "0")
     d = ds.to("cuda")
-    members = [Member(build_model(ModelSpec(name="mlp", width=64), ds.input_shape, 10, s).cuda(),
-                      d.x_train, d.y_train, d.x_test, d.y_test, s) for s in range(k)]  # fmt: skip
+    members = [
+        Member(
+            build_model(ModelSpec(name="mlp", width=64), ds.input_shape, 10, s).cuda(),
+            d.x_train,
+            d.y_train,
+            d.x_test,
+            d.y_test,
+            s,
+        )
+        for s in range(k)
+    ]
     spec = TrainSpec(lr=0.05, lr_decay=decay, batch_size=128, epochs=3, target_train_acc=0.0, log_every=5)
     return train(members, spec)
 

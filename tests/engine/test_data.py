@@ -37,5 +37,7 @@ def test_missing_dataset_is_not_downloaded_without_permission(tmp_path):
 
 
 def test_gaussian_dataset_is_learnable_shape(tmp_path):
-    ds = prepare(DataSpec(name="gaussian", n_train=500, n_test=100, gaussian_dim=20, gaussian_classes=4), tmp_path, tmp_path)
+    ds = prepare(
+        DataSpec(name="gaussian", n_train=500, n_test=100, gaussian_dim=20, gaussian_classes=4), tmp_path, tmp_path
+    )
     assert ds.x_train.shape == (500, 1, 20) and ds.num_classes == 4

@@ -75,8 +75,14 @@ def test_cancellation_stops_at_next_log_step(mnist1d):
 
 
 def test_every_model_builds_and_runs_forward():
-    shapes = {"linear": (1, 40), "mlp": (1, 40), "cnn1d": (1, 40), "lenet": (1, 28, 28),
-              "alexnet_small": (3, 28, 28), "inception_small": (3, 28, 28)}  # fmt: skip
+    shapes = {
+        "linear": (1, 40),
+        "mlp": (1, 40),
+        "cnn1d": (1, 40),
+        "lenet": (1, 28, 28),
+        "alexnet_small": (3, 28, 28),
+        "inception_small": (3, 28, 28),
+    }
     for name in MODELS:
         for bn in (False, True):
             spec = ModelSpec(name=name, width=16 if name == "inception_small" else 0, batchnorm=bn, dropout=0.1)

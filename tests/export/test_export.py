@@ -17,12 +17,13 @@ from overfit_tui.runs.launcher import launch, wait
 from overfit_tui.store import Store
 
 TINY = {
-    "study": "randomization", "name": "tiny-export",
+    "study": "randomization",
+    "name": "tiny-export",
     "data": {"name": "mnist1d", "n_train": 300},
     "models": [{"name": "mlp", "width": 32}],
     "train": {"lr": 0.05, "lr_decay": 1.0, "batch_size": 100, "epochs": 15, "log_every": 3},
     "params": {"corruption": [0.0, 1.0], "inputs": []},
-}  # fmt: skip
+}
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +42,12 @@ def test_names_by_difference(two_groups):
     recs = store.runs(g1) + store.runs(g2)
     diff = spec_diff(recs)
     assert set(diff) == {"params.p", "train.lr"}
-    assert legend_names(recs) == ["p=0, train.lr=0.05", "p=1, train.lr=0.05", "p=0, train.lr=0.02", "p=1, train.lr=0.02"]
+    assert legend_names(recs) == [
+        "p=0, train.lr=0.05",
+        "p=1, train.lr=0.05",
+        "p=0, train.lr=0.02",
+        "p=1, train.lr=0.02",
+    ]
 
 
 def test_json_round_trip_into_another_store(two_groups, tmp_path):
@@ -64,8 +70,9 @@ def test_csv_has_one_row_per_point_and_diff_columns(two_groups):
     rows = list(csv.DictReader(io.StringIO(to_csv(c))))
     expected = sum(
         sum(1 for k in ("train_loss", "train_acc", "test_loss", "test_acc") if k in e)
-        for evs in c.events.values() for e in evs
-    )  # fmt: skip
+        for evs in c.events.values()
+        for e in evs
+    )
     assert len(rows) == expected
     assert {"params.p", "train.lr"} <= set(rows[0])
     assert {r["run"] for r in rows} == {r["id"] for r in c.records}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import pickle
 import signal
 import subprocess
 import sys
@@ -62,8 +63,12 @@ def test_nan_spec_ends_diverged(store):
 def test_kill_9_worker_marks_lost_and_keeps_curves(store):
     group = _group(epochs=100000, target_train_acc=0.0, fuse="off")
     gid, _ = launch(store, group, devices=["cpu"], per_device=2)
-    assert _wait_for(lambda: sum(r["status"] == "running" for r in store.runs(gid)) == 2
-                     and all(len(store.metrics(r["id"])) > 3 for r in store.runs(gid)))  # fmt: skip
+    assert _wait_for(
+        lambda: (
+            sum(r["status"] == "running" for r in store.runs(gid)) == 2
+            and all(len(store.metrics(r["id"])) > 3 for r in store.runs(gid))
+        )
+    )
     victim, other = store.runs(gid)
     os.kill(victim["pid"], signal.SIGKILL)
     assert _wait_for(lambda: store.get_run(victim["id"])["status"] == "lost", 30)
@@ -140,5 +145,5 @@ def test_checkpoints_round_trip_weights_only(tmp_path):
     back = load_checkpoint(path)
     assert all(torch.equal(back[k], state[k]) for k in state)
     torch.save({"evil": object()}, tmp_path / "checkpoints" / "bad.pt")
-    with pytest.raises(Exception):
+    with pytest.raises(pickle.UnpicklingError):
         load_checkpoint(tmp_path / "checkpoints" / "bad.pt")  # arbitrary objects are refused

@@ -91,8 +91,9 @@ def test_rff_test_risk_peaks_at_n_features_equal_n():
 
 def test_rff_study_on_mnist1d(_data_cache):
     st = get_study("double_descent_rff")
-    g = group_from_dict({"study": "double_descent_rff", "data": {"n_train": 200},
-                         "params": {"features": [20, 200, 2000], "sigma": 3.0}})  # fmt: skip
+    g = group_from_dict(
+        {"study": "double_descent_rff", "data": {"n_train": 200}, "params": {"features": [20, 200, 2000], "sigma": 3.0}}
+    )
     ctx = Collect(_data_cache)
     st.execute(st.expand(g), ctx)
     risk = {s["n_features"]: s["test_risk"] for _, s in ctx.done.values()}

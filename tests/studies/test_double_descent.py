@@ -34,11 +34,14 @@ def test_grow_copies_the_smaller_net_into_the_first_units():
 
 def test_width_sweep_reuses_weights_below_threshold(_data_cache):
     st = get_study("double_descent_nn")
-    g = group_from_dict({
-        "study": "double_descent_nn", "data": {"n_train": 200},
-        "train": {"epochs": 5, "log_every": 2},
-        "params": {"widths": [2, 4, 400], "label_noise": 0.0, "new_weight_std": 0.0},
-    })  # fmt: skip
+    g = group_from_dict(
+        {
+            "study": "double_descent_nn",
+            "data": {"n_train": 200},
+            "train": {"epochs": 5, "log_every": 2},
+            "params": {"widths": [2, 4, 400], "label_noise": 0.0, "new_weight_std": 0.0},
+        }
+    )
     runs = st.expand(g)
     assert st.jobs(runs) == [[0, 1, 2]]
     ctx = Collect(_data_cache)

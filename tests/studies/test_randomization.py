@@ -20,7 +20,9 @@ def test_expansion_covers_every_condition_per_model():
 
 
 def test_big_mlps_are_not_stacked():
-    g = group_from_dict({"study": "randomization", "data": {"name": "mnist"}, "models": [{"name": "mlp", "width": 512}]})
+    g = group_from_dict(
+        {"study": "randomization", "data": {"name": "mnist"}, "models": [{"name": "mlp", "width": 512}]}
+    )
     st = get_study("randomization")
     assert all(len(j) == 1 for j in st.jobs(st.expand(g)))
 
@@ -31,8 +33,16 @@ def test_figures_from_runs():
     for i, p in enumerate((0.0, 0.5, 1.0)):
         spec = {"params": {"condition": "labels", "p": p}, "model": {"name": "mlp", "depth": 1, "width": 64}}
         ev = [{"kind": "step", "step": s, "train_loss": 2.0 - s / 100} for s in range(0, 100, 10)]
-        runs.append(RunData(f"r{i}", f"p={p}", spec, "finished",
-                            {"steps_to_fit": 1000 * (i + 1), "final_test_acc": 0.6 - 0.25 * i}, ev))  # fmt: skip
+        runs.append(
+            RunData(
+                f"r{i}",
+                f"p={p}",
+                spec,
+                "finished",
+                {"steps_to_fit": 1000 * (i + 1), "final_test_acc": 0.6 - 0.25 * i},
+                ev,
+            )
+        )
     figs = {f.key: f for f in st.figures(runs)}
     assert figs["fit"].series[0].x == (0.0, 0.5, 1.0) and figs["fit"].series[0].y == (1.0, 2.0, 3.0)
     assert figs["error"].series[0].y == (0.4, 0.65, 0.9)

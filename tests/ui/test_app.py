@@ -96,7 +96,9 @@ def test_cancel_run_from_table_and_quit_dialog(home, tiny_preset, monkeypatch):
             first = table.current_id()
             assert await _until(pilot, lambda: app.cache.records[first]["status"] == "cancelled", 60)
             await pilot.press("R")  # restart the cancelled run from its spec
-            assert await _until(pilot, lambda: any(r["group"].startswith("restart-") for r in app.cache.records.values()), 60)
+            assert await _until(
+                pilot, lambda: any(r["group"].startswith("restart-") for r in app.cache.records.values()), 60
+            )
             await pilot.press("q")  # runs still active: the app asks
             await pilot.pause(0.3)
             assert app.screen.__class__.__name__ == "ConfirmScreen"

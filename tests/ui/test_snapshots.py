@@ -21,7 +21,9 @@ SNAPSHOTS = Path(__file__).parent / "snapshots"
 def svg_text(svg: str) -> str:
     """The characters of a Textual SVG screenshot, placed on a character grid, line by line."""
     spans = []
-    for m in re.finditer(r'<text[^>]*?x="([\d.]+)" y="([\d.]+)"[^>]*?textLength="([\d.]+)"[^>]*>(.*?)</text>', svg, re.S):
+    for m in re.finditer(
+        r'<text[^>]*?x="([\d.]+)" y="([\d.]+)"[^>]*?textLength="([\d.]+)"[^>]*>(.*?)</text>', svg, re.S
+    ):
         body = html.unescape(re.sub(r"<[^>]+>", "", m.group(4))).replace("\xa0", " ")
         spans.append((float(m.group(2)), float(m.group(1)), float(m.group(3)), body))
     char_w = min(length / len(body) for _, _, length, body in spans if body)

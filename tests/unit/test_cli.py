@@ -10,8 +10,9 @@ from ..conftest import TINY_TOML
 
 
 def cli(*args, home):
-    return subprocess.run([sys.executable, "-m", "overfit_tui", *args, "--home", str(home)], capture_output=True,
-                          text=True, timeout=300)  # fmt: skip
+    return subprocess.run(
+        [sys.executable, "-m", "overfit_tui", *args, "--home", str(home)], capture_output=True, text=True, timeout=300
+    )
 
 
 def test_run_runs_restart_and_errors(tmp_path):

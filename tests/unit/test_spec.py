@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from overfit_tui.core.errors import PresetError, SpecError
@@ -38,7 +40,7 @@ def test_bad_preset_names_file_key_and_reason(fixture, key, reason):
 
 
 def test_invalid_toml_names_the_file():
-    with pytest.raises(PresetError, match="not_toml.toml: not valid TOML"):
+    with pytest.raises(PresetError, match=r"not_toml\.toml: not valid TOML"):
         read_preset(BAD / "not_toml.toml")
 
 
@@ -71,7 +73,7 @@ def test_specs_round_trip_and_hash_stably():
 
 def test_specs_are_frozen():
     t = TrainSpec()
-    with pytest.raises(Exception):
+    with pytest.raises(dataclasses.FrozenInstanceError):
         t.lr = 1.0  # type: ignore[misc]
 
 

@@ -19,7 +19,9 @@ ModelName = Literal["linear", "mlp", "cnn1d", "lenet", "alexnet_small", "incepti
 class DataSpec:
     """Which data set, how much of it, and how it is preprocessed."""
 
-    name: DatasetName = field("mnist1d", "data set: mnist1d (generated offline), mnist, fashion-mnist, cifar10, gaussian")
+    name: DatasetName = field(
+        "mnist1d", "data set: mnist1d (generated offline), mnist, fashion-mnist, cifar10, gaussian"
+    )
     n_train: int = field(0, "training samples kept (first n after a seeded shuffle); 0 = all")
     n_test: int = field(0, "test samples kept; 0 = all")
     crop: int = field(0, "center crop to crop x crop pixels (the paper: 28 for CIFAR-10); 0 = none")
@@ -72,7 +74,9 @@ class TrainSpec:
     batch_size: int = field(128, "samples per gradient step")
     epochs: int = field(100, "maximum epochs")
     max_steps: int = field(0, "maximum gradient steps; 0 = no limit besides epochs")
-    target_train_acc: float = field(1.0, "stop once training accuracy reaches this (1.0 = fitted); 0 = never stop early")
+    target_train_acc: float = field(
+        1.0, "stop once training accuracy reaches this (1.0 = fitted); 0 = never stop early"
+    )
     loss: Literal["ce", "mse"] = field("ce", "cross-entropy, or squared loss on one-hot targets")
     eval_every: int = field(1, "evaluate train and test sets every this many epochs")
     log_every: int = field(20, "emit a step event (mean training loss) every this many steps")

@@ -91,7 +91,9 @@ def _present(name: str, root: Path) -> bool:
     folder = root / _TV_LAYOUT[name][0]
     if name == "cifar10":
         return (folder / "test_batch").exists()
-    return (folder / "raw" / "t10k-labels-idx1-ubyte").exists() or (folder / "raw" / "t10k-labels-idx1-ubyte.gz").exists()
+    return (folder / "raw" / "t10k-labels-idx1-ubyte").exists() or (
+        folder / "raw" / "t10k-labels-idx1-ubyte.gz"
+    ).exists()
 
 
 def is_available(name: str, data_dir: Path) -> bool:

@@ -61,13 +61,19 @@ def lenet(spec: ModelSpec, input_shape, num_classes) -> nn.Module:
     in_c, h, _ = input_shape
     side = ((h + 4 - 4) // 2 - 4) // 2  # conv5 pad2, pool2, conv5, pool2
     return nn.Sequential(
-        nn.Conv2d(in_c, c, 5, padding=2), *_hidden(c, spec, conv=True), nn.MaxPool2d(2),
-        nn.Conv2d(c, 16 * c // 6, 5), *_hidden(16 * c // 6, spec, conv=True), nn.MaxPool2d(2),
+        nn.Conv2d(in_c, c, 5, padding=2),
+        *_hidden(c, spec, conv=True),
+        nn.MaxPool2d(2),
+        nn.Conv2d(c, 16 * c // 6, 5),
+        *_hidden(16 * c // 6, spec, conv=True),
+        nn.MaxPool2d(2),
         nn.Flatten(),
-        nn.Linear(16 * c // 6 * side * side, 120), *_hidden(120, spec),
-        nn.Linear(120, 84), *_hidden(84, spec),
+        nn.Linear(16 * c // 6 * side * side, 120),
+        *_hidden(120, spec),
+        nn.Linear(120, 84),
+        *_hidden(84, spec),
         nn.Linear(84, num_classes),
-    )  # fmt: skip
+    )
 
 
 def alexnet_small(spec: ModelSpec, input_shape, num_classes) -> nn.Module:
@@ -78,13 +84,21 @@ def alexnet_small(spec: ModelSpec, input_shape, num_classes) -> nn.Module:
     for _ in range(2):
         side = (side - 3) // 2 + 1  # 'same' conv, then pool 3 stride 2
     return nn.Sequential(
-        nn.Conv2d(in_c, c, 5, padding=2), *_hidden(c, spec, conv=True), nn.MaxPool2d(3, 2), nn.LocalResponseNorm(4),
-        nn.Conv2d(c, c, 5, padding=2), *_hidden(c, spec, conv=True), nn.MaxPool2d(3, 2), nn.LocalResponseNorm(4),
+        nn.Conv2d(in_c, c, 5, padding=2),
+        *_hidden(c, spec, conv=True),
+        nn.MaxPool2d(3, 2),
+        nn.LocalResponseNorm(4),
+        nn.Conv2d(c, c, 5, padding=2),
+        *_hidden(c, spec, conv=True),
+        nn.MaxPool2d(3, 2),
+        nn.LocalResponseNorm(4),
         nn.Flatten(),
-        nn.Linear(c * side * side, 384), *_hidden(384, spec),
-        nn.Linear(384, 192), *_hidden(192, spec),
+        nn.Linear(c * side * side, 384),
+        *_hidden(384, spec),
+        nn.Linear(384, 192),
+        *_hidden(192, spec),
         nn.Linear(192, num_classes),
-    )  # fmt: skip
+    )
 
 
 class _ConvModule(nn.Sequential):
@@ -119,8 +133,18 @@ def inception_small(spec: ModelSpec, input_shape, num_classes) -> nn.Module:
     in_c = input_shape[0]
     blocks: list[nn.Module] = [_ConvModule(in_c, ch(96), 3, 1, spec)]
     c = ch(96)
-    plan = [("i", 32, 32), ("i", 32, 48), ("d", 80), ("i", 112, 48), ("i", 96, 64), ("i", 80, 80), ("i", 48, 96),
-            ("d", 96), ("i", 176, 160), ("i", 176, 160)]  # fmt: skip
+    plan = [
+        ("i", 32, 32),
+        ("i", 32, 48),
+        ("d", 80),
+        ("i", 112, 48),
+        ("i", 96, 64),
+        ("i", 80, 80),
+        ("i", 48, 96),
+        ("d", 96),
+        ("i", 176, 160),
+        ("i", 176, 160),
+    ]
     for step in plan:
         if step[0] == "i":
             blocks.append(_Inception(c, ch(step[1]), ch(step[2]), spec))
@@ -131,8 +155,14 @@ def inception_small(spec: ModelSpec, input_shape, num_classes) -> nn.Module:
     return nn.Sequential(*blocks, nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(c, num_classes))
 
 
-for _name, _fn in [("linear", linear), ("mlp", mlp), ("cnn1d", cnn1d), ("lenet", lenet),
-                   ("alexnet_small", alexnet_small), ("inception_small", inception_small)]:  # fmt: skip
+for _name, _fn in [
+    ("linear", linear),
+    ("mlp", mlp),
+    ("cnn1d", cnn1d),
+    ("lenet", lenet),
+    ("alexnet_small", alexnet_small),
+    ("inception_small", inception_small),
+]:
     MODELS.register(_name, _fn)
 
 
@@ -149,4 +179,6 @@ def param_count(model: nn.Module) -> int:
 
 def fusable(model: nn.Module) -> bool:
     """True when copies of the model can train stacked under vmap (no BatchNorm state, no dropout RNG)."""
-    return not any(isinstance(m, (nn.modules.batchnorm._BatchNorm, nn.Dropout, nn.LocalResponseNorm)) for m in model.modules())
+    return not any(
+        isinstance(m, (nn.modules.batchnorm._BatchNorm, nn.Dropout, nn.LocalResponseNorm)) for m in model.modules()
+    )

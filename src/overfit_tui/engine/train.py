@@ -226,7 +226,9 @@ def train(
                 means = (loss_sum / since_log).tolist()  # the only per-interval host sync
                 t = wall()
                 for row, m in enumerate(active):
-                    cb.on_event(m, StepEvent(step, step / steps_per_epoch, means[row], lr(), t, step * bs / max(t, 1e-9)))
+                    cb.on_event(
+                        m, StepEvent(step, step / steps_per_epoch, means[row], lr(), t, step * bs / max(t, 1e-9))
+                    )
                     if not math.isfinite(means[row]):
                         done[m] = "diverged"
                 loss_sum.zero_()

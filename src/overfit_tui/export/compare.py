@@ -5,8 +5,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-SUMMARY_KEYS = ("final_train_acc", "final_test_acc", "final_train_loss", "final_test_loss", "steps_to_fit", "seconds",
-                "test_error", "test_risk", "norm", "max_fit_error", "params")  # fmt: skip
+SUMMARY_KEYS = (
+    "final_train_acc",
+    "final_test_acc",
+    "final_train_loss",
+    "final_test_loss",
+    "steps_to_fit",
+    "seconds",
+    "test_error",
+    "test_risk",
+    "norm",
+    "max_fit_error",
+    "params",
+)
 HIGHER_IS_BETTER = {"final_train_acc", "final_test_acc"}
 ALIGN = ("step", "epoch", "wall")
 
@@ -67,7 +78,12 @@ class Comparison:
         return spec_diff(self.records)
 
     def summary_columns(self) -> list[str]:
-        present = {k for r in self.records for k, v in (r.get("summary") or {}).items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
+        present = {
+            k
+            for r in self.records
+            for k, v in (r.get("summary") or {}).items()
+            if isinstance(v, (int, float)) and not isinstance(v, bool)
+        }
         return [k for k in SUMMARY_KEYS if k in present]
 
     def summary_rows(self) -> list[list]:
@@ -84,7 +100,11 @@ class Comparison:
         return out
 
     def curve(self, run_id: str, kind: str, key: str, align: str = "step") -> tuple[list, list]:
-        pts = [(e.get(align), e.get(key)) for e in self.events.get(run_id, []) if e.get("kind") == kind and e.get(key) is not None]
+        pts = [
+            (e.get(align), e.get(key))
+            for e in self.events.get(run_id, [])
+            if e.get("kind") == kind and e.get(key) is not None
+        ]
         pts = [p for p in pts if p[0] is not None]
         return [p[0] for p in pts], [p[1] for p in pts]
 

@@ -10,7 +10,13 @@ import json
 
 from overfit_tui.export.compare import Comparison
 
-METRICS = [("step", "train_loss"), ("eval", "train_loss"), ("eval", "train_acc"), ("eval", "test_loss"), ("eval", "test_acc")]
+METRICS = [
+    ("step", "train_loss"),
+    ("eval", "train_loss"),
+    ("eval", "train_acc"),
+    ("eval", "test_loss"),
+    ("eval", "test_acc"),
+]
 
 
 def to_csv(c: Comparison) -> str:
@@ -25,12 +31,38 @@ def to_csv(c: Comparison) -> str:
             if kind == "point":
                 for k, v in sorted(e.get("values", {}).items()):
                     if isinstance(v, (int, float)) and not isinstance(v, bool):
-                        w.writerow([r["id"], r["group"], r["study"], r["label"], f"{e['name']}.{k}", e.get("x"), "", e.get("wall"), v, *extra])
+                        w.writerow(
+                            [
+                                r["id"],
+                                r["group"],
+                                r["study"],
+                                r["label"],
+                                f"{e['name']}.{k}",
+                                e.get("x"),
+                                "",
+                                e.get("wall"),
+                                v,
+                                *extra,
+                            ]
+                        )
                 continue
             for k in ("train_loss", "train_acc", "test_loss", "test_acc"):
                 if k in e:
                     name = f"{k}" if kind == "eval" else f"{k}_running"
-                    w.writerow([r["id"], r["group"], r["study"], r["label"], name, e.get("step"), e.get("epoch"), e.get("wall"), e[k], *extra])
+                    w.writerow(
+                        [
+                            r["id"],
+                            r["group"],
+                            r["study"],
+                            r["label"],
+                            name,
+                            e.get("step"),
+                            e.get("epoch"),
+                            e.get("wall"),
+                            e[k],
+                            *extra,
+                        ]
+                    )
     return buf.getvalue()
 
 
@@ -67,8 +99,10 @@ def to_markdown(c: Comparison) -> str:
     out += ["", "## Provenance", ""]
     for r in c.records:
         p = r.get("provenance") or {}
-        out.append(f"- `{r['id']}` ({r['label']}, group `{r['group']}`, spec hash `{r.get('spec_hash')}`): "
-                   + ", ".join(f"{k} {p[k]}" for k in sorted(p)))  # fmt: skip
+        out.append(
+            f"- `{r['id']}` ({r['label']}, group `{r['group']}`, spec hash `{r.get('spec_hash')}`): "
+            + ", ".join(f"{k} {p[k]}" for k in sorted(p))
+        )
     return "\n".join(out) + "\n"
 
 
@@ -80,7 +114,7 @@ def to_svg(c: Comparison, metric: int = 0, align: str = "step", width: int = 100
     from overfit_tui.export.plot import build_chart
 
     console = Console(record=True, width=width, color_system="truecolor", file=io.StringIO())
-    for kind, key in ([METRICS[metric]] if metric >= 0 else METRICS[2:5:2]):
+    for kind, key in [METRICS[metric]] if metric >= 0 else METRICS[2:5:2]:
         console.print(Text.from_ansi(build_chart(c, kind, key, align, width, height)))
     return console.export_svg(title="overfit-tui comparison")
 

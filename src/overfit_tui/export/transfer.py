@@ -39,9 +39,20 @@ def import_json(store: Store, path: Path) -> tuple[int, int]:
             skipped += 1
             continue
         if rec["group"] not in groups:
-            store.add_group({"id": rec["group"], "name": rec["group"], "study": rec["study"], "preset": rec.get("preset"),
-                             "spec": {}, "created": rec.get("created"), "scheduler_pid": None, "tags": [],
-                             "notes": "", "imported_from": str(path)})  # fmt: skip
+            store.add_group(
+                {
+                    "id": rec["group"],
+                    "name": rec["group"],
+                    "study": rec["study"],
+                    "preset": rec.get("preset"),
+                    "spec": {},
+                    "created": rec.get("created"),
+                    "scheduler_pid": None,
+                    "tags": [],
+                    "notes": "",
+                    "imported_from": str(path),
+                }
+            )
             groups.add(rec["group"])
         writer = MetricWriter(store.metrics_path(rec["id"]))
         for e in item["events"]:

@@ -19,26 +19,52 @@ def default_devices() -> list[str]:
     return cuda_devices() or ["cpu"]
 
 
-def start_scheduler(store: Store, group_id: str, devices: list[str], per_device: int = 0,
-                    data_dir: Path | None = None, download: bool = False) -> subprocess.Popen:  # fmt: skip
+def start_scheduler(
+    store: Store,
+    group_id: str,
+    devices: list[str],
+    per_device: int = 0,
+    data_dir: Path | None = None,
+    download: bool = False,
+) -> subprocess.Popen:
     home = store.home
     log = home.root / "groups" / f"{group_id}.log"
     log.parent.mkdir(parents=True, exist_ok=True)
-    cmd = [sys.executable, "-m", "overfit_tui.runs.scheduler", "--home", str(home.root), "--group", group_id,
-           "--devices", ",".join(devices), "--per-device", str(per_device)]  # fmt: skip
+    cmd = [
+        sys.executable,
+        "-m",
+        "overfit_tui.runs.scheduler",
+        "--home",
+        str(home.root),
+        "--group",
+        group_id,
+        "--devices",
+        ",".join(devices),
+        "--per-device",
+        str(per_device),
+    ]
     if data_dir:
         cmd += ["--data-dir", str(data_dir)]
     if download:
         cmd.append("--download")
     with open(log, "ab") as out:
-        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+        proc = subprocess.Popen(
+            cmd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True
+        )
     store.update_group(group_id, scheduler_pid=proc.pid, devices=devices)
     return proc
 
 
-def launch(store: Store, group: GroupSpec, preset: str | None = None, preset_path: str | None = None,
-           devices: list[str] | None = None, per_device: int = 0, data_dir: Path | None = None,
-           download: bool = False) -> tuple[str, subprocess.Popen]:  # fmt: skip
+def launch(
+    store: Store,
+    group: GroupSpec,
+    preset: str | None = None,
+    preset_path: str | None = None,
+    devices: list[str] | None = None,
+    per_device: int = 0,
+    data_dir: Path | None = None,
+    download: bool = False,
+) -> tuple[str, subprocess.Popen]:
     """Record the group's runs as queued and start its scheduler; returns (group id, scheduler)."""
     study = get_study(group.study)
     runs = study.expand(group)
@@ -77,9 +103,20 @@ def restart(store: Store, ref: str, devices: list[str] | None = None, data_dir: 
     old = store.require_runs(ref)[0]
     spec = RunSpec.from_dict(old["spec"])
     gid = f"restart-{old['id']}-{time.strftime('%H%M%S')}"
-    store.add_group({"id": gid, "name": f"restart of {old['id']}", "study": spec.study, "preset": old.get("preset"),
-                     "spec": old["spec"], "spec_hash": old["spec_hash"], "created": time.time(),
-                     "scheduler_pid": None, "tags": [], "notes": ""})  # fmt: skip
+    store.add_group(
+        {
+            "id": gid,
+            "name": f"restart of {old['id']}",
+            "study": spec.study,
+            "preset": old.get("preset"),
+            "spec": old["spec"],
+            "spec_hash": old["spec_hash"],
+            "created": time.time(),
+            "scheduler_pid": None,
+            "tags": [],
+            "notes": "",
+        }
+    )
     store.add_runs(new_run_records(gid, [spec], [[0]], old.get("preset")))
     start_scheduler(store, gid, devices or default_devices(), data_dir=data_dir)
     return gid

@@ -37,14 +37,24 @@ def reconcile(store: Store) -> list[str]:
             beat = store.home.run_dir(r["id"]) / "heartbeat"
             age = time.time() - beat.stat().st_mtime if beat.exists() else float("inf")
             if not pid_alive(r.get("pid")) or age > STALE_S:
-                if store.transition(r["id"], ("running",), status="lost", ended=time.time(),
-                                    error="worker process vanished (killed, crashed hard, or machine restarted)"):  # fmt: skip
+                if store.transition(
+                    r["id"],
+                    ("running",),
+                    status="lost",
+                    ended=time.time(),
+                    error="worker process vanished (killed, crashed hard, or machine restarted)",
+                ):
                     lost.append(r["id"])
         elif r["status"] == "queued":
             g = groups.get(r["group"], {})
             created = g.get("created", r.get("created", 0))
             if time.time() - created > 10 and not pid_alive(g.get("scheduler_pid")):
-                if store.transition(r["id"], ("queued",), status="lost", ended=time.time(),
-                                    error="its scheduler exited before starting it"):  # fmt: skip
+                if store.transition(
+                    r["id"],
+                    ("queued",),
+                    status="lost",
+                    ended=time.time(),
+                    error="its scheduler exited before starting it",
+                ):
                     lost.append(r["id"])
     return lost

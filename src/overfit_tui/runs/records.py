@@ -30,26 +30,28 @@ def new_run_records(group_id: str, runs: list[RunSpec], jobs: list[list[int]], p
     now = time.time()
     out = []
     for i, run in enumerate(runs):
-        out.append({
-            "id": f"{run.hash[:8]}-{secrets.token_hex(2)}",
-            "group": group_id,
-            "index": i,
-            "job": job_of[i],
-            "study": run.study,
-            "preset": preset,
-            "label": run.label,
-            "spec": run.to_dict(),
-            "spec_hash": run.hash,
-            "status": "queued",
-            "pid": None,
-            "device": None,
-            "created": now,
-            "started": None,
-            "ended": None,
-            "summary": {},
-            "provenance": {},
-            "error": None,
-            "tags": [],
-            "notes": "",
-        })  # fmt: skip
+        out.append(
+            {
+                "id": f"{run.hash[:8]}-{secrets.token_hex(2)}",
+                "group": group_id,
+                "index": i,
+                "job": job_of[i],
+                "study": run.study,
+                "preset": preset,
+                "label": run.label,
+                "spec": run.to_dict(),
+                "spec_hash": run.hash,
+                "status": "queued",
+                "pid": None,
+                "device": None,
+                "created": now,
+                "started": None,
+                "ended": None,
+                "summary": {},
+                "provenance": {},
+                "error": None,
+                "tags": [],
+                "notes": "",
+            }
+        )
     return out

@@ -25,8 +25,9 @@ def cpu_slots() -> int:
     return max(1, n if n <= 4 else n // 2)
 
 
-def spawn_worker(home: Home, run_ids: list[str], device: str, data_dir: str | None, download: bool,
-                 threads: int | None) -> subprocess.Popen:  # fmt: skip
+def spawn_worker(
+    home: Home, run_ids: list[str], device: str, data_dir: str | None, download: bool, threads: int | None
+) -> subprocess.Popen:
     log = home.run_dir(run_ids[0]) / "worker.log"
     log.parent.mkdir(parents=True, exist_ok=True)
     cmd = [sys.executable, "-m", "overfit_tui.runs.worker", "--home", str(home.root), "--device", device]
@@ -38,12 +39,19 @@ def spawn_worker(home: Home, run_ids: list[str], device: str, data_dir: str | No
     if threads and device == "cpu":
         env["OVERFIT_TUI_THREADS"] = str(threads)
     with open(log, "ab") as out:
-        return subprocess.Popen(cmd + run_ids, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                env=env, start_new_session=True)  # fmt: skip
+        return subprocess.Popen(
+            cmd + run_ids,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env=env,
+            start_new_session=True,
+        )
 
 
-def schedule(home: Home, group_id: str, devices: list[str], per_device: int, data_dir: str | None,
-             download: bool) -> None:  # fmt: skip
+def schedule(
+    home: Home, group_id: str, devices: list[str], per_device: int, data_dir: str | None, download: bool
+) -> None:
     store = Store(home)
     runs = store.runs(group_id)
     jobs: dict[int, list[str]] = {}
@@ -63,8 +71,13 @@ def schedule(home: Home, group_id: str, devices: list[str], per_device: int, dat
             running.remove(item)
             free[dev] += 1
             for rid in ids:
-                store.transition(rid, ("queued", "running"), status="lost", ended=time.time(),
-                                 error=f"worker exited with code {proc.returncode} without recording this run")  # fmt: skip
+                store.transition(
+                    rid,
+                    ("queued", "running"),
+                    status="lost",
+                    ended=time.time(),
+                    error=f"worker exited with code {proc.returncode} without recording this run",
+                )
         while pending and any(v > 0 for v in free.values()):
             ids = pending.pop(0)
             queued = [r for r in ids if (store.get_run(r) or {}).get("status") == "queued"]

@@ -39,8 +39,14 @@ class StoreContext(ExecContext):
     def started(self, i: int) -> None:
         from overfit_tui.core.provenance import provenance
 
-        self.store.update_run(self.ids[i], status="running", pid=os.getpid(), device=self.device,
-                              started=time.time(), provenance=provenance(self.device))  # fmt: skip
+        self.store.update_run(
+            self.ids[i],
+            status="running",
+            pid=os.getpid(),
+            device=self.device,
+            started=time.time(),
+            provenance=provenance(self.device),
+        )
 
     def emit(self, i: int, event) -> None:
         self.writers[i].write(event)
@@ -87,7 +93,9 @@ def run_job(home: Home, run_ids: list[str], device: str, data_dir: Path, downloa
     signal.signal(signal.SIGTERM, lambda *_: setattr(ctx, "stop_all", True))
     signal.signal(signal.SIGHUP, signal.SIG_IGN)  # the SSH session may go; training stays
     stop = threading.Event()
-    beat = threading.Thread(target=_heartbeat, args=([home.run_dir(r) / "heartbeat" for r in run_ids], stop), daemon=True)
+    beat = threading.Thread(
+        target=_heartbeat, args=([home.run_dir(r) / "heartbeat" for r in run_ids], stop), daemon=True
+    )
     beat.start()
     try:
         specs = [RunSpec.from_dict(rec["spec"]) for rec in records]
@@ -98,7 +106,7 @@ def run_job(home: Home, run_ids: list[str], device: str, data_dir: Path, downloa
         for i, r in enumerate(run_ids):
             if i not in ctx.ended:
                 store.update_run(r, status="failed", error=tb, ended=time.time())
-        raise SystemExit(1)
+        raise SystemExit(1) from None
     finally:
         stop.set()
 

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import fcntl
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from tinydb import Query, TinyDB
 
@@ -78,7 +79,9 @@ class Store:
     def transition(self, run_id: str, allowed_from: tuple[str, ...], **fields: Any) -> bool:
         """Set `fields` only if the run's status is in `allowed_from` (atomically); True if it was."""
         with self._db() as db:
-            return bool(self._table(db, "runs").update(fields, (Query().id == run_id) & Query().status.one_of(allowed_from)))
+            return bool(
+                self._table(db, "runs").update(fields, (Query().id == run_id) & Query().status.one_of(allowed_from))
+            )
 
     def get_run(self, run_id: str) -> dict | None:
         with self._db() as db:

@@ -74,8 +74,14 @@ class RunData:
 class ExecContext:
     """Where a job runs and how its runs report back. Workers write to the store; tests collect."""
 
-    def __init__(self, device: str = "cpu", data_dir: Path | None = None, cache_dir: Path | None = None,
-                 download_ok: bool = False, work_dir: Path | None = None):  # fmt: skip
+    def __init__(
+        self,
+        device: str = "cpu",
+        data_dir: Path | None = None,
+        cache_dir: Path | None = None,
+        download_ok: bool = False,
+        work_dir: Path | None = None,
+    ):
         self.device = device
         self.data_dir = Path(data_dir) if data_dir else Path("data")
         self.cache_dir = Path(cache_dir) if cache_dir else self.data_dir

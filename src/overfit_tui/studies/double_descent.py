@@ -23,7 +23,9 @@ from overfit_tui.studies.common import ContextCallbacks, each_run, load_data, ra
 
 @dataclass(frozen=True)
 class Params:
-    widths: tuple[int, ...] = field((2, 4, 8, 12, 16, 20, 24, 32, 48, 64, 128, 256, 512), "hidden units H, one run each")
+    widths: tuple[int, ...] = field(
+        (2, 4, 8, 12, 16, 20, 24, 32, 48, 64, 128, 256, 512), "hidden units H, one run each"
+    )
     label_noise: float = field(0.15, "fraction of training labels redrawn at random (makes the peak clearer)")
     weight_reuse: bool = field(True, "below the threshold, start from the previous width's trained weights")
     new_weight_std: float = field(0.1, "std of the new weights added by weight reuse (Belkin: variance 0.01)")
@@ -71,13 +73,26 @@ class DoubleDescentNN(Study):
         return {
             "data": {"name": "mnist1d", "n_train": 1000},
             "models": [{"name": "mlp", "depth": 1}],
-            "train": {"optimizer": "sgd", "lr": 0.005, "momentum": 0.95, "lr_decay": 1.0, "loss": "mse",
-                      "batch_size": 100, "epochs": 300, "target_train_acc": 0.0, "fuse": "off"},
+            "train": {
+                "optimizer": "sgd",
+                "lr": 0.005,
+                "momentum": 0.95,
+                "lr_decay": 1.0,
+                "loss": "mse",
+                "batch_size": 100,
+                "epochs": 300,
+                "target_train_acc": 0.0,
+                "fuse": "off",
+            },
             "seeds": [0],
-        }  # fmt: skip
+        }
 
     def validate(self, group: GroupSpec) -> None:
-        check(group.models[0].name == "mlp" and group.models[0].depth == 1, "models", "double descent uses one hidden layer (mlp, depth 1)")
+        check(
+            group.models[0].name == "mlp" and group.models[0].depth == 1,
+            "models",
+            "double descent uses one hidden layer (mlp, depth 1)",
+        )
 
     def expand(self, group: GroupSpec) -> list[RunSpec]:
         p = group.params
@@ -86,8 +101,17 @@ class DoubleDescentNN(Study):
             for w in sorted(set(p.widths)):
                 m = replace(group.models[0], width=w)
                 rp = RunParams(w, p.label_noise, p.weight_reuse, p.new_weight_std)
-                runs.append(RunSpec(self.name, f"H={w}" + (f" s{s}" if len(group.seeds) > 1 else ""), group.data, m,
-                                    group.train, Seeds(s, s, s), rp))  # fmt: skip
+                runs.append(
+                    RunSpec(
+                        self.name,
+                        f"H={w}" + (f" s{s}" if len(group.seeds) > 1 else ""),
+                        group.data,
+                        m,
+                        group.train,
+                        Seeds(s, s, s),
+                        rp,
+                    )
+                )
         return runs
 
     def jobs(self, runs: list[RunSpec], on_gpu: bool = False) -> list[list[int]]:
@@ -115,14 +139,21 @@ class DoubleDescentNN(Study):
             prev = {kk: v.cpu() for kk, v in r.state.items()} if r.state else None
 
     def figures(self, runs: list[RunData]) -> list[Figure]:
-        done = sorted((r for r in runs if "params" in r.summary and "final_test_acc" in r.summary), key=lambda r: r.summary["params"])
+        done = sorted(
+            (r for r in runs if "params" in r.summary and "final_test_acc" in r.summary),
+            key=lambda r: r.summary["params"],
+        )
         thr = next((r.summary["threshold"] for r in done), None)
         xs = tuple(r.summary["params"] for r in done)
         vl = ((thr, "n*K"),) if thr else ()
-        zero_one = (Series("test", xs, tuple(1 - r.summary["final_test_acc"] for r in done)),
-                    Series("train", xs, tuple(1 - r.summary["final_train_acc"] for r in done)))  # fmt: skip
-        sq = (Series("test", xs, tuple(r.summary["final_test_loss"] for r in done)),
-              Series("train", xs, tuple(r.summary["final_train_loss"] for r in done)))  # fmt: skip
+        zero_one = (
+            Series("test", xs, tuple(1 - r.summary["final_test_acc"] for r in done)),
+            Series("train", xs, tuple(1 - r.summary["final_train_acc"] for r in done)),
+        )
+        sq = (
+            Series("test", xs, tuple(r.summary["final_test_loss"] for r in done)),
+            Series("train", xs, tuple(r.summary["final_train_loss"] for r in done)),
+        )
         return [
             Figure("zero_one", "Zero-one loss vs parameters", "parameters", "error", zero_one, xlog=True, vlines=vl),
             Figure("squared", "Squared loss vs parameters", "parameters", "squared loss", sq, xlog=True, vlines=vl),

@@ -81,8 +81,12 @@ def construct(z: torch.Tensor, t: torch.Tensor, seed: int) -> tuple[TwoLayerReLU
     net = TwoLayerReLU(a, b, w)
     with torch.no_grad():
         err = (net(z) - t).abs().max().item()
-    stats = {"params": sum(p.numel() for p in net.parameters()), "max_fit_error": err,
-             "min_gap": (xs - b).min().item(), "max_weight": w.abs().max().item()}  # fmt: skip
+    stats = {
+        "params": sum(p.numel() for p in net.parameters()),
+        "max_fit_error": err,
+        "min_gap": (xs - b).min().item(),
+        "max_weight": w.abs().max().item(),
+    }
     return net, stats, xs, b
 
 
@@ -96,7 +100,12 @@ class Expressivity(Study):
     summary_columns = ("params", "max_fit_error", "min_gap", "max_weight")
 
     def default_group(self) -> dict:
-        return {"data": {"name": "mnist1d"}, "models": [{"name": "mlp", "depth": 1}], "train": {"optimizer": "adam", "lr": 0.01}, "seeds": [0]}
+        return {
+            "data": {"name": "mnist1d"},
+            "models": [{"name": "mlp", "depth": 1}],
+            "train": {"optimizer": "adam", "lr": 0.01},
+            "seeds": [0],
+        }
 
     def expand(self, group: GroupSpec) -> list[RunSpec]:
         p = group.params
@@ -107,7 +116,9 @@ class Expressivity(Study):
                 for m in methods:
                     rp = RunParams(m, target, p.n, p.sgd_steps)
                     label = f"{m}: {target}" + (f" s{seed}" if len(group.seeds) > 1 else "")
-                    runs.append(RunSpec(self.name, label, group.data, group.models[0], group.train, Seeds(seed, seed, seed), rp))
+                    runs.append(
+                        RunSpec(self.name, label, group.data, group.models[0], group.train, Seeds(seed, seed, seed), rp)
+                    )
         return runs
 
     def jobs(self, runs: list[RunSpec], on_gpu: bool = False) -> list[list[int]]:
@@ -156,26 +167,51 @@ class Expressivity(Study):
         with torch.no_grad():
             err = (net(z).squeeze(1) - t).abs().max().item()
         wrapped = _Squeeze(net)
-        return wrapped, {"params": sum(p.numel() for p in net.parameters()), "max_fit_error": err,
-                         "train_mse": loss.item(), "hidden": hidden}  # fmt: skip
+        return wrapped, {
+            "params": sum(p.numel() for p in net.parameters()),
+            "max_fit_error": err,
+            "train_mse": loss.item(),
+            "hidden": hidden,
+        }
 
     def figures(self, runs: list[RunData]) -> list[Figure]:
         figs = []
         cons = [r for r in runs if r.spec["params"]["method"] == "construction" and r.points("projection")]
         if cons:
             pts = cons[0].points("projection")
-            figs.append(Figure("projections", f"Sorted projections x_i and biases b_i ({cons[0].label})", "i", "value",
-                               (Series("x_i", tuple(p["x"] for p in pts), tuple(p["values"]["x"] for p in pts), True),
-                                Series("b_i", tuple(p["x"] for p in pts), tuple(p["values"]["b"] for p in pts), True))))  # fmt: skip
+            figs.append(
+                Figure(
+                    "projections",
+                    f"Sorted projections x_i and biases b_i ({cons[0].label})",
+                    "i",
+                    "value",
+                    (
+                        Series("x_i", tuple(p["x"] for p in pts), tuple(p["values"]["x"] for p in pts), True),
+                        Series("b_i", tuple(p["x"] for p in pts), tuple(p["values"]["b"] for p in pts), True),
+                    ),
+                )
+            )
         done = [r for r in runs if "max_fit_error" in r.summary]
         if done:
             series = []
             for m in ("construction", "sgd"):
                 rs = [r for r in done if r.spec["params"]["method"] == m]
                 if rs:
-                    series.append(Series(m, tuple(range(len(rs))), tuple(max(r.summary["max_fit_error"], 1e-16) for r in rs), True))
-            figs.append(Figure("fit", "Max fit error per target (true, random, reals)", "target #", "max |f(z)-y|",
-                               tuple(series), ylog=True))  # fmt: skip
+                    series.append(
+                        Series(
+                            m, tuple(range(len(rs))), tuple(max(r.summary["max_fit_error"], 1e-16) for r in rs), True
+                        )
+                    )
+            figs.append(
+                Figure(
+                    "fit",
+                    "Max fit error per target (true, random, reals)",
+                    "target #",
+                    "max |f(z)-y|",
+                    tuple(series),
+                    ylog=True,
+                )
+            )
         return figs
 
 

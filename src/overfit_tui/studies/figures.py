@@ -6,7 +6,10 @@ from overfit_tui.studies.base import RunData, Study
 
 
 def run_data(store, records: list[dict]) -> list[RunData]:
-    return [RunData(r["id"], r["label"], r["spec"], r["status"], r.get("summary") or {}, store.metrics(r["id"])) for r in records]
+    return [
+        RunData(r["id"], r["label"], r["spec"], r["status"], r.get("summary") or {}, store.metrics(r["id"]))
+        for r in records
+    ]
 
 
 def tables_as_rich(study: Study, runs: list[RunData]):

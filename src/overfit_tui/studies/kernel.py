@@ -89,9 +89,19 @@ class KernelInterpolation(Study):
             for k in ("gaussian", "linear"):
                 rs = sorted((r for r in done if r.spec["params"]["kernel"] == k), key=lambda r: r.spec["params"]["p"])
                 if rs:
-                    series.append(Series(k, tuple(r.spec["params"]["p"] for r in rs), tuple(r.summary[key] for r in rs), True))
-            figs.append(Figure(key, f"{title} vs label corruption", "label corruption p", key.replace("_", " "), tuple(series),
-                               ylog=key == "norm"))  # fmt: skip
+                    series.append(
+                        Series(k, tuple(r.spec["params"]["p"] for r in rs), tuple(r.summary[key] for r in rs), True)
+                    )
+            figs.append(
+                Figure(
+                    key,
+                    f"{title} vs label corruption",
+                    "label corruption p",
+                    key.replace("_", " "),
+                    tuple(series),
+                    ylog=key == "norm",
+                )
+            )
         return figs
 
 
@@ -104,7 +114,10 @@ def solve_run(run: RunSpec, ctx: ExecContext) -> dict:
     xte = ds.x_test.flatten(1).to(dev, dtype)
     if p.random_features:
         g = torch.Generator().manual_seed(run.seeds.init)
-        w = torch.randn(xtr.shape[1], p.random_features, generator=g, dtype=torch.float64).to(dev, dtype) / xtr.shape[1] ** 0.5
+        w = (
+            torch.randn(xtr.shape[1], p.random_features, generator=g, dtype=torch.float64).to(dev, dtype)
+            / xtr.shape[1] ** 0.5
+        )
         xtr, xte = torch.relu(xtr @ w), torch.relu(xte @ w)
     ytr = corrupt_labels(ds.y_train, p.p, ds.num_classes, torch.Generator().manual_seed(run.seeds.noise))
     onehot = torch.nn.functional.one_hot(ytr, ds.num_classes).to(dev, dtype)
@@ -116,8 +129,12 @@ def solve_run(run: RunSpec, ctx: ExecContext) -> dict:
     test_pred = (kernel_matrix(xte, xtr, p.kernel, gamma) @ alpha).argmax(1).cpu()
     norm = torch.sqrt((alpha * (k @ alpha)).sum()).item()
     return {
-        "n": len(xtr), "solver": solver, "gamma": gamma, "seconds": round(time.perf_counter() - t0, 3),
+        "n": len(xtr),
+        "solver": solver,
+        "gamma": gamma,
+        "seconds": round(time.perf_counter() - t0, 3),
         "train_error": (train_pred != ytr).float().mean().item(),
         "test_error": (test_pred != ds.y_test).float().mean().item(),
-        "norm": norm, "max_residual": (k @ alpha - onehot).abs().max().item(),
-    }  # fmt: skip
+        "norm": norm,
+        "max_residual": (k @ alpha - onehot).abs().max().item(),
+    }

@@ -22,7 +22,7 @@ from overfit_tui.studies.common import (
     fused_jobs,
     load_data,
     make_member,
-    randomize,  # fmt: skip
+    randomize,
     series_of,
 )
 
@@ -37,7 +37,9 @@ class Params:
         (0.0, 0.2, 0.4, 0.6, 0.8, 1.0),
         "label corruption levels p (0 = true labels, 1 = random labels); each label is redrawn uniformly with prob. p",
     )
-    inputs: tuple[Condition, ...] = field(INPUT_CONDITIONS, "input conditions: shuffled_pixels, random_pixels, gaussian")
+    inputs: tuple[Condition, ...] = field(
+        INPUT_CONDITIONS, "input conditions: shuffled_pixels, random_pixels, gaussian"
+    )
 
     def __post_init__(self):
         for i, p in enumerate(self.corruption):
@@ -76,7 +78,14 @@ class Randomization(Study):
         return {
             "data": {"name": "mnist1d"},
             "models": [{"name": "mlp", "width": 512, "depth": 1}],
-            "train": {"optimizer": "sgd", "lr": 0.01, "momentum": 0.9, "lr_decay": 1.0, "batch_size": 128, "epochs": 300},
+            "train": {
+                "optimizer": "sgd",
+                "lr": 0.01,
+                "momentum": 0.9,
+                "lr_decay": 1.0,
+                "batch_size": 128,
+                "epochs": 300,
+            },
             "seeds": [0],
         }
 
@@ -116,11 +125,23 @@ class Randomization(Study):
         for model, rs in by_model.items():
             rs = sorted(rs, key=lambda r: r.spec["params"]["p"])
             fitted = [r for r in rs if r.summary.get("steps_to_fit") is not None]
-            fit.append(Series(model, tuple(r.spec["params"]["p"] for r in fitted),
-                              tuple(r.summary["steps_to_fit"] / 1000 for r in fitted), points=len(fitted) < 2))  # fmt: skip
+            fit.append(
+                Series(
+                    model,
+                    tuple(r.spec["params"]["p"] for r in fitted),
+                    tuple(r.summary["steps_to_fit"] / 1000 for r in fitted),
+                    points=len(fitted) < 2,
+                )
+            )
             done = [r for r in rs if "final_test_acc" in r.summary]
-            err.append(Series(model, tuple(r.spec["params"]["p"] for r in done),
-                              tuple(1 - r.summary["final_test_acc"] for r in done), points=len(done) < 2))  # fmt: skip
+            err.append(
+                Series(
+                    model,
+                    tuple(r.spec["params"]["p"] for r in done),
+                    tuple(1 - r.summary["final_test_acc"] for r in done),
+                    points=len(done) < 2,
+                )
+            )
         return [
             loss,
             Figure("fit", "Time to fit vs label corruption", "label corruption p", "thousand steps to fit", tuple(fit)),

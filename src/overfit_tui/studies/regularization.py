@@ -63,7 +63,9 @@ class Regularization(Study):
 
     def expand(self, group: GroupSpec) -> list[RunSpec]:
         g = group.params
-        cells = [RunParams(a, w, b, d) for a, w, b, d in itertools.product(g.augment, g.weight_decay, g.batchnorm, g.dropout)]
+        cells = [
+            RunParams(a, w, b, d) for a, w, b, d in itertools.product(g.augment, g.weight_decay, g.batchnorm, g.dropout)
+        ]
         if g.random_labels:
             cells.append(RunParams(p=1.0))
         runs = []
@@ -88,11 +90,18 @@ class Regularization(Study):
         for r in runs:
             p, m = r.spec["params"], r.spec["model"]
             s = r.summary
-            rows.append((
-                _model(m), "yes" if p["augment"] else "no", "yes" if p["weight_decay"] else "no",
-                "yes" if p["batchnorm"] else "no", f"{p['dropout']:g}", "random" if p["p"] == 1 else "true",
-                _pct(s.get("final_train_acc")), _pct(s.get("final_test_acc")),
-            ))  # fmt: skip
+            rows.append(
+                (
+                    _model(m),
+                    "yes" if p["augment"] else "no",
+                    "yes" if p["weight_decay"] else "no",
+                    "yes" if p["batchnorm"] else "no",
+                    f"{p['dropout']:g}",
+                    "random" if p["p"] == 1 else "true",
+                    _pct(s.get("final_train_acc")),
+                    _pct(s.get("final_test_acc")),
+                )
+            )
         cols = ("model", "augment", "weight decay", "batchnorm", "dropout", "labels", "train acc", "test acc")
         return [Table("Explicit regularizers (Zhang et al. 2017, Table 1)", cols, tuple(rows))]
 
@@ -100,7 +109,9 @@ class Regularization(Study):
 def _cell_label(c: RunParams) -> str:
     if c.p:
         return "random labels"
-    bits = [n for n, on in (("aug", c.augment), ("wd", c.weight_decay), ("bn", c.batchnorm), ("dropout", c.dropout)) if on]
+    bits = [
+        n for n, on in (("aug", c.augment), ("wd", c.weight_decay), ("bn", c.batchnorm), ("dropout", c.dropout)) if on
+    ]
     return "+".join(bits) if bits else "no regularizer"
 
 

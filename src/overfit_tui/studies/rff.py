@@ -23,8 +23,10 @@ from overfit_tui.studies.common import each_run, load_data, randomize
 
 @dataclass(frozen=True)
 class Params:
-    features: tuple[int, ...] = field((50, 100, 200, 400, 600, 800, 900, 1000, 1100, 1200, 1500, 2000, 4000, 8000, 16000),
-                                      "numbers of features N (even: cos/sin pairs)")  # fmt: skip
+    features: tuple[int, ...] = field(
+        (50, 100, 200, 400, 600, 800, 900, 1000, 1100, 1200, 1500, 2000, 4000, 8000, 16000),
+        "numbers of features N (even: cos/sin pairs)",
+    )
     sigma: float = field(0.0, "bandwidth of the frequencies v ~ N(0, sigma^-2); 0 = sqrt(d)")
     label_noise: float = field(0.0, "fraction of training labels redrawn at random")
 
@@ -54,9 +56,19 @@ class DoubleDescentRFF(Study):
 
     def expand(self, group: GroupSpec) -> list[RunSpec]:
         p = group.params
-        return [RunSpec(self.name, f"N={f}", group.data, group.models[0], group.train, Seeds(s, s, s),
-                        RunParams(f - f % 2, p.sigma, p.label_noise))
-                for s in group.seeds for f in sorted(set(p.features))]  # fmt: skip
+        return [
+            RunSpec(
+                self.name,
+                f"N={f}",
+                group.data,
+                group.models[0],
+                group.train,
+                Seeds(s, s, s),
+                RunParams(f - f % 2, p.sigma, p.label_noise),
+            )
+            for s in group.seeds
+            for f in sorted(set(p.features))
+        ]
 
     def jobs(self, runs: list[RunSpec], on_gpu: bool = False) -> list[list[int]]:
         return [list(range(len(runs)))]
@@ -81,12 +93,15 @@ class DoubleDescentRFF(Study):
             a = min_norm_lstsq(phi_tr, ytr)
             ptr, pte = phi_tr @ a, phi_te @ a
             stats = {
-                "n_features": run.params.n_features, "n": len(xtr),
-                "train_risk": (ptr - ytr).pow(2).sum(1).mean().item(), "test_risk": (pte - yte).pow(2).sum(1).mean().item(),
+                "n_features": run.params.n_features,
+                "n": len(xtr),
+                "train_risk": (ptr - ytr).pow(2).sum(1).mean().item(),
+                "test_risk": (pte - yte).pow(2).sum(1).mean().item(),
                 "train_error": (ptr.argmax(1) != ytr.argmax(1)).double().mean().item(),
                 "test_error": (pte.argmax(1) != yte.argmax(1)).double().mean().item(),
-                "norm": a.norm().item(), "seconds": round(time.perf_counter() - t0, 3),
-            }  # fmt: skip
+                "norm": a.norm().item(),
+                "seconds": round(time.perf_counter() - t0, 3),
+            }
             ctx.emit(i, PointEvent("rff", run.params.n_features, stats, stats["seconds"]))
             ctx.finish(i, "finished", stats)
 
@@ -97,10 +112,33 @@ class DoubleDescentRFF(Study):
         vl = ((n, "N = n"),) if n else ()
         col = lambda key: tuple(r.summary[key] for r in done)
         return [
-            Figure("risk", "Squared risk vs features", "features N", "squared loss",
-                   (Series("test", xs, col("test_risk")), Series("train", xs, col("train_risk"))), xlog=True, ylog=True, vlines=vl),
-            Figure("error", "Zero-one error vs features", "features N", "error",
-                   (Series("test", xs, col("test_error")), Series("train", xs, col("train_error"))), xlog=True, vlines=vl),
-            Figure("norm", "Coefficient norm vs features", "features N", "||a||", (Series("norm", xs, col("norm")),),
-                   xlog=True, ylog=True, vlines=vl),
-        ]  # fmt: skip
+            Figure(
+                "risk",
+                "Squared risk vs features",
+                "features N",
+                "squared loss",
+                (Series("test", xs, col("test_risk")), Series("train", xs, col("train_risk"))),
+                xlog=True,
+                ylog=True,
+                vlines=vl,
+            ),
+            Figure(
+                "error",
+                "Zero-one error vs features",
+                "features N",
+                "error",
+                (Series("test", xs, col("test_error")), Series("train", xs, col("train_error"))),
+                xlog=True,
+                vlines=vl,
+            ),
+            Figure(
+                "norm",
+                "Coefficient norm vs features",
+                "features N",
+                "||a||",
+                (Series("norm", xs, col("norm")),),
+                xlog=True,
+                ylog=True,
+                vlines=vl,
+            ),
+        ]

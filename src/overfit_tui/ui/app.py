@@ -26,7 +26,6 @@ POLL_S = 0.4  # store/metric polling period of the background feed
 REDRAW_S = 0.25  # at most 4 redraws a second, however fast workers log
 
 
-
 def pane_title(pane: str) -> str:
     """'double_descent' -> 'Double descent': a new study's pane needs no UI change."""
     return pane.replace("_", " ").capitalize()
@@ -50,8 +49,14 @@ class OverfitApp(App):
         *[Binding(str(i + 1), f"pane({i})", show=False) for i in range(9)],
     ]
 
-    def __init__(self, home: Path | None = None, data_dir: Path | None = None, preset: str | None = None,
-                 devices: list[str] | None = None, poll: bool = True):  # fmt: skip
+    def __init__(
+        self,
+        home: Path | None = None,
+        data_dir: Path | None = None,
+        preset: str | None = None,
+        devices: list[str] | None = None,
+        poll: bool = True,
+    ):
         super().__init__()
         from overfit_tui.store import Store
 
@@ -80,8 +85,11 @@ class OverfitApp(App):
 
     def on_mount(self) -> None:
         if self.store.recovered_from:
-            self.notify(f"The store did not parse and was set aside as {self.store.recovered_from}; "
-                        "a fresh store was started.", severity="error", timeout=30)  # fmt: skip
+            self.notify(
+                f"The store did not parse and was set aside as {self.store.recovered_from}; a fresh store was started.",
+                severity="error",
+                timeout=30,
+            )
         if self.start_preset:
             self._show_preset(self.start_preset)
         self.set_interval(REDRAW_S, self._redraw_if_dirty)
@@ -168,17 +176,29 @@ class OverfitApp(App):
             if choice == "download":
                 self._launch(msg, download=True)
 
-        self.push_screen(ConfirmScreen(f"{name} is not in {self.data_dir}.\nDownload it there now? "
-                                       "(or quit and pass --data-dir DIR where it already is)",
-                                       [("download", "Download"), ("cancel", "Cancel")]), answer)  # fmt: skip
+        self.push_screen(
+            ConfirmScreen(
+                f"{name} is not in {self.data_dir}.\nDownload it there now? "
+                "(or quit and pass --data-dir DIR where it already is)",
+                [("download", "Download"), ("cancel", "Cancel")],
+            ),
+            answer,
+        )
 
     @work(thread=True, group="launch")
     def _launch(self, msg: StudyPane.Launch, download: bool) -> None:
         from overfit_tui.runs.launcher import launch
 
         try:
-            gid, _ = launch(self.store, msg.group, msg.preset.name, str(msg.preset.path), self.devices,
-                            data_dir=self.data_dir, download=download)  # fmt: skip
+            gid, _ = launch(
+                self.store,
+                msg.group,
+                msg.preset.name,
+                str(msg.preset.path),
+                self.devices,
+                data_dir=self.data_dir,
+                download=download,
+            )
         except OverfitError as e:
             self.call_from_thread(self.notify, str(e), severity="error")
             return
@@ -204,7 +224,9 @@ class OverfitApp(App):
 
         rec = self.cache.records.get(msg.run_id, {})
         if rec.get("status") in ("queued", "running", "finished"):
-            self.call_from_thread(self.notify, "restart is for failed, diverged, cancelled or lost runs", severity="warning")
+            self.call_from_thread(
+                self.notify, "restart is for failed, diverged, cancelled or lost runs", severity="warning"
+            )
             return
         try:
             gid = restart(self.store, msg.run_id, self.devices, self.data_dir)
@@ -246,9 +268,13 @@ class OverfitApp(App):
             elif choice == "leave":
                 self._leave()
 
-        self.push_screen(ConfirmScreen(f"{len(active)} run(s) are queued or running.",
-                                       [("leave", "Leave them running"), ("stop", "Stop them"), ("cancel", "Back")]),
-                         answer)  # fmt: skip
+        self.push_screen(
+            ConfirmScreen(
+                f"{len(active)} run(s) are queued or running.",
+                [("leave", "Leave them running"), ("stop", "Stop them"), ("cancel", "Back")],
+            ),
+            answer,
+        )
 
     def _leave(self) -> None:
         self._stop.set()
@@ -259,7 +285,9 @@ class OverfitApp(App):
         yield SystemCommand("Help: keys", "Show keyboard help", self.action_help)
         yield SystemCommand("Runs", "All stored runs: filter, mark, compare", self.action_runs)
         for p in self.presets:
-            yield SystemCommand(f"Run preset: {p.name}", p.description or p.study, lambda p=p: self._launch_preset(p.name))
+            yield SystemCommand(
+                f"Run preset: {p.name}", p.description or p.study, lambda p=p: self._launch_preset(p.name)
+            )
         pane = self.active_pane()
         if pane is not None:
             yield SystemCommand("Toggle smoothing", "EMA smoothing of the curves", pane.action_toggle_smoothing)

@@ -38,8 +38,10 @@ class RunCache:
         return sorted(seen, key=lambda g: -seen[g])
 
     def run_data(self, records: list[dict]) -> list[RunData]:
-        return [RunData(r["id"], r["label"], r["spec"], r["status"], r.get("summary") or {}, self.events.get(r["id"], []))
-                for r in records]  # fmt: skip
+        return [
+            RunData(r["id"], r["label"], r["spec"], r["status"], r.get("summary") or {}, self.events.get(r["id"], []))
+            for r in records
+        ]
 
     def last(self, run_id: str, kind: str) -> dict | None:
         for e in reversed(self.events.get(run_id, [])):

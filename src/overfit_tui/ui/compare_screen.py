@@ -56,7 +56,7 @@ class CompareScreen(Screen):
         yield Header()
         c = self.comparison()
         with Horizontal(id="charts"):
-            for g in (c.groups() if len(c.groups()) == 2 else [None]):
+            for g in c.groups() if len(c.groups()) == 2 else [None]:
                 yield FigureChart(classes="cmp", name=g or "")
         yield DataTable(id="summary", zebra_stripes=True)
         with VerticalScroll(id="diff"):
@@ -95,7 +95,7 @@ class CompareScreen(Screen):
         diff = c.diff
         lines = ["[b]spec diff[/b] (only keys that differ)"] + [
             f"{k}: " + " | ".join(str(v) for v in vals) for k, vals in diff.items()
-        ]  # fmt: skip
+        ]
         self.query_one("#diff-text", Static).update("\n".join(lines) if diff else "the runs share one spec")
         self.sub_title = f"{len(c.records)} runs · x: {align} · smoothing {'on' if self.smoothing else 'off'}"
 

@@ -63,8 +63,10 @@ class DeviceProbe:
                 util = nv.nvmlDeviceGetUtilizationRates(h).gpu
                 mem = nv.nvmlDeviceGetMemoryInfo(h)
                 temp = nv.nvmlDeviceGetTemperature(h, 0)
-                parts.append(f"cuda:{i} {util:3d}% {mem.used / 2**30:.1f}/{mem.total / 2**30:.0f}G {temp}°C "
-                             f"runs {runs_per_device.get(f'cuda:{i}', 0)}")  # fmt: skip
+                parts.append(
+                    f"cuda:{i} {util:3d}% {mem.used / 2**30:.1f}/{mem.total / 2**30:.0f}G {temp}°C "
+                    f"runs {runs_per_device.get(f'cuda:{i}', 0)}"
+                )
         except Exception as e:  # NVML can fail transiently; say so instead of crashing the bar
             parts.append(f"GPU status unavailable ({e.__class__.__name__})")
         return "  ·  ".join(parts)

@@ -16,9 +16,14 @@ from overfit_tui.ui.cache import RunCache
 from overfit_tui.ui_text import fmt_value, progress_of
 
 STATUS_STYLE = {
-    "queued": "dim", "running": "bold cyan", "finished": "green", "failed": "bold red",
-    "diverged": "bold magenta", "cancelled": "yellow", "lost": "red",
-}  # fmt: skip
+    "queued": "dim",
+    "running": "bold cyan",
+    "finished": "green",
+    "failed": "bold red",
+    "diverged": "bold magenta",
+    "cancelled": "yellow",
+    "lost": "red",
+}
 
 COLUMNS = ("", "run", "status", "device", "progress", "samples/s", "ETA", "s1", "s2", "s3")
 DEFAULT_SUMMARY = ("final_train_acc", "final_test_acc", "steps_to_fit")

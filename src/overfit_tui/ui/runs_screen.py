@@ -14,9 +14,18 @@ from overfit_tui.ui.run_table import RunTable
 
 def haystack(r: dict) -> str:
     spec = r.get("spec", {})
-    parts = [r["id"], r["group"], r["study"], r["status"], r["label"], r.get("device") or "",
-             spec.get("data", {}).get("name", ""), spec.get("model", {}).get("name", ""),
-             " ".join(r.get("tags") or []), r.get("notes") or ""]  # fmt: skip
+    parts = [
+        r["id"],
+        r["group"],
+        r["study"],
+        r["status"],
+        r["label"],
+        r.get("device") or "",
+        spec.get("data", {}).get("name", ""),
+        spec.get("model", {}).get("name", ""),
+        " ".join(r.get("tags") or []),
+        r.get("notes") or "",
+    ]
     return " ".join(parts).lower()
 
 
@@ -45,7 +54,9 @@ class RunsScreen(Screen):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Input(placeholder="filter: words that must all match (study, data, model, status, tag, text)", id="filter")
+        yield Input(
+            placeholder="filter: words that must all match (study, data, model, status, tag, text)", id="filter"
+        )
         yield Static("", id="hint")
         yield RunTable(self.marked, id="all-runs")
         yield Footer()
@@ -75,7 +86,9 @@ class RunsScreen(Screen):
     def action_compare(self) -> None:
         from overfit_tui.ui.compare_screen import CompareScreen
 
-        ids = [r["id"] for r in self.shown() if r["id"] in self.marked] or [i for i in self.marked if i in self.cache.records]
+        ids = [r["id"] for r in self.shown() if r["id"] in self.marked] or [
+            i for i in self.marked if i in self.cache.records
+        ]
         if len(ids) < 1:
             self.notify("mark runs with space first (or a to mark every shown run)", severity="warning")
             return

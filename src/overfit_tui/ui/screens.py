@@ -110,12 +110,16 @@ class RunDetailScreen(Screen):
         r = self.cache.records[self.run_id]
         info = {k: r.get(k) for k in ("id", "group", "study", "label", "status", "device", "spec_hash", "preset")}
         text = (
-            "[b]run[/b]\n" + json.dumps(info, indent=1)
-            + "\n\n[b]summary[/b]\n" + json.dumps(r.get("summary"), indent=1)
-            + "\n\n[b]spec[/b]\n" + json.dumps(r["spec"], indent=1)
-            + "\n\n[b]provenance[/b]\n" + json.dumps(r.get("provenance"), indent=1)
+            "[b]run[/b]\n"
+            + json.dumps(info, indent=1)
+            + "\n\n[b]summary[/b]\n"
+            + json.dumps(r.get("summary"), indent=1)
+            + "\n\n[b]spec[/b]\n"
+            + json.dumps(r["spec"], indent=1)
+            + "\n\n[b]provenance[/b]\n"
+            + json.dumps(r.get("provenance"), indent=1)
             + (f"\n\n[b]error[/b]\n{r['error']}" if r.get("error") else "")
-        )  # fmt: skip
+        )
         with Horizontal():
             with VerticalScroll(id="info"):
                 yield Static(_escape(text))

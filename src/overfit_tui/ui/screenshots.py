@@ -61,7 +61,7 @@ async def shoot(home: Home, out: Path, size: tuple[int, int]) -> list[Path]:
         await pilot.press("f")
         await pilot.pause(0.5)
         save("pane-randomization-figure")
-        for name, studies in app.panes.items():
+        for name in app.panes:
             if name != "randomization":
                 app.query_one("#tabs").active = f"pane-{name}"
                 await pilot.pause(1.0)

@@ -47,7 +47,9 @@ class StudyPane(Vertical):
             super().__init__()
             self.pane, self.preset, self.group = pane, preset, group
 
-    def __init__(self, pane: str, studies: tuple[str, ...], presets: list[Preset], cache: RunCache, marked: set[str], **kw):
+    def __init__(
+        self, pane: str, studies: tuple[str, ...], presets: list[Preset], cache: RunCache, marked: set[str], **kw
+    ):
         super().__init__(**kw)
         self.pane_name, self.studies, self.presets, self.cache, self.marked = pane, studies, presets, cache, marked
         self.metric = 0
@@ -116,7 +118,11 @@ class StudyPane(Vertical):
         records.sort(key=lambda r: r.get("index", 0))
         runs = self.cache.run_data(records)
         n_groups = len(self.cache.groups(self.studies))
-        title = f"group {gid} ({self.group_index % max(n_groups, 1) + 1}/{n_groups}, g: next)" if gid else "no runs yet: pick a preset and press enter"
+        title = (
+            f"group {gid} ({self.group_index % max(n_groups, 1) + 1}/{n_groups}, g: next)"
+            if gid
+            else "no runs yet: pick a preset and press enter"
+        )
         self.query_one("#group-title", Static).update(title)
         curves = self.query_one("#curves", FigureChart)
         curves.smoothing = self.smoothing
