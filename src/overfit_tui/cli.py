@@ -54,16 +54,22 @@ def _root(
         make_app(home=home, data_dir=data_dir, preset=preset).run()
 
 
+def _user_presets(home: Path | None) -> Path:
+    from overfit_tui.core.paths import Home
+
+    return Home.resolve(home).presets_dir
+
+
 @app.command()
-def presets():
-    """List the presets."""
+def presets(home: Path | None = HomeOpt):
+    """List the presets (shipped ones, and HOME/presets/*.toml, which override by name)."""
     from rich.table import Table
 
     from overfit_tui.core.presets import list_presets
 
-    t = Table("preset", "study", "description", box=None)
-    for p in list_presets():
-        t.add_row(p.name, p.study, p.description)
+    t = Table("preset", "study", "file", "description", box=None)
+    for p in list_presets(_user_presets(home)):
+        t.add_row(p.name, p.study, str(p.path), p.description)
     console.print(t)
 
 
@@ -71,12 +77,13 @@ def presets():
 def check(
     preset: str = typer.Argument(..., help="preset name or path to a .toml file"),
     set_: list[str] = typer.Option([], "--set", help="override: key=value (TOML value), repeatable"),
+    home: Path | None = HomeOpt,
 ):
     """Validate a preset and show the runs it expands to."""
     from overfit_tui.core.presets import load_group, parse_set
     from overfit_tui.studies import get_study
 
-    group, p = load_group(preset, parse_set(set_))
+    group, p = load_group(preset, parse_set(set_), _user_presets(home))
     runs = get_study(group.study).expand(group)
     jobs = get_study(group.study).jobs(runs)
     console.print(f"[green]ok[/] {p.path}: study {group.study}, {len(runs)} runs in {len(jobs)} jobs")
@@ -153,7 +160,7 @@ def run(
     from overfit_tui.store.metrics import MetricTail
     from overfit_tui.ui_text import progress_of
 
-    group, p = load_group(preset, parse_set(set_))
+    group, p = load_group(preset, parse_set(set_), _user_presets(home))
     store = _store(home)
     data_dir = data_dir or store.home.data_dir
     if not download and not is_available(group.data.name, data_dir):

@@ -15,13 +15,10 @@ from ..conftest import TINY_TOML
 
 
 @pytest.fixture
-def tiny_preset(tmp_path, monkeypatch):
-    d = tmp_path / "presets"
-    d.mkdir()
-    (d / "tiny-ui.toml").write_text(TINY_TOML.replace('name = "tiny"', 'name = "tiny-ui"'))
-    import overfit_tui.core.presets as presets
-
-    monkeypatch.setattr(presets, "repo_presets_dir", lambda: d)
+def tiny_preset(home):
+    """A user preset in HOME/presets: the app lists it beside the shipped ones."""
+    home.presets_dir.mkdir(parents=True, exist_ok=True)
+    (home.presets_dir / "tiny-ui.toml").write_text(TINY_TOML.replace('name = "tiny"', 'name = "tiny-ui"'))
     return "tiny-ui"
 
 
@@ -138,7 +135,7 @@ def test_compare_screen_exports_selected_runs(home, tiny_preset):
     from overfit_tui.store import Store
 
     store = Store(home)
-    group, p = load_group(tiny_preset)
+    group, p = load_group(tiny_preset, extra=home.presets_dir)
     gid, _ = launch(store, group, p.name, str(p.path), ["cpu"])
     wait(store, gid, 120)
 

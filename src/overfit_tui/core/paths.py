@@ -48,15 +48,15 @@ class Home:
         env = os.environ.get("OVERFIT_TUI_DATA")
         return Path(env).expanduser() if env else self.root / "data"
 
+    @property
+    def presets_dir(self) -> Path:
+        """The user's own presets: a file here overrides a shipped preset of the same name."""
+        return self.root / "presets"
+
     def run_dir(self, run_id: str) -> Path:
         return self.runs_dir / run_id
 
 
-def repo_presets_dir() -> Path | None:
-    """The presets/ folder of a source checkout, when running from one."""
-    here = Path(__file__).resolve()
-    for parent in here.parents:
-        cand = parent / "presets"
-        if cand.is_dir() and (parent / "pyproject.toml").exists():
-            return cand
-    return None
+def package_presets_dir() -> Path:
+    """The presets shipped inside the package (src/overfit_tui/presets/, in the wheel too)."""
+    return Path(__file__).resolve().parent.parent / "presets"

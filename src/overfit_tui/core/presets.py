@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from overfit_tui.core.errors import PresetError, SpecError, did_you_mean
-from overfit_tui.core.paths import repo_presets_dir
+from overfit_tui.core.paths import package_presets_dir
 from overfit_tui.core.spec import _coerce, deep_merge, from_dict, set_path
 from overfit_tui.core.specs import DataSpec, GroupSpec, ModelSpec, TrainSpec
 
@@ -30,10 +30,9 @@ class Preset:
 
 
 def presets_dirs(extra: Path | None = None) -> list[Path]:
+    """Where presets are looked up, first match wins: `extra` (the user's HOME/presets), then the package's."""
     dirs = [extra] if extra else []
-    repo = repo_presets_dir()
-    if repo:
-        dirs.append(repo)
+    dirs.append(package_presets_dir())
     return [d for d in dirs if d and d.is_dir()]
 
 

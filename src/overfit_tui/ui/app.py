@@ -68,7 +68,7 @@ class OverfitApp(App):
         self.cache = RunCache()
         self.marked: set[str] = set()
         self.panes = panes()
-        self.presets = list_presets()
+        self.presets = list_presets(self.home.presets_dir)
         self._poll = poll
         self._stop = threading.Event()
         self.sub_title = str(self.home.store_file)
