@@ -80,8 +80,9 @@ def check(
     home: Path | None = HomeOpt,
 ):
     """Validate a preset and show the runs it expands to."""
-    from overfit_tui.core.presets import load_group, parse_set
+    from overfit_tui.core.presets import parse_set
     from overfit_tui.studies import get_study
+    from overfit_tui.studies.groups import load_group
 
     group, p = load_group(preset, parse_set(set_), _user_presets(home))
     runs = get_study(group.study).expand(group)
@@ -153,11 +154,12 @@ def run(
     """Run a preset headless: progress bars per run, a summary table, results in the store."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from overfit_tui.core.presets import load_group, parse_set
+    from overfit_tui.core.presets import parse_set
     from overfit_tui.engine.data import is_available
     from overfit_tui.runs.launcher import cancel, launch
     from overfit_tui.runs.liveness import reconcile
     from overfit_tui.store.metrics import MetricTail
+    from overfit_tui.studies.groups import load_group
     from overfit_tui.ui_text import progress_of
 
     group, p = load_group(preset, parse_set(set_), _user_presets(home))

@@ -9,12 +9,12 @@ import io
 import pytest
 
 from overfit_tui.core.paths import Home
-from overfit_tui.core.presets import group_from_dict
 from overfit_tui.export.compare import legend_names, spec_diff
 from overfit_tui.export.formats import to_csv, to_json, to_markdown, to_svg, write
 from overfit_tui.export.transfer import import_json, load_comparison
 from overfit_tui.runs.launcher import launch, wait
 from overfit_tui.store import Store
+from overfit_tui.studies.groups import group_from_dict
 
 TINY = {
     "study": "randomization",

@@ -11,9 +11,9 @@ import time
 
 import pytest
 
-from overfit_tui.core.presets import group_from_dict
 from overfit_tui.runs.launcher import cancel, launch, wait
 from overfit_tui.runs.liveness import reconcile
+from overfit_tui.studies.groups import group_from_dict
 
 TINY = {
     "study": "randomization",

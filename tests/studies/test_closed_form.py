@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import torch
 
-from overfit_tui.core.presets import group_from_dict
 from overfit_tui.engine.linalg import construction_weights, kernel_matrix, min_norm_lstsq, min_norm_solve, rff_features
 from overfit_tui.studies import get_study
 from overfit_tui.studies.base import ExecContext
 from overfit_tui.studies.expressivity import construct
+from overfit_tui.studies.groups import group_from_dict
 
 
 class Collect(ExecContext):

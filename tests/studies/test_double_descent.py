@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import torch
 
-from overfit_tui.core.presets import group_from_dict
 from overfit_tui.core.specs import ModelSpec
 from overfit_tui.engine.models import build_model
 from overfit_tui.studies import get_study
 from overfit_tui.studies.base import ExecContext
 from overfit_tui.studies.double_descent import grow, n_params
+from overfit_tui.studies.groups import group_from_dict
 
 
 class Collect(ExecContext):

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from overfit_tui.core.presets import group_from_dict, load_group
 from overfit_tui.studies import get_study
 from overfit_tui.studies.base import RunData
+from overfit_tui.studies.groups import group_from_dict, load_group
 
 
 def test_expansion_covers_every_condition_per_model():

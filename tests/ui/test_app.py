@@ -130,9 +130,9 @@ def test_bad_form_value_is_shown_inline(home, tiny_preset):
 
 
 def test_compare_screen_exports_selected_runs(home, tiny_preset):
-    from overfit_tui.core.presets import load_group
     from overfit_tui.runs.launcher import launch, wait
     from overfit_tui.store import Store
+    from overfit_tui.studies.groups import load_group
 
     store = Store(home)
     group, p = load_group(tiny_preset, extra=home.presets_dir)

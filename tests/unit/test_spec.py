@@ -7,10 +7,11 @@ import dataclasses
 import pytest
 
 from overfit_tui.core.errors import PresetError, SpecError
-from overfit_tui.core.presets import group_from_dict, load_group, parse_set, read_preset
+from overfit_tui.core.presets import parse_set, read_preset
 from overfit_tui.core.spec import from_dict, spec_hash, to_dict
 from overfit_tui.core.specs import DataSpec, ModelSpec, RunSpec, TrainSpec
 from overfit_tui.studies import get_study
+from overfit_tui.studies.groups import group_from_dict, load_group
 
 from ..conftest import BAD, REPO
 
@@ -63,7 +64,7 @@ def test_specs_round_trip_and_hash_stably():
     runs = get_study(group.study).expand(group)
     for run in runs:
         d = run.to_dict()
-        again = RunSpec.from_dict(d)
+        again = RunSpec.from_dict(d, get_study(d["study"]).RunParams)
         assert again == run
         assert again.hash == run.hash
     assert len({r.hash for r in runs}) == len(runs)

@@ -1,4 +1,6 @@
-"""Presets: TOML files that override a study's defaults, turned into a validated GroupSpec.
+"""Presets: TOML files that override a study's defaults (reading, listing, `--set` parsing).
+
+Turning one into a validated GroupSpec needs its study: see studies/groups.py.
 
 Top-level keys: study, name, description, seeds, and the tables [data], [train],
 [params] and [[models]]. Every error names the file, the key and the reason.
@@ -12,8 +14,7 @@ from pathlib import Path
 
 from overfit_tui.core.errors import PresetError, SpecError, did_you_mean
 from overfit_tui.core.paths import package_presets_dir
-from overfit_tui.core.spec import _coerce, deep_merge, from_dict, set_path
-from overfit_tui.core.specs import DataSpec, GroupSpec, ModelSpec, TrainSpec
+from overfit_tui.core.spec import set_path
 
 TOP_KEYS = ("study", "name", "description", "seeds", "data", "train", "params", "models")
 
@@ -84,40 +85,3 @@ def parse_set(items: list[str]) -> dict:
             parsed = value  # a bare word: a string
         out = set_path(out, key.strip(), parsed)
     return out
-
-
-def group_from_dict(raw: dict, source: str | None = None) -> GroupSpec:
-    """Validate a preset's contents (plus overrides) against its study; errors name `source`."""
-    from overfit_tui.studies import get_study
-
-    try:
-        for key in raw:
-            if key not in TOP_KEYS:
-                raise SpecError(key, f"unknown key, {did_you_mean(key, TOP_KEYS)}")
-        study = get_study(raw.get("study", ""))
-        merged = deep_merge(study.default_group(), {k: v for k, v in raw.items() if k != "models"})
-        models_raw = raw.get("models", merged.get("models", [{}]))
-        if isinstance(models_raw, dict):
-            models_raw = [models_raw]
-        if not isinstance(models_raw, list) or not models_raw:
-            raise SpecError("models", "expected one or more [[models]] tables")
-        group = GroupSpec(
-            study=study.name,
-            name=str(raw.get("name", study.name)),
-            data=from_dict(DataSpec, merged.get("data"), "data."),
-            models=tuple(from_dict(ModelSpec, m, f"models[{i}].") for i, m in enumerate(models_raw)),
-            train=from_dict(TrainSpec, merged.get("train"), "train."),
-            seeds=_coerce(tuple[int, ...], merged.get("seeds", [0]), "seeds"),
-            params=from_dict(study.Params, merged.get("params"), "params."),
-            description=str(raw.get("description", "")),
-        )
-        study.validate(group)
-        return group
-    except SpecError as e:
-        raise e.with_source(source) if source else e from None
-
-
-def load_group(name_or_path: str, overrides: dict | None = None, extra: Path | None = None) -> tuple[GroupSpec, Preset]:
-    preset = find_preset(name_or_path, extra)
-    raw = deep_merge(preset.raw, overrides or {})
-    return group_from_dict(raw, str(preset.path)), preset

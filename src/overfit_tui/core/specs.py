@@ -124,10 +124,8 @@ class RunSpec:
         return spec_hash(self)
 
     @classmethod
-    def from_dict(cls, data: dict) -> RunSpec:
-        from overfit_tui.studies import get_study
-
-        study = get_study(data["study"])
+    def from_dict(cls, data: dict, params_cls: type) -> RunSpec:
+        """Rebuild from `to_dict()`; `params_cls` is the study's RunParams (studies.groups does the lookup)."""
         return cls(
             study=data["study"],
             label=data["label"],
@@ -135,7 +133,7 @@ class RunSpec:
             model=from_dict(ModelSpec, data.get("model")),
             train=from_dict(TrainSpec, data.get("train")),
             seeds=from_dict(Seeds, data.get("seeds")),
-            params=from_dict(study.RunParams, data.get("params")),
+            params=from_dict(params_cls, data.get("params")),
         )
 
 

@@ -16,6 +16,8 @@ from contextlib import contextmanager
 
 import torch
 
+from overfit_tui.engine.batches import batch_losses, gather_batch
+
 WARMUP_STEPS = 3
 
 
@@ -50,8 +52,6 @@ class GraphedStep:
         torch.cuda.current_stream().wait_stream(self._side)
 
     def _capture(self, net, opt, xtr, ytr, rows_idx, idx, lr: float) -> None:
-        from overfit_tui.engine.train import _losses, gather_batch
-
         self.sources = (xtr, ytr, rows_idx)  # the graph reads their memory: keep them alive
         self.idx = idx.clone()
         torch.cuda.synchronize()
@@ -59,7 +59,7 @@ class GraphedStep:
         opt.zero_grad(set_to_none=True)  # the graph allocates (and then owns) the gradients
         with torch.cuda.graph(self.graph):
             xb, yb = gather_batch(xtr, ytr, rows_idx, self.idx)  # the batch gather is part of the graph
-            losses = _losses(net.forward(xb), yb, self.loss_kind)
+            losses = batch_losses(net.forward(xb), yb, self.loss_kind)
             losses.sum().backward()
             opt.step()
         self.losses = losses.detach()

@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from overfit_tui.core.events import EvalEvent, StepEvent
 from overfit_tui.core.specs import TrainSpec
+from overfit_tui.engine.batches import batch_losses, gather_batch
 from overfit_tui.engine.graphs import WARMUP_STEPS, GraphedStep, use_cuda_graphs
 from overfit_tui.engine.models import fusable
 from overfit_tui.engine.nets import SingleNet, StackedNet
@@ -84,16 +84,6 @@ class Callbacks:
         """Member ended (fitted, out of budget, diverged or cancelled); others may train on."""
 
 
-def _losses(out: torch.Tensor, y: torch.Tensor, kind: str, reduce: str = "mean") -> torch.Tensor:
-    """Per-member loss [K] of outputs [K, B, C] against labels [K, B]."""
-    k, b, c = out.shape
-    if kind == "ce":
-        per = F.cross_entropy(out.reshape(k * b, c), y.reshape(k * b), reduction="none").view(k, b)
-    else:
-        per = (out - F.one_hot(y, c).to(out.dtype)).pow(2).sum(-1)
-    return per.mean(1) if reduce == "mean" else per.sum(1)
-
-
 @torch.no_grad()
 def _evaluate(net, x: torch.Tensor, y: torch.Tensor, kind: str) -> tuple[torch.Tensor, torch.Tensor]:
     """Mean loss and accuracy per member over whole stacked sets x [K, N, ...], y [K, N]."""
@@ -103,18 +93,11 @@ def _evaluate(net, x: torch.Tensor, y: torch.Tensor, kind: str) -> tuple[torch.T
     for i in range(0, x.shape[1], EVAL_CHUNK):
         out = net.forward(x[:, i : i + EVAL_CHUNK]).float()
         yb = y[:, i : i + EVAL_CHUNK]
-        loss += _losses(out, yb, kind, reduce="sum")
+        loss += batch_losses(out, yb, kind, reduce="sum")
         correct += (out.argmax(-1) == yb).sum(1)
     net.train(True)
     n = x.shape[1]
     return loss / n, correct / n
-
-
-def gather_batch(xtr, ytr, rows_idx, idx) -> tuple[torch.Tensor, torch.Tensor]:
-    """The batch of every stacked member: index slices of the device-resident sets."""
-    if xtr.shape[0] == 1:  # plain index_select: cheaper than advanced indexing
-        return xtr[0].index_select(0, idx[0]).unsqueeze(0), ytr[0].index_select(0, idx[0]).unsqueeze(0)
-    return xtr[rows_idx, idx], ytr[rows_idx, idx]
 
 
 def make_optimizer(params, spec: TrainSpec) -> torch.optim.Optimizer:
@@ -214,7 +197,7 @@ def train(
                     aug = augment_batch if xb.dim() == 5 else augment_batch_1d
                     xb = aug(xb.flatten(0, 1)).view_as(xb)
                 with graphed.warmup() if graphed is not None else nullcontext():
-                    losses = _losses(net.forward(xb), yb, spec.loss)
+                    losses = batch_losses(net.forward(xb), yb, spec.loss)
                     opt.zero_grad(set_to_none=graphed is None)  # a captured graph owns the .grad buffers
                     losses.sum().backward()
                     opt.step()

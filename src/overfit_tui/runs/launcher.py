@@ -7,10 +7,11 @@ import sys
 import time
 from pathlib import Path
 
-from overfit_tui.core.specs import GroupSpec, RunSpec
+from overfit_tui.core.specs import GroupSpec
 from overfit_tui.runs.records import new_group_record, new_run_records
 from overfit_tui.store import Store
 from overfit_tui.studies import get_study
+from overfit_tui.studies.groups import run_spec_from_dict
 
 
 def default_devices() -> list[str]:
@@ -101,7 +102,7 @@ def stop_running(store: Store) -> list[str]:
 def restart(store: Store, ref: str, devices: list[str] | None = None, data_dir: Path | None = None) -> str:
     """Run a failed, cancelled, lost or diverged run again from its spec, as a new run in a new group."""
     old = store.require_runs(ref)[0]
-    spec = RunSpec.from_dict(old["spec"])
+    spec = run_spec_from_dict(old["spec"])
     gid = f"restart-{old['id']}-{time.strftime('%H%M%S')}"
     store.add_group(
         {

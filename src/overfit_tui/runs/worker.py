@@ -37,7 +37,7 @@ class StoreContext(ExecContext):
         self._cancelled: set[int] = set()
 
     def started(self, i: int) -> None:
-        from overfit_tui.core.provenance import provenance
+        from overfit_tui.engine.provenance import provenance
 
         self.store.update_run(
             self.ids[i],
@@ -81,9 +81,9 @@ def _heartbeat(paths: list[Path], stop: threading.Event) -> None:
 
 
 def run_job(home: Home, run_ids: list[str], device: str, data_dir: Path, download_ok: bool = False) -> None:
-    from overfit_tui.core.specs import RunSpec
     from overfit_tui.engine.device import configure_threads
     from overfit_tui.studies import get_study
+    from overfit_tui.studies.groups import run_spec_from_dict
 
     store = Store(home)
     if device == "cpu":
@@ -98,7 +98,7 @@ def run_job(home: Home, run_ids: list[str], device: str, data_dir: Path, downloa
     )
     beat.start()
     try:
-        specs = [RunSpec.from_dict(rec["spec"]) for rec in records]
+        specs = [run_spec_from_dict(rec["spec"]) for rec in records]
         get_study(specs[0].study).execute(specs, ctx)
     except BaseException:
         tb = traceback.format_exc()

@@ -14,9 +14,9 @@ import tempfile
 from pathlib import Path
 
 from overfit_tui.core.paths import Home
-from overfit_tui.core.presets import load_group
 from overfit_tui.runs.launcher import launch, wait
 from overfit_tui.store import Store
+from overfit_tui.studies.groups import load_group
 
 
 def build_store(home: Home) -> None:

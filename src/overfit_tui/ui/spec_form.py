@@ -11,10 +11,11 @@ from textual.containers import VerticalScroll
 from textual.widgets import Input, Label, Static
 
 from overfit_tui.core.errors import OverfitError, SpecError
-from overfit_tui.core.presets import Preset, group_from_dict
+from overfit_tui.core.presets import Preset
 from overfit_tui.core.spec import deep_merge, field_help, set_path, to_dict
 from overfit_tui.core.specs import DataSpec, GroupSpec, TrainSpec
 from overfit_tui.studies import get_study
+from overfit_tui.studies.groups import group_from_dict
 
 COMMON = [("data", DataSpec, ("name", "n_train")), ("train", TrainSpec, ("optimizer", "lr", "batch_size", "epochs"))]
 
