@@ -231,8 +231,9 @@ def train(
             if s < steps_per_epoch - 1:  # left the epoch early: start a fresh one for the survivors
                 continue
         epoch += 1
-        for g in opt.param_groups:
-            g["lr"] *= spec.lr_decay
+        if epoch % spec.lr_decay_every == 0:
+            for g in opt.param_groups:
+                g["lr"] *= spec.lr_decay
         if epoch % spec.eval_every == 0 or step >= max_steps:
             evaluate_now(step / steps_per_epoch)
             retire()
