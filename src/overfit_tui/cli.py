@@ -112,16 +112,15 @@ def _table(*columns: str, title: str | None = None):
 
 def _group_table(store, group_id: str, runs: list[dict] | None = None):
     """One group's runs with its study's own summary columns."""
-    from overfit_tui.studies import get_study
-    from overfit_tui.ui_text import fmt_value
+    from overfit_tui.studies import fields_for
 
     runs = store.runs(group_id) if runs is None else runs
-    study = get_study(runs[0]["study"]) if runs else None
-    cols = list(study.summary_columns) if study else []
-    t = _table("run", "condition", "status", "device", *cols, title=f"{group_id} ({runs[0]['study'] if runs else '-'})")
+    fields = fields_for(dict.fromkeys(r["study"] for r in runs))
+    title = f"{group_id} ({runs[0]['study'] if runs else '-'})"
+    t = _table("run", "condition", "status", "device", *(f.header for f in fields), title=title)
     for r in runs:
         s = r.get("summary") or {}
-        t.add_row(r["id"], r["label"], r["status"], r.get("device") or "", *(fmt_value(c, s.get(c)) for c in cols))
+        t.add_row(r["id"], r["label"], r["status"], r.get("device") or "", *(f.format(s.get(f.key)) for f in fields))
     return t
 
 

@@ -16,16 +16,3 @@ def progress_of(rec: dict, last: dict | None) -> float:
     if not last:
         return 0.0
     return min(1.0, last.get("epoch", 0) / max(1, rec["spec"]["train"]["epochs"]))
-
-
-def fmt_value(key: str, v) -> str:
-    """A summary number as a table cell: accuracies in %, fit steps or 'not fitted', floats short."""
-    if key == "steps_to_fit" and v is None:
-        return "not fitted"
-    if v is None:
-        return "-"
-    if key.endswith("_acc") and isinstance(v, float):
-        return pct(v)
-    if isinstance(v, float):
-        return f"{v:.4g}"
-    return str(v)

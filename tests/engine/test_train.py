@@ -5,8 +5,9 @@ from __future__ import annotations
 import torch
 
 from overfit_tui.core.specs import ModelSpec, TrainSpec
+from overfit_tui.engine.hooks import Hook
 from overfit_tui.engine.models import MODELS, build_model, param_count
-from overfit_tui.engine.train import Callbacks, Member, train
+from overfit_tui.engine.train import Member, train
 from overfit_tui.studies.common import randomize
 
 
@@ -15,7 +16,7 @@ def _member(ds, model="mlp", width=256, seed=0, n=500):
     return Member(m, ds.x_train[:n], ds.y_train[:n], ds.x_test, ds.y_test, order_seed=seed)
 
 
-class Recorder(Callbacks):
+class Recorder(Hook):
     def __init__(self):
         self.events = {}
 

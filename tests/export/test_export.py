@@ -67,7 +67,12 @@ def test_json_round_trip_into_another_store(two_groups, tmp_path):
 def test_csv_has_one_row_per_point_and_diff_columns(two_groups):
     store, g1, g2 = two_groups
     c = load_comparison(store, [g1, g2])
-    rows = list(csv.DictReader(io.StringIO(to_csv(c))))
+    all_rows = list(csv.DictReader(io.StringIO(to_csv(c))))
+    summary = [r for r in all_rows if r["metric"].startswith("summary.")]
+    rows = [r for r in all_rows if not r["metric"].startswith("summary.")]
+    declared = [f.key for f in c.fields()]
+    assert len(summary) == sum(1 for r in c.records for k in declared if k in r["summary"])
+    assert {r["metric"] for r in summary} == {f"summary.{k}" for k in declared}
     expected = sum(
         sum(1 for k in ("train_loss", "train_acc", "test_loss", "test_acc") if k in e)
         for evs in c.events.values()

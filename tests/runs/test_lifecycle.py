@@ -137,7 +137,7 @@ def test_crash_marks_failed_with_traceback(store, tmp_path):
 def test_checkpoints_round_trip_weights_only(tmp_path):
     import torch
 
-    from overfit_tui.runs.checkpoints import list_checkpoints, load_checkpoint, save_checkpoint
+    from overfit_tui.engine.checkpoints import list_checkpoints, load_checkpoint, save_checkpoint
 
     state = {"w": torch.randn(3, 4), "b": torch.zeros(4)}
     path = save_checkpoint(tmp_path, "epoch-0003", state)

@@ -9,7 +9,7 @@ import pytest
 from overfit_tui.core.errors import PresetError, SpecError
 from overfit_tui.core.presets import parse_set, read_preset
 from overfit_tui.core.spec import from_dict, spec_hash, to_dict
-from overfit_tui.core.specs import DataSpec, ModelSpec, RunSpec, TrainSpec
+from overfit_tui.core.specs import DataSpec, ModelSpec, RunSpec, Seeds, TrainSpec
 from overfit_tui.studies import get_study
 from overfit_tui.studies.groups import group_from_dict, load_group
 
@@ -88,4 +88,4 @@ def test_set_overrides_parse_toml_values():
     o = parse_set(["train.lr=0.05", "params.corruption=[0, 1]", "data.name=mnist", "seeds=[1,2]"])
     assert o == {"train": {"lr": 0.05}, "params": {"corruption": [0, 1]}, "data": {"name": "mnist"}, "seeds": [1, 2]}
     g = group_from_dict({"study": "randomization", **o})
-    assert g.train.lr == 0.05 and g.params.corruption == (0.0, 1.0) and g.seeds == (1, 2)
+    assert g.train.lr == 0.05 and g.params.corruption == (0.0, 1.0) and g.seeds == (Seeds.same(1), Seeds.same(2))

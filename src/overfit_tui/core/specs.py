@@ -69,7 +69,9 @@ class TrainSpec:
     optimizer: Literal["sgd", "adam"] = field("sgd", "sgd (with momentum) or adam")
     lr: float = field(0.01, "initial learning rate")
     momentum: float = field(0.9, "SGD momentum (ignored by adam)")
-    lr_decay: float = field(0.95, "learning rate multiplied by this every lr_decay_every epochs (Zhang et al.: 0.95 per epoch)")
+    lr_decay: float = field(
+        0.95, "learning rate multiplied by this every lr_decay_every epochs (Zhang et al.: 0.95 per epoch)"
+    )
     lr_decay_every: int = field(1, "epochs between two learning-rate decays (Belkin et al.: x0.9 every 500 epochs)")
     weight_decay: float = field(0.0, "L2 weight decay coefficient")
     batch_size: int = field(128, "samples per gradient step")
@@ -102,8 +104,20 @@ class Seeds:
     """Separate seeds for weight init, data order and data randomization (label noise, permutations)."""
 
     init: int = field(0, "seed of the weight initialization")
-    order: int = field(0, "seed of the minibatch order")
+    order: int = field(0, "seed of the minibatch order, dropout masks and augmentation draws")
     noise: int = field(0, "seed of label corruption, pixel permutations and Gaussian inputs")
+
+    @classmethod
+    def same(cls, seed: int) -> Seeds:
+        """One replicate seed for all three (a preset's `seeds = [0, 1, 2]`)."""
+        return cls(seed, seed, seed)
+
+    @property
+    def tag(self) -> str:
+        """A short name for labels: 's1', or 'i1 o2 n0' when the three differ."""
+        if self.init == self.order == self.noise:
+            return f"s{self.init}"
+        return f"i{self.init} o{self.order} n{self.noise}"
 
 
 @dataclass(frozen=True)
@@ -148,12 +162,19 @@ class GroupSpec:
     data: DataSpec
     models: tuple[ModelSpec, ...]
     train: TrainSpec
-    seeds: tuple[int, ...]
+    seeds: tuple[Seeds, ...]  # one replicate of every run per entry
     params: Any  # the study's own frozen Params dataclass
     description: str = ""
 
+    def seed_tag(self, seeds: Seeds) -> str:
+        """' s1' appended to labels when the group has several replicates, else ''."""
+        return f" {seeds.tag}" if len(self.seeds) > 1 else ""
+
     def to_dict(self) -> dict:
-        return to_dict(self)
+        """Preset-shaped: replicate seeds read back as integers where init = order = noise."""
+        out = to_dict(self)
+        out["seeds"] = [s.init if s.tag == f"s{s.init}" else to_dict(s) for s in self.seeds]
+        return out
 
     @property
     def hash(self) -> str:

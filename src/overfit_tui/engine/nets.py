@@ -33,6 +33,16 @@ class SingleNet:
     def member_state(self, k: int) -> dict[str, torch.Tensor]:
         return {n: t.detach().clone() for n, t in self.model.state_dict().items()}
 
+    def member_params(self, k: int) -> dict[str, torch.Tensor]:
+        return dict(self.model.named_parameters())
+
+    def load_member(self, k: int, state: dict[str, torch.Tensor]) -> None:
+        """Copy `state` (some or all tensors) into the live parameters and buffers, in place."""
+        live = self.model.state_dict()
+        with torch.no_grad():
+            for n, t in state.items():
+                live[n].copy_(t)
+
     def keep(self, rows: list[int], opt: torch.optim.Optimizer) -> torch.optim.Optimizer:
         return opt
 
@@ -63,6 +73,15 @@ class StackedNet:
         state = {n: self.stacked[n][k].detach().clone() for n in self.names}
         state.update({n: b[k].clone() for n, b in self.buffers.items()})
         return state
+
+    def member_params(self, k: int) -> dict[str, torch.Tensor]:
+        """Member k's parameters as live views into the stacked leaves (modify under no_grad)."""
+        return {n: self.stacked[n][k] for n in self.names}
+
+    def load_member(self, k: int, state: dict[str, torch.Tensor]) -> None:
+        with torch.no_grad():
+            for n, t in state.items():
+                (self.stacked[n] if n in self.stacked else self.buffers[n])[k].copy_(t)
 
     def keep(self, rows: list[int], opt: torch.optim.Optimizer) -> torch.optim.Optimizer:
         """Drop finished members: slice every stacked leaf and its optimizer state to `rows`."""

@@ -36,24 +36,26 @@ def gaussian_like(x: torch.Tensor, mean: float, std: float, gen: torch.Generator
     return torch.randn(x.shape, generator=gen) * std + mean
 
 
-def augment_batch(x: torch.Tensor, pad: int = 2) -> torch.Tensor:
-    """Random crop (zero padding `pad`) and random horizontal flip of a [B, C, H, W] batch, on x's device."""
+def augment_batch(x: torch.Tensor, pad: int = 2, gen: torch.Generator | None = None) -> torch.Tensor:
+    """Random crop (zero padding `pad`) and random horizontal flip of a [B, C, H, W] batch, on x's device.
+
+    `gen` (a generator on x's device) makes the draws reproducible: the loop seeds one per run."""
     b, c, h, w = x.shape
     padded = torch.nn.functional.pad(x, (pad, pad, pad, pad))
-    dy = torch.randint(0, 2 * pad + 1, (b, 1, 1), device=x.device)
-    dx = torch.randint(0, 2 * pad + 1, (b, 1, 1), device=x.device)
+    dy = torch.randint(0, 2 * pad + 1, (b, 1, 1), device=x.device, generator=gen)
+    dx = torch.randint(0, 2 * pad + 1, (b, 1, 1), device=x.device, generator=gen)
     rows = dy + torch.arange(h, device=x.device).view(1, h, 1)
     cols = dx + torch.arange(w, device=x.device).view(1, 1, w)
     bidx = torch.arange(b, device=x.device).view(b, 1, 1)
     out = padded.permute(0, 2, 3, 1)[bidx, rows, cols].permute(0, 3, 1, 2)
-    flip = torch.rand(b, device=x.device) < 0.5
+    flip = torch.rand(b, device=x.device, generator=gen) < 0.5
     return torch.where(flip.view(b, 1, 1, 1), out.flip(-1), out)
 
 
-def augment_batch_1d(x: torch.Tensor, pad: int = 2) -> torch.Tensor:
+def augment_batch_1d(x: torch.Tensor, pad: int = 2, gen: torch.Generator | None = None) -> torch.Tensor:
     """Random shift (zero padding `pad`, then crop) of a [B, C, L] batch of 1-D signals; no flip."""
     b, c, length = x.shape
     padded = torch.nn.functional.pad(x, (pad, pad))
-    dx = torch.randint(0, 2 * pad + 1, (b, 1, 1), device=x.device)
+    dx = torch.randint(0, 2 * pad + 1, (b, 1, 1), device=x.device, generator=gen)
     cols = (dx + torch.arange(length, device=x.device).view(1, 1, length)).expand(b, c, length)
     return torch.gather(padded, 2, cols)

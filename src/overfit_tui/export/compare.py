@@ -5,20 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-SUMMARY_KEYS = (
-    "final_train_acc",
-    "final_test_acc",
-    "final_train_loss",
-    "final_test_loss",
-    "steps_to_fit",
-    "seconds",
-    "test_error",
-    "test_risk",
-    "norm",
-    "max_fit_error",
-    "params",
-)
-HIGHER_IS_BETTER = {"final_train_acc", "final_test_acc"}
+from overfit_tui.core.schema import Field
+from overfit_tui.studies import fields_for
+
 ALIGN = ("step", "epoch", "wall")
 
 
@@ -77,14 +66,13 @@ class Comparison:
     def diff(self) -> dict[str, list]:
         return spec_diff(self.records)
 
+    def fields(self) -> list[Field]:
+        """The summary fields the runs' studies declare and at least one run reports."""
+        present = {k for r in self.records for k in (r.get("summary") or {})}
+        return [f for f in fields_for(dict.fromkeys(r["study"] for r in self.records)) if f.key in present]
+
     def summary_columns(self) -> list[str]:
-        present = {
-            k
-            for r in self.records
-            for k, v in (r.get("summary") or {}).items()
-            if isinstance(v, (int, float)) and not isinstance(v, bool)
-        }
-        return [k for k in SUMMARY_KEYS if k in present]
+        return [f.key for f in self.fields()]
 
     def summary_rows(self) -> list[list]:
         cols = self.summary_columns()
@@ -93,10 +81,11 @@ class Comparison:
     def best(self) -> dict[str, int]:
         """Column -> index of the best run (highest accuracy, lowest everything else)."""
         out = {}
-        for j, c in enumerate(self.summary_columns()):
-            vals = [(row[j], i) for i, row in enumerate(self.summary_rows()) if isinstance(row[j], (int, float))]
-            if vals and c not in ("params", "seconds"):
-                out[c] = (max if c in HIGHER_IS_BETTER else min)(vals)[1]
+        rows = self.summary_rows()
+        for j, f in enumerate(self.fields()):
+            win = f.best([row[j] for row in rows])
+            if win is not None:
+                out[f.key] = next(i for i, row in enumerate(rows) if row[j] == win)
         return out
 
     def curve(self, run_id: str, kind: str, key: str, align: str = "step") -> tuple[list, list]:

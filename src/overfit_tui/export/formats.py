@@ -20,12 +20,20 @@ METRICS = [
 
 
 def to_csv(c: Comparison) -> str:
+    """Long form: one row per summary value ('summary.<key>') and per curve point."""
     diff = c.diff
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(["run", "group", "study", "label", "metric", "step", "epoch", "wall", "value", *diff])
+    fields = c.fields()
     for i, r in enumerate(c.records):
         extra = [_cell(v[i]) for v in diff.values()]
+        s = r.get("summary") or {}
+        for f in fields:
+            if f.key in s:
+                w.writerow(
+                    [r["id"], r["group"], r["study"], r["label"], f"summary.{f.key}", "", "", "", s[f.key], *extra]
+                )
         for e in c.events.get(r["id"], []):
             kind = e.get("kind")
             if kind == "point":
@@ -79,14 +87,17 @@ def to_json(c: Comparison) -> str:
 
 
 def to_markdown(c: Comparison) -> str:
-    names, cols, rows, best = c.names, c.summary_columns(), c.summary_rows(), c.best()
+    names, fields, rows, best = c.names, c.fields(), c.summary_rows(), c.best()
     out = [f"# Comparison of {len(c.records)} runs", ""]
-    out += ["| run | name | status | " + " | ".join(cols) + " |", "|---|---|---|" + "---|" * len(cols)]
+    out += [
+        "| run | name | status | " + " | ".join(f.header for f in fields) + " |",
+        "|---|---|---|" + "---|" * len(fields),
+    ]
     for i, (r, row) in enumerate(zip(c.records, rows)):
         cells = []
         for j, v in enumerate(row):
-            txt = "-" if v is None else (f"{v:.4g}" if isinstance(v, float) else str(v))
-            cells.append(f"**{txt}**" if best.get(cols[j]) == i else txt)
+            txt = fields[j].format(v)
+            cells.append(f"**{txt}**" if best.get(fields[j].key) == i else txt)
         out.append(f"| {r['id']} | {names[i]} | {r['status']} | " + " | ".join(cells) + " |")
     out += ["", "## Spec differences", ""]
     diff = c.diff

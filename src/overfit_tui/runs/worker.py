@@ -66,10 +66,17 @@ class StoreContext(ExecContext):
             self._cancelled = {j for j, r in enumerate(self.ids) if (self.store.home.run_dir(r) / "cancel").exists()}
         return i in self._cancelled
 
-    def run_dir(self, i: int) -> Path:
-        d = self.store.home.run_dir(self.ids[i])
-        d.mkdir(parents=True, exist_ok=True)
-        return d
+    def save_checkpoint(self, i: int, name: str, state: dict) -> None:
+        """Under the run's folder (checkpoints/NAME.pt), so a restarted job can resume from it."""
+        from overfit_tui.engine.checkpoints import save_checkpoint
+
+        save_checkpoint(self.store.home.run_dir(self.ids[i]), name, state)
+
+    def load_checkpoint(self, i: int, name: str) -> dict | None:
+        from overfit_tui.engine.checkpoints import load_checkpoint
+
+        path = self.store.home.run_dir(self.ids[i]) / "checkpoints" / f"{name}.pt"
+        return load_checkpoint(path) if path.is_file() else None
 
 
 def _heartbeat(paths: list[Path], stop: threading.Event) -> None:

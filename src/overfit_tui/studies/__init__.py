@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from overfit_tui.core.registry import Registry
+from overfit_tui.core.schema import Field, generic
 from overfit_tui.studies.base import Study
 
 STUDIES: Registry[Study] = Registry("study")
@@ -10,6 +13,21 @@ STUDIES: Registry[Study] = Registry("study")
 
 def get_study(name: str) -> Study:
     return STUDIES.get(name)
+
+
+def fields_for(studies: Iterable[str]) -> list[Field]:
+    """The summary fields of these studies, in declaration order, each key once (tables, exports)."""
+    out: dict[str, Field] = {}
+    for name in studies:
+        fields = STUDIES.get(name).summary_fields if name in STUDIES else ()
+        for f in fields:
+            out.setdefault(f.key, f)
+    return list(out.values())
+
+
+def field_for(study: str, key: str) -> Field:
+    """How `key` of a run of `study` reads (a generic field for unknown studies or keys)."""
+    return STUDIES.get(study).field(key) if study in STUDIES else generic(key)
 
 
 def _register() -> None:

@@ -2,9 +2,10 @@
 
 A study says which parameters it sweeps (`Params`, `RunParams`), how a group spec
 expands into runs (`expand`), how runs are packed into worker jobs (`jobs`), how a job
-trains (`execute`, hooking into the engine through an `ExecContext`), and what its
-figures and tables are (`figures`, `tables`) -- all headless, so the TUI, the CLI and
-the exporters draw the same data. A new study is one new module and one registry line.
+trains (`execute`, hooking into the engine: the `ExecContext` is itself an engine `Hook`),
+which summary numbers its runs report (`summary_fields`), and what its figures and tables
+are (`figures`, `tables`) -- all headless, so the TUI, the CLI and the exporters draw the
+same data. A new study is one new module and one registry line (docs/architecture.md).
 """
 
 from __future__ import annotations
@@ -13,7 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
+from overfit_tui.core.schema import Field, generic
 from overfit_tui.core.specs import GroupSpec, RunSpec
+from overfit_tui.engine.hooks import Hook
+from overfit_tui.engine.members import TRAIN_FIELDS
 
 
 @dataclass(frozen=True)
@@ -22,8 +26,11 @@ class Series:
 
     name: str
     x: tuple[float, ...]
-    y: tuple[float, ...]
+    y: tuple[float, ...]  # the mean over seeds where n > 1
     points: bool = False  # scatter rather than line
+    lo: tuple[float, ...] | None = None  # the band over seeds (min) at each x, where n > 1
+    hi: tuple[float, ...] | None = None  # (max)
+    n: int = 1  # runs (seeds) behind each point
 
 
 @dataclass(frozen=True)
@@ -37,8 +44,8 @@ class Figure:
     series: tuple[Series, ...]
     xlog: bool = False
     ylog: bool = False
-    vlines: tuple[tuple[float, str], ...] = ()
-    hlines: tuple[tuple[float, str], ...] = ()
+    vlines: tuple[tuple[float, str], ...] = ()  # reference x positions (e.g. the interpolation threshold)
+    hlines: tuple[tuple[float, str], ...] = ()  # reference values (e.g. chance, the paper's number)
 
 
 @dataclass(frozen=True)
@@ -47,7 +54,15 @@ class Table:
 
     title: str
     columns: tuple[str, ...]
-    rows: tuple[tuple[Any, ...], ...]
+    rows: tuple[tuple[Any, ...], ...]  # values: str, numbers, or `Stat` (mean ± std over seeds)
+    fields: tuple[Field | None, ...] = ()  # how column j's numbers read (None or missing: as they are)
+
+    def cell(self, i: int, j: int) -> str:
+        v = self.rows[i][j]
+        f = self.fields[j] if j < len(self.fields) else None
+        if f is not None:
+            return f.format(v)
+        return v if isinstance(v, str) else generic("").format(v)
 
 
 @dataclass
@@ -61,18 +76,15 @@ class RunData:
     summary: dict
     events: list[dict] = field(default_factory=list)
 
-    def evals(self) -> list[dict]:
-        return [e for e in self.events if e.get("kind") == "eval"]
-
-    def steps(self) -> list[dict]:
-        return [e for e in self.events if e.get("kind") == "step"]
-
     def points(self, name: str | None = None) -> list[dict]:
         return [e for e in self.events if e.get("kind") == "point" and (name is None or e.get("name") == name)]
 
 
-class ExecContext:
-    """Where a job runs and how its runs report back. Workers write to the store; tests collect."""
+class ExecContext(Hook):
+    """Where a job runs and how its runs report back: an engine hook, so a study passes it to
+    `train()` as it is (with its own hooks before it in `Hooks(...)`). This base keeps
+    checkpoints in memory (tests); the worker's StoreContext writes events, results and
+    checkpoints under each run's folder."""
 
     def __init__(
         self,
@@ -80,13 +92,12 @@ class ExecContext:
         data_dir: Path | None = None,
         cache_dir: Path | None = None,
         download_ok: bool = False,
-        work_dir: Path | None = None,
     ):
         self.device = device
         self.data_dir = Path(data_dir) if data_dir else Path("data")
         self.cache_dir = Path(cache_dir) if cache_dir else self.data_dir
         self.download_ok = download_ok
-        self.work_dir = Path(work_dir) if work_dir else None
+        self._checkpoints: dict[tuple[int, str], dict] = {}
 
     def started(self, i: int) -> None:
         """Run i of the job starts training."""
@@ -97,18 +108,21 @@ class ExecContext:
     def finish(self, i: int, status: str, summary: dict) -> None:
         """Run i of the job ended with `status` and its summary."""
 
-    def should_stop(self) -> bool:
-        return False
+    def save_checkpoint(self, i: int, name: str, state: dict) -> None:
+        """Keep a state dict of run i under `name` (e.g. 'epoch-0003', 'round-02-mask')."""
+        self._checkpoints[(i, name)] = {k: v.detach().cpu().clone() for k, v in state.items()}
 
-    def member_cancelled(self, i: int) -> bool:
-        return False
+    def load_checkpoint(self, i: int, name: str) -> dict | None:
+        """A saved state of run i, or None."""
+        return self._checkpoints.get((i, name))
 
-    def run_dir(self, i: int) -> Path:
-        """A folder for run i's files (checkpoints)."""
-        assert self.work_dir is not None, "this context keeps no files"
-        d = self.work_dir / str(i)
-        d.mkdir(parents=True, exist_ok=True)
-        return d
+    # -- the engine hook side: events and ends go to the run they belong to --
+    def on_event(self, run: int, event) -> None:
+        self.emit(run, event)
+
+    def on_done(self, run: int, result) -> None:
+        """Record a run the moment it ends, not when its whole job does."""
+        self.finish(run, result.status, result.summary())
 
 
 class Study:
@@ -120,7 +134,17 @@ class Study:
     pane: ClassVar[str]  # the TUI tab this study lives in
     Params: ClassVar[type]
     RunParams: ClassVar[type]
-    summary_columns: ClassVar[tuple[str, ...]] = ("final_train_acc", "final_test_acc", "steps_to_fit")
+    # The summary numbers its tables show, in order (each declared once: core/schema.py).
+    summary_fields: ClassVar[tuple[Field, ...]] = tuple(
+        TRAIN_FIELDS[k] for k in ("final_train_acc", "final_test_acc", "steps_to_fit")
+    )
+
+    def field(self, key: str) -> Field:
+        """How a summary key of this study's runs reads (declared, engine, or generic)."""
+        for f in self.summary_fields:
+            if f.key == key:
+                return f
+        return TRAIN_FIELDS.get(key) or generic(key)
 
     def default_group(self) -> dict:
         """Default data/models/train/seeds tables; presets override only what differs."""

@@ -10,9 +10,10 @@ import torch
 from overfit_tui.core.specs import DataSpec, RunSpec
 from overfit_tui.engine import transforms as T
 from overfit_tui.engine.data import Dataset, prepare
+from overfit_tui.engine.hooks import Hook
 from overfit_tui.engine.models import build_model
-from overfit_tui.engine.train import Callbacks, Member
-from overfit_tui.studies.base import ExecContext, Series
+from overfit_tui.engine.train import Member
+from overfit_tui.studies.base import ExecContext
 
 INPUT_CONDITIONS = ("shuffled_pixels", "random_pixels", "gaussian")
 
@@ -50,10 +51,11 @@ def randomize(ds: Dataset, condition: str, p: float, seed: int) -> Dataset:
     return Dataset(ds.name, xtr, ytr, xte, yte, ds.num_classes)
 
 
-def make_member(run: RunSpec, ds: Dataset, device: str) -> Member:
+def make_member(run: RunSpec, ds: Dataset, device: str, index: int = -1) -> Member:
+    """Run `index` of a job as an engine member: its model from the init seed, its data on the device."""
     model = build_model(run.model, ds.input_shape, ds.num_classes, run.seeds.init).to(device)
     d = ds.to(device)
-    return Member(model, d.x_train, d.y_train, d.x_test, d.y_test, run.seeds.order)
+    return Member(model, d.x_train, d.y_train, d.x_test, d.y_test, run.seeds.order, run=index)
 
 
 INPUT_DIM = {"mnist1d": 40, "mnist": 784, "fashion-mnist": 784, "cifar10": 3072}
@@ -90,42 +92,14 @@ def fused_jobs(runs: list[RunSpec], on_gpu: bool = False, max_members: int = 16)
     return sorted(jobs)
 
 
-class ContextCallbacks(Callbacks):
-    """Forwards engine events of job member m to the context's run index, and records each
-    run's end (status and summary) through `ctx.finish` the moment it retires."""
+class AddSummary(Hook):
+    """Adds study fields to a run's summary as it ends (put it before the context in `Hooks`)."""
 
-    def __init__(self, ctx: ExecContext, index: list[int] | None = None, extra: dict | None = None):
-        self.ctx, self.index, self.extra = ctx, index, extra or {}
+    def __init__(self, extra: dict):
+        self.extra = extra
 
-    def _run(self, member: int) -> int:
-        return self.index[member] if self.index else member
-
-    def on_event(self, member: int, event) -> None:
-        self.ctx.emit(self._run(member), event)
-
-    def should_stop(self) -> bool:
-        return self.ctx.should_stop()
-
-    def member_cancelled(self, member: int) -> bool:
-        return self.ctx.member_cancelled(self._run(member))
-
-    def on_done(self, member: int, result) -> None:
-        """Record a run as soon as it ends, not when its whole job does."""
-        self.ctx.finish(self._run(member), result.status, {**result.summary(), **self.extra})
-
-
-def curve(events: list[dict], kind: str, key: str, x: str = "step") -> tuple[tuple, tuple]:
-    pts = [(e[x], e[key]) for e in events if e.get("kind") == kind and e.get(key) is not None]
-    return tuple(p[0] for p in pts), tuple(p[1] for p in pts)
-
-
-def series_of(runs, kind: str, key: str, x: str = "step") -> tuple[Series, ...]:
-    out = []
-    for r in runs:
-        xs, ys = curve(r.events, kind, key, x)
-        if xs:
-            out.append(Series(r.label, xs, ys))
-    return tuple(out)
+    def on_done(self, run: int, result) -> None:
+        result.extra.update(self.extra)
 
 
 def each_run(runs: list[RunSpec], ctx: ExecContext):

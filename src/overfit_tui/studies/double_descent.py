@@ -13,12 +13,14 @@ from dataclasses import dataclass, replace
 
 import torch
 
+from overfit_tui.core.schema import Field
 from overfit_tui.core.spec import check, field
 from overfit_tui.core.specs import GroupSpec, RunSpec, Seeds
+from overfit_tui.engine.hooks import Hooks
 from overfit_tui.engine.models import build_model
-from overfit_tui.engine.train import Member, train
+from overfit_tui.engine.train import TRAIN_FIELDS, Member, train
 from overfit_tui.studies.base import ExecContext, Figure, RunData, Series, Study
-from overfit_tui.studies.common import ContextCallbacks, each_run, load_data, randomize
+from overfit_tui.studies.common import AddSummary, each_run, load_data, randomize
 
 
 @dataclass(frozen=True)
@@ -67,7 +69,10 @@ class DoubleDescentNN(Study):
     pane = "double_descent"
     Params = Params
     RunParams = RunParams
-    summary_columns = ("params", "final_train_acc", "final_test_acc", "final_test_loss")
+    summary_fields = (
+        Field("params", "parameters", "", "d", priority=1),
+        *(TRAIN_FIELDS[k] for k in ("final_train_acc", "final_test_acc", "final_test_loss")),
+    )
 
     def default_group(self) -> dict:
         return {
@@ -104,20 +109,20 @@ class DoubleDescentNN(Study):
                 runs.append(
                     RunSpec(
                         self.name,
-                        f"H={w}" + (f" s{s}" if len(group.seeds) > 1 else ""),
+                        f"H={w}" + group.seed_tag(s),
                         group.data,
                         m,
                         group.train,
-                        Seeds(s, s, s),
+                        s,
                         rp,
                     )
                 )
         return runs
 
     def jobs(self, runs: list[RunSpec], on_gpu: bool = False) -> list[list[int]]:
-        by_seed: dict[int, list[int]] = {}
+        by_seed: dict[Seeds, list[int]] = {}
         for i, r in enumerate(runs):
-            by_seed.setdefault(r.seeds.init, []).append(i)
+            by_seed.setdefault(r.seeds, []).append(i)
         return list(by_seed.values())  # a chain per seed: each width reuses the previous one's weights
 
     def execute(self, runs: list[RunSpec], ctx: ExecContext) -> None:
@@ -133,9 +138,11 @@ class DoubleDescentNN(Study):
             if reused:
                 grow(prev, model, run.params.new_weight_std, gen)
             dev = ds.to(ctx.device)
-            member = Member(model.to(ctx.device), dev.x_train, dev.y_train, dev.x_test, dev.y_test, run.seeds.order)
+            member = Member(
+                model.to(ctx.device), dev.x_train, dev.y_train, dev.x_test, dev.y_test, run.seeds.order, run=i
+            )
             extra = {"params": params, "threshold": n * k, "reused": reused}
-            (r,) = train([member], run.train, ContextCallbacks(ctx, [i], extra), keep_state=True)
+            (r,) = train([member], run.train, Hooks(AddSummary(extra), ctx), keep_state=True)
             prev = {kk: v.cpu() for kk, v in r.state.items()} if r.state else None
 
     def figures(self, runs: list[RunData]) -> list[Figure]:

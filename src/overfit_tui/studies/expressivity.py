@@ -16,8 +16,9 @@ import torch
 from torch import nn
 
 from overfit_tui.core.events import PointEvent, StepEvent
+from overfit_tui.core.schema import Field
 from overfit_tui.core.spec import check, field
-from overfit_tui.core.specs import GroupSpec, RunSpec, Seeds
+from overfit_tui.core.specs import GroupSpec, RunSpec
 from overfit_tui.engine.linalg import construction_weights
 from overfit_tui.studies.base import ExecContext, Figure, RunData, Series, Study
 from overfit_tui.studies.common import each_run, load_data
@@ -97,7 +98,12 @@ class Expressivity(Study):
     pane = "expressivity"
     Params = Params
     RunParams = RunParams
-    summary_columns = ("params", "max_fit_error", "min_gap", "max_weight")
+    summary_fields = (
+        Field("params", "weights", "", "d", priority=1),
+        Field("max_fit_error", "max fit error", "", ".2e", "lower", priority=1),
+        Field("min_gap", "smallest gap", "", ".2e", priority=2),
+        Field("max_weight", "largest weight", "", ".3g", priority=2),
+    )
 
     def default_group(self) -> dict:
         return {
@@ -111,14 +117,12 @@ class Expressivity(Study):
         p = group.params
         runs = []
         methods = ["construction"] + (["sgd"] if p.sgd else [])
-        for seed in group.seeds:
+        for seeds in group.seeds:
             for target in p.targets:
                 for m in methods:
                     rp = RunParams(m, target, p.n, p.sgd_steps)
-                    label = f"{m}: {target}" + (f" s{seed}" if len(group.seeds) > 1 else "")
-                    runs.append(
-                        RunSpec(self.name, label, group.data, group.models[0], group.train, Seeds(seed, seed, seed), rp)
-                    )
+                    label = f"{m}: {target}" + group.seed_tag(seeds)
+                    runs.append(RunSpec(self.name, label, group.data, group.models[0], group.train, seeds, rp))
         return runs
 
     def jobs(self, runs: list[RunSpec], on_gpu: bool = False) -> list[list[int]]:

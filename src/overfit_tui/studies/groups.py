@@ -12,7 +12,7 @@ from pathlib import Path
 from overfit_tui.core.errors import SpecError, did_you_mean
 from overfit_tui.core.presets import TOP_KEYS, Preset, find_preset
 from overfit_tui.core.spec import _coerce, deep_merge, from_dict
-from overfit_tui.core.specs import DataSpec, GroupSpec, ModelSpec, RunSpec, TrainSpec
+from overfit_tui.core.specs import DataSpec, GroupSpec, ModelSpec, RunSpec, Seeds, TrainSpec
 from overfit_tui.studies import get_study
 
 
@@ -35,7 +35,7 @@ def group_from_dict(raw: dict, source: str | None = None) -> GroupSpec:
             data=from_dict(DataSpec, merged.get("data"), "data."),
             models=tuple(from_dict(ModelSpec, m, f"models[{i}].") for i, m in enumerate(models_raw)),
             train=from_dict(TrainSpec, merged.get("train"), "train."),
-            seeds=_coerce(tuple[int, ...], merged.get("seeds", [0]), "seeds"),
+            seeds=_seeds(merged.get("seeds", [0])),
             params=from_dict(study.Params, merged.get("params"), "params."),
             description=str(raw.get("description", "")),
         )
@@ -49,6 +49,22 @@ def load_group(name_or_path: str, overrides: dict | None = None, extra: Path | N
     preset = find_preset(name_or_path, extra)
     raw = deep_merge(preset.raw, overrides or {})
     return group_from_dict(raw, str(preset.path)), preset
+
+
+def _seeds(raw) -> tuple[Seeds, ...]:
+    """`seeds = [0, 1, 2]` (each replicate's init, order and noise seeds equal), or tables that
+    set them apart, e.g. `seeds = [{init = 0, noise = 7}, {init = 1, noise = 7}]` (same label noise)."""
+    if not isinstance(raw, list) or not raw:
+        raise SpecError("seeds", f"expected a non-empty list of integers or {{init, order, noise}} tables, got {raw!r}")
+    out = []
+    for i, item in enumerate(raw):
+        if isinstance(item, dict):
+            out.append(from_dict(Seeds, item, f"seeds[{i}]."))
+        else:
+            out.append(Seeds.same(_coerce(int, item, f"seeds[{i}]")))
+    if len(set(out)) < len(out):
+        raise SpecError("seeds", "a replicate is listed twice (its runs would be identical)")
+    return tuple(out)
 
 
 def run_spec_from_dict(data: dict) -> RunSpec:

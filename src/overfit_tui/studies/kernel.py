@@ -15,8 +15,9 @@ from typing import Literal
 import torch
 
 from overfit_tui.core.events import PointEvent
+from overfit_tui.core.schema import Field
 from overfit_tui.core.spec import check, field
-from overfit_tui.core.specs import GroupSpec, RunSpec, Seeds
+from overfit_tui.core.specs import GroupSpec, RunSpec
 from overfit_tui.engine.linalg import kernel_matrix, min_norm_solve
 from overfit_tui.engine.transforms import corrupt_labels
 from overfit_tui.studies.base import ExecContext, Figure, RunData, Series, Study
@@ -56,7 +57,12 @@ class KernelInterpolation(Study):
     pane = "expressivity"
     Params = Params
     RunParams = RunParams
-    summary_columns = ("train_error", "test_error", "norm", "solver")
+    summary_fields = (
+        Field("train_error", "train error", "%", ".1f", "lower", priority=1),
+        Field("test_error", "test error", "%", ".1f", "lower", priority=1),
+        Field("norm", "norm", "", ".4g", priority=1),
+        Field("solver", "solver", priority=3),
+    )
 
     def default_group(self) -> dict:
         return {"data": {"name": "mnist1d"}, "models": [{"name": "linear"}], "seeds": [0]}
@@ -68,8 +74,9 @@ class KernelInterpolation(Study):
             for c in p.labels:
                 rp = RunParams(k, c, p.random_features, p.gamma, p.precision)
                 label = f"{k}: {'true' if c == 0 else 'random' if c == 1 else f'p={c:g}'} labels"
-                for s in group.seeds:
-                    runs.append(RunSpec(self.name, label, group.data, group.models[0], group.train, Seeds(s, s, s), rp))
+                for seeds in group.seeds:
+                    lab = label + group.seed_tag(seeds)
+                    runs.append(RunSpec(self.name, lab, group.data, group.models[0], group.train, seeds, rp))
         return runs
 
     def jobs(self, runs: list[RunSpec], on_gpu: bool = False) -> list[list[int]]:

@@ -13,18 +13,11 @@ from dataclasses import dataclass
 from typing import Literal
 
 from overfit_tui.core.spec import check, field
-from overfit_tui.core.specs import GroupSpec, RunSpec, Seeds
-from overfit_tui.engine.train import train
-from overfit_tui.studies.base import ExecContext, Figure, RunData, Series, Study
-from overfit_tui.studies.common import (
-    INPUT_CONDITIONS,
-    ContextCallbacks,
-    fused_jobs,
-    load_data,
-    make_member,
-    randomize,
-    series_of,
-)
+from overfit_tui.core.specs import GroupSpec, RunSpec
+from overfit_tui.engine.train import TRAIN_FIELDS, train
+from overfit_tui.studies.base import ExecContext, Figure, RunData, Study
+from overfit_tui.studies.common import INPUT_CONDITIONS, fused_jobs, load_data, make_member, randomize
+from overfit_tui.studies.replicates import scalar_series, series_of
 
 Condition = Literal["labels", "shuffled_pixels", "random_pixels", "gaussian"]
 
@@ -72,7 +65,9 @@ class Randomization(Study):
     pane = "randomization"
     Params = Params
     RunParams = RunParams
-    summary_columns = ("final_train_acc", "final_test_acc", "steps_to_fit", "seconds_to_fit")
+    summary_fields = tuple(
+        TRAIN_FIELDS[k] for k in ("final_train_acc", "final_test_acc", "steps_to_fit", "seconds_to_fit")
+    )
 
     def default_group(self) -> dict:
         return {
@@ -93,14 +88,13 @@ class Randomization(Study):
         conds = [RunParams("labels", p) for p in group.params.corruption] + [RunParams(c) for c in group.params.inputs]
         runs = []
         for model in group.models:
-            for seed in group.seeds:
+            for seeds in group.seeds:
                 for rp in conds:
                     label = condition_label(rp)
                     if len(group.models) > 1:
                         label = f"{model.label}: {label}"
-                    if len(group.seeds) > 1:
-                        label += f" s{seed}"
-                    runs.append(RunSpec(self.name, label, group.data, model, group.train, Seeds(seed, seed, seed), rp))
+                    label += group.seed_tag(seeds)
+                    runs.append(RunSpec(self.name, label, group.data, model, group.train, seeds, rp))
         return runs
 
     def jobs(self, runs: list[RunSpec], on_gpu: bool = False) -> list[list[int]]:
@@ -111,9 +105,9 @@ class Randomization(Study):
         members = []
         for i, run in enumerate(runs):
             ds = randomize(base, run.params.condition, run.params.p, run.seeds.noise)
-            members.append(make_member(run, ds, ctx.device))
+            members.append(make_member(run, ds, ctx.device, i))
             ctx.started(i)
-        train(members, runs[0].train, ContextCallbacks(ctx), augment=runs[0].data.augment)
+        train(members, runs[0].train, ctx, augment=runs[0].data.augment)
 
     def figures(self, runs: list[RunData]) -> list[Figure]:
         loss = Figure("loss", "Training loss", "step", "train loss", series_of(runs, "step", "train_loss"))
@@ -123,30 +117,29 @@ class Randomization(Study):
             if r.spec.get("params", {}).get("condition") == "labels":
                 by_model.setdefault(_model_label(r.spec), []).append(r)
         for model, rs in by_model.items():
-            rs = sorted(rs, key=lambda r: r.spec["params"]["p"])
-            fitted = [r for r in rs if r.summary.get("steps_to_fit") is not None]
-            fit.append(
-                Series(
-                    model,
-                    tuple(r.spec["params"]["p"] for r in fitted),
-                    tuple(r.summary["steps_to_fit"] / 1000 for r in fitted),
-                    points=len(fitted) < 2,
-                )
-            )
-            done = [r for r in rs if "final_test_acc" in r.summary]
-            err.append(
-                Series(
-                    model,
-                    tuple(r.spec["params"]["p"] for r in done),
-                    tuple(1 - r.summary["final_test_acc"] for r in done),
-                    points=len(done) < 2,
-                )
-            )
+            p = lambda r: r.spec["params"]["p"]
+            fit.append(scalar_series(model, rs, p, lambda r: _thousands(r.summary.get("steps_to_fit"))))
+            err.append(scalar_series(model, rs, p, lambda r: _error(r.summary.get("final_test_acc"))))
         return [
             loss,
             Figure("fit", "Time to fit vs label corruption", "label corruption p", "thousand steps to fit", tuple(fit)),
-            Figure("error", "Test error vs label corruption", "label corruption p", "test error", tuple(err)),
+            Figure(
+                "error",
+                "Test error vs label corruption",
+                "label corruption p",
+                "test error",
+                tuple(err),
+                hlines=((0.9, "chance (10 classes)"),),
+            ),
         ]
+
+
+def _thousands(v):
+    return None if v is None else v / 1000
+
+
+def _error(acc):
+    return None if acc is None else 1 - acc
 
 
 def _model_label(spec: dict) -> str:

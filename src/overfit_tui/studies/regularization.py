@@ -12,10 +12,10 @@ import itertools
 from dataclasses import dataclass, replace
 
 from overfit_tui.core.spec import check, field
-from overfit_tui.core.specs import GroupSpec, RunSpec, Seeds
-from overfit_tui.engine.train import train
+from overfit_tui.core.specs import GroupSpec, RunSpec
+from overfit_tui.engine.train import TRAIN_FIELDS, train
 from overfit_tui.studies.base import ExecContext, RunData, Study, Table
-from overfit_tui.studies.common import ContextCallbacks, load_data, make_member, randomize
+from overfit_tui.studies.common import load_data, make_member, randomize
 
 
 @dataclass(frozen=True)
@@ -51,7 +51,7 @@ class Regularization(Study):
     pane = "randomization"
     Params = Params
     RunParams = RunParams
-    summary_columns = ("final_train_acc", "final_test_acc", "epochs")
+    summary_fields = tuple(TRAIN_FIELDS[k] for k in ("final_train_acc", "final_test_acc", "epochs"))
 
     def default_group(self) -> dict:
         return {
@@ -69,21 +69,21 @@ class Regularization(Study):
         if g.random_labels:
             cells.append(RunParams(p=1.0))
         runs = []
-        for model, seed, c in itertools.product(group.models, group.seeds, cells):
+        for model, seeds, c in itertools.product(group.models, group.seeds, cells):
             m = replace(model, batchnorm=c.batchnorm, dropout=c.dropout)
             t = replace(group.train, weight_decay=c.weight_decay, target_train_acc=1.0 if c.p else 0.0)
             d = replace(group.data, augment=c.augment)
             label = _cell_label(c)
             if len(group.models) > 1:
                 label = f"{m.label}: {label}"
-            runs.append(RunSpec(self.name, label, d, m, t, Seeds(seed, seed, seed), c))
+            runs.append(RunSpec(self.name, label + group.seed_tag(seeds), d, m, t, seeds, c))
         return runs
 
     def execute(self, runs: list[RunSpec], ctx: ExecContext) -> None:
         for i, run in enumerate(runs):
             ds = randomize(load_data(run.data, ctx), "labels", run.params.p, run.seeds.noise)
             ctx.started(i)
-            train([make_member(run, ds, ctx.device)], run.train, ContextCallbacks(ctx, [i]), run.data.augment)
+            train([make_member(run, ds, ctx.device, i)], run.train, ctx, run.data.augment)
 
     def tables(self, runs: list[RunData]) -> list[Table]:
         rows = []

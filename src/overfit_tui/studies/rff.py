@@ -14,8 +14,9 @@ from dataclasses import dataclass
 import torch
 
 from overfit_tui.core.events import PointEvent
+from overfit_tui.core.schema import Field
 from overfit_tui.core.spec import check, field
-from overfit_tui.core.specs import GroupSpec, RunSpec, Seeds
+from overfit_tui.core.specs import GroupSpec, RunSpec
 from overfit_tui.engine.linalg import min_norm_lstsq, rff_features
 from overfit_tui.studies.base import ExecContext, Figure, RunData, Series, Study
 from overfit_tui.studies.common import each_run, load_data, randomize
@@ -49,7 +50,13 @@ class DoubleDescentRFF(Study):
     pane = "double_descent"
     Params = Params
     RunParams = RunParams
-    summary_columns = ("n_features", "train_risk", "test_risk", "test_error", "norm")
+    summary_fields = (
+        Field("n_features", "features N", "", "d", priority=1),
+        Field("train_risk", "train risk", "", ".3g", "lower", priority=2),
+        Field("test_risk", "test risk", "", ".3g", "lower", priority=1),
+        Field("test_error", "test error", "%", ".1f", "lower", priority=1),
+        Field("norm", "norm", "", ".4g", priority=2),
+    )
 
     def default_group(self) -> dict:
         return {"data": {"name": "mnist1d", "n_train": 1000}, "models": [{"name": "linear"}], "seeds": [0]}
@@ -63,7 +70,7 @@ class DoubleDescentRFF(Study):
                 group.data,
                 group.models[0],
                 group.train,
-                Seeds(s, s, s),
+                s,
                 RunParams(f - f % 2, p.sigma, p.label_noise),
             )
             for s in group.seeds

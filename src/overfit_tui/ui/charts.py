@@ -78,7 +78,7 @@ class FigureChart(PlotextPlot):
 
 def curves_figure(runs, metric_index: int, x: str = "step") -> Figure:
     """Per-run curves of one metric (the pane's live chart) as a Figure."""
-    from overfit_tui.studies.common import series_of
+    from overfit_tui.studies.replicates import series_of
 
     kind, key, title = METRICS[metric_index % len(METRICS)]
     return Figure(key, title, x, key.replace("_", " "), series_of(runs, kind, key, x))

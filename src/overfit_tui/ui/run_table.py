@@ -11,9 +11,11 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import DataTable
 
-from overfit_tui.studies import get_study
+from overfit_tui.core.schema import Field
+from overfit_tui.engine.train import TRAIN_FIELDS
+from overfit_tui.studies import fields_for
 from overfit_tui.ui.cache import RunCache
-from overfit_tui.ui_text import fmt_value, progress_of
+from overfit_tui.ui_text import progress_of
 
 STATUS_STYLE = {
     "queued": "dim",
@@ -26,7 +28,7 @@ STATUS_STYLE = {
 }
 
 COLUMNS = ("", "run", "status", "device", "progress", "samples/s", "ETA", "s1", "s2", "s3")
-DEFAULT_SUMMARY = ("final_train_acc", "final_test_acc", "steps_to_fit")
+DEFAULT_SUMMARY = tuple(TRAIN_FIELDS[k] for k in ("final_train_acc", "final_test_acc", "steps_to_fit"))
 
 
 def bar(frac: float, width: int = 8) -> str:
@@ -69,19 +71,19 @@ class RunTable(DataTable):
     def __init__(self, marked: set[str], **kw):
         super().__init__(cursor_type="row", zebra_stripes=True, **kw)
         self.marked = marked
-        self.summary_keys: tuple[str, ...] = ()
+        self.summary_keys: tuple[Field | None, ...] = ()
 
     def on_mount(self) -> None:
         self._set_columns(DEFAULT_SUMMARY)
 
-    def _set_columns(self, summary: tuple[str, ...]) -> None:
-        """The last three columns are the study's own key summary numbers."""
-        self.summary_keys = tuple(summary[:3]) + ("",) * (3 - len(summary[:3]))
+    def _set_columns(self, summary: tuple[Field, ...]) -> None:
+        """The last three columns are the study's own key summary numbers (its declared fields)."""
+        self.summary_keys = tuple(summary[:3]) + (None,) * (3 - len(summary[:3]))
         self.clear(columns=True)
         for c in COLUMNS[:7]:
             self.add_column(c, key=c)
-        for key, c in zip(self.summary_keys, COLUMNS[7:]):
-            self.add_column(key.replace("final_", "").replace("_", " "), key=c)
+        for f, c in zip(self.summary_keys, COLUMNS[7:]):
+            self.add_column(f.header if f else "", key=c)
 
     def current_id(self) -> str | None:
         if not self.row_count:
@@ -90,8 +92,8 @@ class RunTable(DataTable):
 
     def show(self, records: list[dict], cache: RunCache) -> None:
         studies = {r["study"] for r in records}
-        wanted_cols = get_study(studies.pop()).summary_columns if len(studies) == 1 else DEFAULT_SUMMARY
-        if tuple(wanted_cols[:3]) != tuple(k for k in self.summary_keys if k):
+        wanted_cols = tuple(fields_for(studies)) if len(studies) == 1 else DEFAULT_SUMMARY
+        if tuple(wanted_cols[:3]) != tuple(f for f in self.summary_keys if f):
             self._set_columns(tuple(wanted_cols))
         keep = self.current_id()
         wanted = [r["id"] for r in records]
@@ -113,7 +115,9 @@ class RunTable(DataTable):
         ev = cache.last(r["id"], "eval") or {}
         live = {"final_train_acc": ev.get("train_acc"), "final_test_acc": ev.get("test_acc")}
         frac = progress_of(r, step)
-        summary = [fmt_value(k, s.get(k, live.get(k))) if k and (s or k in live) else "-" for k in self.summary_keys]
+        summary = [
+            f.format(s.get(f.key, live.get(f.key))) if f and (s or f.key in live) else "-" for f in self.summary_keys
+        ]
         return [
             "●" if r["id"] in self.marked else " ",
             Text(r["label"][:30]),

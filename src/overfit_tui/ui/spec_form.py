@@ -12,7 +12,7 @@ from textual.widgets import Input, Label, Static
 
 from overfit_tui.core.errors import OverfitError, SpecError
 from overfit_tui.core.presets import Preset
-from overfit_tui.core.spec import deep_merge, field_help, set_path, to_dict
+from overfit_tui.core.spec import deep_merge, field_help, set_path
 from overfit_tui.core.specs import DataSpec, GroupSpec, TrainSpec
 from overfit_tui.studies import get_study
 from overfit_tui.studies.groups import group_from_dict
@@ -68,7 +68,7 @@ class SpecForm(VerticalScroll):
         self.query_one("#form-source", Static).update(f"{preset.path.name} · {group.study}")
         self.query_one("#form-error", Static).update("")
         study = get_study(group.study)
-        values = to_dict(group)
+        values = group.to_dict()
         widgets = []
         self.inputs = {}
         for section, cls, names in COMMON:
