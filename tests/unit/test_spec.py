@@ -68,8 +68,31 @@ def test_specs_round_trip_and_hash_stably():
         assert again == run
         assert again.hash == run.hash
     assert len({r.hash for r in runs}) == len(runs)
-    # hash is content-based and pinned: a change here means stored ids change meaning
     assert spec_hash(DataSpec()) == spec_hash(from_dict(DataSpec, to_dict(DataSpec())))
+    # content-based and pinned: a change here means stored ids change meaning (a new field or default does that)
+    assert spec_hash(Seeds(1, 2, 3)) == "d0dadd2d49e8"
+    assert spec_hash(DataSpec()) == "4c7d5bd1a3c7"
+
+
+def test_seeds_replicate_or_set_apart():
+    g = group_from_dict({"study": "randomization", "seeds": [0, 1], "params": {"corruption": [1.0], "inputs": []}})
+    assert g.seeds == (Seeds(0, 0, 0), Seeds(1, 1, 1))
+    assert [r.label for r in get_study("randomization").expand(g)] == ["random labels s0", "random labels s1"]
+    g = group_from_dict(
+        {"study": "randomization", "seeds": [{"init": 0, "noise": 7}, {"init": 1, "order": 1, "noise": 7}]}
+    )
+    runs = get_study("randomization").expand(g)
+    assert {r.seeds.noise for r in runs} == {7} and {r.seeds.init for r in runs} == {0, 1}
+    assert runs[0].label.endswith(" i0 o0 n7")
+    assert group_from_dict(g.to_dict()) == g  # preset-shaped round trip
+    for bad, reason in (
+        ([], "non-empty"),
+        ([1, 1], "listed twice"),
+        (5, "non-empty list"),
+        ([{"seed": 1}], "unknown key"),
+    ):
+        with pytest.raises(SpecError, match=reason):
+            group_from_dict({"study": "randomization", "seeds": bad})
 
 
 def test_specs_are_frozen():
