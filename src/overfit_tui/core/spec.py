@@ -52,14 +52,13 @@ def _coerce(tp, value: Any, key: str) -> Any:
         args = get_args(tp)
         if value is None and type(None) in args:
             return None
-        errors = []
         for arg in args:
             if arg is type(None):
                 continue
             try:
                 return _coerce(arg, value, key)
-            except SpecError as e:
-                errors.append(e.reason)
+            except SpecError:
+                continue
         raise SpecError(key, f"expected {_type_name(tp)}, got {value!r}")
     if origin is Literal:
         choices = get_args(tp)
