@@ -392,3 +392,40 @@ def main() -> None:
     except OverfitError as e:
         err.print(f"[red]error:[/] {e}")
         sys.exit(2)
+
+
+@app.command()
+def claims(
+    refs: list[str] = typer.Argument(None, help="group ids (unique prefixes work); default: each study's latest group"),
+    json_: bool = typer.Option(False, "--json", help="machine-readable"),
+    home: Path | None = HomeOpt,
+):
+    """Check each group's runs against its paper's claims: holds, fails or pending."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    from overfit_tui.export.scorecard import group_claims, latest_groups
+    from overfit_tui.studies.claims import MARK
+
+    store = _store(home)
+    groups = [g for ref in refs for g in dict.fromkeys(r["group"] for r in store.require_runs(ref))] if refs else None
+    results = [gc for g in (groups or latest_groups(store)) if (gc := group_claims(store, g)) is not None]
+    if json_:
+        print(json.dumps([gc.to_dict() for gc in results], indent=1))
+        return
+    if not results:
+        console.print("no group with claims to check yet: run a preset first (overfit-tui presets)")
+    for gc in results:
+        t = Table(
+            "", "claim", "paper", "measured", title=f"{gc.group} ({gc.study}): {escape(gc.paper)}", show_lines=False
+        )
+        for c, v in gc.results:
+            style = {"holds": "green", "fails": "red"}.get(v.status, "yellow")
+            t.add_row(
+                f"[{style}]{MARK[v.status]}[/]",
+                f"{escape(c.text)} [dim]({escape(c.source)})[/]",
+                escape(c.paper),
+                escape(v.measured),
+            )
+        console.print(t)
+        console.print(f"  {gc.count('holds')} hold, {gc.count('fails')} fail, {gc.count('pending')} pending")

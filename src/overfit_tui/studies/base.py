@@ -168,3 +168,7 @@ class Study:
 
     def tables(self, runs: list[RunData]) -> list[Table]:
         return []
+
+    def claims(self) -> tuple:
+        """The paper's claims this study checks on a group (studies/claims.py `Claim`s)."""
+        return ()

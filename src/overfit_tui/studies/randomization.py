@@ -9,13 +9,16 @@ corruption. Same-shaped runs of a group train stacked in one worker (see engine/
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from typing import Literal
 
+from overfit_tui.core.schema import Stat
 from overfit_tui.core.spec import check, field
 from overfit_tui.core.specs import GroupSpec, RunSpec
 from overfit_tui.engine.train import TRAIN_FIELDS, train
 from overfit_tui.studies.base import ExecContext, Figure, RunData, Study
+from overfit_tui.studies.claims import Claim, chance_margin, finished, fmt_pct, pending, stat_of, verdict
 from overfit_tui.studies.common import INPUT_CONDITIONS, fused_jobs, load_data, make_member, randomize
 from overfit_tui.studies.replicates import scalar_series, series_of
 
@@ -100,6 +103,9 @@ class Randomization(Study):
     def jobs(self, runs: list[RunSpec], on_gpu: bool = False) -> list[list[int]]:
         return fused_jobs(runs, on_gpu)
 
+    def claims(self) -> tuple[Claim, ...]:
+        return CLAIMS
+
     def execute(self, runs: list[RunSpec], ctx: ExecContext) -> None:
         base = load_data(runs[0].data, ctx)
         members = []
@@ -145,3 +151,125 @@ def _error(acc):
 def _model_label(spec: dict) -> str:
     m = spec.get("model", {})
     return f"mlp {m.get('depth')}x{m.get('width') or 512}" if m.get("name") == "mlp" else str(m.get("name"))
+
+
+# -- the paper's claims (studies/claims.py), checked on a group's finished runs -------------
+def _cond(r: RunData) -> tuple[str, float]:
+    p = r.spec.get("params", {})
+    return p.get("condition", "labels"), float(p.get("p", 0.0))
+
+
+def _random_labels(runs):
+    return finished(runs, lambda r: _cond(r) == ("labels", 1.0))
+
+
+def _check_random_fit(runs):
+    rs = _random_labels(runs)
+    if not rs:
+        return pending("no finished random-label run yet")
+    acc = stat_of(rs, "final_train_acc")
+    return verdict(acc.lo >= 0.999, fmt_pct(acc), "every random-label run reaches 100 % training accuracy")
+
+
+def _check_random_chance(runs):
+    rs = _random_labels(runs)
+    if not rs:
+        return pending("no finished random-label run yet")
+    acc = stat_of(rs, "final_test_acc")
+    n_test = rs[0].spec.get("data", {}).get("n_test") or 1000
+    m = chance_margin(n_test)
+    return verdict(abs(acc.mean - 0.1) <= m, fmt_pct(acc), f"|mean - 10 %| <= {100 * m:.1f} pp (3 binomial sd)")
+
+
+def _by_model_p(runs, key):
+    out: dict[str, dict[float, Stat]] = {}
+    groups: dict[tuple[str, float], list[RunData]] = {}
+    for r in finished(runs, lambda r: _cond(r)[0] == "labels"):
+        groups.setdefault((_model_label(r.spec), _cond(r)[1]), []).append(r)
+    for (model, p), rs in groups.items():
+        s = stat_of(rs, key)
+        if s is not None:
+            out.setdefault(model, {})[p] = s
+    return {m: dict(sorted(d.items())) for m, d in out.items() if len(d) >= 2}
+
+
+def _check_fit_time(runs):
+    curves = _by_model_p(runs, "steps_to_fit")
+    if not curves:
+        return pending("needs fitted runs at two corruption levels or more")
+    parts, ok = [], True
+    for model, d in curves.items():
+        ps = list(d)
+        ratio = d[ps[-1]].mean / max(1.0, d[ps[0]].mean)
+        ok &= 1.0 < ratio < 10.0
+        parts.append(f"{model}: x{ratio:.2f} (p={ps[0]:g} -> {ps[-1]:g})")
+    return verdict(ok, "; ".join(parts), "slower to fit at the highest corruption, by less than 10x")
+
+
+def _check_error_rises(runs):
+    curves = _by_model_p(runs, "final_test_acc")
+    if not curves:
+        return pending("needs finished runs at two corruption levels or more")
+    parts, ok = [], True
+    for model, d in curves.items():
+        errs = [1 - s.mean for s in d.values()]
+        ok &= all(b >= a - 0.02 for a, b in itertools.pairwise(errs)) and errs[-1] > errs[0]
+        parts.append(f"{model}: " + " -> ".join(f"{e:.2f}" for e in errs))
+    return verdict(ok, "; ".join(parts), "test error non-decreasing in p (2 pp tolerance)")
+
+
+def _check_inputs_fit(runs):
+    rs = finished(runs, lambda r: _cond(r)[0] != "labels")
+    if not rs:
+        return pending("no finished input-randomization run yet")
+    acc = stat_of(rs, "final_train_acc")
+    return verdict(acc.lo >= 0.999, fmt_pct(acc), "shuffled pixels, random pixels and Gaussian inputs fitted to 100 %")
+
+
+def _check_shuffle(runs):
+    parts, ok, seen = [], True, False
+    models = {_model_label(r.spec) for r in runs}
+    for model in sorted(models):
+        mine = [r for r in runs if _model_label(r.spec) == model]
+        true = finished(mine, lambda r: _cond(r) == ("labels", 0.0))
+        shuf = finished(mine, lambda r: _cond(r)[0] == "shuffled_pixels")
+        if not true or not shuf:
+            continue
+        seen = True
+        gap = stat_of(true, "final_test_acc").mean - stat_of(shuf, "final_test_acc").mean
+        conv = model.split()[0] in ("cnn1d", "lenet", "alexnet_small", "inception_small")
+        ok &= gap > 0.05 if conv else abs(gap) < 0.03
+        parts.append(f"{model}: {100 * gap:+.1f} pp")
+    if not seen:
+        return pending("needs finished true-label and shuffled-pixel runs of one model")
+    return verdict(ok, "; ".join(parts), "MLP gap < 3 pp, convolutional gap > 5 pp (true minus shuffled test accuracy)")
+
+
+CLAIMS = (
+    Claim("random-fit", "Random labels are fitted to 100 % training accuracy.", "Fig. 1a", "100 %", _check_random_fit),
+    Claim(
+        "random-chance", "With random labels the test accuracy is at chance.", "Fig. 1c", "≈ 10 %", _check_random_chance
+    ),
+    Claim(
+        "fit-slowdown",
+        "Fitting random labels takes longer, but only by a small constant factor.",
+        "Fig. 1b",
+        "small factor",
+        _check_fit_time,
+    ),
+    Claim("error-rises", "Test error rises steadily with the label corruption.", "Fig. 1c", "", _check_error_rises),
+    Claim(
+        "inputs-fit",
+        "Shuffled pixels, random pixels and Gaussian inputs are fitted too.",
+        "Fig. 1a",
+        "100 %",
+        _check_inputs_fit,
+    ),
+    Claim(
+        "shuffle-mlp-vs-cnn",
+        "An MLP is indifferent to a fixed pixel shuffle; a convolutional net is not.",
+        "MNIST-1D reference (Greydanus 2020)",
+        "MLP unchanged, CNN ≈ 94 % -> 57 %",
+        _check_shuffle,
+    ),
+)
