@@ -386,6 +386,33 @@ def note(
     console.print(f"noted {len(found)} run(s)")
 
 
+@app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", "--host", help="address to bind (localhost by default)"),
+    port: int = typer.Option(8000, "--port", help="TCP port"),
+    allow_remote: bool = typer.Option(
+        False, "--allow-remote", help="bind a non-local address (anyone who reaches it can launch training here)"
+    ),
+    home: Path | None = HomeOpt,
+    data_dir: Path | None = DataDirOpt,
+):
+    """Serve the app to a browser (textual-serve). Over SSH: ssh -L 8000:localhost:8000 gpu-box."""
+    from overfit_tui.core.paths import Home
+    from overfit_tui.ui.serve import LOCAL_HOSTS
+    from overfit_tui.ui.serve import serve as do_serve
+
+    if host not in LOCAL_HOSTS and not allow_remote:
+        raise OverfitError(
+            f"--host {host} would let anyone who reaches it launch training on this machine; "
+            "add --allow-remote to mean it, or tunnel: ssh -L 8000:localhost:8000 this-box"
+        )
+    if host not in LOCAL_HOSTS:
+        console.print(f"[yellow]warning:[/] serving on {host}:{port}: anyone who reaches it can launch training here")
+    root = Home.resolve(home).root
+    console.print(f"serving overfit-tui ({root}) at http://{host}:{port}  (ctrl+c stops)")
+    do_serve(root, host, port, data_dir)
+
+
 def main() -> None:
     try:
         app()
