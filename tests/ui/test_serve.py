@@ -75,7 +75,6 @@ def test_serve_shows_the_first_screen_over_a_websocket(home):
 
 def test_serve_refuses_a_public_bind_without_the_flag(home):
     from overfit_tui.cli import app
-
     from overfit_tui.core.errors import OverfitError
 
     out = CliRunner().invoke(app, ["serve", "--host", "0.0.0.0", "--home", str(home.root)])
