@@ -12,8 +12,9 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
-from overfit_tui.core.errors import OverfitError
+from overfit_tui.core.errors import OverfitError, printable
 
 app = typer.Typer(
     add_completion=False, no_args_is_help=False, help="A terminal lab for 'are deep nets dramatically overfitted?'."
@@ -27,16 +28,28 @@ HomeOpt = typer.Option(
 DataDirOpt = typer.Option(None, "--data-dir", help="where MNIST / Fashion-MNIST / CIFAR-10 live (torchvision layout)")
 
 
+def _warn(text: str) -> None:
+    err.print(f"[yellow]warning:[/] {escape(printable(text, 400))}", soft_wrap=True)
+
+
 def _store(home: Path | None):
+    """The home's store, with a warning for a damaged file set aside and for each unreadable record."""
     from overfit_tui.core.paths import Home
     from overfit_tui.store import Store
 
     store = Store(Home.resolve(home))
     if store.recovered_from:
-        err.print(
-            f"[yellow]warning:[/] the store did not parse ({store.damage}); it was kept as "
-            f"{store.recovered_from} and a fresh store was started"
+        _warn(
+            f"the store did not parse ({store.damage}); it was kept as {store.recovered_from} and a fresh store was started"
         )
+    elif store.damage:
+        _warn(f"the store does not parse ({store.damage}) and the home is read-only: showing nothing")
+    bad = store.problems()
+    for b in bad[:5]:
+        fix = f"`overfit-tui rm {b.id}`" if b.id else "`overfit-tui rm --malformed`"
+        _warn(f"{store.path}: {b}; skipped ({fix} removes it)")
+    if len(bad) > 5:
+        _warn(f"{len(bad) - 5} more unreadable records; `overfit-tui rm --malformed` removes them all")
     return store
 
 
@@ -69,7 +82,7 @@ def presets(home: Path | None = HomeOpt):
 
     t = Table("preset", "study", "file", "description", box=None)
     for p in list_presets(_user_presets(home)):
-        t.add_row(p.name, p.study, str(p.path), p.description)
+        t.add_row(*(escape(printable(v, 200)) for v in (p.name, p.study, p.path, p.description)))
     console.print(t)
 
 
@@ -87,9 +100,9 @@ def check(
     group, p = load_group(preset, parse_set(set_), _user_presets(home))
     runs = get_study(group.study).expand(group)
     jobs = get_study(group.study).jobs(runs)
-    console.print(f"[green]ok[/] {p.path}: study {group.study}, {len(runs)} runs in {len(jobs)} jobs")
+    console.print(f"[green]ok[/] {escape(str(p.path))}: study {group.study}, {len(runs)} runs in {len(jobs)} jobs")
     for r in runs:
-        console.print(f"  {r.hash[:8]}  {r.label}")
+        console.print(f"  {r.hash[:8]}  {escape(r.label)}")
 
 
 def _table(*columns: str, title: str | None = None):
@@ -120,7 +133,13 @@ def _group_table(store, group_id: str, runs: list[dict] | None = None):
     t = _table("run", "condition", "status", "device", *(f.header for f in fields), title=title)
     for r in runs:
         s = r.get("summary") or {}
-        t.add_row(r["id"], r["label"], r["status"], r.get("device") or "", *(f.format(s.get(f.key)) for f in fields))
+        t.add_row(
+            r["id"],
+            escape(r["label"]),
+            r["status"],
+            escape(r.get("device") or ""),
+            *(f.format(s.get(f.key)) for f in fields),
+        )
     return t
 
 
@@ -170,7 +189,7 @@ def run(
         )
     devices = device.split(",") if device else None
     gid, proc = launch(store, group, p.name, str(p.path), devices, per_device, data_dir, download)
-    console.print(f"group [bold]{gid}[/]: {len(store.runs(gid))} runs of {group.study} ({p.path})")
+    console.print(f"group [bold]{gid}[/]: {len(store.runs(gid))} runs of {group.study} ({escape(str(p.path))})")
     if detach:
         console.print(f"detached: follow with `overfit-tui runs`, stop with `overfit-tui cancel {gid}`")
         return
@@ -183,7 +202,7 @@ def run(
         TimeElapsedColumn(),
         console=console,
     ) as prog:
-        tasks = {r["id"]: prog.add_task(r["label"][:32], total=1.0, info="queued") for r in store.runs(gid)}
+        tasks = {r["id"]: prog.add_task(escape(r["label"][:32]), total=1.0, info="queued") for r in store.runs(gid)}
         try:
             while True:
                 runs = store.runs(gid)
@@ -272,39 +291,60 @@ def cancel(
 
 @app.command()
 def restart(
-    ref: str = typer.Argument(..., help="run id (a failed, cancelled, diverged or lost run)"),
+    ref: str = typer.Argument(..., help="run id or group id (a unique prefix is enough)"),
     device: str | None = typer.Option(None, "--device"),
     home: Path | None = HomeOpt,
 ):
-    """Run a run again from its stored spec."""
+    """Train a run, or every run of a group, again from its stored spec, as new runs in a new group.
+
+    The original runs and their results stay; queued or running runs cannot be restarted."""
     from overfit_tui.runs.launcher import restart as do_restart
 
-    gid = do_restart(_store(home), ref, device.split(",") if device else None)
-    console.print(f"restarted as group {gid}")
+    store = _store(home)
+    old = store.resolve(ref)
+    gid = do_restart(store, ref, device.split(",") if device else None)
+    done = sum(r["status"] == "finished" for r in old)
+    kept = f" ({done} of them had finished: their results stay)" if done else ""
+    console.print(f"restarted {len(old)} run(s) as new runs in group {gid}; the originals are kept{kept}")
 
 
 @app.command()
 def rm(
-    ref: str = typer.Argument(..., help="run id or group id"),
+    ref: str | None = typer.Argument(None, help="run id or group id (a unique prefix is enough)"),
+    malformed: bool = typer.Option(False, "--malformed", help="remove every record the store cannot read"),
     yes: bool = typer.Option(False, "--yes", "-y", help="do not ask"),
     home: Path | None = HomeOpt,
 ):
-    """Delete runs (records and files) after confirmation."""
+    """Delete runs (records and files) after confirmation; a group id deletes all its runs."""
     import shutil
 
     store = _store(home)
-    found = store.require_runs(ref)
-    if any(r["status"] in ("queued", "running") for r in found):
-        raise OverfitError("some of these runs are still active: cancel them first")
-    if not yes and not typer.confirm(f"delete {len(found)} run(s) and their files?"):
+    if malformed:
+        bad = store.problems()
+        if not bad:
+            console.print("no unreadable records")
+            return
+        if not yes and not typer.confirm(f"remove {len(bad)} unreadable record(s)?"):
+            raise typer.Abort()
+        console.print(f"removed {store.remove_malformed()} unreadable record(s)")
+        return
+    if ref is None:
+        raise OverfitError("name a run or group to delete (or pass --malformed)")
+    unreadable = [b.id for b in store.problems() if b.id == ref and b.table == "runs"]
+    found = [] if unreadable else store.resolve(ref)
+    active = [r["id"] for r in found if r["status"] in ("queued", "running")]
+    if active:
+        raise OverfitError(f"{len(active)} of these runs are still active ({', '.join(active[:4])}): cancel them first")
+    n = len(found) + len(unreadable)
+    if not yes and not typer.confirm(f"delete {n} run(s) and their files?"):
         raise typer.Abort()
-    store.delete_runs([r["id"] for r in found])
-    for r in found:
-        shutil.rmtree(store.home.run_dir(r["id"]), ignore_errors=True)
-    for g in {r["group"] for r in found}:
-        if not store.runs(g):
-            store.delete_group(g)
-    console.print(f"deleted {len(found)} run(s)")
+    removed = store.remove_runs([r["id"] for r in found] + unreadable)
+    for r in removed:
+        try:
+            shutil.rmtree(store.home.run_dir(r["id"]), ignore_errors=True)
+        except OverfitError as e:
+            _warn(f"files of run {r.get('id')!r} left in place: {e}")
+    console.print(f"deleted {len(removed)} run(s)")
 
 
 @app.command()
@@ -312,9 +352,18 @@ def gc(home: Path | None = HomeOpt, yes: bool = typer.Option(False, "--yes", "-y
     """Remove run folders that no stored run owns."""
     import shutil
 
+    from overfit_tui.core.ids import is_id
+
     store = _store(home)
-    known = {r["id"] for r in store.runs()}
-    orphans = [d for d in store.home.runs_dir.glob("*") if d.is_dir() and d.name not in known]
+    known = {r["id"] for r in store.runs()} | {b.id for b in store.problems() if b.id}
+    entries = sorted(store.home.runs_dir.glob("*")) if store.home.runs_dir.is_dir() else []
+    orphans = []
+    for d in entries:
+        if d.name in known or not is_id(d.name):
+            continue
+        path = store.home.run_dir(d.name)  # resolved: a link that leads out of the home is refused
+        if d.is_dir() and not d.is_symlink():
+            orphans.append(path)
     if not orphans:
         console.print("no orphaned files")
         return
@@ -323,6 +372,16 @@ def gc(home: Path | None = HomeOpt, yes: bool = typer.Option(False, "--yes", "-y
     for d in orphans:
         shutil.rmtree(d, ignore_errors=True)
     console.print(f"removed {len(orphans)} folder(s)")
+
+
+def _writable_target(out: Path) -> None:
+    """`export -o` checks: a file name in an existing folder (not a folder itself)."""
+    if not str(out) or str(out) == ".":
+        raise OverfitError("--output: give a file name")
+    if out.is_dir():
+        raise OverfitError(f"--output {out}: is a folder; give a file name in it")
+    if not out.parent.is_dir():
+        raise OverfitError(f"--output {out}: the folder {out.parent} does not exist")
 
 
 @app.command()
@@ -336,9 +395,15 @@ def export(
     from overfit_tui.export.formats import write
     from overfit_tui.export.transfer import load_comparison
 
+    _writable_target(out)
     c = load_comparison(_store(home), refs)
-    write(c, fmt, out)
-    console.print(f"wrote {len(c.records)} run(s) to {out}")
+    try:
+        write(c, fmt, out)
+    except OSError as e:
+        raise OverfitError(f"--output {out}: cannot write it ({e.strerror or e})") from None
+    if c.skipped_lines:
+        _warn(f"{c.skipped_lines} damaged metric line(s) left out")
+    console.print(f"wrote {len(c.records)} run(s) to {escape(str(out))}")
 
 
 @app.command("import")
@@ -346,44 +411,61 @@ def import_(
     path: Path = typer.Argument(..., help="a JSON file written by `export --format json`"),
     home: Path | None = HomeOpt,
 ):
-    """Import exported runs (records and curves) into this store."""
+    """Import exported runs (records and curves) into this store; a bad file imports nothing."""
     from overfit_tui.export.transfer import import_json
 
     added, skipped = import_json(_store(home), path)
     console.print(f"imported {added} run(s), {skipped} already here")
 
 
-@app.command()
+TAG_MAX = 64
+
+
+def _tag_edits(tags: list[str]) -> tuple[list[str], list[str]]:
+    """('add', 'remove') lists from `name` / `-name` words; a tag is 1-64 printable characters, no spaces."""
+    add, remove = [], []
+    for t in tags:
+        name = t[1:] if t.startswith("-") else t
+        if not name or len(name) > TAG_MAX or not name.isprintable() or any(c.isspace() for c in name):
+            raise OverfitError(f"tag {printable(t, 80)!r}: 1-{TAG_MAX} characters without spaces (-name removes one)")
+        (remove if t.startswith("-") else add).append(name)
+    return add, remove
+
+
+@app.command(context_settings={"ignore_unknown_options": True})
 def tag(
-    ref: str = typer.Argument(..., help="run or group id"),
-    tags: list[str] = typer.Argument(..., help="tags to add (-name removes)"),
+    ref: str = typer.Argument(..., help="run or group id (a unique prefix is enough)"),
+    tags: list[str] = typer.Argument(..., help="tags to add; -name removes one"),
     home: Path | None = HomeOpt,
 ):
-    """Add or remove tags on runs (a group id tags all its runs)."""
+    """Add or remove tags on runs (a group id tags all its runs), e.g. `tag RUN baseline -old`."""
+    add, remove = _tag_edits(tags)
     store = _store(home)
-    found = store.require_runs(ref)
-    for r in found:
-        cur = list(r.get("tags") or [])
-        for t in tags:
-            if t.startswith("-"):
-                cur = [c for c in cur if c != t[1:]]
-            elif t not in cur:
-                cur.append(t)
-        store.update_run(r["id"], tags=cur)
-    console.print(f"tagged {len(found)} run(s)")
+    found = store.resolve(ref)
+
+    def edit(rec: dict) -> bool:
+        cur = [t for t in rec.get("tags") or [] if t not in remove]
+        cur += [t for t in add if t not in cur]
+        rec["tags"] = cur
+        return True
+
+    changed = store.modify_runs([r["id"] for r in found], edit)
+    console.print(f"tagged {len(changed)} run(s)")
 
 
 @app.command()
 def note(
-    ref: str = typer.Argument(..., help="run or group id"),
-    text: str = typer.Argument(..., help="the note"),
+    ref: str = typer.Argument(..., help="run or group id (a unique prefix is enough)"),
+    text: str = typer.Argument(..., help="the note (an empty string clears it)"),
     home: Path | None = HomeOpt,
 ):
     """Set the note of runs (a group id sets it on all its runs)."""
+    if len(text) > 100_000:
+        raise OverfitError("a note is at most 100,000 characters")
     store = _store(home)
-    found = store.require_runs(ref)
-    store.update_runs([r["id"] for r in found], notes=text)
-    console.print(f"noted {len(found)} run(s)")
+    found = store.resolve(ref)
+    changed = store.modify_runs([r["id"] for r in found], lambda rec: rec.update(notes=text) or True)
+    console.print(f"noted {len(changed)} run(s)")
 
 
 @app.command()
@@ -414,10 +496,15 @@ def serve(
 
 
 def main() -> None:
+    """Every error a user can cause ends as one line on stderr and exit status 2, never a traceback."""
     try:
         app()
     except OverfitError as e:
-        err.print(f"[red]error:[/] {e}")
+        err.print(f"[red]error:[/] {escape(printable(e, 2000))}", soft_wrap=True)
+        sys.exit(2)
+    except OSError as e:  # the machine said no (full disk, permissions) where no check could foresee it
+        where = f"{e.filename}: " if e.filename else ""
+        err.print(f"[red]error:[/] {escape(printable(where + (e.strerror or str(e)), 2000))}", soft_wrap=True)
         sys.exit(2)
 
 

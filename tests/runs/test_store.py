@@ -16,7 +16,16 @@ from overfit_tui.store.metrics import MetricTail, MetricWriter
 
 
 def _rec(i, group="g"):
-    return {"id": f"r{i}", "group": group, "index": i, "status": "finished", "created": i, "label": str(i), "spec": {}}
+    return {
+        "id": f"r{i}",
+        "group": group,
+        "index": i,
+        "status": "finished",
+        "created": i,
+        "label": str(i),
+        "spec": {},
+        "study": "s",
+    }
 
 
 def test_fault_between_temp_write_and_rename_keeps_old_state(store, monkeypatch):
@@ -26,7 +35,7 @@ def test_fault_between_temp_write_and_rename_keeps_old_state(store, monkeypatch)
         raise OSError("power cut")
 
     monkeypatch.setattr(storage_mod.os, "replace", boom)
-    with pytest.raises(OSError):
+    with pytest.raises(StoreError, match="power cut"):
         store.add_runs([_rec(1)])
     monkeypatch.undo()
     again = Store(store.home)
@@ -84,10 +93,10 @@ def test_storage_read_rejects_garbage(tmp_path):
 
 def test_metric_tail_skips_torn_last_line(tmp_path):
     p = tmp_path / "m.jsonl"
-    p.write_text(json.dumps({"a": 1}) + "\n" + '{"a": 2')
+    p.write_text(json.dumps({"kind": "step", "a": 1}) + "\n" + '{"kind": "step", "a": 2')
     tail = MetricTail(p)
-    assert tail.read_new() == [{"a": 1}]
+    assert tail.read_new() == [{"kind": "step", "a": 1}]
     with open(p, "a") as f:
         f.write("}\n")
-    assert tail.read_new() == [{"a": 2}]
+    assert tail.read_new() == [{"kind": "step", "a": 2}]
     assert tail.read_new() == []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 
@@ -34,7 +35,8 @@ def test_run_runs_restart_and_errors(tmp_path):
     from overfit_tui.store import Store
 
     store = Store(Home.resolve(home))
-    new_group = out.stdout.split()[-1]
+    assert "the originals are kept" in out.stdout and "1 of them had finished" in out.stdout
+    new_group = re.search(r"in group (\S+);", out.stdout).group(1)
     (again,) = wait(store, new_group, timeout=120)
     assert again["status"] == "finished" and again["spec_hash"] == runs[1]["spec_hash"]
     # readable errors, no traceback

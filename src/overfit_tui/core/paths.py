@@ -1,6 +1,9 @@
 """Where things live on disk: the home folder (store, run files, data cache), in one module.
 
-Order: an explicit `--home`, then `OVERFIT_TUI_HOME`, then the XDG data dir.
+Order: an explicit `--home`, then `OVERFIT_TUI_HOME`, then the XDG data dir. Every path
+built from an id (a run's folder, a group's log) goes through `Home.inside`, which checks
+the id's pattern, resolves the path and refuses anything outside the home, before any
+write or delete.
 """
 
 from __future__ import annotations
@@ -8,6 +11,9 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+
+from overfit_tui.core.errors import PathError
+from overfit_tui.core.ids import id_problem
 
 
 def default_home() -> Path:
@@ -28,8 +34,24 @@ class Home:
     @classmethod
     def resolve(cls, home: str | Path | None = None) -> Home:
         root = Path(home).expanduser() if home else default_home()
-        root.mkdir(parents=True, exist_ok=True)
+        if root.exists() and not root.is_dir():
+            raise PathError(f"home {root}: not a folder (--home / OVERFIT_TUI_HOME name the folder of the store)")
+        if not root.exists():
+            try:
+                root.mkdir(parents=True, exist_ok=True)
+            except OSError as e:
+                raise PathError(f"home {root}: cannot create it ({e.strerror or e})") from None
         return cls(root.resolve())
+
+    def inside(self, folder: str, name: str, suffix: str = "") -> Path:
+        """HOME/folder/<name><suffix> for an id `name`: checked, resolved, and refused if it leaves the home."""
+        reason = id_problem(name)
+        if reason:
+            raise PathError(f"refusing a path from an unsafe id: {reason}")
+        path = (self.root / folder / f"{name}{suffix}").resolve()
+        if not path.is_relative_to(self.root / folder) or path == self.root / folder:
+            raise PathError(f"refusing {path}: it is outside {self.root / folder}")
+        return path
 
     @property
     def store_file(self) -> Path:
@@ -54,7 +76,12 @@ class Home:
         return self.root / "presets"
 
     def run_dir(self, run_id: str) -> Path:
-        return self.runs_dir / run_id
+        """A run's folder (metrics, log, heartbeat, checkpoints), always inside HOME/runs."""
+        return self.inside("runs", run_id)
+
+    def group_log(self, group_id: str) -> Path:
+        """A group's scheduler log, always inside HOME/groups."""
+        return self.inside("groups", group_id, ".log")
 
 
 def package_presets_dir() -> Path:

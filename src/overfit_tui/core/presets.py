@@ -3,20 +3,29 @@
 Turning one into a validated GroupSpec needs its study: see studies/groups.py.
 
 Top-level keys: study, name, description, seeds, and the tables [data], [train],
-[params] and [[models]]. Every error names the file, the key and the reason.
+[params] and [[models]]. Every error names the file, the key and the reason. Only a
+regular file of at most PRESET_MAX bytes is read (a FIFO or a device named x.toml is
+refused, not waited on), and values nest at most DEPTH_MAX levels.
 """
 
 from __future__ import annotations
 
+import os
+import re
+import stat
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from overfit_tui.core.errors import PresetError, SpecError, did_you_mean
+from overfit_tui.core.errors import PresetError, SpecError, did_you_mean, printable, show
+from overfit_tui.core.ids import check_name
 from overfit_tui.core.paths import package_presets_dir
-from overfit_tui.core.spec import set_path
+from overfit_tui.core.spec import check_depth, set_path
 
 TOP_KEYS = ("study", "name", "description", "seeds", "data", "train", "params", "models")
+PRESET_MAX = 1 << 20  # bytes: a preset is a page of TOML
+SET_SOURCE = "--set"
+_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
 
 
 @dataclass(frozen=True)
@@ -37,16 +46,54 @@ def presets_dirs(extra: Path | None = None) -> list[Path]:
     return [d for d in dirs if d and d.is_dir()]
 
 
-def read_preset(path: Path) -> Preset:
+def read_text_file(path: Path, limit: int, what: str = "file") -> str:
+    """The UTF-8 text of a regular file of at most `limit` bytes; PresetError naming the path otherwise."""
+    where = printable(path, 200)
     try:
-        raw = tomllib.loads(Path(path).read_text())
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # a FIFO must not block us
     except FileNotFoundError:
-        raise PresetError(f"{path}: no such preset file") from None
+        raise PresetError(f"{where}: no such {what}") from None
+    except OSError as e:
+        raise PresetError(f"{where}: cannot read it ({e.strerror or e})") from None
+    with os.fdopen(fd, "rb") as f:
+        st = os.fstat(f.fileno())
+        if not stat.S_ISREG(st.st_mode):
+            raise PresetError(f"{where}: not a regular file")
+        if st.st_size > limit:
+            raise PresetError(f"{where}: {st.st_size:,} bytes, larger than a {what} can be ({limit:,})")
+        try:
+            data = f.read(limit + 1)
+        except OSError as e:
+            raise PresetError(f"{where}: cannot read it ({e.strerror or e})") from None
+    if len(data) > limit:
+        raise PresetError(f"{where}: larger than a {what} can be ({limit:,} bytes)")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise PresetError(f"{where}: not UTF-8 text (byte {e.start})") from None
+
+
+def read_preset(path: Path) -> Preset:
+    text = read_text_file(Path(path), PRESET_MAX, "preset file")
+    where = printable(path, 200)
+    try:
+        raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
-        raise PresetError(f"{path}: not valid TOML: {e}") from None
+        raise PresetError(f"{where}: not valid TOML: {printable(e, 200)}") from None
+    except RecursionError:
+        raise PresetError(f"{where}: not valid TOML: nested too deeply") from None
+    check_depth(raw)  # SpecError naming the key; load_group adds the file
     if "study" not in raw:
         raise SpecError("study", "missing: every preset names its study", str(path))
-    return Preset(raw.get("name", Path(path).stem), Path(path), raw["study"], raw.get("description", ""), raw)
+    if not isinstance(raw["study"], str):
+        raise SpecError("study", f"expected a study name, got {show(raw['study'])}", str(path))
+    name = raw.get("name", Path(path).stem)
+    if "name" in raw:
+        check_name(name, "name", str(path))
+    description = raw.get("description", "")
+    if not isinstance(description, str):
+        raise SpecError("description", f"expected a string, got {show(description)}", str(path))
+    return Preset(name if isinstance(name, str) else Path(path).stem, Path(path), raw["study"], description, raw)
 
 
 def list_presets(extra: Path | None = None) -> list[Preset]:
@@ -59,6 +106,8 @@ def list_presets(extra: Path | None = None) -> list[Preset]:
                     out.append(read_preset(f))
                 except (PresetError, SpecError):
                     out.append(Preset(f.stem, f, "?", "(does not load: run `overfit-tui check` on it)", {}))
+                except OSError:
+                    continue  # vanished or unreadable while listing
     return out
 
 
@@ -73,15 +122,43 @@ def find_preset(name_or_path: str, extra: Path | None = None) -> Preset:
 
 
 def parse_set(items: list[str]) -> dict:
-    """`--set train.lr=0.1 --set params.corruption=[0,1]` -> nested overrides (values parsed as TOML)."""
+    """`--set train.lr=0.1 --set params.corruption=[0,1]` -> nested overrides (values parsed as TOML).
+
+    Keys are dotted words (at most 4); a value that is not TOML is taken as a bare string."""
     out: dict = {}
     for item in items:
         key, sep, value = item.partition("=")
+        key = key.strip()
         if not sep:
-            raise SpecError(item, "expected key=value, e.g. train.lr=0.05")
+            raise SpecError(item, "expected key=value, e.g. train.lr=0.05", SET_SOURCE)
+        parts = key.split(".")
+        if len(parts) > 4 or not all(_KEY.fullmatch(p) for p in parts):
+            raise SpecError(key, "not a key: dotted words such as train.lr or params.corruption", SET_SOURCE)
+        if len(value) > PRESET_MAX:
+            raise SpecError(key, f"the value is longer than {PRESET_MAX:,} characters", SET_SOURCE)
         try:
-            parsed = tomllib.loads(f"v = {value}")["v"]
+            doc = tomllib.loads(f"v = {value}")
         except tomllib.TOMLDecodeError:
-            parsed = value  # a bare word: a string
-        out = set_path(out, key.strip(), parsed)
+            doc = {"v": value}  # a bare word: a string
+        except RecursionError:
+            raise SpecError(key, "the value is nested too deeply", SET_SOURCE) from None
+        if set(doc) != {"v"}:
+            raise SpecError(key, "one value per --set (the value sets other keys)", SET_SOURCE)
+        parsed = doc["v"]
+        try:
+            check_depth(parsed, key)
+        except SpecError as e:
+            raise e.with_source(SET_SOURCE) from None
+        out = set_path(out, key, parsed)
+    return out
+
+
+def set_keys(overrides: dict, prefix: str = "") -> list[str]:
+    """The dotted keys an override dict sets (to tell a `--set` error from a preset error)."""
+    out = []
+    for k, v in overrides.items():
+        if isinstance(v, dict) and v:
+            out += set_keys(v, f"{prefix}{k}.")
+        else:
+            out.append(f"{prefix}{k}")
     return out

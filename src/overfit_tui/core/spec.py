@@ -3,6 +3,11 @@
 A spec is a frozen dataclass whose fields carry a one-line `help` in their metadata.
 `from_dict` checks every key and type and names the offending key (with a "did you
 mean" hint); `to_dict` round-trips; `spec_hash` is a stable id of the content.
+
+Shared bounds, whatever the field: numbers are finite, integers fit in 64 bits, strings
+are printable text of at most STR_MAX characters, lists hold at most LIST_MAX distinct
+values, and a value nests at most DEPTH_MAX levels. Each field's own range is checked in
+its dataclass's `__post_init__`.
 """
 
 from __future__ import annotations
@@ -10,13 +15,19 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import math
 import types
 import typing
 from typing import Any, Literal, TypeVar, get_args, get_origin, get_type_hints
 
-from overfit_tui.core.errors import SpecError, did_you_mean
+from overfit_tui.core.errors import SpecError, did_you_mean, show
 
 S = TypeVar("S")
+
+LIST_MAX = 1000  # values in one list: a sweep longer than this is a mistake (and would take hours to expand)
+STR_MAX = 2000  # characters in one string value (a description is a sentence, not a file)
+DEPTH_MAX = 8  # nesting of tables and lists in a preset or an override (a spec nests 3 deep)
+INT_MAX = 2**63 - 1  # integers reach torch and numpy as int64
 
 
 def field(default: Any, help: str, **kw) -> Any:
@@ -59,53 +70,84 @@ def _coerce(tp, value: Any, key: str) -> Any:
                 return _coerce(arg, value, key)
             except SpecError:
                 continue
-        raise SpecError(key, f"expected {_type_name(tp)}, got {value!r}")
+        raise SpecError(key, f"expected {_type_name(tp)}, got {show(value)}")
     if origin is Literal:
         choices = get_args(tp)
-        if value not in choices:
-            raise SpecError(key, f"unknown value {value!r}, {did_you_mean(value, choices)}")
+        if isinstance(value, (bool, dict, list)) or value not in choices:
+            raise SpecError(key, f"unknown value {show(value)}, {did_you_mean(value, choices)}")
         return value
     if origin is tuple:
         if isinstance(value, (str, bytes)) or not isinstance(value, (list, tuple)):
-            raise SpecError(key, f"expected {_type_name(tp)}, got {value!r}")
+            raise SpecError(key, f"expected {_type_name(tp)}, got {show(value)}")
+        if len(value) > LIST_MAX:
+            raise SpecError(key, f"{len(value)} values: at most {LIST_MAX} in one list (split the sweep)")
         (item,) = [a for a in get_args(tp) if a is not Ellipsis][:1]
-        return tuple(_coerce(item, v, f"{key}[{i}]") for i, v in enumerate(value))
+        out = tuple(_coerce(item, v, f"{key}[{i}]") for i, v in enumerate(value))
+        seen: dict = {}
+        for i, v in enumerate(out):
+            try:
+                j = seen.setdefault(v, i)
+            except TypeError:  # unhashable: tables are compared by their canonical JSON
+                j = seen.setdefault(canonical_json(v), i)
+            if j != i:
+                raise SpecError(
+                    f"{key}[{i}]", f"{show(value[i])} is listed twice (also at [{j}]): a list runs each value once"
+                )
+        return out
     if dataclasses.is_dataclass(tp):
         if isinstance(value, tp):
             return value
         if not isinstance(value, dict):
-            raise SpecError(key, f"expected a table of {tp.__name__} keys, got {value!r}")
+            raise SpecError(key, f"expected a table of {tp.__name__} keys, got {show(value)}")
         return from_dict(tp, value, prefix=f"{key}.")
     if tp is bool:
         if not isinstance(value, bool):
-            raise SpecError(key, f"expected true or false, got {value!r}")
+            raise SpecError(key, f"expected true or false, got {show(value)}")
         return value
     if tp is int:
-        if isinstance(value, bool) or not isinstance(value, int):
-            if isinstance(value, float) and value.is_integer():
-                return int(value)
-            raise SpecError(key, f"expected an integer, got {value!r}")
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise SpecError(key, f"expected an integer, got {show(value)}")
+        if isinstance(value, float):
+            if not math.isfinite(value) or not value.is_integer():
+                raise SpecError(key, f"expected an integer, got {show(value)}")
+            value = int(value)
+        if abs(value) > INT_MAX:
+            raise SpecError(key, f"{show(value)} is out of range (integers fit in 64 bits)")
         return value
     if tp is float:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise SpecError(key, f"expected a number, got {value!r}")
-        return float(value)
+            raise SpecError(key, f"expected a number, got {show(value)}")
+        try:
+            f = float(value)
+        except OverflowError:
+            f = math.inf
+        if not math.isfinite(f):
+            raise SpecError(key, f"expected a finite number, got {show(value)}")
+        return f
     if tp is str:
         if not isinstance(value, str):
-            raise SpecError(key, f"expected a string, got {value!r}")
+            raise SpecError(key, f"expected a string, got {show(value)}")
+        if len(value) > STR_MAX:
+            raise SpecError(key, f"{len(value)} characters: at most {STR_MAX}")
+        if any(not (c.isprintable() or c in "\n\t") for c in value):
+            raise SpecError(key, f"{show(value)} contains control characters")
         return value
     raise TypeError(f"unsupported spec type {tp!r} for {key}")
 
 
 def from_dict(cls: type[S], data: dict[str, Any] | None, prefix: str = "") -> S:
     """Build and validate spec `cls` from a plain dict; missing keys take defaults."""
+    if data is not None and not isinstance(data, dict):
+        raise SpecError(
+            prefix.rstrip(".") or cls.__name__, f"expected a table of {cls.__name__} keys, got {show(data)}"
+        )
     data = dict(data or {})
     hints = get_type_hints(cls)
     names = [f.name for f in dataclasses.fields(cls) if f.init]
     kwargs = {}
     for key, value in data.items():
         if key not in names:
-            raise SpecError(prefix + key, f"unknown key, {did_you_mean(key, names)}")
+            raise SpecError(prefix + str(key), f"unknown key, {did_you_mean(key, names)}")
         kwargs[key] = _coerce(hints[key], value, prefix + key)
     try:
         obj = cls(**kwargs)
@@ -141,18 +183,40 @@ def check(cond: bool, key: str, reason: str) -> None:
 
 
 def deep_merge(base: dict, override: dict) -> dict:
-    """`override` on top of `base`, recursing into tables (presets only override defaults)."""
+    """`override` on top of `base`, recursing into tables (presets only override defaults).
+
+    A table over a list of tables applies to every one of them (`--set models.width=64`
+    on a preset with two models sets both widths)."""
     out = dict(base)
     for k, v in override.items():
-        if isinstance(v, dict) and isinstance(out.get(k), dict):
-            out[k] = deep_merge(out[k], v)
+        cur = out.get(k)
+        if isinstance(v, dict) and isinstance(cur, dict):
+            out[k] = deep_merge(cur, v)
+        elif isinstance(v, dict) and isinstance(cur, list) and cur and all(isinstance(c, dict) for c in cur):
+            out[k] = [deep_merge(c, v) for c in cur]
         else:
             out[k] = v
     return out
 
 
+def check_depth(value: Any, key: str = "", limit: int = DEPTH_MAX) -> None:
+    """Refuse a value nested deeper than `limit` tables/lists (iteratively: no recursion to exhaust)."""
+    nested = (dict, list, tuple)
+    stack = [(value, 0, key)]
+    while stack:
+        v, depth, where = stack.pop()
+        if depth > limit:
+            raise SpecError(where or "value", f"nested more than {limit} levels deep")
+        if isinstance(v, dict):
+            stack += [
+                (sub, depth + 1, f"{where}.{k}" if where else str(k)) for k, sub in v.items() if isinstance(sub, nested)
+            ]
+        elif isinstance(v, (list, tuple)):
+            stack += [(sub, depth + 1, f"{where}[{i}]") for i, sub in enumerate(v) if isinstance(sub, nested)]
+
+
 def set_path(data: dict, dotted: str, value: Any) -> dict:
-    """Return a copy of `data` with `a.b.c = value` (for `--set a.b.c=value`)."""
+    """Return a copy of `data` with `a.b.c = value` (for `--set a.b.c=value`; keys checked by the caller)."""
     head, _, rest = dotted.partition(".")
     out = dict(data)
     if rest:

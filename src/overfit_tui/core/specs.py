@@ -9,7 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
-from overfit_tui.core.spec import check, field, from_dict, spec_hash, to_dict
+from overfit_tui.core.ids import check_name
+from overfit_tui.core.spec import LIST_MAX, check, field, from_dict, spec_hash, to_dict
+
+SAMPLES_MAX = 1_000_000  # samples in a data set or a batch
+STEPS_MAX = 1_000_000_000  # steps or epochs between two events, or in a budget
+SEEDS_MAX = 1000  # seeds in one group
+MODELS_MAX = 64  # architectures in one group
+SEED_MAX = 2**32 - 1  # numpy's generators take seeds below 2**32
 
 DatasetName = Literal["mnist1d", "mnist", "fashion-mnist", "cifar10", "gaussian"]
 ModelName = Literal["linear", "mlp", "cnn1d", "lenet", "alexnet_small", "inception_small"]
@@ -33,11 +40,21 @@ class DataSpec:
     gaussian_classes: int = field(10, "classes of the synthetic 'gaussian' data set")
 
     def __post_init__(self):
-        check(self.n_train >= 0, "n_train", "must be >= 0")
-        check(self.n_test >= 0, "n_test", "must be >= 0")
-        check(self.crop >= 0, "crop", "must be >= 0")
-        check(self.gaussian_dim > 0, "gaussian_dim", "must be > 0")
-        check(self.gaussian_classes > 1, "gaussian_classes", "must be > 1")
+        big = "(the data sets here have at most 60,000 training samples)"
+        check(0 <= self.n_train <= SAMPLES_MAX, "n_train", f"must be in [0, {SAMPLES_MAX:,}] {big}")
+        check(0 <= self.n_test <= SAMPLES_MAX, "n_test", f"must be in [0, {SAMPLES_MAX:,}] {big}")
+        check(0 <= self.crop <= 32, "crop", "must be in [0, 32] (the largest images here are 32x32)")
+        check(
+            0 < self.gaussian_dim <= 4096, "gaussian_dim", "must be in [1, 4096] (MNIST has 784 inputs, CIFAR-10 3,072)"
+        )
+        check(1 < self.gaussian_classes <= 1000, "gaussian_classes", "must be in [2, 1000]")
+        if self.name == "gaussian":
+            n = (self.n_train or 4000) + (self.n_test or 1000)
+            check(
+                n * self.gaussian_dim <= 2**28,
+                "gaussian_dim",
+                f"{n:,} samples x {self.gaussian_dim} inputs is over 1 GB of float32: use fewer samples or inputs",
+            )
 
 
 @dataclass(frozen=True)
@@ -51,8 +68,12 @@ class ModelSpec:
     dropout: float = field(0.0, "dropout probability before each hidden->next layer (0 = off)")
 
     def __post_init__(self):
-        check(self.width >= 0, "width", "must be >= 0")
-        check(self.depth >= 0, "depth", "must be >= 0")
+        check(
+            0 <= self.width <= 65_536,
+            "width",
+            "must be in [0, 65536] (wider layers are beyond every paper here and need GBs)",
+        )
+        check(0 <= self.depth <= 64, "depth", "must be in [0, 64] (deeper plain MLPs do not train without residuals)")
         check(0.0 <= self.dropout < 1.0, "dropout", "must be in [0, 1)")
 
     @property
@@ -86,17 +107,17 @@ class TrainSpec:
     fuse: Literal["auto", "off"] = field("auto", "train same-shaped runs of a group together (vmap) when it pays")
 
     def __post_init__(self):
-        check(self.lr > 0, "lr", "must be > 0")
+        check(0 < self.lr <= 1e6, "lr", "must be in (0, 1e6] (a step of 1e6 already diverges at once)")
         check(0 <= self.momentum < 1, "momentum", "must be in [0, 1)")
         check(0 < self.lr_decay <= 1, "lr_decay", "must be in (0, 1]")
-        check(self.weight_decay >= 0, "weight_decay", "must be >= 0")
-        check(self.lr_decay_every > 0, "lr_decay_every", "must be > 0")
-        check(self.batch_size > 0, "batch_size", "must be > 0")
-        check(self.epochs > 0, "epochs", "must be > 0")
-        check(self.max_steps >= 0, "max_steps", "must be >= 0")
+        check(0 <= self.weight_decay <= 100, "weight_decay", "must be in [0, 100] (the papers use <= 5e-4)")
+        check(0 < self.lr_decay_every <= STEPS_MAX, "lr_decay_every", f"must be in [1, {STEPS_MAX:,}]")
+        check(0 < self.batch_size <= SAMPLES_MAX, "batch_size", f"must be in [1, {SAMPLES_MAX:,}]")
+        check(0 < self.epochs <= 1_000_000, "epochs", "must be in [1, 1,000,000] (Belkin et al. train 6,000)")
+        check(0 <= self.max_steps <= STEPS_MAX, "max_steps", f"must be in [0, {STEPS_MAX:,}]")
         check(0 <= self.target_train_acc <= 1, "target_train_acc", "must be in [0, 1]")
-        check(self.eval_every > 0, "eval_every", "must be > 0")
-        check(self.log_every > 0, "log_every", "must be > 0")
+        check(0 < self.eval_every <= STEPS_MAX, "eval_every", f"must be in [1, {STEPS_MAX:,}]")
+        check(0 < self.log_every <= STEPS_MAX, "log_every", f"must be in [1, {STEPS_MAX:,}]")
 
 
 @dataclass(frozen=True)
@@ -106,6 +127,14 @@ class Seeds:
     init: int = field(0, "seed of the weight initialization")
     order: int = field(0, "seed of the minibatch order, dropout masks and augmentation draws")
     noise: int = field(0, "seed of label corruption, pixel permutations and Gaussian inputs")
+
+    def __post_init__(self):
+        for key in ("init", "order", "noise"):
+            check(
+                0 <= getattr(self, key) <= SEED_MAX,
+                key,
+                f"must be in [0, {SEED_MAX}] (numpy's generators take seeds below 2**32)",
+            )
 
     @classmethod
     def same(cls, seed: int) -> Seeds:
@@ -165,6 +194,19 @@ class GroupSpec:
     seeds: tuple[Seeds, ...]  # one replicate of every run per entry
     params: Any  # the study's own frozen Params dataclass
     description: str = ""
+
+    def __post_init__(self):
+        check_name(self.name)
+        check(0 < len(self.models) <= MODELS_MAX, "models", f"one to {MODELS_MAX} [[models]] tables")
+        for i, m in enumerate(self.models):
+            check(m not in self.models[:i], f"models[{i}]", f"the same model as models[{self.models.index(m)}]")
+        check(
+            0 < len(self.seeds) <= min(SEEDS_MAX, LIST_MAX),
+            "seeds",
+            f"one to {SEEDS_MAX} seeds (a group of 0 runs does nothing)",
+        )
+        for i, s in enumerate(self.seeds):
+            check(s not in self.seeds[:i], f"seeds[{i}]", f"replicate {s.tag} is listed twice")
 
     def seed_tag(self, seeds: Seeds) -> str:
         """' s1' appended to labels when the group has several replicates, else ''."""

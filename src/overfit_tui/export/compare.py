@@ -3,6 +3,7 @@ summary rows with the best value per column, and aligned curves. Headless and de
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from overfit_tui.core.schema import Field
@@ -57,6 +58,7 @@ def _short(v) -> str:
 class Comparison:
     records: list[dict]
     events: dict[str, list[dict]]
+    skipped_lines: int = 0  # damaged metric lines left out (store/metrics.py)
 
     @property
     def names(self) -> list[str]:
@@ -94,8 +96,12 @@ class Comparison:
             for e in self.events.get(run_id, [])
             if e.get("kind") == kind and e.get(key) is not None
         ]
-        pts = [p for p in pts if p[0] is not None]
+        pts = [p for p in pts if _finite(p[0]) and _finite(p[1])]  # a diverged run's NaN/inf points are dropped
         return [p[0] for p in pts], [p[1] for p in pts]
 
     def groups(self) -> list[str]:
         return sorted({r["group"] for r in self.records})
+
+
+def _finite(v) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 
 from overfit_tui.export.compare import Comparison
 
@@ -79,11 +80,22 @@ def _cell(v):
 
 
 def to_json(c: Comparison) -> str:
+    """Strict JSON: a NaN or infinite value (a diverged run's loss) is written as null."""
     payload = {
         "format": "overfit-tui-export/1",
         "runs": [{"record": r, "events": c.events.get(r["id"], [])} for r in c.records],
     }
-    return json.dumps(payload, indent=1, sort_keys=True)
+    return json.dumps(_null_non_finite(payload), indent=1, sort_keys=True, allow_nan=False)
+
+
+def _null_non_finite(v):
+    if isinstance(v, float):
+        return v if math.isfinite(v) else None
+    if isinstance(v, dict):
+        return {k: _null_non_finite(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [_null_non_finite(x) for x in v]
+    return v
 
 
 def to_markdown(c: Comparison) -> str:

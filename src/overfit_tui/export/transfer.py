@@ -1,63 +1,178 @@
-"""Import an exported JSON into a store (sharing comparisons between machines)."""
+"""Moving runs between stores: gathering a comparison to export, and importing an exported JSON.
+
+An import is checked whole before anything is written: the file (a regular file of at
+most IMPORT_MAX bytes, UTF-8 JSON, bounded nesting), its shape, every record against the
+record schema (store/schema.py) and its spec against its study, every event, and ids
+unique in the file. One bad record rejects the file, naming the record, the field and the
+reason. Runs already in the store are skipped. Runs that were queued or running where
+they were exported arrive ended, as 'imported': nothing here would ever finish them.
+Numbers that are not finite (NaN, 1e999) become null, as the JSON export writes them.
+"""
 
 from __future__ import annotations
 
 import json
+import math
+import os
+import time
 from pathlib import Path
 
-from overfit_tui.core.errors import OverfitError
+from overfit_tui.core.errors import ImportRejected, OverfitError, PresetError, SpecError, printable, show
+from overfit_tui.core.presets import read_text_file
+from overfit_tui.core.spec import check_depth
 from overfit_tui.store import Store
-from overfit_tui.store.metrics import MetricWriter
+from overfit_tui.store.metrics import read_metrics_counted
+from overfit_tui.store.schema import ACTIVE, RUN_FIELDS, group_record, record_problem
+
+FORMAT = "overfit-tui-export/1"
+IMPORT_MAX = 256 << 20  # bytes: far above any real export (a 100-run comparison is a few MB)
+DEPTH = 12  # nesting of an export: payload > runs > record > spec > params > list
+INT_LIMIT = 2**63
 
 
 def load_comparison(store: Store, refs: list[str]):
+    """The runs named by `refs` (ids, group ids or unique prefixes) with their events."""
     from overfit_tui.export.compare import Comparison
 
     records, seen = [], set()
     for ref in refs:
-        for r in store.require_runs(ref):
+        for r in store.resolve(ref):
             if r["id"] not in seen:
                 seen.add(r["id"])
                 records.append(r)
-    return Comparison(records, {r["id"]: store.metrics(r["id"]) for r in records})
+    events, skipped = {}, 0
+    for r in records:
+        events[r["id"]], bad = read_metrics_counted(store.metrics_path(r["id"]))
+        skipped += bad
+    return Comparison(records, events, skipped)
+
+
+def _finite_or_null(s: str):
+    f = float(s)
+    return f if math.isfinite(f) else None
+
+
+def read_export(path: Path) -> list[tuple[dict, list[dict]]]:
+    """The (record, events) pairs of an export file, every one checked; ImportRejected otherwise."""
+    where = printable(path, 200)
+    try:
+        text = read_text_file(Path(path), IMPORT_MAX, "export file")
+    except PresetError as e:
+        raise ImportRejected(f"{e}; nothing was imported") from None
+    try:
+        payload = json.loads(text, parse_constant=lambda _: None, parse_float=_finite_or_null)
+    except json.JSONDecodeError as e:
+        raise ImportRejected(f"{where}: not JSON ({e}); nothing was imported") from None
+    except (RecursionError, ValueError) as e:  # ValueError: an integer of thousands of digits
+        raise ImportRejected(f"{where}: not an overfit-tui export ({printable(e, 80)}); nothing was imported") from None
+    fail = lambda what, reason: ImportRejected(f"{where}: {what}: {reason}; nothing was imported")
+    if not isinstance(payload, dict) or payload.get("format") != FORMAT:
+        fmt = payload.get("format") if isinstance(payload, dict) else None
+        raise fail("format", f"not an overfit-tui export (expected '{FORMAT}', got {show(fmt)})")
+    try:
+        check_depth(payload, limit=DEPTH)
+    except SpecError as e:
+        raise fail(e.key, e.reason) from None
+    items = payload.get("runs")
+    if not isinstance(items, list):
+        raise fail("runs", f"expected a list of runs, got {show(items)}")
+    out, seen = [], {}
+    for i, item in enumerate(items):
+        rec, events = _check_item(item, f"run {i}", fail)
+        if rec["id"] in seen:
+            raise fail(f"run {i} ('{rec['id']}')", f"the same id as run {seen[rec['id']]}")
+        seen[rec["id"]] = i
+        out.append((rec, events))
+    return out
+
+
+def _check_item(item, what: str, fail) -> tuple[dict, list[dict]]:
+    from overfit_tui.studies.groups import run_spec_from_dict
+
+    if not isinstance(item, dict) or not isinstance(item.get("record"), dict):
+        raise fail(what, "expected a table with a 'record' table and an 'events' list")
+    rec = item["record"]
+    if isinstance(rec.get("id"), str):
+        what = f"{what} ('{printable(rec['id'], 80)}')"
+    problem = record_problem(rec)
+    if problem:
+        raise fail(what, f"field '{problem[0]}': {problem[1]}")
+    bad = _big_number(rec)
+    if bad:
+        raise fail(what, f"field '{bad}': an integer beyond 64 bits")
+    try:
+        spec = run_spec_from_dict(rec["spec"])
+    except SpecError as e:
+        raise fail(what, f"field 'spec.{e.key}': {e.reason}") from None
+    except (KeyError, TypeError, ValueError, OverfitError) as e:
+        raise fail(what, f"field 'spec': not a run spec ({printable(e, 80)})") from None
+    if spec.study != rec["study"]:
+        raise fail(what, f"field 'study': {show(rec['study'])} but its spec is a {spec.study} run")
+    events = item.get("events", [])
+    if not isinstance(events, list):
+        raise fail(what, f"field 'events': expected a list, got {show(events)}")
+    for j, ev in enumerate(events):
+        if not isinstance(ev, dict) or not isinstance(ev.get("kind"), str):
+            raise fail(what, f"event {j}: expected a table with a 'kind', got {show(ev)}")
+        bad = _big_number(ev)
+        if bad:
+            raise fail(what, f"event {j}: field '{bad}': an integer beyond 64 bits")
+    clean = {k: rec[k] for k in RUN_FIELDS if k in rec}
+    clean.update(pid=None, log=None)  # a process and a path on another machine mean nothing here
+    if clean["status"] in ACTIVE:
+        host = (rec.get("provenance") or {}).get("host", "another machine")
+        clean.update(
+            status="imported",
+            ended=clean.get("ended") or time.time(),
+            error=f"was {clean['status']} on {host} when exported; imported as it was then",
+        )
+    return clean, events
+
+
+def _big_number(value, key: str = "") -> str | None:
+    """The key of the first integer beyond 64 bits in `value`, or None."""
+    stack = [(value, key)]
+    while stack:
+        v, k = stack.pop()
+        if isinstance(v, int) and not isinstance(v, bool) and abs(v) >= INT_LIMIT:
+            return k or "value"
+        if isinstance(v, dict):
+            stack += [(sub, f"{k}.{name}" if k else str(name)) for name, sub in v.items()]
+        elif isinstance(v, list):
+            stack += [(sub, f"{k}[{i}]") for i, sub in enumerate(v)]
+    return None
 
 
 def import_json(store: Store, path: Path) -> tuple[int, int]:
-    """Add the exported runs (records and curves); runs already in the store are skipped. Returns (added, skipped)."""
-    try:
-        payload = json.loads(Path(path).read_text())
-    except (OSError, json.JSONDecodeError) as e:
-        raise OverfitError(f"{path}: not an overfit-tui export ({e})") from None
-    if payload.get("format") != "overfit-tui-export/1":
-        raise OverfitError(f"{path}: not an overfit-tui export (format {payload.get('format')!r})")
-    known = {r["id"] for r in store.runs()}
-    groups = {g["id"] for g in store.groups()}
-    added = skipped = 0
-    for item in payload["runs"]:
-        rec = item["record"]
-        if rec["id"] in known:
-            skipped += 1
-            continue
-        if rec["group"] not in groups:
-            store.add_group(
-                {
-                    "id": rec["group"],
-                    "name": rec["group"],
-                    "study": rec["study"],
-                    "preset": rec.get("preset"),
-                    "spec": {},
-                    "created": rec.get("created"),
-                    "scheduler_pid": None,
-                    "tags": [],
-                    "notes": "",
-                    "imported_from": str(path),
-                }
-            )
-            groups.add(rec["group"])
-        writer = MetricWriter(store.metrics_path(rec["id"]))
-        for e in item["events"]:
-            writer.write(e)
-        writer.close()
-        store.add_runs([rec])
-        added += 1
-    return added, skipped
+    """Add the exported runs (records and curves); runs already in the store are skipped.
+    Returns (added, skipped). The whole file is checked first: a bad one writes nothing."""
+    items = read_export(path)
+    with store.transaction() as db:
+        runs, groups = db.table("runs", cache_size=0), db.table("groups", cache_size=0)
+        known = {d.get("id") for d in runs.all()}
+        have_groups = {d.get("id") for d in groups.all()}
+        new = [(rec, evs) for rec, evs in items if rec["id"] not in known]
+        new_groups: dict[str, dict] = {}
+        for rec, events in new:
+            _write_metrics(store.metrics_path(rec["id"]), events)
+            if rec["group"] not in have_groups and rec["group"] not in new_groups:
+                new_groups[rec["group"]] = _group_of(rec, path)
+        groups.insert_multiple(list(new_groups.values()))
+        runs.insert_multiple([rec for rec, _ in new])
+    return len(new), len(items) - len(new)
+
+
+def _group_of(rec: dict, path: Path) -> dict:
+    g = group_record(rec["group"], rec["group"], rec["study"], rec.get("preset"), {}, None, imported_from=str(path))
+    g["created"] = rec["created"]
+    return g
+
+
+def _write_metrics(path: Path, events: list[dict]) -> None:
+    """A run's metrics file, whole or not at all (temporary file, then rename)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.import.tmp")
+    with open(tmp, "w", encoding="utf-8") as f:
+        for ev in events:
+            f.write(json.dumps(ev, allow_nan=False) + "\n")
+    os.replace(tmp, path)

@@ -7,9 +7,12 @@ import sys
 import time
 from pathlib import Path
 
+from overfit_tui.core.errors import OverfitError
+from overfit_tui.core.ids import new_group_id
 from overfit_tui.core.specs import GroupSpec
 from overfit_tui.runs.records import new_group_record, new_run_records
 from overfit_tui.store import Store
+from overfit_tui.store.schema import ACTIVE, group_record
 from overfit_tui.studies import get_study
 from overfit_tui.studies.groups import run_spec_from_dict
 
@@ -29,7 +32,7 @@ def start_scheduler(
     download: bool = False,
 ) -> subprocess.Popen:
     home = store.home
-    log = home.root / "groups" / f"{group_id}.log"
+    log = home.group_log(group_id)
     log.parent.mkdir(parents=True, exist_ok=True)
     cmd = [
         sys.executable,
@@ -80,7 +83,7 @@ def launch(
 def cancel(store: Store, ref: str) -> list[str]:
     """Cancel a run or a whole group: queued runs at once, running ones at their next log step."""
     touched = []
-    for r in store.find_runs(ref):
+    for r in store.resolve(ref):
         if store.transition(r["id"], ("queued",), status="cancelled", ended=time.time()):
             touched.append(r["id"])
         elif r["status"] == "running":
@@ -94,32 +97,41 @@ def cancel(store: Store, ref: str) -> list[str]:
 def stop_running(store: Store) -> list[str]:
     """Cancel every queued or running run (the app's 'stop them' on quit)."""
     ids = []
-    for g in {r["group"] for r in store.runs() if r["status"] in ("queued", "running")}:
+    for g in {r["group"] for r in store.runs() if r["status"] in ACTIVE}:
         ids += cancel(store, g)
     return ids
 
 
 def restart(store: Store, ref: str, devices: list[str] | None = None, data_dir: Path | None = None) -> str:
-    """Run a failed, cancelled, lost or diverged run again from its spec, as a new run in a new group."""
-    old = store.require_runs(ref)[0]
-    spec = run_spec_from_dict(old["spec"])
-    gid = f"restart-{old['id']}-{time.strftime('%H%M%S')}"
+    """Run a run, or every run of a group, again from its stored spec: new runs in a new group
+    (the old runs and their results stay). Returns the new group's id."""
+    old = store.resolve(ref)
+    active = [r["id"] for r in old if r["status"] in ACTIVE]
+    if active:
+        raise OverfitError(
+            f"{len(active)} of these runs are still queued or running ({', '.join(active[:4])}): cancel them first"
+        )
+    specs = [run_spec_from_dict(r["spec"]) for r in old]
+    study = get_study(specs[0].study)
+    devices = devices or default_devices()
+    jobs = study.jobs(specs, on_gpu=all(d.startswith("cuda") for d in devices))
+    source = old[0]["id"] if len(old) == 1 else old[0]["group"]
+    gid = new_group_id(f"restart-{source}")
+    preset = old[0].get("preset")
+    spec = old[0]["spec"] if len(old) == 1 else {}
     store.add_group(
-        {
-            "id": gid,
-            "name": f"restart of {old['id']}",
-            "study": spec.study,
-            "preset": old.get("preset"),
-            "spec": old["spec"],
-            "spec_hash": old["spec_hash"],
-            "created": time.time(),
-            "scheduler_pid": None,
-            "tags": [],
-            "notes": "",
-        }
+        group_record(
+            gid,
+            f"restart of {source}",
+            study.name,
+            preset,
+            spec,
+            old[0].get("spec_hash") if len(old) == 1 else None,
+            restart_of=[r["id"] for r in old],
+        )
     )
-    store.add_runs(new_run_records(gid, [spec], [[0]], old.get("preset")))
-    start_scheduler(store, gid, devices or default_devices(), data_dir=data_dir)
+    store.add_runs(new_run_records(gid, specs, jobs, preset))
+    start_scheduler(store, gid, devices, data_dir=data_dir)
     return gid
 
 

@@ -1,4 +1,6 @@
-"""Is a run's process still there? pid checks (zombies count as gone) and heartbeat age."""
+"""Is a run's process still there? The pid first (zombies count as gone), the heartbeat only
+when the pid cannot tell: a worker that is stopped (SIGSTOP, a suspended laptop) but alive
+is not lost, and a pid reused by another program after a reboot is not our worker."""
 
 from __future__ import annotations
 
@@ -27,19 +29,44 @@ def pid_alive(pid: int | None) -> bool:
         return True
 
 
+def is_worker(pid: int, run_id: str) -> bool | None:
+    """Whether process `pid` is an overfit-tui worker for `run_id`; None when /proc cannot tell."""
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            argv = f.read().split(b"\0")
+    except OSError:
+        return None
+    return b"overfit_tui.runs.worker" in argv and run_id.encode() in argv
+
+
+def worker_gone(run: dict, beat_age: float) -> bool:
+    """Pid first: a dead pid is gone, a live worker is not (whatever its heartbeat); else the heartbeat decides."""
+    pid = run.get("pid")
+    if not pid_alive(pid):
+        return True
+    ours = is_worker(pid, run["id"])
+    if ours is not None:
+        return not ours
+    return beat_age > STALE_S
+
+
 def reconcile(store: Store) -> list[str]:
     """Mark runs whose worker (or, while queued, scheduler) vanished as lost; return their ids."""
     host = socket.gethostname()
     lost = []
     groups = {g["id"]: g for g in store.groups()}
     for r in store.runs():
-        if r["status"] == "running" and r.get("provenance", {}).get("host", host) == host:
+        if r["status"] == "running" and (r.get("provenance") or {}).get("host", host) == host:
             beat = store.home.run_dir(r["id"]) / "heartbeat"
-            age = time.time() - beat.stat().st_mtime if beat.exists() else float("inf")
-            if not pid_alive(r.get("pid")) or age > STALE_S:
+            try:
+                age = time.time() - beat.stat().st_mtime
+            except OSError:
+                age = float("inf")
+            if worker_gone(r, age):
                 if store.transition(
                     r["id"],
                     ("running",),
+                    only_if=lambda rec, pid=r.get("pid"): rec.get("pid") == pid,
                     status="lost",
                     ended=time.time(),
                     error="worker process vanished (killed, crashed hard, or machine restarted)",

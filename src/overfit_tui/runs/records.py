@@ -2,27 +2,17 @@
 
 from __future__ import annotations
 
-import secrets
 import time
 
+from overfit_tui.core.ids import new_group_id, new_run_id
 from overfit_tui.core.specs import GroupSpec, RunSpec
+from overfit_tui.store.schema import group_record
 
 
 def new_group_record(group: GroupSpec, preset: str | None, preset_path: str | None) -> dict:
-    gid = f"{group.name}-{time.strftime('%m%d-%H%M%S')}-{secrets.token_hex(2)}"
-    return {
-        "id": gid,
-        "name": group.name,
-        "study": group.study,
-        "preset": preset,
-        "preset_path": preset_path,
-        "spec": group.to_dict(),
-        "spec_hash": group.hash,
-        "created": time.time(),
-        "scheduler_pid": None,
-        "tags": [],
-        "notes": "",
-    }
+    return group_record(
+        new_group_id(group.name), group.name, group.study, preset, group.to_dict(), group.hash, preset_path=preset_path
+    )
 
 
 def new_run_records(group_id: str, runs: list[RunSpec], jobs: list[list[int]], preset: str | None) -> list[dict]:
@@ -32,7 +22,7 @@ def new_run_records(group_id: str, runs: list[RunSpec], jobs: list[list[int]], p
     for i, run in enumerate(runs):
         out.append(
             {
-                "id": f"{run.hash[:8]}-{secrets.token_hex(2)}",
+                "id": new_run_id(run.hash),
                 "group": group_id,
                 "index": i,
                 "job": job_of[i],

@@ -2,7 +2,8 @@
 
 Launched detached (own session, survives the terminal); spawns one worker per job with
 `--device` set, at most `per_device` at once per device; a worker that exits leaving
-runs unrecorded (kill -9, OOM) has those runs marked lost, with their curves kept.
+runs unrecorded (kill -9, OOM) has those runs marked lost, with their curves kept. Only
+runs that worker owned (its pid) are touched: a run is claimed by exactly one worker.
 """
 
 from __future__ import annotations
@@ -74,6 +75,7 @@ def schedule(
                 store.transition(
                     rid,
                     ("queued", "running"),
+                    only_if=lambda r, pid=proc.pid: r.get("pid") == pid,
                     status="lost",
                     ended=time.time(),
                     error=f"worker exited with code {proc.returncode} without recording this run",
@@ -87,10 +89,20 @@ def schedule(
             free[dev] -= 1
             proc = spawn_worker(home, queued, dev, data_dir, download, threads)
             log = str(home.run_dir(queued[0]) / "worker.log")
-            store.update_runs(queued, pid=proc.pid, device=dev, log=log)
+            store.modify_runs(queued, lambda r, pid=proc.pid, dev=dev, log=log: _assign(r, pid, dev, log))
             running.append((proc, dev, queued))
         time.sleep(POLL_S)
     store.update_group(group_id, scheduler_pid=None, ended=time.time())
+
+
+def _assign(rec: dict, pid: int, device: str, log: str) -> bool:
+    """Note the worker started for a run, unless another worker has claimed it (or it was cancelled)."""
+    if rec["status"] == "queued" or (rec["status"] == "running" and rec.get("pid") == pid):
+        if rec["status"] == "queued":
+            rec["pid"] = pid
+        rec.update(device=device, log=log)
+        return True
+    return False
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -1,9 +1,12 @@
 """Worker process: trains one job (one run, or several stacked runs) and records it.
 
 Started by the scheduler as `python -m overfit_tui.runs.worker --home H --device D RUN...`
-in its own session, with stdout/stderr in the job's log file. SIGTERM (or a `cancel`
-file in a run's folder) stops training gracefully; any exception marks the job's
-unfinished runs failed with the traceback; a heartbeat file proves it is alive.
+in its own session, with stdout/stderr in the job's log file. It first claims its runs
+(the queued -> running transition, atomic in the store): a run another worker claimed,
+or one cancelled meanwhile, is not trained. SIGTERM (or a `cancel` file in a run's
+folder) stops training gracefully; any exception marks the job's unfinished runs failed
+with the traceback; a heartbeat file proves it is alive. Every later write is guarded by
+the claim (the run's pid is ours), so a worker never records over another's run.
 """
 
 from __future__ import annotations
@@ -39,10 +42,10 @@ class StoreContext(ExecContext):
     def started(self, i: int) -> None:
         from overfit_tui.engine.provenance import provenance
 
-        self.store.update_run(
+        self.store.transition(
             self.ids[i],
-            status="running",
-            pid=os.getpid(),
+            ("running",),
+            only_if=_mine,
             device=self.device,
             started=time.time(),
             provenance=provenance(self.device),
@@ -54,7 +57,7 @@ class StoreContext(ExecContext):
     def finish(self, i: int, status: str, summary: dict) -> None:
         self.ended.add(i)
         self.writers[i].close()
-        self.store.update_run(self.ids[i], status=status, summary=summary, ended=time.time())
+        record(self.store, self.ids[i], status=status, summary=summary, ended=time.time(), error=None)
 
     def should_stop(self) -> bool:
         return self.stop_all
@@ -79,6 +82,21 @@ class StoreContext(ExecContext):
         return load_checkpoint(path) if path.is_file() else None
 
 
+def _mine(rec: dict) -> bool:
+    return rec.get("pid") == os.getpid()
+
+
+def claim(store: Store, run_ids: list[str]) -> list[str]:
+    """The runs this process wins: queued -> running with our pid, atomically; the others are not ours."""
+    return [r for r in run_ids if store.transition(r, ("queued",), status="running", pid=os.getpid())]
+
+
+def record(store: Store, run_id: str, **fields) -> bool:
+    """Write a claimed run's outcome. A run wrongly marked lost (its worker was stopped, not gone)
+    gets its real outcome, with the 'lost' error cleared by the caller's fields."""
+    return store.transition(run_id, ("running", "lost"), only_if=_mine, **fields)
+
+
 def _heartbeat(paths: list[Path], stop: threading.Event) -> None:
     while not stop.is_set():
         for p in paths:
@@ -93,6 +111,10 @@ def run_job(home: Home, run_ids: list[str], device: str, data_dir: Path, downloa
     from overfit_tui.studies.groups import run_spec_from_dict
 
     store = Store(home)
+    run_ids = claim(store, run_ids)
+    if not run_ids:
+        print("nothing to train: these runs were claimed by another worker or cancelled", flush=True)
+        return
     if device == "cpu":
         configure_threads()
     records = [store.get_run(r) for r in run_ids]
@@ -112,7 +134,7 @@ def run_job(home: Home, run_ids: list[str], device: str, data_dir: Path, downloa
         print(tb, flush=True)
         for i, r in enumerate(run_ids):
             if i not in ctx.ended:
-                store.update_run(r, status="failed", error=tb, ended=time.time())
+                record(store, r, status="failed", error=tb, ended=time.time())
         raise SystemExit(1) from None
     finally:
         stop.set()

@@ -1,32 +1,111 @@
 """A TinyDB storage whose writes are atomic (temporary file, fsync, rename).
 
 A crash at any point leaves either the old or the new file, never a torn one. A file
-that does not parse raises `StoreError`; the Store decides what to do with it.
+that is not a store (does not parse, is not UTF-8, is not a map of tables, is not a
+regular file) raises `StoreError`; the Store sets it aside. A single entry that is not a
+record (a number, a list, a key TinyDB cannot use) is kept, wrapped as
+{"_malformed": value, "_key": key}, so every reader can report and skip it and `rm` can
+remove it; the rest of the store stays usable. Writing errors (full disk, read-only
+home) become `StoreError`s that say so.
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import os
+import stat
 from pathlib import Path
 
 from tinydb.storages import Storage
 
 from overfit_tui.core.errors import StoreError
+from overfit_tui.core.ids import suffix
+
+MALFORMED = "_malformed"
+TMP_GLOB = ".{name}.*.tmp"
+
+
+def os_reason(e: OSError) -> str:
+    """A short reason for an OSError a user can act on."""
+    if e.errno == errno.ENOSPC:
+        return "no space left on the device"
+    if e.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        return "the home folder is read-only (or not ours)"
+    return e.strerror or str(e)
 
 
 def atomic_write(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "w") as f:
-        f.write(text)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-    dir_fd = os.open(path.parent, os.O_RDONLY)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{suffix()}.tmp")
     try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
+        with open(tmp, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except OSError as e:
+        try:
+            tmp.unlink()
+        except OSError:
+            pass
+        raise StoreError(f"cannot write {path}: {os_reason(e)}") from e
+    try:
+        dir_fd = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+    except OSError:
+        pass  # the rename is done; a directory that cannot be fsynced (some file systems) is no error
+
+
+def read_store_file(path: Path) -> dict | None:
+    """The store's tables ({table: {doc_id: record}}), None if there is no file, StoreError if it is no store."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except FileNotFoundError:
+        return None
+    except OSError as e:
+        raise StoreError(f"{path} cannot be read ({os_reason(e)})") from None
+    with os.fdopen(fd, "rb") as f:
+        if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+            raise StoreError(f"{path} is not a regular file")
+        try:
+            raw = f.read()
+        except OSError as e:  # a directory on some systems, an I/O error
+            raise StoreError(f"{path} cannot be read ({os_reason(e)})") from None
+    if not raw.strip():
+        raise StoreError(f"{path} is empty (a store file is never written empty)")
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as e:
+        raise StoreError(f"{path} is not UTF-8 text (byte {e.start})") from None
+    except json.JSONDecodeError as e:
+        raise StoreError(f"{path} does not parse: {e}") from None
+    except RecursionError:
+        raise StoreError(f"{path} does not parse: nested too deeply") from None
+    if not isinstance(data, dict):
+        raise StoreError(f"{path} is not a TinyDB store (top level is not a table map)")
+    for name, table in data.items():
+        if not isinstance(table, dict):
+            raise StoreError(f"{path} is not a TinyDB store (table '{name}' is a {type(table).__name__}, not a map)")
+    return {name: _usable_table(table) for name, table in data.items()}
+
+
+def _usable_table(table: dict) -> dict:
+    """Entries TinyDB can hold: integer keys (an odd key gets a fresh one) and dict values (others wrapped)."""
+    out, odd = {}, []
+    for key, doc in table.items():
+        if key.isdecimal() and isinstance(doc, dict):
+            out[key] = doc
+        else:
+            odd.append((key, doc))
+    next_id = max((int(k) for k in out), default=0) + 1
+    for key, doc in odd:
+        new_key = key if key.isdecimal() and key not in out else str(next_id)
+        next_id = max(next_id, int(new_key)) + 1
+        out[new_key] = doc if isinstance(doc, dict) else {MALFORMED: doc, "_key": key}
+    return out
 
 
 class AtomicJSONStorage(Storage):
@@ -36,19 +115,7 @@ class AtomicJSONStorage(Storage):
         self.path = Path(path)
 
     def read(self):
-        try:
-            text = self.path.read_text()
-        except FileNotFoundError:
-            return None
-        if not text.strip():
-            raise StoreError(f"{self.path} is empty (a store file is never written empty)")
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as e:
-            raise StoreError(f"{self.path} does not parse: {e}") from None
-        if not isinstance(data, dict):
-            raise StoreError(f"{self.path} is not a TinyDB store (top level is not a table map)")
-        return data
+        return read_store_file(self.path)
 
     def write(self, data) -> None:
         atomic_write(self.path, json.dumps(data, sort_keys=True))

@@ -7,37 +7,46 @@ rebuilds a stored run's spec. They live here, above core, because they need the 
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
-from overfit_tui.core.errors import SpecError, did_you_mean
-from overfit_tui.core.presets import TOP_KEYS, Preset, find_preset
-from overfit_tui.core.spec import _coerce, deep_merge, from_dict
+from overfit_tui.core.errors import SpecError, did_you_mean, show
+from overfit_tui.core.ids import check_name
+from overfit_tui.core.presets import TOP_KEYS, Preset, find_preset, set_keys
+from overfit_tui.core.spec import LIST_MAX, _coerce, check_depth, deep_merge, from_dict
 from overfit_tui.core.specs import DataSpec, GroupSpec, ModelSpec, RunSpec, Seeds, TrainSpec
-from overfit_tui.studies import get_study
+from overfit_tui.studies import STUDIES, get_study
 
 
 def group_from_dict(raw: dict, source: str | None = None) -> GroupSpec:
     """Validate a preset's contents (plus overrides) against its study; errors name `source`."""
     try:
+        if not isinstance(raw, dict):
+            raise SpecError("preset", f"expected a table of preset keys, got {show(raw)}")
+        check_depth(raw)
         for key in raw:
             if key not in TOP_KEYS:
-                raise SpecError(key, f"unknown key, {did_you_mean(key, TOP_KEYS)}")
+                raise SpecError(str(key), f"unknown key, {did_you_mean(key, TOP_KEYS)}")
+        if not isinstance(raw.get("study", ""), str):
+            raise SpecError("study", f"expected a study name, got {show(raw['study'])}")
         study = get_study(raw.get("study", ""))
         merged = deep_merge(study.default_group(), {k: v for k, v in raw.items() if k != "models"})
         models_raw = raw.get("models", merged.get("models", [{}]))
         if isinstance(models_raw, dict):
             models_raw = [models_raw]
         if not isinstance(models_raw, list) or not models_raw:
-            raise SpecError("models", "expected one or more [[models]] tables")
+            raise SpecError("models", f"expected one or more [[models]] tables, got {show(models_raw)}")
+        if len(models_raw) > LIST_MAX:
+            raise SpecError("models", f"{len(models_raw)} tables: at most {LIST_MAX}")
         group = GroupSpec(
             study=study.name,
-            name=str(raw.get("name", study.name)),
+            name=check_name(raw.get("name", study.name)),
             data=from_dict(DataSpec, merged.get("data"), "data."),
             models=tuple(from_dict(ModelSpec, m, f"models[{i}].") for i, m in enumerate(models_raw)),
             train=from_dict(TrainSpec, merged.get("train"), "train."),
             seeds=_seeds(merged.get("seeds", [0])),
             params=from_dict(study.Params, merged.get("params"), "params."),
-            description=str(raw.get("description", "")),
+            description=_coerce(str, raw.get("description", ""), "description"),
         )
         study.validate(group)
         return group
@@ -46,22 +55,46 @@ def group_from_dict(raw: dict, source: str | None = None) -> GroupSpec:
 
 
 def load_group(name_or_path: str, overrides: dict | None = None, extra: Path | None = None) -> tuple[GroupSpec, Preset]:
+    """A preset by name or path, with `--set` overrides; an error names the file, or `--set` when it came from one.
+
+    `--set models.KEY=...` sets KEY on every model of the preset (or of the study's defaults)."""
     preset = find_preset(name_or_path, extra)
-    raw = deep_merge(preset.raw, overrides or {})
-    return group_from_dict(raw, str(preset.path)), preset
+    overrides = overrides or {}
+    base = preset.raw
+    if isinstance(overrides.get("models"), dict) and "models" not in base and preset.study in STUDIES:
+        base = {**base, "models": get_study(preset.study).default_group().get("models", [{}])}
+    raw = deep_merge(base, overrides)
+    try:
+        return group_from_dict(raw), preset
+    except SpecError as e:
+        from_set = _from_set(e.key, set_keys(overrides))
+        raise e.with_source(f"{preset.path} with --set" if from_set else str(preset.path)) from None
+
+
+def _from_set(key: str, keys: list[str]) -> bool:
+    k = re.sub(r"\[\d+\]", "", key)
+    return any(k == s or k.startswith(s + ".") or s.startswith(k + ".") for s in keys)
 
 
 def _seeds(raw) -> tuple[Seeds, ...]:
     """`seeds = [0, 1, 2]` (each replicate's init, order and noise seeds equal), or tables that
     set them apart, e.g. `seeds = [{init = 0, noise = 7}, {init = 1, noise = 7}]` (same label noise)."""
     if not isinstance(raw, list) or not raw:
-        raise SpecError("seeds", f"expected a non-empty list of integers or {{init, order, noise}} tables, got {raw!r}")
+        raise SpecError(
+            "seeds", f"expected a non-empty list of integers or {{init, order, noise}} tables, got {show(raw)}"
+        )
+    if len(raw) > LIST_MAX:
+        raise SpecError("seeds", f"{len(raw)} seeds: at most {LIST_MAX}")
     out = []
     for i, item in enumerate(raw):
         if isinstance(item, dict):
             out.append(from_dict(Seeds, item, f"seeds[{i}]."))
         else:
-            out.append(Seeds.same(_coerce(int, item, f"seeds[{i}]")))
+            seed = _coerce(int, item, f"seeds[{i}]")
+            try:
+                out.append(Seeds.same(seed))
+            except SpecError as e:
+                raise SpecError(f"seeds[{i}]", e.reason) from None
     if len(set(out)) < len(out):
         raise SpecError("seeds", "a replicate is listed twice (its runs would be identical)")
     return tuple(out)
