@@ -33,23 +33,14 @@ def _warn(text: str) -> None:
 
 
 def _store(home: Path | None):
-    """The home's store, with a warning for a damaged file set aside and for each unreadable record."""
+    """The home's store, with a warning for a damaged file and for each unreadable record."""
     from overfit_tui.core.paths import Home
+    from overfit_tui.runs.manage import store_warnings
     from overfit_tui.store import Store
 
     store = Store(Home.resolve(home))
-    if store.recovered_from:
-        _warn(
-            f"the store did not parse ({store.damage}); it was kept as {store.recovered_from} and a fresh store was started"
-        )
-    elif store.damage:
-        _warn(f"the store does not parse ({store.damage}) and the home is read-only: showing nothing")
-    bad = store.problems()
-    for b in bad[:5]:
-        fix = f"`overfit-tui rm {b.id}`" if b.id else "`overfit-tui rm --malformed`"
-        _warn(f"{store.path}: {b}; skipped ({fix} removes it)")
-    if len(bad) > 5:
-        _warn(f"{len(bad) - 5} more unreadable records; `overfit-tui rm --malformed` removes them all")
+    for w in store_warnings(store):
+        _warn(w)
     return store
 
 
@@ -305,7 +296,9 @@ def restart(
     gid = do_restart(store, ref, device.split(",") if device else None)
     done = sum(r["status"] == "finished" for r in old)
     kept = f" ({done} of them had finished: their results stay)" if done else ""
-    console.print(f"restarted {len(old)} run(s) as new runs in group {gid}; the originals are kept{kept}")
+    console.print(
+        f"restarted {len(old)} run(s) as new runs in group {gid}; the originals are kept{kept}", soft_wrap=True
+    )
 
 
 @app.command()
@@ -316,34 +309,23 @@ def rm(
     home: Path | None = HomeOpt,
 ):
     """Delete runs (records and files) after confirmation; a group id deletes all its runs."""
-    import shutil
+    from overfit_tui.runs.manage import remove_runs, runs_to_remove
 
     store = _store(home)
     if malformed:
-        bad = store.problems()
-        if not bad:
-            console.print("no unreadable records")
-            return
-        if not yes and not typer.confirm(f"remove {len(bad)} unreadable record(s)?"):
-            raise typer.Abort()
-        console.print(f"removed {store.remove_malformed()} unreadable record(s)")
+        n = len(store.problems())
+        if n and (yes or typer.confirm(f"remove {n} unreadable record(s)?")):
+            n = store.remove_malformed()
+        console.print(f"removed {n} unreadable record(s)")
         return
     if ref is None:
         raise OverfitError("name a run or group to delete (or pass --malformed)")
-    unreadable = [b.id for b in store.problems() if b.id == ref and b.table == "runs"]
-    found = [] if unreadable else store.resolve(ref)
-    active = [r["id"] for r in found if r["status"] in ("queued", "running")]
-    if active:
-        raise OverfitError(f"{len(active)} of these runs are still active ({', '.join(active[:4])}): cancel them first")
-    n = len(found) + len(unreadable)
-    if not yes and not typer.confirm(f"delete {n} run(s) and their files?"):
+    ids = runs_to_remove(store, ref)
+    if not yes and not typer.confirm(f"delete {len(ids)} run(s) and their files?"):
         raise typer.Abort()
-    removed = store.remove_runs([r["id"] for r in found] + unreadable)
-    for r in removed:
-        try:
-            shutil.rmtree(store.home.run_dir(r["id"]), ignore_errors=True)
-        except OverfitError as e:
-            _warn(f"files of run {r.get('id')!r} left in place: {e}")
+    removed, warnings = remove_runs(store, ids)
+    for w in warnings:
+        _warn(w)
     console.print(f"deleted {len(removed)} run(s)")
 
 
@@ -352,18 +334,9 @@ def gc(home: Path | None = HomeOpt, yes: bool = typer.Option(False, "--yes", "-y
     """Remove run folders that no stored run owns."""
     import shutil
 
-    from overfit_tui.core.ids import is_id
+    from overfit_tui.runs.manage import orphan_dirs
 
-    store = _store(home)
-    known = {r["id"] for r in store.runs()} | {b.id for b in store.problems() if b.id}
-    entries = sorted(store.home.runs_dir.glob("*")) if store.home.runs_dir.is_dir() else []
-    orphans = []
-    for d in entries:
-        if d.name in known or not is_id(d.name):
-            continue
-        path = store.home.run_dir(d.name)  # resolved: a link that leads out of the home is refused
-        if d.is_dir() and not d.is_symlink():
-            orphans.append(path)
+    orphans = orphan_dirs(_store(home))
     if not orphans:
         console.print("no orphaned files")
         return
@@ -372,16 +345,6 @@ def gc(home: Path | None = HomeOpt, yes: bool = typer.Option(False, "--yes", "-y
     for d in orphans:
         shutil.rmtree(d, ignore_errors=True)
     console.print(f"removed {len(orphans)} folder(s)")
-
-
-def _writable_target(out: Path) -> None:
-    """`export -o` checks: a file name in an existing folder (not a folder itself)."""
-    if not str(out) or str(out) == ".":
-        raise OverfitError("--output: give a file name")
-    if out.is_dir():
-        raise OverfitError(f"--output {out}: is a folder; give a file name in it")
-    if not out.parent.is_dir():
-        raise OverfitError(f"--output {out}: the folder {out.parent} does not exist")
 
 
 @app.command()
@@ -394,8 +357,9 @@ def export(
     """Export a comparison of runs: CSV (long form), JSON (full), Markdown (tables), SVG (charts)."""
     from overfit_tui.export.formats import write
     from overfit_tui.export.transfer import load_comparison
+    from overfit_tui.runs.manage import check_output
 
-    _writable_target(out)
+    check_output(out)
     c = load_comparison(_store(home), refs)
     try:
         write(c, fmt, out)
@@ -418,20 +382,6 @@ def import_(
     console.print(f"imported {added} run(s), {skipped} already here")
 
 
-TAG_MAX = 64
-
-
-def _tag_edits(tags: list[str]) -> tuple[list[str], list[str]]:
-    """('add', 'remove') lists from `name` / `-name` words; a tag is 1-64 printable characters, no spaces."""
-    add, remove = [], []
-    for t in tags:
-        name = t[1:] if t.startswith("-") else t
-        if not name or len(name) > TAG_MAX or not name.isprintable() or any(c.isspace() for c in name):
-            raise OverfitError(f"tag {printable(t, 80)!r}: 1-{TAG_MAX} characters without spaces (-name removes one)")
-        (remove if t.startswith("-") else add).append(name)
-    return add, remove
-
-
 @app.command(context_settings={"ignore_unknown_options": True})
 def tag(
     ref: str = typer.Argument(..., help="run or group id (a unique prefix is enough)"),
@@ -439,18 +389,10 @@ def tag(
     home: Path | None = HomeOpt,
 ):
     """Add or remove tags on runs (a group id tags all its runs), e.g. `tag RUN baseline -old`."""
-    add, remove = _tag_edits(tags)
-    store = _store(home)
-    found = store.resolve(ref)
+    from overfit_tui.runs.manage import parse_tags, tag_runs
 
-    def edit(rec: dict) -> bool:
-        cur = [t for t in rec.get("tags") or [] if t not in remove]
-        cur += [t for t in add if t not in cur]
-        rec["tags"] = cur
-        return True
-
-    changed = store.modify_runs([r["id"] for r in found], edit)
-    console.print(f"tagged {len(changed)} run(s)")
+    add, remove = parse_tags(tags)
+    console.print(f"tagged {tag_runs(_store(home), ref, add, remove)} run(s)")
 
 
 @app.command()
@@ -460,12 +402,9 @@ def note(
     home: Path | None = HomeOpt,
 ):
     """Set the note of runs (a group id sets it on all its runs)."""
-    if len(text) > 100_000:
-        raise OverfitError("a note is at most 100,000 characters")
-    store = _store(home)
-    found = store.resolve(ref)
-    changed = store.modify_runs([r["id"] for r in found], lambda rec: rec.update(notes=text) or True)
-    console.print(f"noted {len(changed)} run(s)")
+    from overfit_tui.runs.manage import note_runs
+
+    console.print(f"noted {note_runs(_store(home), ref, text)} run(s)")
 
 
 @app.command()

@@ -9,11 +9,28 @@ write or delete.
 from __future__ import annotations
 
 import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
 from overfit_tui.core.errors import PathError
 from overfit_tui.core.ids import id_problem
+
+
+class NotRegularFile(OSError):
+    """A path that should be a file is a folder, a FIFO, a device or a socket."""
+
+
+def open_regular(path: str | Path):
+    """`path` opened for binary reading if it is a regular file; a FIFO or device is refused, not waited on."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise NotRegularFile(f"{path} is not a regular file")
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
 
 
 def default_home() -> Path:

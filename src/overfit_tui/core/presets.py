@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import os
 import re
-import stat
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
 from overfit_tui.core.errors import PresetError, SpecError, did_you_mean, printable, show
 from overfit_tui.core.ids import check_name
-from overfit_tui.core.paths import package_presets_dir
+from overfit_tui.core.paths import NotRegularFile, open_regular, package_presets_dir
 from overfit_tui.core.spec import check_depth, set_path
 
 TOP_KEYS = ("study", "name", "description", "seeds", "data", "train", "params", "models")
@@ -50,23 +49,19 @@ def read_text_file(path: Path, limit: int, what: str = "file") -> str:
     """The UTF-8 text of a regular file of at most `limit` bytes; PresetError naming the path otherwise."""
     where = printable(path, 200)
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # a FIFO must not block us
+        with open_regular(path) as f:
+            size = os.fstat(f.fileno()).st_size
+            if size > limit:
+                raise PresetError(f"{where}: {size:,} bytes; {what}s are at most {limit:,} bytes")
+            data = f.read(limit + 1)
     except FileNotFoundError:
         raise PresetError(f"{where}: no such {what}") from None
+    except NotRegularFile:
+        raise PresetError(f"{where}: not a regular file") from None
     except OSError as e:
         raise PresetError(f"{where}: cannot read it ({e.strerror or e})") from None
-    with os.fdopen(fd, "rb") as f:
-        st = os.fstat(f.fileno())
-        if not stat.S_ISREG(st.st_mode):
-            raise PresetError(f"{where}: not a regular file")
-        if st.st_size > limit:
-            raise PresetError(f"{where}: {st.st_size:,} bytes, larger than a {what} can be ({limit:,})")
-        try:
-            data = f.read(limit + 1)
-        except OSError as e:
-            raise PresetError(f"{where}: cannot read it ({e.strerror or e})") from None
     if len(data) > limit:
-        raise PresetError(f"{where}: larger than a {what} can be ({limit:,} bytes)")
+        raise PresetError(f"{where}: {what}s are at most {limit:,} bytes")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as e:
@@ -82,7 +77,10 @@ def read_preset(path: Path) -> Preset:
         raise PresetError(f"{where}: not valid TOML: {printable(e, 200)}") from None
     except RecursionError:
         raise PresetError(f"{where}: not valid TOML: nested too deeply") from None
-    check_depth(raw)  # SpecError naming the key; load_group adds the file
+    try:
+        check_depth(raw)
+    except SpecError as e:
+        raise e.with_source(str(path)) from None
     if "study" not in raw:
         raise SpecError("study", "missing: every preset names its study", str(path))
     if not isinstance(raw["study"], str):

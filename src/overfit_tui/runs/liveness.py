@@ -52,6 +52,8 @@ def worker_gone(run: dict, beat_age: float) -> bool:
 
 def reconcile(store: Store) -> list[str]:
     """Mark runs whose worker (or, while queued, scheduler) vanished as lost; return their ids."""
+    if store.read_only:
+        return []  # nothing can be marked in a read-only home; listing it still works
     host = socket.gethostname()
     lost = []
     groups = {g["id"]: g for g in store.groups()}

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import json
 import os
-import stat
 from pathlib import Path
 
 from overfit_tui.core.events import event_to_dict
+from overfit_tui.core.paths import open_regular
 
 
 class MetricWriter:
@@ -61,17 +61,11 @@ class MetricTail:
 
     def read_new(self) -> list[dict]:
         try:
-            fd = os.open(self.path, os.O_RDONLY | os.O_NONBLOCK)
-        except OSError:
-            return []  # not written yet, or unreadable
-        with os.fdopen(fd, "rb") as f:
-            try:
-                if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
-                    return []
+            with open_regular(self.path) as f:
                 f.seek(self.offset)
                 chunk = f.read()
-            except OSError:
-                return []
+        except OSError:
+            return []  # not written yet, unreadable, or not a file (a folder, a FIFO)
         end = chunk.rfind(b"\n")
         if end < 0:
             return []

@@ -14,13 +14,13 @@ from __future__ import annotations
 import errno
 import json
 import os
-import stat
 from pathlib import Path
 
 from tinydb.storages import Storage
 
 from overfit_tui.core.errors import StoreError
 from overfit_tui.core.ids import suffix
+from overfit_tui.core.paths import NotRegularFile, open_regular
 
 MALFORMED = "_malformed"
 TMP_GLOB = ".{name}.*.tmp"
@@ -62,18 +62,14 @@ def atomic_write(path: Path, text: str) -> None:
 def read_store_file(path: Path) -> dict | None:
     """The store's tables ({table: {doc_id: record}}), None if there is no file, StoreError if it is no store."""
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+        with open_regular(path) as f:
+            raw = f.read()
     except FileNotFoundError:
         return None
+    except NotRegularFile:
+        raise StoreError(f"{path} is not a regular file") from None
     except OSError as e:
         raise StoreError(f"{path} cannot be read ({os_reason(e)})") from None
-    with os.fdopen(fd, "rb") as f:
-        if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
-            raise StoreError(f"{path} is not a regular file")
-        try:
-            raw = f.read()
-        except OSError as e:  # a directory on some systems, an I/O error
-            raise StoreError(f"{path} cannot be read ({os_reason(e)})") from None
     if not raw.strip():
         raise StoreError(f"{path} is empty (a store file is never written empty)")
     try:
