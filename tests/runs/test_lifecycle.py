@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import pickle
 import signal
@@ -58,6 +59,8 @@ def test_nan_spec_ends_diverged(store):
     runs = wait(store, gid, timeout=120)
     assert {r["status"] for r in runs} == {"diverged"}
     assert all(store.metrics(r["id"]) for r in runs)  # partial curves kept
+    for r in runs:  # final_* are the last finite evaluation (engine/loop.py marks its epoch when it diverged)
+        assert math.isfinite(r["summary"]["final_train_loss"])
 
 
 def test_kill_9_worker_marks_lost_and_keeps_curves(store):
