@@ -461,7 +461,7 @@ def claims(
     from overfit_tui.studies.claims import MARK
 
     store = _store(home)
-    groups = [g for ref in refs for g in dict.fromkeys(r["group"] for r in store.require_runs(ref))] if refs else None
+    groups = [g for ref in refs for g in dict.fromkeys(r["group"] for r in store.resolve(ref))] if refs else None
     results = [gc for g in (groups or latest_groups(store)) if (gc := group_claims(store, g)) is not None]
     if json_:
         print(json.dumps([gc.to_dict() for gc in results], indent=1))
