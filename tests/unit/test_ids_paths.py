@@ -59,6 +59,13 @@ def test_paths_from_ids_stay_inside_the_home(tmp_path):
     os.symlink(tmp_path, home.root / "runs" / "escape")
     with pytest.raises(PathError, match="outside"):
         home.run_dir("escape")
+    # runs/ itself may be a link the user made (a bigger disk): its entries are the home's
+    other = tmp_path / "big-disk"
+    other.mkdir()
+    (home.root / "runs" / "escape").unlink()
+    (home.root / "runs").rmdir()
+    os.symlink(other, home.root / "runs")
+    assert home.run_dir("abc") == other / "abc"
 
 
 def test_home_that_is_a_file_is_a_clear_error(tmp_path):

@@ -61,13 +61,16 @@ class Home:
         return cls(root.resolve())
 
     def inside(self, folder: str, name: str, suffix: str = "") -> Path:
-        """HOME/folder/<name><suffix> for an id `name`: checked, resolved, and refused if it leaves the home."""
+        """HOME/folder/<name><suffix> for an id `name`: checked against the id pattern, resolved, and
+        refused unless it is an entry of that folder (a link planted there that leads elsewhere is
+        refused; the folder itself may be a link the user made, e.g. runs/ on a bigger disk)."""
         reason = id_problem(name)
         if reason:
             raise PathError(f"refusing a path from an unsafe id: {reason}")
-        path = (self.root / folder / f"{name}{suffix}").resolve()
-        if not path.is_relative_to(self.root / folder) or path == self.root / folder:
-            raise PathError(f"refusing {path}: it is outside {self.root / folder}")
+        base = (self.root / folder).resolve()
+        path = (base / f"{name}{suffix}").resolve()
+        if path.parent != base:
+            raise PathError(f"refusing {path}: it is outside {base}")
         return path
 
     @property
