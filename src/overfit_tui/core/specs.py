@@ -66,6 +66,12 @@ class ModelSpec:
     depth: int = field(1, "hidden layers (mlp only)")
     batchnorm: bool = field(False, "BatchNorm after each hidden layer")
     dropout: float = field(0.0, "dropout probability before each hidden->next layer (0 = off)")
+    init: Literal["default", "glorot_uniform"] = field(
+        "default", "weight init: torch's default, or Glorot-uniform weights with zero biases (Keras; Belkin et al.)"
+    )
+    lr: float = field(
+        0.0, "this model's learning rate, overriding train.lr (Zhang et al.: 0.1 Inception, 0.01 others); 0 = train.lr"
+    )
 
     def __post_init__(self):
         check(
@@ -75,6 +81,7 @@ class ModelSpec:
         )
         check(0 <= self.depth <= 64, "depth", "must be in [0, 64] (deeper plain MLPs do not train without residuals)")
         check(0.0 <= self.dropout < 1.0, "dropout", "must be in [0, 1)")
+        check(self.lr >= 0, "lr", "must be >= 0 (0 = train.lr)")
 
     @property
     def label(self) -> str:
@@ -224,3 +231,7 @@ class GroupSpec:
 
     def with_params(self, **kw) -> GroupSpec:
         return replace(self, params=replace(self.params, **kw))
+
+    def train_for(self, model: ModelSpec) -> TrainSpec:
+        """The training spec of `model`'s runs: train.lr unless the model sets its own."""
+        return replace(self.train, lr=model.lr) if model.lr else self.train

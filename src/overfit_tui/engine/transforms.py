@@ -1,6 +1,8 @@
 """Data randomizations (Zhang et al. 2017) and on-device augmentation, as batched tensor ops.
 
 Every randomization is drawn once from a seeded generator and stays fixed for all epochs.
+Inputs are [N, C, ...]: the pixel conditions move pixel *positions*, so a colour pixel keeps
+its channels together (a C*H*W shuffle would scatter a pixel's red, green and blue apart).
 """
 
 from __future__ import annotations
@@ -15,20 +17,25 @@ def corrupt_labels(y: torch.Tensor, p: float, num_classes: int, gen: torch.Gener
     return torch.where(mask, random, y)
 
 
-def pixel_permutation(num_features: int, gen: torch.Generator) -> torch.Tensor:
-    return torch.randperm(num_features, generator=gen)
+def num_positions(x: torch.Tensor) -> int:
+    """Pixel positions per sample of an [N, C, ...] batch (H*W for images, L for 1-D signals)."""
+    return x[0, 0].numel()
+
+
+def pixel_permutation(num_positions: int, gen: torch.Generator) -> torch.Tensor:
+    return torch.randperm(num_positions, generator=gen)
 
 
 def shuffle_pixels(x: torch.Tensor, perm: torch.Tensor) -> torch.Tensor:
-    """One fixed permutation of the flattened features, applied to every image (train and test)."""
-    return x.flatten(1)[:, perm].view_as(x)
+    """One fixed permutation of the pixel positions, applied to every image (train and test)."""
+    return x.flatten(2)[:, :, perm].reshape(x.shape)
 
 
 def random_pixels(x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
-    """An independent permutation per image."""
-    flat = x.flatten(1)
-    perms = torch.argsort(torch.rand(flat.shape, generator=gen), dim=1)
-    return torch.gather(flat, 1, perms).view_as(x)
+    """An independent permutation of the pixel positions per image (channels move together)."""
+    flat = x.flatten(2)
+    perms = torch.argsort(torch.rand(flat.shape[0], flat.shape[2], generator=gen), dim=1)
+    return torch.gather(flat, 2, perms.unsqueeze(1).expand_as(flat)).reshape(x.shape)
 
 
 def gaussian_like(x: torch.Tensor, mean: float, std: float, gen: torch.Generator) -> torch.Tensor:
