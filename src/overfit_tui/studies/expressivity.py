@@ -17,8 +17,8 @@ import torch
 from torch import nn
 
 from overfit_tui.core.events import PointEvent, StepEvent
-from overfit_tui.core.spec import check, field
 from overfit_tui.core.schema import Field
+from overfit_tui.core.spec import check, field
 from overfit_tui.core.specs import GroupSpec, RunSpec, TrainSpec
 from overfit_tui.engine.linalg import construction_weights
 from overfit_tui.engine.train import make_optimizer

@@ -20,8 +20,8 @@ import torch
 
 from overfit_tui.core.errors import SpecError
 from overfit_tui.core.events import PointEvent
-from overfit_tui.core.spec import check, field
 from overfit_tui.core.schema import Field
+from overfit_tui.core.spec import check, field
 from overfit_tui.core.specs import GroupSpec, RunSpec
 from overfit_tui.engine.linalg import kernel_matrix, min_norm_solve
 from overfit_tui.engine.transforms import corrupt_labels
