@@ -97,7 +97,7 @@ def test_tiny_ablation_trains_every_row_and_fits_random_labels(_data_cache):
     rd = [RunData(str(i), r.label, r.to_dict(), "finished", s[i]) for i, r in enumerate(runs)]
     (table,) = st.tables(rd)
     assert table.columns[-2:] == ("train acc", "test acc")  # no paper columns off CIFAR-10
-    assert table.rows[4][:4] == ("MLP 1x128", "no", "no", "random") and table.rows[4][4] == "100.0"
+    assert table.rows[4][:4] == ("MLP 1x128", "no", "no", "random") and table.rows[4][4] == "100.0%"
 
 
 def test_table_puts_the_papers_numbers_beside_cifar_rows():
@@ -109,3 +109,19 @@ def test_table_puts_the_papers_numbers_beside_cifar_rows():
     by_label = dict(zip((r.label for r in runs), table.rows))
     assert by_label["AlexNet: crop+wd"][-2:] == ("99.90", "81.22")
     assert by_label["Inception w/o BatchNorm: random labels"][-1] == "10.12"
+
+
+def test_table_shows_seeds_as_mean_and_spread():
+    g = group_from_dict({"study": "regularization", "seeds": [0, 1], "params": {"augment": [False]}})
+    runs = get_study("regularization").expand(g)
+    assert [runs[0].label, runs[3].label] == ["MLP 1x512: wd s0", "MLP 1x512: wd s1"]
+    accs = {0: 0.60, 1: 0.64}
+    rd = [
+        RunData(
+            str(i), r.label, r.to_dict(), "finished", {"final_train_acc": 1.0, "final_test_acc": accs[r.seeds.init]}
+        )
+        for i, r in enumerate(runs)
+    ]
+    (table,) = get_study("regularization").tables(rd)
+    assert len(table.rows) == 3  # wd, no regularizer, random labels: one row each over both seeds
+    assert table.rows[0][-1] == "62.0 ± 2.8%"

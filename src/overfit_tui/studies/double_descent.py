@@ -23,8 +23,9 @@ from overfit_tui.core.specs import GroupSpec, RunSpec, Seeds, TrainSpec
 from overfit_tui.engine.hooks import Hooks
 from overfit_tui.engine.models import build_model
 from overfit_tui.engine.train import TRAIN_FIELDS, Member, train
-from overfit_tui.studies.base import ExecContext, Figure, RunData, Series, Study
+from overfit_tui.studies.base import ExecContext, Figure, RunData, Study
 from overfit_tui.studies.common import AddSummary, each_run, load_data, randomize
+from overfit_tui.studies.replicates import scalar_series
 
 
 @dataclass(frozen=True)
@@ -176,20 +177,18 @@ class DoubleDescentNN(Study):
             prev = {kk: v.cpu() for kk, v in r.state.items()} if r.state else None
 
     def figures(self, runs: list[RunData]) -> list[Figure]:
-        done = sorted(
-            (r for r in runs if "params" in r.summary and "final_test_acc" in r.summary),
-            key=lambda r: r.summary["params"],
-        )
+        """Mean over seeds at each width, with the seeds' min-max band."""
+        done = [r for r in runs if "params" in r.summary and "final_test_acc" in r.summary]
         thr = next((r.summary["threshold"] for r in done), None)
-        xs = tuple(r.summary["params"] for r in done)
         vl = ((thr, "n*K"),) if thr else ()
+        x = lambda r: r.summary["params"]
         zero_one = (
-            Series("test", xs, tuple(1 - r.summary["final_test_acc"] for r in done)),
-            Series("train", xs, tuple(1 - r.summary["final_train_acc"] for r in done)),
+            scalar_series("test", done, x, lambda r: 1 - r.summary["final_test_acc"]),
+            scalar_series("train", done, x, lambda r: 1 - r.summary["final_train_acc"]),
         )
         sq = (
-            Series("test", xs, tuple(r.summary["final_test_loss"] for r in done)),
-            Series("train", xs, tuple(r.summary["final_train_loss"] for r in done)),
+            scalar_series("test", done, x, lambda r: r.summary["final_test_loss"]),
+            scalar_series("train", done, x, lambda r: r.summary["final_train_loss"]),
         )
         return [
             Figure("zero_one", "Zero-one loss vs parameters", "parameters", "error", zero_one, xlog=True, vlines=vl),

@@ -13,7 +13,7 @@ run in float64 (CPU) or the chosen precision on a GPU.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import torch
@@ -25,8 +25,9 @@ from overfit_tui.core.spec import check, field
 from overfit_tui.core.specs import GroupSpec, RunSpec
 from overfit_tui.engine.linalg import kernel_matrix, min_norm_solve
 from overfit_tui.engine.transforms import corrupt_labels
-from overfit_tui.studies.base import ExecContext, Figure, RunData, Series, Study
+from overfit_tui.studies.base import ExecContext, Figure, RunData, Study
 from overfit_tui.studies.common import each_run, load_data
+from overfit_tui.studies.replicates import scalar_series
 
 Kernel = Literal["linear", "gaussian"]
 
@@ -120,11 +121,10 @@ class KernelInterpolation(Study):
         for key, title in (("test_error", "Test error"), ("norm", "Norm ||w|| of the min-norm solution")):
             series = []
             for name, rs in setups.items():
-                rs = sorted(rs, key=lambda r: r.spec["params"]["p"])
                 if not all(r.summary.get("interpolant", True) for r in rs):
                     name += " (least squares: not an interpolant)"
-                xs, ys = tuple(r.spec["params"]["p"] for r in rs), tuple(r.summary[key] for r in rs)
-                series.append(Series(name, xs, ys, True))
+                s = scalar_series(name, rs, lambda r: r.spec["params"]["p"], lambda r, k=key: r.summary[k])
+                series.append(replace(s, points=True))
             figs.append(
                 Figure(
                     key,

@@ -22,6 +22,7 @@ from overfit_tui.core.specs import GroupSpec, ModelSpec, RunSpec
 from overfit_tui.engine.train import TRAIN_FIELDS, train
 from overfit_tui.studies.base import ExecContext, RunData, Study, Table
 from overfit_tui.studies.common import load_data, make_member, randomize
+from overfit_tui.studies.replicates import replicates, stat
 
 
 @dataclass(frozen=True)
@@ -122,19 +123,19 @@ class Regularization(Study):
             train([make_member(run, ds, ctx.device, i)], run.train, ctx, run.data.augment)
 
     def tables(self, runs: list[RunData]) -> list[Table]:
+        """One row per setting; replicates (seeds) as mean ± std (n)."""
         rows = []
         cifar = any(r.spec.get("data", {}).get("name") == "cifar10" for r in runs)
-        for r in runs:
-            p, s = r.spec["params"], r.summary
-            model = model_name(ModelSpec(**{k: v for k, v in r.spec["model"].items() if k in _MODEL_KEYS}))
+        for _, reps in replicates(runs):
+            p = reps[0].spec["params"]
+            model = model_name(ModelSpec(**{k: v for k, v in reps[0].spec["model"].items() if k in _MODEL_KEYS}))
             labels = "random" if p["p"] == 1 else "true" if p["p"] == 0 else f"p={p['p']:g}"
             row = [
                 model,
                 _yes(p["augment"]),
                 _yes(p["weight_decay"]),
                 labels,
-                _pct(s.get("final_train_acc")),
-                _pct(s.get("final_test_acc")),
+                *(TRAIN_FIELDS[k].format(stat(reps, k)) for k in ("final_train_acc", "final_test_acc")),
             ]
             if cifar:
                 paper = PAPER_TABLE1.get((model, p["augment"], bool(p["weight_decay"]), labels))
@@ -183,7 +184,3 @@ def _cell_label(c: RunParams) -> str:
 
 def _yes(v) -> str:
     return "yes" if v else "no"
-
-
-def _pct(v) -> str:
-    return "-" if v is None else f"{100 * v:.1f}"

@@ -20,8 +20,9 @@ from overfit_tui.core.schema import Field
 from overfit_tui.core.spec import check, field
 from overfit_tui.core.specs import GroupSpec, RunSpec, Seeds
 from overfit_tui.engine.linalg import min_norm_lstsq, rff_features
-from overfit_tui.studies.base import ExecContext, Figure, RunData, Series, Study
+from overfit_tui.studies.base import ExecContext, Figure, RunData, Study
 from overfit_tui.studies.common import each_run, load_data, randomize
+from overfit_tui.studies.replicates import scalar_series
 
 
 @dataclass(frozen=True)
@@ -115,18 +116,18 @@ class DoubleDescentRFF(Study):
             ctx.finish(i, "finished", stats)
 
     def figures(self, runs: list[RunData]) -> list[Figure]:
-        done = sorted((r for r in runs if "test_risk" in r.summary), key=lambda r: r.summary["n_features"])
-        xs = tuple(r.summary["n_features"] for r in done)
+        """Mean over seeds at each N, with the seeds' min-max band."""
+        done = [r for r in runs if "test_risk" in r.summary]
         n = next((r.summary["n"] for r in done), None)
         vl = ((n, "N = n"),) if n else ()
-        col = lambda key: tuple(r.summary[key] for r in done)
+        col = lambda name, key: scalar_series(name, done, lambda r: r.summary["n_features"], lambda r: r.summary[key])
         return [
             Figure(
                 "risk",
                 "Squared risk vs features",
                 "features N",
                 "squared loss",
-                (Series("test", xs, col("test_risk")), Series("train", xs, col("train_risk"))),
+                (col("test", "test_risk"), col("train", "train_risk")),
                 xlog=True,
                 ylog=True,
                 vlines=vl,
@@ -136,7 +137,7 @@ class DoubleDescentRFF(Study):
                 "Zero-one error vs features",
                 "features N",
                 "error",
-                (Series("test", xs, col("test_error")), Series("train", xs, col("train_error"))),
+                (col("test", "test_error"), col("train", "train_error")),
                 xlog=True,
                 vlines=vl,
             ),
@@ -145,7 +146,7 @@ class DoubleDescentRFF(Study):
                 "Coefficient norm vs features",
                 "features N",
                 "||a||",
-                (Series("norm", xs, col("norm")),),
+                (col("norm", "norm"),),
                 xlog=True,
                 ylog=True,
                 vlines=vl,
