@@ -82,3 +82,19 @@ def test_pixel_conditions_move_colour_pixels_whole():
     assert (shuffled == shuffled[:1]).all()
     rand = T.random_pixels(x, torch.Generator().manual_seed(0))
     assert not (rand == rand[:1]).all()  # a different permutation per image
+
+
+def test_image_crops_are_moves_of_at_most_two_pixels_never_flips():
+    x = torch.randn(64, 3, 12, 12)
+    out = T.augment_batch(x, pad=2, gen=torch.Generator().manual_seed(0))
+    moves = set()
+    for i in range(64):
+        found = [
+            (dy, dx)
+            for dy in range(-2, 3)
+            for dx in range(-2, 3)
+            if torch.equal(out[i, :, 2:-2, 2:-2], x[i, :, 2 - dy : 10 - dy, 2 - dx : 10 - dx])
+        ]
+        assert len(found) == 1, i  # the interior is the image moved, never mirrored
+        moves.add(found[0])
+    assert len(moves) > 10  # the moves vary across images

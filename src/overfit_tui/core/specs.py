@@ -35,7 +35,9 @@ class DataSpec:
     whiten: Literal["standardize", "per_image", "none"] = field(
         "standardize", "input normalisation: data set mean/std, per-image whitening (the paper), or none"
     )
-    augment: bool = field(False, "random crop (pad 2) and horizontal flip on the device, images only")
+    augment: bool = field(
+        False, "random crops on the device: the image (or 1-D signal) moved by up to 2 pixels, zero fill; no flip"
+    )
     gaussian_dim: int = field(40, "input dimension of the synthetic 'gaussian' data set")
     gaussian_classes: int = field(10, "classes of the synthetic 'gaussian' data set")
 

@@ -44,9 +44,13 @@ def gaussian_like(x: torch.Tensor, mean: float, std: float, gen: torch.Generator
 
 
 def augment_batch(x: torch.Tensor, pad: int = 2, gen: torch.Generator | None = None) -> torch.Tensor:
-    """Random crop (zero padding `pad`) and random horizontal flip of a [B, C, H, W] batch, on x's device.
+    """Random crops of a [B, C, H, W] batch, on x's device: each image's H x W window moves by up
+    to `pad` pixels each way (Zhang et al. 2017, Table 1: random 28x28 crops of the 32x32 image
+    are the center crop moved by up to 2). No flip: flips belong to Table 4's "augmentation".
 
-    `gen` (a generator on x's device) makes the draws reproducible: the loop seeds one per run."""
+    The batch holds center crops only, so the strip a move uncovers is zero (the image mean after
+    whitening) where the paper sees the image's own border. `gen` (a generator on x's device)
+    makes the draws reproducible: the loop seeds one per run."""
     b, c, h, w = x.shape
     padded = torch.nn.functional.pad(x, (pad, pad, pad, pad))
     dy = torch.randint(0, 2 * pad + 1, (b, 1, 1), device=x.device, generator=gen)
@@ -54,13 +58,11 @@ def augment_batch(x: torch.Tensor, pad: int = 2, gen: torch.Generator | None = N
     rows = dy + torch.arange(h, device=x.device).view(1, h, 1)
     cols = dx + torch.arange(w, device=x.device).view(1, 1, w)
     bidx = torch.arange(b, device=x.device).view(b, 1, 1)
-    out = padded.permute(0, 2, 3, 1)[bidx, rows, cols].permute(0, 3, 1, 2)
-    flip = torch.rand(b, device=x.device, generator=gen) < 0.5
-    return torch.where(flip.view(b, 1, 1, 1), out.flip(-1), out)
+    return padded.permute(0, 2, 3, 1)[bidx, rows, cols].permute(0, 3, 1, 2)
 
 
 def augment_batch_1d(x: torch.Tensor, pad: int = 2, gen: torch.Generator | None = None) -> torch.Tensor:
-    """Random shift (zero padding `pad`, then crop) of a [B, C, L] batch of 1-D signals; no flip."""
+    """Random shift (zero padding `pad`, then crop) of a [B, C, L] batch of 1-D signals: the 1-D random crop."""
     b, c, length = x.shape
     padded = torch.nn.functional.pad(x, (pad, pad))
     dx = torch.randint(0, 2 * pad + 1, (b, 1, 1), device=x.device, generator=gen)
