@@ -83,7 +83,7 @@ class ModelSpec:
         )
         check(0 <= self.depth <= 64, "depth", "must be in [0, 64] (deeper plain MLPs do not train without residuals)")
         check(0.0 <= self.dropout < 1.0, "dropout", "must be in [0, 1)")
-        check(self.lr >= 0, "lr", "must be >= 0 (0 = train.lr)")
+        check(0 <= self.lr <= 1e6, "lr", "must be in [0, 1e6] (0 = train.lr)")
 
     @property
     def label(self) -> str:
