@@ -9,6 +9,7 @@ from overfit_tui.core.errors import SpecError
 from overfit_tui.engine.linalg import construction_weights, kernel_matrix, min_norm_lstsq, min_norm_solve, rff_features
 from overfit_tui.studies import get_study
 from overfit_tui.studies.base import ExecContext, RunData
+from overfit_tui.studies.claims import evaluate
 from overfit_tui.studies.expressivity import construct
 from overfit_tui.studies.groups import group_from_dict
 
@@ -187,3 +188,25 @@ def test_rff_study_on_mnist1d(_data_cache):
     risk = {s["n_features"]: s["test_risk"] for _, s in ctx.done.values()}
     assert risk[200] > risk[20] and risk[200] > risk[2000]
     assert ctx.done[2][1]["train_risk"] < 1e-8  # over-parameterized: interpolates
+
+
+def test_kernel_claims_on_a_real_tiny_group(_data_cache):
+    st = get_study("kernel")
+    g = group_from_dict(
+        {
+            "study": "kernel",
+            "data": {"n_train": 600},
+            "params": {"kernels": ["gaussian", "linear"], "random_features": [0], "least_squares": True},
+        }
+    )
+    runs = st.expand(g)
+    ctx = Collect(_data_cache)
+    st.execute(runs, ctx)
+    rd = [RunData(str(i), r.label, r.to_dict(), "finished", ctx.done[i][1]) for i, r in enumerate(runs)]
+    v = {c.id: x for c, x in evaluate(st.claims(), rd)}
+    assert v["interpolates"].status == "fails" and "linear" in v["interpolates"].detail  # least squares
+    assert v["generalizes"].status == "holds"  # judged on the Gaussian interpolants only
+    assert v["norm-grows"].status == "holds" and "gaussian:" in v["norm-grows"].measured
+    assert "linear" not in v["norm-grows"].measured  # its least-squares fit makes no claim about norms
+    gaussian_only = [r for r in rd if r.spec["params"]["kernel"] == "gaussian"]
+    assert {x.status for _, x in evaluate(st.claims(), gaussian_only)} == {"holds"}

@@ -8,6 +8,7 @@ import pytest
 from overfit_tui.core.errors import SpecError
 from overfit_tui.studies import get_study
 from overfit_tui.studies.base import ExecContext, RunData
+from overfit_tui.studies.claims import evaluate
 from overfit_tui.studies.groups import group_from_dict, load_group
 from overfit_tui.studies.regularization import PAPER_TABLE1, model_name
 
@@ -98,6 +99,10 @@ def test_tiny_ablation_trains_every_row_and_fits_random_labels(_data_cache):
     (table,) = st.tables(rd)
     assert table.columns[-2:] == ("train acc", "test acc")  # no paper columns off CIFAR-10
     assert table.rows[4][:4] == ("MLP 1x128", "no", "no", "random") and table.rows[4][4] == "100.0%"
+    verdicts = {c.id: v.status for c, v in evaluate(st.claims(), rd)}
+    assert verdicts == {"random-fit": "holds", "unregularized-generalizes": "holds"}
+    rd[3].summary["final_test_acc"] = 0.1  # an unregularized net at chance contradicts the claim
+    assert {c.id: v.status for c, v in evaluate(st.claims(), rd)}["unregularized-generalizes"] == "fails"
 
 
 def test_table_puts_the_papers_numbers_beside_cifar_rows():

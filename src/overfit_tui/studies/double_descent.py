@@ -25,6 +25,7 @@ from overfit_tui.engine.models import build_model
 from overfit_tui.engine.train import TRAIN_FIELDS, Member, train
 from overfit_tui.studies.base import ExecContext, Figure, RunData, Study
 from overfit_tui.studies.common import AddSummary, each_run, load_data, randomize
+from overfit_tui.studies.descent_claims import descent_claims
 from overfit_tui.studies.replicates import scalar_series
 
 
@@ -176,6 +177,9 @@ class DoubleDescentNN(Study):
             (r,) = train([member], spec, Hooks(AddSummary(extra), ctx), keep_state=True)
             prev = {kk: v.cpu() for kk, v in r.state.items()} if r.state else None
 
+    def claims(self) -> tuple:
+        return CLAIMS
+
     def figures(self, runs: list[RunData]) -> list[Figure]:
         """Mean over seeds at each width, with the seeds' min-max band."""
         done = [r for r in runs if "params" in r.summary and "final_test_acc" in r.summary]
@@ -194,3 +198,17 @@ class DoubleDescentNN(Study):
             Figure("zero_one", "Zero-one loss vs parameters", "parameters", "error", zero_one, xlog=True, vlines=vl),
             Figure("squared", "Squared loss vs parameters", "parameters", "squared loss", sq, xlog=True, vlines=vl),
         ]
+
+
+def _error(key: str):
+    return lambda r: None if r.summary.get(key) is None else 1 - r.summary[key]
+
+
+CLAIMS = descent_claims(
+    lambda r: r.summary.get("params"),
+    lambda r: r.summary.get("threshold"),
+    _error("final_test_acc"),
+    _error("final_train_acc"),
+    "zero-one error",
+    "Fig. 3",
+)

@@ -21,6 +21,7 @@ from overfit_tui.core.spec import check, field
 from overfit_tui.core.specs import GroupSpec, ModelSpec, RunSpec
 from overfit_tui.engine.train import TRAIN_FIELDS, train
 from overfit_tui.studies.base import ExecContext, RunData, Study, Table
+from overfit_tui.studies.claims import Claim, chance_margin, finished, fmt_pct, pending, stat_of, verdict
 from overfit_tui.studies.common import load_data, make_member, randomize
 from overfit_tui.studies.replicates import replicates, stat
 
@@ -122,6 +123,9 @@ class Regularization(Study):
             ctx.started(i)
             train([make_member(run, ds, ctx.device, i)], run.train, ctx, run.data.augment)
 
+    def claims(self) -> tuple:
+        return CLAIMS
+
     def tables(self, runs: list[RunData]) -> list[Table]:
         """One row per setting; replicates (seeds) as mean ± std (n)."""
         rows = []
@@ -184,3 +188,50 @@ def _cell_label(c: RunParams) -> str:
 
 def _yes(v) -> str:
     return "yes" if v else "no"
+
+
+# -- the paper's claims (studies/claims.py), checked on a group's finished runs -------------
+def _row(r: RunData) -> tuple[str, bool, bool, float]:
+    """(model, crop, weight decay, label corruption) of a run."""
+    p = r.spec["params"]
+    model = model_name(ModelSpec(**{k: v for k, v in r.spec["model"].items() if k in _MODEL_KEYS}))
+    return model, bool(p["augment"]), bool(p["weight_decay"]), float(p["p"])
+
+
+def _check_random_fit(runs):
+    rs = finished(runs, lambda r: _row(r)[3] == 1.0)
+    if not rs:
+        return pending("no finished random-label row yet")
+    acc = stat_of(rs, "final_train_acc")
+    return verdict(acc.lo >= 0.99, fmt_pct(acc), "every random-label row reaches >= 99 % training accuracy")
+
+
+def _check_unregularized(runs):
+    rs = finished(runs, lambda r: _row(r)[1:] == (False, False, 0.0))
+    if not rs:
+        return pending("no finished row without regularizers yet")
+    m = chance_margin(rs[0].spec.get("data", {}).get("n_test") or 1000)
+    parts, ok = [], True
+    for model in sorted({_row(r)[0] for r in rs}):
+        acc = stat_of([r for r in rs if _row(r)[0] == model], "final_test_acc")
+        ok &= acc.lo > 0.1 + m
+        parts.append(f"{model}: {fmt_pct(acc)}")
+    return verdict(ok, "; ".join(parts), f"test accuracy above chance by more than {100 * m:.1f} pp")
+
+
+CLAIMS = (
+    Claim(
+        "random-fit",
+        "Random labels are fitted without explicit regularization.",
+        "Table 1",
+        "99.34-100 % train",
+        _check_random_fit,
+    ),
+    Claim(
+        "unregularized-generalizes",
+        "With every explicit regularizer off, the models still generalize.",
+        "Table 1",
+        "Inception 85.75 %, AlexNet 76.07 %, MLPs 52.4 / 50.5 % test",
+        _check_unregularized,
+    ),
+)

@@ -21,7 +21,9 @@ from overfit_tui.core.spec import check, field
 from overfit_tui.core.specs import GroupSpec, RunSpec, Seeds
 from overfit_tui.engine.linalg import min_norm_lstsq, rff_features
 from overfit_tui.studies.base import ExecContext, Figure, RunData, Study
+from overfit_tui.studies.claims import Claim
 from overfit_tui.studies.common import each_run, load_data, randomize
+from overfit_tui.studies.descent_claims import descent_claims, peak_near
 from overfit_tui.studies.replicates import scalar_series
 
 
@@ -115,6 +117,9 @@ class DoubleDescentRFF(Study):
             ctx.emit(i, PointEvent("rff", run.params.n_features, stats, stats["seconds"]))
             ctx.finish(i, "finished", stats)
 
+    def claims(self) -> tuple:
+        return CLAIMS
+
     def figures(self, runs: list[RunData]) -> list[Figure]:
         """Mean over seeds at each N, with the seeds' min-max band."""
         done = [r for r in runs if "test_risk" in r.summary]
@@ -167,3 +172,24 @@ def _draw(base, run: RunSpec, n_max: int, dev: str) -> tuple:
     # drawn [n_max, d] and transposed: the first N/2 columns do not depend on n_max
     freqs = (torch.randn(n_max, d, generator=g, dtype=torch.float64).T / sigma).to(dev)
     return xtr, xte, ytr, yte, freqs
+
+
+_N = lambda r: r.summary.get("n_features")
+_THRESHOLD = lambda r: r.summary.get("n")
+CLAIMS = (
+    *descent_claims(
+        _N,
+        _THRESHOLD,
+        lambda r: r.summary.get("test_risk"),
+        lambda r: r.summary.get("train_error"),
+        "squared risk",
+        "Fig. 2",
+    ),
+    Claim(
+        "norm-peak",
+        "The coefficient norm peaks at N = n.",
+        "Fig. 2",
+        "peak at N = n",
+        peak_near(_N, _THRESHOLD, lambda r: r.summary.get("norm"), 1.05),
+    ),
+)
