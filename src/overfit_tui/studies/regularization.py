@@ -131,18 +131,17 @@ class Regularization(Study):
         rows = []
         cifar = any(r.spec.get("data", {}).get("name") == "cifar10" for r in runs)
         for _, reps in replicates(runs):
-            p = reps[0].spec["params"]
-            model = model_name(ModelSpec(**{k: v for k, v in reps[0].spec["model"].items() if k in _MODEL_KEYS}))
-            labels = "random" if p["p"] == 1 else "true" if p["p"] == 0 else f"p={p['p']:g}"
+            model, crop, wd, p = _row(reps[0])
+            labels = "random" if p == 1 else "true" if p == 0 else f"p={p:g}"
             row = [
                 model,
-                _yes(p["augment"]),
-                _yes(p["weight_decay"]),
+                _yes(crop),
+                _yes(wd),
                 labels,
                 *(TRAIN_FIELDS[k].format(stat(reps, k)) for k in ("final_train_acc", "final_test_acc")),
             ]
             if cifar:
-                paper = PAPER_TABLE1.get((model, p["augment"], bool(p["weight_decay"]), labels))
+                paper = PAPER_TABLE1.get((model, crop, wd, labels))
                 row += [f"{paper[0]:.2f}", f"{paper[1]:.2f}"] if paper else ["-", "-"]
             rows.append(tuple(row))
         cols = ("model", "random crop", "weight decay", "labels", "train acc", "test acc")
