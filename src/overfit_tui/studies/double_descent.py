@@ -150,12 +150,15 @@ class DoubleDescentNN(Study):
         return list(by_seed.values())  # a chain per seed: each width reuses the previous one's weights
 
     def execute(self, runs: list[RunSpec], ctx: ExecContext) -> None:
+        """A job is one seed's chain of widths (see jobs); given several seeds, each starts its own chain."""
         base = load_data(runs[0].data, ctx)
-        ds = randomize(base, "labels", runs[0].params.label_noise, runs[0].seeds.noise)
-        d, k, n = math.prod(ds.input_shape), ds.num_classes, len(ds.x_train)
-        prev = None
-        gen = torch.Generator().manual_seed(runs[0].seeds.init + 7)
+        chain = None
         for i, run in each_run(runs, ctx):
+            if run.seeds != chain:  # a new chain: its own label noise, no weights to reuse
+                chain, prev = run.seeds, None
+                ds = randomize(base, "labels", run.params.label_noise, run.seeds.noise)
+                d, k, n = math.prod(ds.input_shape), ds.num_classes, len(ds.x_train)
+                gen = torch.Generator().manual_seed(run.seeds.init + 7)
             model = build_model(run.model, ds.input_shape, k, run.seeds.init)
             params = n_params(d, run.params.width, k)
             below = params < n * k
