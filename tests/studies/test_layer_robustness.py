@@ -17,6 +17,7 @@ from overfit_tui.core.specs import ModelSpec
 from overfit_tui.engine.models import build_model
 from overfit_tui.studies import get_study
 from overfit_tui.studies.base import ExecContext, RunData
+from overfit_tui.studies.claims import evaluate
 from overfit_tui.studies.common import load_data
 from overfit_tui.studies.groups import group_from_dict, load_group
 from overfit_tui.studies.layer_robustness import checkpoint_name, redraws
@@ -181,8 +182,10 @@ def _run_data(run, ctx, i=0, rid="r0"):
     return RunData(rid, run.label, run.to_dict(), ctx.summaries[i][0], ctx.summaries[i][1], ctx.events[i])
 
 
-def _points(layers=2, epochs=(0, 5), done=None, final=0.1, seed=0):
-    """Synthetic points of one run: layer i at epoch t has error 0.6 - 0.1 t - 0.2 i; rnd 0.9."""
+def _points(layers=2, epochs=(0, 5), done=None, final=0.1, seed=0, err=None, rnd=0.88):
+    """Synthetic points of one run: layer i reset to epoch t has test error err(i, t) (default
+    0.6 - 0.1 t - 0.2 i, at least the final error); re-randomized: rnd, rnd + 0.02."""
+    err = err or (lambda i, t: max(final, 0.6 - 0.1 * t - 0.2 * i))
     ev = [
         {"kind": "point", "name": "layer", "x": i, "values": {"label": f"fc{i + 1}", "params": 1000 * (i + 1)}}
         for i in range(layers)
@@ -190,28 +193,15 @@ def _points(layers=2, epochs=(0, 5), done=None, final=0.1, seed=0):
     ev.append({"kind": "point", "name": "final", "x": 10, "values": {"train_err": 0.0, "test_err": final}})
     for i in range(layers if done is None else done):
         for d in range(2):
-            ev.append(
-                {
-                    "kind": "point",
-                    "name": "rerandomize",
-                    "x": d,
-                    "values": {"layer": i, "train_err": 0.9, "test_err": 0.88 + 0.02 * d + 0.01 * seed},
-                }
-            )
+            v = {"layer": i, "train_err": 0.9, "test_err": rnd + 0.02 * d + 0.01 * seed}
+            ev.append({"kind": "point", "name": "rerandomize", "x": d, "values": v})
         for t in epochs:
-            err = max(final, 0.6 - 0.1 * t - 0.2 * i)
-            ev.append(
-                {
-                    "kind": "point",
-                    "name": "reinit",
-                    "x": t,
-                    "values": {"layer": i, "train_err": err / 2, "test_err": err + 0.01 * seed},
-                }
-            )
+            v = {"layer": i, "train_err": err(i, t) / 2, "test_err": err(i, t) + 0.01 * seed}
+            ev.append({"kind": "point", "name": "reinit", "x": t, "values": v})
     return ev
 
 
-def _synthetic(n_seeds=1, **kw):
+def _synthetic(n_seeds=1, status="running", **kw):
     spec = {
         "study": "layer_robustness",
         "model": {"name": "mlp", "depth": 1, "width": 8},
@@ -221,7 +211,7 @@ def _synthetic(n_seeds=1, **kw):
     for s in range(n_seeds):
         label = "mlp 1x8" + (f" s{s}" if n_seeds > 1 else "")
         seeds = {"init": s, "order": s, "noise": s}
-        out.append(RunData(f"r{s}", label, {**spec, "seeds": seeds}, "running", {}, _points(seed=s, **kw)))
+        out.append(RunData(f"r{s}", label, {**spec, "seeds": seeds}, status, {}, _points(seed=s, **kw)))
     return out
 
 
@@ -239,6 +229,30 @@ def test_heatmap_fills_in_live_and_tables_say_which_layers_are_critical():
     assert robust.rows[1][-2:] == ("critical", "critical up to epoch 0")
     assert robust.cell(0, 2) == "50.5 ± 0.7%" and robust.cell(1, 3) == "0.5 ± 0.7%"  # fc2 at 5: its final error
     assert train.cell(0, 3) == "30.0 ± 0.0%"
+
+
+def test_claims_hold_fail_or_wait_on_what_the_runs_show():
+    def verdicts(runs):
+        return {c.id: v.status for c, v in evaluate(STUDY.claims(), runs)}
+
+    assert set(verdicts(_synthetic(n_seeds=2))) == {
+        "rerandomize-destroys",
+        "first-layer-critical",
+        "upper-layers-robust",
+    }
+    assert set(verdicts(_synthetic(n_seeds=2)).values()) == {"pending"}  # nothing finished yet
+    paper = _synthetic(n_seeds=2, status="finished", layers=4, err=lambda i, t: 0.1 + (0.4 if i == 0 and t == 0 else 0))
+    assert verdicts(paper) == dict.fromkeys(verdicts(paper), "holds")
+    lazy = _synthetic(status="finished", layers=4, err=lambda i, t: 0.1 + (0.01 if t == 0 else 0), rnd=0.5)
+    assert verdicts(lazy) == {
+        "rerandomize-destroys": "fails",  # 50 % error is far from chance
+        "first-layer-critical": "fails",  # +1 point only
+        "upper-layers-robust": "holds",
+    }
+    hard = _synthetic(status="finished", layers=4)  # at epoch 0: +50, +30, +10, +0 points
+    assert verdicts(hard)["upper-layers-robust"] == "fails"
+    (_, v) = next(cv for cv in evaluate(STUDY.claims(), hard) if cv[0].id == "upper-layers-robust")
+    assert v.measured == "mlp 1x8: worst fc3 +10.0 pp" and "at most 2.0 pp" in v.detail
 
 
 def test_presets_expand_and_stack_the_small_mlps():

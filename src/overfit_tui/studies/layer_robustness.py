@@ -37,7 +37,9 @@ from overfit_tui.engine.hooks import Hook, Hooks
 from overfit_tui.engine.models import build_model
 from overfit_tui.engine.train import TRAIN_FIELDS, Member, train
 from overfit_tui.studies.base import ExecContext, Figure, RunData, Study, Table
+from overfit_tui.studies.claims import Claim
 from overfit_tui.studies.common import fused_jobs, load_data, make_member
+from overfit_tui.studies.layer_claims import CLAIMS
 from overfit_tui.studies.layer_surgery import VariantEvaluator, find_layers, replace_layer
 from overfit_tui.studies.layer_views import layer_figures, layer_tables
 
@@ -76,7 +78,7 @@ class RunParams:
 
     checkpoints: tuple[int, ...] = field((0, 1, 2, 3, 5, 10, 20, 40), "epochs saved and re-initialized to")
     draws: int = field(3, "re-randomization draws per layer")
-    threshold: float = field(0.02, "robustness threshold (test-error difference)")
+    threshold: float = field(0.05, "robustness threshold (test-error difference)")
     bn_travels: bool = field(True, "BatchNorm travels with its layer")
     eval_chunk: int = field(16384, "samples x variants per evaluation pass")
 
@@ -228,4 +230,7 @@ class LayerRobustness(Study):
         return layer_figures(runs)
 
     def tables(self, runs: list[RunData]) -> list[Table]:
-        return layer_tables(runs, self)
+        return layer_tables(runs)
+
+    def claims(self) -> tuple[Claim, ...]:
+        return CLAIMS

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from overfit_tui.core.schema import Field, Stat
-from overfit_tui.studies.base import Figure, RunData, Series, Study, Table
+from overfit_tui.studies.base import Figure, RunData, Series, Table
 from overfit_tui.studies.replicates import replicates
 
 RND = "rnd"
@@ -141,7 +141,7 @@ def _lines(g: Grid, rows: list[int]) -> Figure:
     )
 
 
-def layer_tables(runs: list[RunData], study: Study) -> list[Table]:
+def layer_tables(runs: list[RunData]) -> list[Table]:
     """Per model: test error, robustness (with verdicts), train error."""
     out = []
     for g in grids(runs):
