@@ -311,3 +311,31 @@ def test_a_stored_run_keeps_its_checkpoints_and_its_heatmap_survives_export(stor
     assert all(v is not None for row in heat.matrix for v in row) and len(heat.rows) == 3
     assert before == after
     assert STUDY.tables(run_data(store, store.runs())) == STUDY.tables(run_data(other, other.runs()))
+
+
+def test_vgg11_variants_evaluate_batched_as_a_plain_forward():
+    """The GPU preset's model (BatchNorm2d, pools) through the vmapped evaluation, on random images."""
+    spec = ModelSpec(name="vgg11", width=8, batchnorm=True)
+    model = build_model(spec, (3, 32, 32), 10, 0)
+    with torch.no_grad():  # running statistics away from their init, so travelling matters
+        for m in model.modules():
+            if isinstance(m, torch.nn.BatchNorm2d):
+                m.running_mean.uniform_(-0.5, 0.5)
+                m.running_var.uniform_(0.5, 2.0)
+    final = copy.deepcopy(model.state_dict())
+    g = torch.Generator().manual_seed(0)
+    x, y = torch.randn(48, 3, 32, 32, generator=g), torch.randint(0, 10, (48,), generator=g)
+    data = (x, y, x[:16], y[:16])
+    layers = find_layers(model)
+    assert len(layers) == 11 and sum(bool(x.bn_keys) for x in layers) == 8
+    fresh = build_model(spec, (3, 32, 32), 10, 1).state_dict()
+    ev = VariantEvaluator(model, final, data, eval_chunk=64)
+    for layer in (layers[0], layers[5], layers[-1]):
+        for v in (replace_layer(layer, fresh, True), replace_layer(layer, fresh, False)):
+            (got,) = ev.errors([v, v])[:1]
+            m = build_model(spec, (3, 32, 32), 10, 0)
+            m.load_state_dict({**final, **v})
+            m.eval()
+            with torch.no_grad():
+                want = [float((m(a).argmax(-1) != b).float().mean()) for a, b in ((x, y), (x[:16], y[:16]))]
+            assert got == pytest.approx(tuple(want), abs=1e-6)
