@@ -106,6 +106,22 @@ def test_checkpoints_saved_at_the_chosen_epochs_through_the_hooks(trained):
     assert not torch.equal(e1["1.weight"], e4["1.weight"])
 
 
+def test_stacked_runs_keep_their_own_checkpoints(_data_cache):
+    """Two seeds of a small MLP train stacked in one job; each run's epoch-0 checkpoint is its own init."""
+    spec = {**TINY, "models": [{"name": "mlp", "width": 16}], "seeds": [0, 1], "train": {**TINY["train"], "epochs": 2}}
+    spec["params"] = {**TINY["params"], "checkpoints": [0, 1]}
+    runs = STUDY.expand(group_from_dict(spec))
+    assert STUDY.jobs(runs) == [[0, 1]]
+    ctx = Recorder(_data_cache)
+    STUDY.execute(runs, ctx)
+    for i, run in enumerate(runs):
+        init = build_model(run.model, (1, 40), 10, run.seeds.init).state_dict()
+        saved = ctx.load_checkpoint(i, checkpoint_name(0))
+        assert all(torch.equal(saved[k], init[k]) for k in init)
+        assert ctx.summaries[i][0] == "finished" and ctx.summaries[i][1]["variants"] == 2 * (2 + 2)
+    assert not torch.equal(ctx.load_checkpoint(0, "final")["1.weight"], ctx.load_checkpoint(1, "final")["1.weight"])
+
+
 def test_rerandomization_draws_from_the_layers_own_initializer():
     group = group_from_dict({"study": "layer_robustness", "params": {"draws": 3}})
     (run,) = STUDY.expand(group)  # MLP 3x256
