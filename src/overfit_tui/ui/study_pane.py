@@ -151,7 +151,9 @@ class StudyPane(Vertical):
         if not records:
             return []
         study = get_study(records[0]["study"])
-        return [*study.tables(runs), *(f for f in study.figures(runs) if f.key != "loss")]
+        figs = [f for f in study.figures(runs) if f.key != "loss"]
+        heatmaps = [f for f in figs if f.is_heatmap]  # a study's heatmap is its main picture: shown first
+        return [*heatmaps, *study.tables(runs), *(f for f in figs if not f.is_heatmap)]
 
     # -- actions ---------------------------------------------------------------
     def action_cycle_metric(self) -> None:
