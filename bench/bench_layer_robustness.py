@@ -6,7 +6,8 @@ re-randomization draw of every layer) on whole train and test sets, three ways:
   loader    the naive way: a minibatch loop (128) per cell, like a DataLoader pass per cell
 
 Run: PYTHONPATH=src python bench/bench_layer_robustness.py [--models mlp,cnn1d] [--n 5000]
-Prints seconds per model and method; the errors of the three must agree.
+Prints wall and CPU seconds per model and method (CPU time is the fairer figure on a shared
+machine); the errors of the three must agree.
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ def bench(name: str, n: int, variants: int, device: str) -> None:
     ev = VariantEvaluator(model, final, data)
     for method in ("stacked", "loop", "loader"):
         sync()
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         errs = []
         for layer in layers:
             vs = [replace_layer(layer, s, True) for s in sources]
@@ -55,11 +56,11 @@ def bench(name: str, n: int, variants: int, device: str) -> None:
             else:
                 errs += [_one(model, {**final, **v}, data, n if method == "loop" else 128) for v in vs]
         sync()
-        results[method] = (time.perf_counter() - t, errs)
+        results[method] = (time.perf_counter() - t, time.process_time() - c, errs)
     cells = len(layers) * variants
-    ref = results["stacked"][1]
-    line = ", ".join(f"{m} {s:.2f} s" for m, (s, _) in results.items())
-    agree = all(max(abs(a[1] - b[1]) for a, b in zip(ref, e)) < 1e-3 for _, e in results.values())
+    ref = results["stacked"][2]
+    line = ", ".join(f"{m} {w:.2f} s wall / {c:.2f} s CPU" for m, (w, c, _) in results.items())
+    agree = all(max(abs(a[1] - b[1]) for a, b in zip(ref, e)) < 1e-3 for _, _, e in results.values())
     print(f"{name:10s} {cells} cells x {n + n // 4} samples on {device}: {line}  (agree: {agree})")
 
 
