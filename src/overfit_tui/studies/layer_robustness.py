@@ -19,9 +19,10 @@ Checkpoints go through the context (`ctx.save_checkpoint`, weights-only `torch.l
 read back), so a stored run keeps them under its folder. Evaluations are batched: all variants
 of one layer in one vmapped pass (layer_surgery.py), each layer's cells streamed as points.
 
-Deviations: the CPU preset is MNIST-1D (MLP 3x256 and the 1-D CNN), not MNIST; Lilian Weng's
-reproduction re-randomized with uniform [0, 1) noise and evaluated with dropout on, both of
-which this study avoids on purpose.
+Deviations: the CPU preset is MNIST-1D (MLP 3x256 and the 1-D CNN, SGD, 60 epochs), not MNIST;
+the MNIST preset uses Lilian Weng's optimizer (Adam 5e-4) so her numbers are a reference, and
+runs on the 4k subset on CPU. Her script re-randomized with uniform [0, 1) noise and evaluated
+with dropout on, both of which this study avoids on purpose. No ResNets.
 """
 
 from __future__ import annotations
@@ -55,7 +56,7 @@ class Params:
     )
     draws: int = field(3, "re-randomization draws per layer (fresh seeds of the layer's own initializer)")
     threshold: float = field(
-        0.02, "a layer is robust when the operation raises test error by at most this (0.02 = 2 pp)"
+        0.05, "a layer is robust when the operation raises test error by at most this (0.05 = 5 points)"
     )
     bn_travels: bool = field(
         True,
