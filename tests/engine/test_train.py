@@ -83,10 +83,13 @@ def test_every_model_builds_and_runs_forward():
         "lenet": (1, 28, 28),
         "alexnet_small": (3, 28, 28),
         "inception_small": (3, 28, 28),
+        "vgg11": (3, 32, 32),
     }
     for name in MODELS:
         for bn in (False, True):
-            spec = ModelSpec(name=name, width=16 if name == "inception_small" else 0, batchnorm=bn, dropout=0.1)
+            spec = ModelSpec(
+                name=name, width=16 if name in ("inception_small", "vgg11") else 0, batchnorm=bn, dropout=0.1
+            )
             m = build_model(spec, shapes[name], 10, seed=0)
             out = m(torch.randn(4, *shapes[name]))
             assert out.shape == (4, 10) and param_count(m) > 0

@@ -7,6 +7,7 @@ Every builder takes (spec, input_shape, num_classes) and returns an nn.Module.
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import torch
 from torch import nn
@@ -221,3 +222,41 @@ def fusable(model: nn.Module) -> bool:
     return not any(
         isinstance(m, (nn.modules.batchnorm._BatchNorm, nn.Dropout, nn.LocalResponseNorm)) for m in model.modules()
     )
+
+
+VGG11_PLAN = (64, "M", 128, "M", 256, 256, "M", 512, 512, "M", 512, 512, "M")  # Simonyan & Zisserman, config A
+
+
+def vgg11(spec: ModelSpec, input_shape, num_classes) -> nn.Module:
+    """VGG-11 in its CIFAR-10 layout (Zhang, Bengio, Singer 2019): eight 3x3 convolutions
+    (each followed by BatchNorm when the spec asks), five 2x2 max-pools, then FC 512, FC 512 and a linear
+    output: 11 weight layers, 9,750,922 parameters on 32x32x3 inputs (9,756,426 with BatchNorm).
+    `width` scales the channels (64 = the paper); a pool is skipped once the map is 1x1, and the
+    map is averaged to 1x1 before the classifier (a no-op on 32x32 inputs)."""
+    s = (spec.width or 64) / 64
+    in_c, side = input_shape[0], input_shape[-1]
+    layers: list[nn.Module] = []
+    for v in VGG11_PLAN:
+        if v == "M":
+            if side >= 2:
+                layers.append(nn.MaxPool2d(2))
+                side //= 2
+            continue
+        c = max(1, round(v * s))
+        layers += [nn.Conv2d(in_c, c, 3, padding=1), *_hidden(c, spec, conv=True)]
+        in_c = c
+    hidden = max(1, round(512 * s))
+    fc = replace(spec, batchnorm=False)  # BatchNorm after the convolutions only, as in torchvision's vgg11_bn
+    return nn.Sequential(
+        *layers,
+        nn.AdaptiveAvgPool2d(1),
+        nn.Flatten(),
+        nn.Linear(in_c, hidden),
+        *_hidden(hidden, fc),
+        nn.Linear(hidden, hidden),
+        *_hidden(hidden, fc),
+        nn.Linear(hidden, num_classes),
+    )
+
+
+MODELS.register("vgg11", vgg11)

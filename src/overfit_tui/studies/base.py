@@ -35,7 +35,11 @@ class Series:
 
 @dataclass(frozen=True)
 class Figure:
-    """A study's own figure as data: the UI draws it with plotext, export with SVG."""
+    """A study's own figure as data: the UI draws it with plotext, export with SVG.
+
+    A heatmap sets `matrix` (rows x columns of values, None where not known yet) instead of
+    series; xlabel names the columns, ylabel the rows, `vlabel` the colour scale. Text front ends
+    print tables, not heatmaps: a study with a heatmap also gives its numbers as a `Table`."""
 
     key: str
     title: str
@@ -46,6 +50,15 @@ class Figure:
     ylog: bool = False
     vlines: tuple[tuple[float, str], ...] = ()  # reference x positions (e.g. the interpolation threshold)
     hlines: tuple[tuple[float, str], ...] = ()  # reference values (e.g. chance, the paper's number)
+    matrix: tuple[tuple[float | None, ...], ...] | None = None  # heatmap cells [row][column]; None: a line figure
+    rows: tuple[str, ...] = ()  # heatmap row labels, top to bottom
+    columns: tuple[str, ...] = ()  # heatmap column labels, left to right
+    vrange: tuple[float, float] | None = None  # colour scale limits (None: the matrix's min and max)
+    vlabel: str = ""  # what a heatmap cell's value is (the colour scale's label)
+
+    @property
+    def is_heatmap(self) -> bool:
+        return self.matrix is not None
 
 
 @dataclass(frozen=True)

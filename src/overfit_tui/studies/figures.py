@@ -17,8 +17,8 @@ def tables_as_rich(study: Study, runs: list[RunData]):
 
     out = []
     for fig in study.figures(runs):
-        if fig.key == "loss":
-            continue  # curves: the app draws them
+        if fig.key == "loss" or fig.is_heatmap:
+            continue  # curves: the app draws them; a heatmap's numbers come as one of the study's tables
         t = Table(fig.xlabel, *(s.name for s in fig.series), title=f"{fig.title} ({fig.ylabel})")
         xs = sorted({x for s in fig.series for x in s.x})
         for x in xs:
@@ -26,14 +26,12 @@ def tables_as_rich(study: Study, runs: list[RunData]):
         out.append(t)
     for tab in study.tables(runs):
         t = Table(*tab.columns, title=tab.title)
-        for row in tab.rows:
-            t.add_row(*(str(c) for c in row))
+        for i in range(len(tab.rows)):
+            t.add_row(*(tab.cell(i, j) for j in range(len(tab.columns))))  # Stat cells as mean ± std
         out.append(t)
     return out
 
 
 def _val(series, x) -> str:
-    for sx, sy in zip(series.x, series.y):
-        if sx == x:
-            return f"{sy:.3g}"
-    return "-"
+    ys = [f"{sy:.3g}" for sx, sy in zip(series.x, series.y) if sx == x]  # points may share an x
+    return " / ".join(ys) if ys else "-"

@@ -1,11 +1,13 @@
 """Chart widgets over textual-plotext: each keeps its own data and replots on demand
-(clear_data, plot, refresh), downsampled to its width, at most a few times a second."""
+(clear_data, plot, refresh), downsampled to its width, at most a few times a second.
+A heatmap figure is drawn as coloured cells instead (ui/heatmap.py)."""
 
 from __future__ import annotations
 
 from textual_plotext import PlotextPlot
 
 from overfit_tui.studies.base import Figure
+from overfit_tui.ui.heatmap import render_heatmap
 from overfit_tui.ui.series import downsample, ema, finite
 
 METRICS = [
@@ -26,6 +28,7 @@ class FigureChart(PlotextPlot):
         self.figure: Figure | None = None
         self.smoothing = 0.0
         self.logy = False
+        self.numbers = False  # a heatmap prints its values in the cells
         self.points_drawn = 0
 
     def show(self, figure: Figure | None) -> None:
@@ -38,7 +41,7 @@ class FigureChart(PlotextPlot):
         plt.clear_figure() if hasattr(plt, "clear_figure") else None
         fig = self.figure
         self.points_drawn = 0
-        if fig is None:
+        if fig is None or fig.is_heatmap:  # a heatmap is drawn by render(), not plotext
             plt.title("no data yet")
             self.refresh()
             return
@@ -71,6 +74,11 @@ class FigureChart(PlotextPlot):
         plt.xscale("log" if logx else "linear")
         plt.yscale("log" if logy else "linear")
         self.refresh()
+
+    def render(self):
+        if self.figure is not None and self.figure.is_heatmap:
+            return render_heatmap(self.figure, self.size.width, self.numbers, self.size.height)
+        return super().render()
 
     def on_resize(self) -> None:
         self.replot()

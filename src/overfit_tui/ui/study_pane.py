@@ -1,6 +1,6 @@
 """A study pane: presets and the parameter form on the left, live charts in the center,
 the group's runs at the bottom. Keys: m cycles the curve metric, f the study figure,
-s toggles EMA smoothing, l log-scale, g the group shown."""
+s toggles EMA smoothing, l log-scale, g the group shown, n a heatmap's numbers."""
 
 from __future__ import annotations
 
@@ -29,6 +29,7 @@ class StudyPane(Vertical):
         Binding("s", "toggle_smoothing", "Smooth"),
         Binding("l", "toggle_log", "Log y"),
         Binding("g", "cycle_group", "Group"),
+        Binding("n", "toggle_numbers", "Numbers"),
     ]
 
     DEFAULT_CSS = """
@@ -140,7 +141,7 @@ class StudyPane(Vertical):
         if is_table:
             table.clear(columns=True)
             table.add_columns(*shown.columns)
-            table.add_rows([[str(c) for c in row] for row in shown.rows])
+            table.add_rows([[shown.cell(i, j) for j in range(len(row))] for i, row in enumerate(shown.rows)])
             table.border_title = shown.title
         else:
             fig_chart.show(shown)
@@ -150,7 +151,9 @@ class StudyPane(Vertical):
         if not records:
             return []
         study = get_study(records[0]["study"])
-        return [*study.tables(runs), *(f for f in study.figures(runs) if f.key != "loss")]
+        figs = [f for f in study.figures(runs) if f.key != "loss"]
+        heatmaps = [f for f in figs if f.is_heatmap]  # a study's heatmap is its main picture: shown first
+        return [*heatmaps, *study.tables(runs), *(f for f in figs if not f.is_heatmap)]
 
     # -- actions ---------------------------------------------------------------
     def action_cycle_metric(self) -> None:
@@ -169,6 +172,11 @@ class StudyPane(Vertical):
     def action_toggle_log(self) -> None:
         for c in self.query(FigureChart):
             c.logy = not c.logy
+        self.redraw()
+
+    def action_toggle_numbers(self) -> None:
+        for c in self.query(FigureChart):
+            c.numbers = not c.numbers
         self.redraw()
 
     def action_cycle_group(self) -> None:
