@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from overfit_tui.core.errors import DataUnavailable
@@ -41,3 +42,54 @@ def test_gaussian_dataset_is_learnable_shape(tmp_path):
         DataSpec(name="gaussian", n_train=500, n_test=100, gaussian_dim=20, gaussian_classes=4), tmp_path, tmp_path
     )
     assert ds.x_train.shape == (500, 1, 20) and ds.num_classes == 4
+
+
+def test_concurrent_mnist1d_generation_never_collides(tmp_path, monkeypatch):
+    """Workers (and xdist test processes) may generate the cache at once: each writes its own
+    temporary file, so none fails on another's rename, and no temporary file is left behind."""
+    import threading
+    import time
+
+    import mnist1d.data as m
+
+    from overfit_tui.engine import data
+
+    def slow_make(args):
+        time.sleep(0.2)
+        x = np.arange(40, dtype=np.float32).reshape(4, 10)
+        return {"x": x, "y": np.arange(4), "x_test": x[:2], "y_test": np.arange(2)}
+
+    monkeypatch.setattr(m, "make_dataset", slow_make)
+    errors, results = [], []
+
+    def load():
+        try:
+            results.append(data._mnist1d(tmp_path))
+        except Exception as e:  # pragma: no cover - the failure this test guards against
+            errors.append(e)
+
+    threads = [threading.Thread(target=load) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert len(results) == 4 and all(r[0].shape == (4, 1, 10) for r in results)
+    assert [p.name for p in (tmp_path / "mnist1d").iterdir()] == ["mnist1d_default_seed42.npz"]
+
+
+def test_gzipped_idx_is_read_without_writing_the_data_dir(mnist_dir, tmp_path):
+    """A data directory holding only .gz files loads, and nothing is written into it."""
+    import gzip
+
+    raw = tmp_path / "MNIST" / "raw"
+    raw.mkdir(parents=True)
+    for src in (mnist_dir / "MNIST" / "raw").iterdir():
+        if not src.name.endswith(".gz"):
+            (raw / (src.name + ".gz")).write_bytes(gzip.compress(src.read_bytes()))
+    before = sorted(p.name for p in raw.iterdir())
+    from overfit_tui.engine import data
+
+    xtr, ytr, xte, yte = data._load_idx_dataset(tmp_path, "MNIST")
+    assert xtr.shape[0] == ytr.shape[0] == 4000 and xte.shape[0] == 1000
+    assert sorted(p.name for p in raw.iterdir()) == before

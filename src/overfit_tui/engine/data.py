@@ -9,8 +9,10 @@ no PIL round trip, and works where torchvision's compiled ops do not load.)
 
 from __future__ import annotations
 
+import os
 import pickle
 import struct
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -51,8 +53,14 @@ _TV_LAYOUT = {
 
 
 def _read_idx(path: Path) -> np.ndarray:
-    with open(path, "rb") as f:
-        data = f.read()
+    """An IDX file, plain or gzipped (read in memory: the data directory is never written)."""
+    if path.exists():
+        data = path.read_bytes()
+    else:
+        import gzip
+
+        with gzip.open(path.with_name(path.name + ".gz"), "rb") as f:
+            data = f.read()
     _, _, dtype_code, ndim = struct.unpack(">BBBB", data[:4])
     dims = struct.unpack(f">{ndim}I", data[4 : 4 + 4 * ndim])
     return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim).reshape(dims)
@@ -63,13 +71,7 @@ def _load_idx_dataset(root: Path, folder: str) -> tuple[np.ndarray, ...]:
     names = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
     arrays = []
     for name in names:
-        path = raw / name
-        if not path.exists() and (raw / (name + ".gz")).exists():
-            import gzip
-
-            with gzip.open(raw / (name + ".gz"), "rb") as src:
-                path.write_bytes(src.read())
-        arrays.append(_read_idx(path))
+        arrays.append(_read_idx(raw / name))
     xtr, ytr, xte, yte = arrays
     return xtr[:, None], ytr, xte[:, None], yte
 
@@ -123,9 +125,14 @@ def _mnist1d(cache_dir: Path) -> tuple[np.ndarray, ...]:
 
         d = make_dataset(get_dataset_args())
         cache.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cache.with_suffix(".tmp.npz")
-        np.savez(tmp, x=d["x"], y=d["y"], x_test=d["x_test"], y_test=d["y_test"])
-        tmp.replace(cache)
+        # A name per process: concurrent workers (or test processes) may generate at once;
+        # each writes its own file and the last atomic rename wins with identical bytes.
+        tmp = cache.with_name(f".{cache.stem}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp.npz")
+        try:
+            np.savez(tmp, x=d["x"], y=d["y"], x_test=d["x_test"], y_test=d["y_test"])
+            tmp.replace(cache)
+        finally:
+            tmp.unlink(missing_ok=True)
     d = np.load(cache)
     return d["x"][:, None], d["y"], d["x_test"][:, None], d["y_test"]
 
