@@ -9,6 +9,7 @@ no PIL round trip, and works where torchvision's compiled ops do not load.)
 
 from __future__ import annotations
 
+import os
 import pickle
 import struct
 from dataclasses import dataclass
@@ -123,7 +124,7 @@ def _mnist1d(cache_dir: Path) -> tuple[np.ndarray, ...]:
 
         d = make_dataset(get_dataset_args())
         cache.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cache.with_suffix(".tmp.npz")
+        tmp = cache.with_suffix(f".tmp-{os.getpid()}.npz")  # workers may generate it at once: one file each
         np.savez(tmp, x=d["x"], y=d["y"], x_test=d["x_test"], y_test=d["y_test"])
         tmp.replace(cache)
     d = np.load(cache)
