@@ -35,15 +35,30 @@ def spec_diff(records: list[dict]) -> dict[str, list]:
 
 
 def legend_names(records: list[dict]) -> list[str]:
-    """Each run named by what differs (e.g. 'params.p=0.2, model.width=256'), not by id."""
-    diff = spec_diff(records)
+    """Each run named by its label plus what else differs (e.g. 'random labels · lr=0.02'):
+    the label already says the condition; the rest of the spec diff tells groups apart."""
+    diff = {k: v for k, v in spec_diff(records).items() if not k.startswith("params.") and _between_groups(records, v)}
+    short = _short_keys(list(diff))
     names = []
     for i, r in enumerate(records):
-        parts = [f"{k.split('.')[-1] if k.startswith('params.') else k}={_short(v[i])}" for k, v in diff.items()]
-        names.append(", ".join(parts) if parts else r["label"])
-    if len(set(names)) < len(names):  # still ambiguous (e.g. reruns): add the label and id
+        parts = [f"{short[k]}={_short(v[i])}" for k, v in diff.items()]
+        names.append(" · ".join([r["label"], *([", ".join(parts)] if parts else [])]))
+    if len(set(names)) < len(names):  # still ambiguous (e.g. reruns): add the id
         names = [f"{n} [{r['id'][:8]}]" for n, r in zip(names, records)]
     return names
+
+
+def _between_groups(records: list[dict], values: list) -> bool:
+    """True if a key is constant inside each group: then labels (which describe a run within
+    its group) do not say it, and the name must."""
+    seen: dict[str, str] = {}
+    return all(seen.setdefault(r["group"], repr(v)) == repr(v) for r, v in zip(records, values))
+
+
+def _short_keys(keys: list[str]) -> dict[str, str]:
+    """'train.lr' -> 'lr' unless two keys would share a last part ('model.width', 'data.width')."""
+    last = [k.split(".")[-1] for k in keys]
+    return {k: (p if last.count(p) == 1 else k) for k, p in zip(keys, last)}
 
 
 def _short(v) -> str:
