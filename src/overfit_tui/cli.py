@@ -55,7 +55,10 @@ def _root(
     if ctx.invoked_subcommand is None:
         from overfit_tui.ui.app import make_app
 
-        make_app(home=home, data_dir=data_dir, preset=preset).run()
+        tui = make_app(home=home, data_dir=data_dir, preset=preset)
+        tui.run()
+        if tui.return_code:  # Textual printed the traceback; a crash must not exit 0
+            raise typer.Exit(tui.return_code)
 
 
 def _user_presets(home: Path | None) -> Path:

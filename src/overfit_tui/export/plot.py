@@ -120,6 +120,7 @@ def slug(text: str) -> str:
 def study_figures(c: Comparison) -> list[tuple[str, Figure, dict[str, Style], str]]:
     """(name, figure, styles, subtitle) of every figure of every study among the runs."""
     from overfit_tui.studies import get_study
+    from overfit_tui.studies.replicates import base_label
 
     out = []
     for study_name in sorted({r["study"] for r in c.records}):
@@ -130,7 +131,7 @@ def study_figures(c: Comparison) -> list[tuple[str, Figure, dict[str, Style], st
             for r in recs
         ]
         by_id = run_styles(runs)
-        styles = {r.label: by_id[r.id] for r in runs}
+        styles = {base_label(r): by_id[r.id] for r in runs}  # seed replicates share one series
         groups = sorted({r["group"] for r in recs})
         paper = study.paper.split(":")[0]
         sub = f"{paper} · {', '.join(groups)}" if len(groups) <= 2 else f"{paper} · {len(groups)} groups"

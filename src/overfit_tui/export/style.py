@@ -75,6 +75,13 @@ def _key(d: dict) -> str:
     return json.dumps(d, sort_keys=True, default=str)
 
 
+def _base_label(label: str, spec: dict) -> str:
+    """The label without its seed tag (' s1'): replicates are one condition."""
+    seeds = spec.get("seeds") or {}
+    i, o, n = seeds.get("init"), seeds.get("order"), seeds.get("noise")
+    return label.removesuffix(f" s{i}" if i == o == n else f" i{i} o{o} n{n}")
+
+
 def _common_suffix(labels: list[str]) -> str:
     if len(labels) < 2:
         return labels[0] if labels else ""
@@ -129,7 +136,7 @@ def run_styles(runs: list) -> dict[str, Style]:
     colors = _condition_colors([json.loads(k) for k in conds])
     names = {}
     for k, rs in conds.items():
-        labels = [get(r, "label") for r in rs]
+        labels = [_base_label(get(r, "label"), get(r, "spec")) for r in rs]
         names[k] = _common_suffix(labels) if len(set(labels)) > 1 else labels[0]
     model_index = {k: i for i, k in enumerate(models)}
     out = {}

@@ -22,7 +22,6 @@ from overfit_tui.export.style import run_styles
 from overfit_tui.studies.base import Figure, Series
 from overfit_tui.ui.cache import RunCache
 from overfit_tui.ui.charts import METRICS, ChartPanel
-from overfit_tui.ui_text import fmt_value
 
 
 def export_all(c: Comparison, folder: Path) -> list[Path]:
@@ -36,14 +35,15 @@ def export_all(c: Comparison, folder: Path) -> list[Path]:
     return paths
 
 
-def fit_columns(widths: list[int], width: int) -> list[int]:
-    """Indices of the columns kept, first ones first, whose widths fit `width` (never a cut cell)."""
-    keep, used = [], 0
-    for i, w in enumerate(widths):
-        if used + w + 2 <= width or not keep:
+def fit_columns(widths: list[int], priorities: list[int], width: int) -> list[int]:
+    """Indices of the columns kept (the first always, then by priority, declaration order among
+    equals) whose widths fit `width`, in their order: whole columns go, never part of a cell."""
+    keep, used = [0], widths[0] + 2
+    for i in sorted(range(1, len(widths)), key=lambda i: (priorities[i], i)):
+        if used + widths[i] + 2 <= width:
             keep.append(i)
-            used += w + 2
-    return keep
+            used += widths[i] + 2
+    return sorted(keep)
 
 
 class CompareScreen(Screen):
@@ -114,19 +114,19 @@ class CompareScreen(Screen):
         self.sub_title = f"{len(c.records)} runs · x: {align} · smoothing {'on' if self.smoothing else 'off'}"
 
     def _summary(self, c: Comparison, names: dict[str, str]) -> None:
-        cols = c.summary_columns()
+        fields = c.fields()
         best = c.best()
         rows = []
         for i, (r, row) in enumerate(zip(c.records, c.summary_rows())):
             cells = [
-                Text(fmt_value(k, v), justify="right", style="bold green" if best.get(k) == i else "")
-                for k, v in zip(cols, row)
+                Text(f.format(v), justify="right", style="bold green" if best.get(f.key) == i else "")
+                for f, v in zip(fields, row)
             ]
             rows.append([Text(names[r["id"]], no_wrap=True), *cells])
-        headers = ["run", *(k.replace("final_", "").replace("_", " ") for k in cols)]
+        headers = ["run", *(f.header for f in fields)]
         name_w = min(44, max([len(n) for n in names.values()] + [3]))
         widths = [name_w, *(max(len(h), *(len(row[j + 1].plain) for row in rows)) for j, h in enumerate(headers[1:]))]
-        keep = fit_columns(widths, max(self.size.width - 2, 40))
+        keep = fit_columns(widths, [0, *(f.priority for f in fields)], max(self.size.width - 2, 40))
         state = (tuple(keep), tuple(tuple(x.plain if isinstance(x, Text) else x for x in r) for r in rows))
         if state == self._table_state:
             return

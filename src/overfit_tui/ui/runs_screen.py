@@ -1,36 +1,65 @@
-"""The global Runs screen: every stored run across studies and sessions, filtered by free
-text (study, data set, model, status, group, tag, label), marked with space."""
+"""The global Runs screen: every stored run across studies and sessions with its group, date
+and tags, filtered by words (each must match: a label, status, device, data set, model, tag
+or note contains it, or it is a whole part of a study or group name), marked with space.
+The cursor stays on its run while the filter allows, else goes to the first match."""
 
 from __future__ import annotations
 
+import re
+import time
+
+from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Static
 
 from overfit_tui.ui.cache import RunCache
-from overfit_tui.ui.run_table import RunTable
+from overfit_tui.ui.run_table import Column, RunTable
 
 
-def haystack(r: dict) -> str:
+def haystack(r: dict) -> tuple[str, set[str], tuple[str, str]]:
+    """(free text, whole name parts, ids) of a run, lower case."""
     spec = r.get("spec", {})
-    parts = [
-        r["id"],
-        r["group"],
-        r["study"],
-        r["status"],
-        r["label"],
-        r.get("device") or "",
-        spec.get("data", {}).get("name", ""),
-        spec.get("model", {}).get("name", ""),
-        " ".join(r.get("tags") or []),
-        r.get("notes") or "",
-    ]
-    return " ".join(parts).lower()
+    text = " ".join(
+        [
+            r["status"],
+            r["label"],
+            r.get("device") or "",
+            spec.get("data", {}).get("name", ""),
+            spec.get("model", {}).get("name", ""),
+            " ".join(r.get("tags") or []),
+            r.get("notes") or "",
+        ]
+    ).lower()
+    parts = set(re.split(r"[-_\s]+", f"{r['study']} {r['group']}".lower()))
+    return text, parts, (r["id"].lower(), r["group"].lower())
 
 
 def matches(r: dict, query: str) -> bool:
-    return all(word in haystack(r) for word in query.lower().split())
+    """Every word matches: inside the free text, a whole part of the study or group name
+    ('random' is not 'randomization'), or the start of the run or group id."""
+    text, parts, ids = haystack(r)
+    return all(
+        w in text or w in parts or (len(w) >= 4 and any(i.startswith(w) for i in ids)) for w in query.lower().split()
+    )
+
+
+class AllRunsTable(RunTable):
+    """The run table with the columns a store-wide list needs: group, start date, tags."""
+
+    def extra_cell(self, c: Column, r: dict):
+        if c.key == "group":
+            return Text(r["group"], overflow="ellipsis", no_wrap=True)
+        if c.key == "date":
+            return time.strftime("%m-%d %H:%M", time.localtime(r.get("created") or 0))
+        if c.key == "tags":
+            return Text(", ".join(r.get("tags") or []) or "-", overflow="ellipsis", no_wrap=True)
+        return ""
+
+
+EXTRA = (Column("group", "group", 24, 3), Column("date", "started", 11, 4), Column("tags", "tags", 12, 6))
 
 
 class RunsScreen(Screen):
@@ -58,7 +87,7 @@ class RunsScreen(Screen):
             placeholder="filter: words that must all match (study, data, model, status, tag, text)", id="filter"
         )
         yield Static("", id="hint")
-        yield RunTable(self.marked, id="all-runs")
+        yield AllRunsTable(self.marked, extra=EXTRA, id="all-runs")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -79,6 +108,9 @@ class RunsScreen(Screen):
     def on_input_changed(self, event: Input.Changed) -> None:
         self.query_text = event.value
         self.redraw()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.query_one(RunTable).focus()  # enter: act on the matches
 
     def action_focus_filter(self) -> None:
         self.query_one("#filter", Input).focus()
@@ -105,11 +137,15 @@ class RunsScreen(Screen):
         def save(result) -> None:
             if result is not None:
                 tags, note = result
-                self.app.store.update_run(rid, tags=tags, notes=note)
                 r["tags"], r["notes"] = tags, note
                 self.redraw()
+                self._save_tags(rid, tags, note)
 
         self.app.push_screen(TagScreen(r["label"], list(r.get("tags") or []), r.get("notes") or ""), save)
+
+    @work(thread=True, group="tags")
+    def _save_tags(self, rid: str, tags: list[str], note: str) -> None:
+        self.app.store.update_run(rid, tags=tags, notes=note)  # a store write: off the event loop
 
     def action_mark_all(self) -> None:
         self.marked.update(r["id"] for r in self.shown())
