@@ -105,7 +105,7 @@ def _study_tables(c: Comparison) -> list[str]:
         ]
         for t in get_study(name).tables(runs):
             out += ["", f"## {t.title}", "", "| " + " | ".join(t.columns) + " |", "|" + "---|" * len(t.columns)]
-            out += ["| " + " | ".join(str(v) for v in row) + " |" for row in t.rows]
+            out += ["| " + " | ".join(t.cell(i, j) for j in range(len(row))) + " |" for i, row in enumerate(t.rows)]
     return out
 
 

@@ -225,7 +225,7 @@ class StudyPane(Vertical):
                 self._table_shown = (shown.columns, shown.rows)
                 table.clear(columns=True)
                 table.add_columns(*shown.columns)
-                table.add_rows([[str(c) for c in row] for row in shown.rows])
+                table.add_rows([[shown.cell(i, j) for j in range(len(row))] for i, row in enumerate(shown.rows)])
                 table.border_title = shown.title
                 table.border_subtitle = "f: next figure"
         else:
