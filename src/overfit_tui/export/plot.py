@@ -95,7 +95,7 @@ def draw(fig: Figure, path: Path, styles: dict[str, Style] | None = None, subtit
                 seen.setdefault(styles[s.name].condition, styles[s.name])
                 models.setdefault(styles[s.name].model, styles[s.name])
         handles = [Line2D([], [], color=color_hex(st.color), label=c) for c, st in seen.items()]
-        if len(models) > 1:
+        if len(models) > 1 and all(models):
             handles += [
                 Line2D([], [], color="0.3", linestyle=DASHES[st.dash % len(DASHES)], label=m)
                 for m, st in models.items()

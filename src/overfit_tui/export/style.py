@@ -49,7 +49,8 @@ class Style:
     color: RGB
     dash: int  # index into DASHES (the app uses a different marker per index)
     condition: str
-    model: str  # the name of the line style: a model label, or what else differs ("lr=0.02")
+    model: str  # the name of the line style: a model label, or what else differs ("lr=0.02"); "" = one style
+    ramp: bool = False  # the colour follows one numeric parameter (a legend shows the range)
 
 
 def color_hex(c: RGB) -> str:
@@ -139,11 +140,16 @@ def run_styles(runs: list) -> dict[str, Style]:
         labels = [_base_label(get(r, "label"), get(r, "spec")) for r in rs]
         names[k] = _common_suffix(labels) if len(set(labels)) > 1 else labels[0]
     model_index = {k: i for i, k in enumerate(models)}
+    # a style per rest only where it tells runs of one condition apart (not where it follows
+    # the condition, as the width of a width sweep does)
+    informative = any(len({_key(_rest(get(r, "spec"))) for r in rs}) > 1 for rs in conds.values())
+    is_ramp = colors != [PALETTE[i % len(PALETTE)] for i in range(len(conds))]
     out = {}
     for i, (k, rs) in enumerate(conds.items()):
         for r in rs:
             mk = _key(_rest(get(r, "spec")))
-            out[get(r, "id")] = Style(colors[i], model_index[mk], names[k] or get(r, "label"), models[mk])
+            dash, model = (model_index[mk], models[mk]) if informative else (0, "")
+            out[get(r, "id")] = Style(colors[i], dash, names[k] or get(r, "label"), model, is_ramp)
     return out
 
 

@@ -86,7 +86,7 @@ def plan(
             out.ops.append(("plot", (xs, ys), {"marker": marker, "color": color}))
     out.ops += [("vline", (x,), {"color": DIM}) for x, _ in fig.vlines if not logx or x > 0]
     out.ops += [("hline", (y,), {"color": DIM}) for y, _ in fig.hlines if not out.logy or y > 0]
-    out.ops += [("xlabel", (fig.xlabel,), {})]
+    out.ops += [("xlabel", (fig.xlabel,), {}), ("ylabel", (fig.ylabel,), {})]
     out.ops += [("xscale", ("log" if logx else "linear",), {}), ("yscale", ("log" if out.logy else "linear",), {})]
     return out
 
@@ -178,7 +178,7 @@ class ChartPanel(Vertical):
     DEFAULT_CSS = """
     ChartPanel { border: round $panel; height: 1fr; width: 1fr; padding: 0; }
     ChartPanel FigureChart { height: 1fr; }
-    ChartPanel Legend { height: auto; max-height: 3; }
+    ChartPanel Legend { height: auto; max-height: 6; }
     """
 
     def __init__(self, empty_text: str = "no data yet", **kw):

@@ -1,7 +1,7 @@
 """A chart's legend, below the plot: one swatch per condition (colour) and per model (marker)
 for run curves, one per series for a study figure, the reference lines, and the highlighted
-run in bold. Entries never break inside; a legend that would not fit in three lines is
-summarised instead of cut."""
+run in bold. Entries never break inside; a legend that would take more than a few lines
+(three, six in a tall panel) is summarised instead of cut."""
 
 from __future__ import annotations
 
@@ -24,8 +24,12 @@ def entries(figure, chart, styles: dict[str, Style]) -> list[tuple[str, str, str
             st = styles[n]
             conds.setdefault(st.condition, st)
             models.setdefault(st.model, st)
-        out += [("━━", color_hex(st.color), c) for c, st in conds.items()]
-        if len(models) > 1:
+        if len(conds) > 3 and all(st.ramp for st in conds.values()):  # a sweep: its range as a gradient
+            (first, a), (last, b) = next(iter(conds.items())), list(conds.items())[-1]
+            out += [("━━", color_hex(a.color), f"{first} →"), ("━━", color_hex(b.color), last)]
+        else:
+            out += [("━━", color_hex(st.color), c) for c, st in conds.items()]
+        if len(models) > 1 and all(models):
             out += [(GLYPHS[st.dash % len(GLYPHS)], color_hex(DIM), m) for m, st in models.items()]
     else:
         for i, s in enumerate(figure.series):
@@ -59,9 +63,10 @@ class Legend(Static):
             text.append(glyph, style=color)
             text.append(f" {name}  ", style="bold" if name == chart.highlight else "")
             line += piece
-        if lines > 3:
+        room = 6 if (self.parent and self.parent.size.height >= 20) else 3  # the plot keeps most of the panel
+        if lines > room:
             n = len(figure.series)
-            text = Text(f"{n} series · colour = condition; move the run table's cursor to pick one out")
+            text = Text(f"{n} curves, coloured by condition: select a run to pick its curve out")
         self._set(text)
 
     def _set(self, text: Text) -> None:

@@ -10,7 +10,7 @@ cursor highlights the run's curve in the charts.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from rich.text import Text
 from textual.binding import Binding
@@ -21,7 +21,7 @@ from overfit_tui.core.schema import Field
 from overfit_tui.engine.members import TRAIN_FIELDS
 from overfit_tui.studies import fields_for
 from overfit_tui.ui.cache import RunCache
-from overfit_tui.ui_text import bar, eta_range, fmt_eta, progress_of
+from overfit_tui.ui_text import LIVE, bar, eta_range, fmt_eta, progress_of
 
 STATUS_STYLE = {
     "queued": "dim",
@@ -33,9 +33,7 @@ STATUS_STYLE = {
     "lost": "red",
 }
 DEFAULT_SUMMARY = tuple(TRAIN_FIELDS[k] for k in ("final_train_acc", "final_test_acc", "steps_to_fit"))
-# a running run's latest evaluation stands in (dimmed) for its final numbers
-LIVE = {"final_train_acc": "train_acc", "final_test_acc": "test_acc", "final_train_loss": "train_loss"}
-LIVE.update({"final_test_loss": "test_loss"})
+LIVE_ONLY = ("progress", "eta", "speed", "device")
 
 
 @dataclass(frozen=True)
@@ -57,7 +55,7 @@ def columns_for(summary: tuple[Field, ...], label_width: int, extra: tuple[Colum
         Column("mark", "", 1, 0),
         Column("run", "run", label_width, 0),
         Column("status", "status", 9, 1),
-        Column("progress", "progress", 13, 2),
+        Column("progress", "progress", 10, 2),
         Column("eta", "ETA", 9, 5),
         Column("device", "device", 6, 8),
         Column("speed", "samples/s", 9, 9),
@@ -126,8 +124,12 @@ class RunTable(DataTable):
     def _columns(self, records: list[dict]) -> list[Column]:
         studies = {r["study"] for r in records}
         summary = tuple(fields_for(studies)) if len(studies) == 1 else DEFAULT_SUMMARY
-        label_w = min(28, max([len(r["label"]) for r in records] + [8]))
-        return fit(columns_for(summary, label_w, self.extra), max(self.size.width - 2, 40))
+        label_w = min(26, max([len(r["label"]) for r in records] + [8]))
+        cols = columns_for(summary, label_w, self.extra)
+        if records and not any(r["status"] in ("queued", "running") for r in records):
+            # nothing in flight: progress, ETA and speed say nothing; the results take their room
+            cols = [replace(c, priority=c.priority + 10) if c.key in LIVE_ONLY else c for c in cols]
+        return fit(cols, max(self.size.width - 2, 40))
 
     def show(self, records: list[dict], cache: RunCache) -> None:
         self._records, self._cache = records, cache

@@ -59,6 +59,7 @@ class StudyPane(Vertical):
     StudyPane #views { display: none; height: 1; padding: 0 1; background: $panel; }
     StudyPane.-narrow #views { display: block; }
     StudyPane.-narrow #left { width: 1fr; border-right: none; }
+    StudyPane.-narrow #presets { max-height: 8; }
     StudyPane.-narrow.-view-charts #left, StudyPane.-narrow.-view-runs #left { display: none; }
     StudyPane.-narrow.-view-form #center { display: none; }
     StudyPane.-narrow.-view-charts RunTable { display: none; }
