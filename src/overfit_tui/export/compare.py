@@ -10,6 +10,7 @@ from overfit_tui.core.schema import Field
 from overfit_tui.studies import fields_for
 
 ALIGN = ("step", "epoch", "wall")
+MAX_PARTS = 2  # a name adds at most this many differing keys to the label (the spec diff has them all)
 
 
 def flatten(d: dict, prefix: str = "") -> dict:
@@ -38,11 +39,16 @@ def legend_names(records: list[dict]) -> list[str]:
     """Each run named by its label plus what else differs (e.g. 'random labels · lr=0.02'):
     the label already says the condition; the rest of the spec diff tells groups apart."""
     diff = {k: v for k, v in spec_diff(records).items() if not k.startswith("params.") and _between_groups(records, v)}
-    short = _short_keys(list(diff))
+    keys = sorted(diff, key=lambda k: (k not in ("study", "group"), not k.startswith("model."), k))
+    short = _short_keys(keys)
     names = []
     for i, r in enumerate(records):
-        parts = [f"{short[k]}={_short(v[i])}" for k, v in diff.items()]
-        names.append(" · ".join([r["label"], *([", ".join(parts)] if parts else [])]))
+        parts = [
+            _short(diff[k][i]) if k in ("study", "group") else f"{short[k]}={_short(diff[k][i])}"
+            for k in keys[:MAX_PARTS]
+        ]
+        more = " …" if len(keys) > MAX_PARTS else ""
+        names.append(" · ".join([r["label"], *([", ".join(parts) + more] if parts else [])]))
     if len(set(names)) < len(names):  # still ambiguous (e.g. reruns): add the id
         names = [f"{n} [{r['id'][:8]}]" for n, r in zip(names, records)]
     return names

@@ -118,7 +118,10 @@ def _rest_names(rests: dict[str, dict]) -> dict[str, str]:
         if all(d.startswith("model.") for d in differ):
             out[k] = _model_label(r.get("model", {}))
         else:
-            out[k] = ", ".join(f"{d.split('.')[-1]}={flats[k].get(d)}" for d in differ if not d.startswith("model."))
+            other = [d for d in differ if not d.startswith("model.")]
+            out[k] = ", ".join(f"{d.split('.')[-1]}={flats[k].get(d)}" for d in other[:2]) + (
+                " …" if len(other) > 2 else ""
+            )
             if any(d.startswith("model.") for d in differ):
                 out[k] = f"{_model_label(r.get('model', {}))}, {out[k]}"
     return out

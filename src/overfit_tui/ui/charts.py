@@ -26,7 +26,7 @@ METRICS = [
     ("eval", "test_acc", "test accuracy"),
     ("eval", "test_loss", "test loss"),
 ]
-MARKERS = ("braille", "hd", "dot", "sd")  # one per model (Style.dash)
+MARKERS = ("braille", "dot", "x", "+")  # one per model or setting (Style.dash); braille is the finest
 
 
 def _keep(xs: list, ys: list, logx: bool, logy: bool) -> tuple[list, list]:

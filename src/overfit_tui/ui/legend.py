@@ -10,7 +10,7 @@ from textual.widgets import Static
 
 from overfit_tui.export.style import DIM, Style, color_hex
 
-GLYPHS = ("━━", "▚▚", "••", "▬▬")  # the look of each model's marker (charts.MARKERS)
+GLYPHS = ("━━", "••", "xx", "++")  # the look of each model's marker (charts.MARKERS)
 
 
 def entries(figure, chart, styles: dict[str, Style]) -> list[tuple[str, str, str]]:

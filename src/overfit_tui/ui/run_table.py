@@ -68,11 +68,18 @@ def columns_for(summary: tuple[Field, ...], label_width: int, extra: tuple[Colum
 
 
 def fit(cols: list[Column], width: int) -> list[Column]:
-    """The highest-priority columns whose widths (plus cell padding) fit in `width`, in order."""
+    """The highest-priority columns whose widths (plus cell padding) fit in `width`, in order:
+    the lowest priority goes first, then any dropped column that fits again comes back."""
     keep = list(cols)
+    dropped = []
     while len(keep) > 2 and sum(c.width + 2 for c in keep) > width:
-        keep.remove(max(keep, key=lambda c: (c.priority, cols.index(c))))
-    return keep
+        worst = max(keep, key=lambda c: (c.priority, cols.index(c)))
+        keep.remove(worst)
+        dropped.append(worst)
+    for c in sorted(dropped, key=lambda c: (c.priority, cols.index(c))):
+        if sum(k.width + 2 for k in keep) + c.width + 2 <= width:
+            keep.append(c)
+    return sorted(keep, key=cols.index)
 
 
 class RunTable(DataTable):
@@ -111,6 +118,7 @@ class RunTable(DataTable):
         super().__init__(cursor_type="row", zebra_stripes=True, **kw)
         self.marked = marked
         self.extra = extra
+        self.mixed_summary: tuple[Field, ...] = DEFAULT_SUMMARY  # columns when runs of several studies mix
         self.shown: list[Column] = []
         self._records: list[dict] = []
         self._cache: RunCache | None = None
@@ -123,7 +131,7 @@ class RunTable(DataTable):
 
     def _columns(self, records: list[dict]) -> list[Column]:
         studies = {r["study"] for r in records}
-        summary = tuple(fields_for(studies)) if len(studies) == 1 else DEFAULT_SUMMARY
+        summary = tuple(fields_for(studies)) if len(studies) == 1 else self.mixed_summary
         label_w = min(26, max([len(r["label"]) for r in records] + [8]))
         cols = columns_for(summary, label_w, self.extra)
         if records and not any(r["status"] in ("queued", "running") for r in records):

@@ -46,12 +46,32 @@ def matches(r: dict, query: str) -> bool:
     )
 
 
+def headline(r: dict) -> str:
+    """A run's main result in words, from its study's essential fields ('test error 38.5%')."""
+    from overfit_tui.studies import STUDIES
+
+    s = r.get("summary") or {}
+    if r["study"] not in STUDIES or not s:
+        return "-"
+    fields = [f for f in STUDIES.get(r["study"]).summary_fields if f.key in s and f.priority <= 1]
+    f = next((f for f in fields if "test" in f.key), fields[0] if fields else None)
+    return f"{f.label} {f.format(s[f.key])}" if f else "-"
+
+
 class AllRunsTable(RunTable):
-    """The run table with the columns a store-wide list needs: group, start date, tags."""
+    """The run table with the columns a store-wide list needs: group, start date, tags, and
+    each run's headline result (runs of different studies share no summary columns)."""
+
+    def __init__(self, *a, **kw):
+        super().__init__(*a, **kw)
+        self.mixed_summary = ()
 
     def extra_cell(self, c: Column, r: dict):
-        if c.key == "group":
-            return Text(r["group"], overflow="ellipsis", no_wrap=True)
+        if c.key == "result":
+            return Text(headline(r), overflow="ellipsis", no_wrap=True)
+        if c.key == "group":  # its end tells groups of one preset apart: cut in the middle
+            g = r["group"]
+            return g if len(g) <= c.width else g[: c.width - 12] + "…" + g[-11:]
         if c.key == "date":
             return time.strftime("%m-%d %H:%M", time.localtime(r.get("created") or 0))
         if c.key == "tags":
@@ -59,7 +79,12 @@ class AllRunsTable(RunTable):
         return ""
 
 
-EXTRA = (Column("group", "group", 24, 3), Column("date", "started", 11, 4), Column("tags", "tags", 12, 6))
+EXTRA = (
+    Column("result", "result", 20, 2.5),
+    Column("group", "group", 24, 3.5),
+    Column("date", "started", 11, 4),
+    Column("tags", "tags", 12, 6),
+)
 
 
 class RunsScreen(Screen):
@@ -71,7 +96,6 @@ class RunsScreen(Screen):
         Binding("t", "tag", "Tags/note"),
     ]
     DEFAULT_CSS = """
-    RunsScreen #filter { dock: top; }
     RunsScreen #hint { height: 1; color: $text-muted; padding: 0 1; }
     RunsScreen RunTable { height: 1fr; }
     """
