@@ -39,11 +39,16 @@ def haystack(r: dict) -> tuple[str, set[str], tuple[str, str]]:
 
 def matches(r: dict, query: str) -> bool:
     """Every word matches: inside the free text, a whole part of the study or group name
-    ('random' is not 'randomization'), or the start of the run or group id."""
+    ('random' is not 'randomization'), or (with a digit or dash in it) the start of an id."""
     text, parts, ids = haystack(r)
     return all(
-        w in text or w in parts or (len(w) >= 4 and any(i.startswith(w) for i in ids)) for w in query.lower().split()
+        w in text or w in parts or (_id_like(w) and any(i.startswith(w) for i in ids)) for w in query.lower().split()
     )
+
+
+def _id_like(word: str) -> bool:
+    """A pasted id or group prefix ('ab12', 'smoke-mnist1d-11'), not a plain word ('random')."""
+    return len(word) >= 4 and any(c.isdigit() or c == "-" for c in word)
 
 
 def headline(r: dict) -> str:
