@@ -174,7 +174,23 @@ class RunsScreen(Screen):
 
     @work(thread=True, group="tags")
     def _save_tags(self, rid: str, tags: list[str], note: str) -> None:
-        self.app.store.update_run(rid, tags=tags, notes=note)  # a store write: off the event loop
+        """Validated as the CLI validates them, written inside the store's lock, off the event loop."""
+        from overfit_tui.core.errors import OverfitError
+        from overfit_tui.runs.manage import NOTE_MAX, parse_tags
+
+        try:
+            add, _ = parse_tags(tags)
+            if len(note) > NOTE_MAX:
+                raise OverfitError(f"a note is at most {NOTE_MAX:,} characters")
+        except OverfitError as e:
+            self.app.call_from_thread(self.notify, str(e), severity="error")
+            return
+
+        def edit(rec: dict) -> bool:
+            rec["tags"], rec["notes"] = list(dict.fromkeys(add)), note
+            return True
+
+        self.app.store.modify_runs([rid], edit)
 
     def action_mark_all(self) -> None:
         self.marked.update(r["id"] for r in self.shown())
