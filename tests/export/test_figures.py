@@ -81,3 +81,13 @@ def test_non_finite_points_are_dropped_and_counted(tmp_path):
     )
     words = texts(draw(fig, tmp_path / "r.svg").read_text())
     assert "3 point(s) not drawn (not finite, or ≤ 0 on a log axis)" in words and "N = n" in words
+
+
+def test_seed_bands_and_n_in_the_legend(tmp_path):
+    band = Series("test", (1, 2, 3), (0.5, 0.4, 0.3), lo=(0.45, 0.35, 0.2), hi=(0.55, 0.5, 0.35), n=3)
+    svg = draw(
+        Figure("e", "Error", "p", "error", (band, Series("train", (1, 2, 3), (0.1, 0.0, 0.0)))), tmp_path / "b.svg"
+    )
+    text = svg.read_text()
+    assert "test (n=3)" in texts(text) and "train" in texts(text)
+    assert "fill-opacity: 0.2" in text or 'fill-opacity="0.2"' in text  # the band

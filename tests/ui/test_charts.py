@@ -106,3 +106,11 @@ def test_highlight_draws_one_series_in_colour_on_top():
     p = plan(fig(a, b), 80, highlight="a")
     plots = [op for op in p.ops if op[0] == "plot"]
     assert plots[-1][2]["color"] != (110, 110, 110) and plots[0][2]["color"] == (110, 110, 110)
+
+
+def test_seed_bands_are_drawn_under_the_mean():
+    band = Series("a", (1, 2, 3), (0.5, 0.4, 0.3), lo=(0.4, 0.3, 0.2), hi=(0.6, 0.5, 0.4), n=3)
+    p = plan(fig(band), 80)
+    assert [op[0] for op in p.ops[:3]] == ["plot", "plot", "plot"]  # min, max, then the mean on top
+    assert p.ops[2][1] == ([1, 2, 3], [0.5, 0.4, 0.3])
+    build(p.ops, (60, 15))

@@ -57,16 +57,14 @@ def draw(fig: Figure, path: Path, styles: dict[str, Style] | None = None, subtit
             continue
         st = styles.get(s.name)
         color = color_hex(st.color if st else colors[i])
-        n = getattr(s, "n", 0) or 0
-        label = None if st else (f"{s.name} (n={n})" if n > 1 else s.name)
+        label = None if st else (f"{s.name} (n={s.n})" if s.n > 1 else s.name)
         if s.points:
             ax.plot(xs, ys, "o", color=color, label=label, markersize=5)
         else:
             ax.plot(xs, ys, DASHES[st.dash % len(DASHES)] if st else "-", color=color, label=label, linewidth=1.4)
-        lo, hi = getattr(s, "lo", None), getattr(s, "hi", None)
-        if lo and hi:
-            bx, blo, _ = _finite(s.x, lo, fig.xlog, fig.ylog)
-            bx2, bhi, _ = _finite(s.x, hi, fig.xlog, fig.ylog)
+        if s.n > 1 and s.lo and s.hi:  # the seeds' min-max band under the mean
+            bx, blo, _ = _finite(s.x, s.lo, fig.xlog, fig.ylog)
+            bx2, bhi, _ = _finite(s.x, s.hi, fig.xlog, fig.ylog)
             if bx == bx2 and bx:
                 ax.fill_between(bx, blo, bhi, color=color, alpha=0.2, linewidth=0)
     for x, text in fig.vlines:
@@ -92,8 +90,9 @@ def draw(fig: Figure, path: Path, styles: dict[str, Style] | None = None, subtit
         models: dict[str, Style] = {}
         for s in fig.series:
             if s.name in styles:
-                seen.setdefault(styles[s.name].condition, styles[s.name])
-                models.setdefault(styles[s.name].model, styles[s.name])
+                st = styles[s.name]
+                seen.setdefault(f"{st.condition} (n={s.n})" if s.n > 1 else st.condition, st)
+                models.setdefault(st.model, st)
         handles = [Line2D([], [], color=color_hex(st.color), label=c) for c, st in seen.items()]
         if len(models) > 1 and all(models):
             handles += [

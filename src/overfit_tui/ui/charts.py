@@ -79,6 +79,8 @@ def plan(
         out.points += len(xs)
         st = styles.get(s.name)
         color = DIM if highlight and s.name != highlight else (st.color if st else colors[i])
+        if s.n > 1 and s.lo and s.hi and not (highlight and s.name != highlight):
+            out.ops += _band(s, logx, out.logy, smoothing, width, color)
         if s.points or len(xs) == 1:
             out.ops.append(("scatter", (xs, ys), {"marker": "dot", "color": color}))
         else:
@@ -89,6 +91,19 @@ def plan(
     out.ops += [("xlabel", (fig.xlabel,), {}), ("ylabel", (fig.ylabel,), {})]
     out.ops += [("xscale", ("log" if logx else "linear",), {}), ("yscale", ("log" if out.logy else "linear",), {})]
     return out
+
+
+def _band(s: Series, logx: bool, logy: bool, smoothing: float, width: int, color) -> list:
+    """The min and max over seeds as two faint lines in the series' colour (plotext cannot fill
+    between curves); drawn before the mean so the mean stays on top."""
+    faint = tuple(round(c * 0.45 + 40) for c in color)
+    ops = []
+    for edge in (s.lo, s.hi):
+        xs, ys = _keep(*finite(s.x, edge), logx, logy)
+        if len(xs) > 1:
+            ys = ema(ys, smoothing) if smoothing and not s.points else ys
+            ops.append(("plot", downsample(xs, ys, max(width - 10, 20)), {"marker": "braille", "color": faint}))
+    return ops
 
 
 def apply(plt, ops: list[tuple[str, tuple, dict]]) -> None:

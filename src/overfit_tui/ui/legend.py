@@ -20,9 +20,11 @@ def entries(figure, chart, styles: dict[str, Style]) -> list[tuple[str, str, str
     if styles and all(n in styles for n in names):
         conds: dict[str, Style] = {}
         models: dict[str, Style] = {}
+        seeds = {s.name: s.n for s in figure.series}
         for n in names:
             st = styles[n]
-            conds.setdefault(st.condition, st)
+            label = f"{st.condition} (n={seeds[n]})" if seeds[n] > 1 else st.condition
+            conds.setdefault(label, st)
             models.setdefault(st.model, st)
         if len(conds) > 3 and all(st.ramp for st in conds.values()):  # a sweep: its range as a gradient
             (first, a), (last, b) = next(iter(conds.items())), list(conds.items())[-1]
