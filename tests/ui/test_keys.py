@@ -160,3 +160,35 @@ def test_runs_filter_matches_words_and_the_cursor_follows(finished):
             assert table.cursor_row == 0 and app.focused is table  # enter: on to the matches
 
     asyncio.run(go())
+
+
+def test_compare_at_80x24_overlays_groups_and_cuts_no_number(finished):
+    async def go():
+        app, fill = loaded(finished, preset="smoke-mnist1d")
+        async with app.run_test(size=(80, 24)) as pilot:
+            await fill()
+            recs = [r for r in app.store.runs() if r["study"] == "randomization"]
+            app.marked.update(r["id"] for r in recs)
+            await pilot.press("r")
+            await pilot.pause(0.3)
+            await pilot.press("c")
+            await pilot.pause(0.8)
+            screen = app.screen
+            assert screen.__class__.__name__ == "CompareScreen"
+            chart = screen.query_one("#chart").chart
+            assert len(chart.figure.series) == len(recs)  # every run of both groups on one axis
+            assert "2 groups" in chart.figure.title
+            await pilot.press("escape", "escape")
+            smoke = [r for r in recs if r["preset"] == "smoke-mnist1d"]
+            app.marked.clear()
+            app.marked.update(r["id"] for r in smoke)
+            await pilot.press("r")
+            await pilot.pause(0.3)
+            await pilot.press("c")
+            await pilot.pause(0.8)
+            text = svg_text(app.export_screenshot())
+            field = next(f for f in app.screen.comparison().fields() if f.key == "steps_to_fit")
+            for r in smoke:  # whole numbers at 80 columns (the issue saw 1042 for 10420)
+                assert f" {field.format(r['summary'].get('steps_to_fit'))} " in text, r["label"]
+
+    asyncio.run(go())

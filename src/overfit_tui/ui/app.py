@@ -10,6 +10,7 @@ from pathlib import Path
 from textual import work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
+from textual.css.query import NoMatches
 from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
 from textual.worker import get_current_worker
 
@@ -160,8 +161,11 @@ class OverfitApp(RunActions, App):
             if pane is not None:
                 pane.redraw()
             screen = self.screen
-            if hasattr(screen, "redraw") and screen is not self.screen_stack[0]:
-                screen.redraw()
+            if hasattr(screen, "redraw") and screen is not self.screen_stack[0] and screen.is_mounted:
+                try:
+                    screen.redraw()
+                except NoMatches:  # a screen between compose and mount, or being removed
+                    self.cache.dirty = True
 
     def active_pane(self) -> StudyPane | None:
         active = self.query_one("#tabs", TabbedContent).active

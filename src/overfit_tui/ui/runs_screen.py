@@ -128,6 +128,8 @@ class RunsScreen(Screen):
         return sorted(rs, key=lambda r: (-(r.get("created") or 0), r.get("index", 0)))
 
     def redraw(self) -> None:
+        if not self.query("#hint"):  # not composed yet, or already leaving
+            return
         rows = self.shown()
         self.query_one("#hint", Static).update(
             f"{len(rows)} of {len(self.cache.records)} runs · {len(self.marked)} marked · space: mark · a: mark shown"
