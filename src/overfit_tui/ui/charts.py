@@ -216,7 +216,8 @@ class ChartPanel(Vertical):
         title = figure.title if figure else ""
         if self.border_title != title:
             self.border_title = title
-        flags = [f for f in ("log y" if chart.logy and not chart.note else "", chart.note) if f]
+        drawn = figure is not None and not chart.message
+        flags = [f for f in ("log y" if chart.logy and not chart.note else "", chart.note) if f and drawn]
         if chart.smoothing and figure and any(not s.points for s in figure.series):
             flags.append(f"EMA {chart.smoothing:g}")
         subtitle = " · ".join([*flags, hint] if hint else flags)

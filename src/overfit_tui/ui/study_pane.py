@@ -106,7 +106,7 @@ class StudyPane(Vertical):
                 yield Button("Run  ⏎", id="run", variant="primary")
             with Vertical(id="center"):
                 with Horizontal(id="charts"):
-                    yield ChartPanel("no runs yet: pick a preset and press enter", id="curves")
+                    yield ChartPanel("the runs' curves appear here", id="curves")
                     yield ChartPanel("the study's figures appear here", id="figure")
                     yield DataTable(id="figure-table", zebra_stripes=True, cursor_type="none")
                 yield Static("", id="group-title")
