@@ -150,7 +150,8 @@ class OverfitApp(RunActions, App):
         self.cache.add_events(msg.events)
 
     def on_device_status(self, msg: DeviceStatus) -> None:
-        self.query_one("#device-bar", Static).update(msg.text)
+        for bar in self.query("#device-bar").results(Static):  # none while the app closes
+            bar.update(msg.text)
 
     def _redraw_if_dirty(self) -> None:
         if not self.cache.dirty:

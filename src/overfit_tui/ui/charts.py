@@ -89,6 +89,11 @@ def plan(
     out.ops += [("vline", (x,), {"color": DIM}) for x, _ in fig.vlines if not logx or x > 0]
     out.ops += [("hline", (y,), {"color": DIM}) for y, _ in fig.hlines if not out.logy or y > 0]
     out.ops += [("xlabel", (fig.xlabel,), {}), ("ylabel", (fig.ylabel,), {})]
+    if logx:  # round ticks (100, 1k, 10k) instead of plotext's 214.0, 1005.9, ...
+        xs_all = [x for *_, xs, _ in drawn for x in xs]
+        ticks = decades(min(xs_all), max(xs_all))
+        if len(ticks) >= 2:
+            out.ops.append(("xticks", (ticks, [short_number(t) for t in ticks]), {}))
     out.ops += [("xscale", ("log" if logx else "linear",), {}), ("yscale", ("log" if out.logy else "linear",), {})]
     return out
 
@@ -104,6 +109,21 @@ def _band(s: Series, logx: bool, logy: bool, smoothing: float, width: int, color
             ys = ema(ys, smoothing) if smoothing and not s.points else ys
             ops.append(("plot", downsample(xs, ys, max(width - 10, 20)), {"marker": "braille", "color": faint}))
     return ops
+
+
+def decades(lo: float, hi: float) -> list[float]:
+    """Powers of ten from lo to hi."""
+    if lo <= 0 or hi <= 0:
+        return []
+    return [10.0**k for k in range(math.ceil(math.log10(lo) - 1e-9), math.floor(math.log10(hi) + 1e-9) + 1)]
+
+
+def short_number(v: float) -> str:
+    """1000 -> '1k', 1e6 -> '1M', 0.01 -> '0.01'."""
+    for div, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if abs(v) >= div:
+            return f"{v / div:g}{suffix}"
+    return f"{v:g}"
 
 
 def apply(plt, ops: list[tuple[str, tuple, dict]]) -> None:
@@ -191,7 +211,8 @@ class ChartPanel(Vertical):
     """A bordered chart with its title, a status line (log, smoothing) and a legend below."""
 
     DEFAULT_CSS = """
-    ChartPanel { border: round $panel; height: 1fr; width: 1fr; padding: 0; }
+    ChartPanel { border: round $panel; height: 1fr; width: 1fr; padding: 0;
+        border-title-color: $text; border-title-style: bold; border-subtitle-color: $text-muted; }
     ChartPanel FigureChart { height: 1fr; }
     ChartPanel Legend { height: auto; max-height: 6; }
     """

@@ -136,7 +136,8 @@ class RunTable(DataTable):
         cols = columns_for(summary, label_w, self.extra)
         if records and not any(r["status"] in ("queued", "running") for r in records):
             # nothing in flight: progress, ETA and speed say nothing; the results take their room
-            cols = [replace(c, priority=c.priority + 10) if c.key in LIVE_ONLY else c for c in cols]
+            cols = [c for c in cols if c.key not in LIVE_ONLY[:3]]
+            cols = [replace(c, priority=c.priority + 10) if c.key == "device" else c for c in cols]
         return fit(cols, max(self.size.width - 2, 40))
 
     def show(self, records: list[dict], cache: RunCache) -> None:

@@ -59,7 +59,7 @@ def build_store(home: Home) -> None:
 
 def export_figures(home: Home, out: Path) -> list[Path]:
     """Every study figure of the presets' groups, as a researcher would export them."""
-    from overfit_tui.export.formats import write
+    from overfit_tui.export.plot import draw, study_figures
     from overfit_tui.export.transfer import load_comparison
 
     store = Store(home)
@@ -68,8 +68,8 @@ def export_figures(home: Home, out: Path) -> list[Path]:
     for preset in PRESETS:
         gid = finished_group(store, preset)
         if gid:
-            c = load_comparison(store, [gid])
-            paths += [p for p in write(c, "svg", out / f"{preset}.svg") if "-curves-" not in p.name]
+            for name, fig, styles, sub in study_figures(load_comparison(store, [gid])):
+                paths.append(draw(fig, out / f"{preset}-{name}.svg", styles, sub))
     return paths
 
 
@@ -85,7 +85,6 @@ async def shoot(home: Home, out: Path) -> list[Path]:
 
     def save(name: str) -> None:
         path = out / f"{name}.svg"
-        app.sub_title = SHOWN_HOME if app.screen is app.screen_stack[0] else app.sub_title
         app.save_screenshot(str(path))
         saved.append(path)
 
@@ -99,6 +98,7 @@ async def shoot(home: Home, out: Path) -> list[Path]:
             await pilot.pause(0.2)
             if len(app.cache.records) == len(store.runs()) and app.cache.events:
                 break
+        app.sub_title = SHOWN_HOME
         await settle(pilot, 1.5)
         show_group("randomization-mnist1d")
         await settle(pilot)
@@ -161,8 +161,8 @@ async def shoot(home: Home, out: Path) -> list[Path]:
             if len(small.cache.records) == len(store.runs()) and small.cache.events:
                 break
         small.active_pane().show_group(finished_group(store, "randomization-mnist1d"))
-        await settle(pilot, 1.0)
         small.sub_title = SHOWN_HOME
+        await settle(pilot, 1.0)
         for view in ("charts", "runs"):
             path = out / f"pane-randomization-80x24-{view}.svg"
             small.save_screenshot(str(path))

@@ -190,6 +190,8 @@ class StudyPane(Vertical):
         self.redraw()
 
     def redraw(self) -> None:
+        if not self.query(RunTable):  # not composed yet: the first redraw after mount draws it
+            return
         gid = self.current_group()
         if gid and not self.view_chosen and self.view == "form":
             self.set_view("charts")
@@ -236,10 +238,10 @@ class StudyPane(Vertical):
 
     def _update(self, selector: str, text) -> None:
         """Update a Static only when its text changes (an update re-lays out the screen)."""
-        w = self.query_one(selector, Static)
         if self._texts.get(selector) != text:
-            self._texts[selector] = text
-            w.update(text)
+            for w in self.query(selector).results(Static):
+                self._texts[selector] = text
+                w.update(text)
 
     def _figures(self, records, runs) -> list[Figure | Table]:
         if not records:
