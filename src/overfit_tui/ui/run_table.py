@@ -231,11 +231,12 @@ class RunTable(DataTable):
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         event.stop()
-        if self.has_focus and event.row_key is not None:
+        if self.has_focus and self.display and event.row_key is not None:
             self.post_message(self.Highlighted(event.row_key.value))
 
     def on_focus(self) -> None:
-        self.post_message(self.Highlighted(self.current_id()))
+        if self.display:  # a table hidden by the narrow layout picks nothing out
+            self.post_message(self.Highlighted(self.current_id()))
 
     def on_blur(self) -> None:
         self.post_message(self.Highlighted(None))

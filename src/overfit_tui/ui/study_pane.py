@@ -141,6 +141,10 @@ class StudyPane(Vertical):
             self.focus_view()
 
     def focus_view(self) -> None:
+        """Focus the shown view's main widget (only in the active pane: focusing a widget of a
+        hidden tab would switch the tabs to it)."""
+        if self.app.active_pane() is not self:
+            return
         narrow = self.has_class("-narrow")
         target = {"form": "#presets", "charts": "#runs", "runs": "#runs"}[self.view] if narrow else "#presets"
         self.query_one(target).focus()
