@@ -24,7 +24,7 @@ SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 CASES = [
     ("smoke-mnist1d", {}, {}),
     ("randomization-mnist1d", {"train": {"epochs": 60}}, {"train": {"epochs": 600}}),
-    ("expressivity-mnist1d", {"params": {"sgd_steps": 300}}, {}),
+    ("expressivity-mnist1d", {"params": {"train_steps": 300}}, {}),
     ("kernel-mnist1d", {}, {}),
     ("double-descent-rff-mnist1d", {}, {}),
     ("double-descent-nn-mnist1d", {"train": {"epochs": 60}}, {}),

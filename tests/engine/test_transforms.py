@@ -64,3 +64,37 @@ def test_augmentations_keep_shape_and_content():
     # a shift by at most 2: every output interior value comes from the same signal
     for i in range(4):
         assert any(torch.equal(out1[i, 0, 2:-2], s[i, 0, 2 - k : 38 - k]) for k in range(-2, 3))
+
+
+def test_pixel_conditions_move_colour_pixels_whole():
+    # each pixel's three channels encode its position: (p, p + 1000, p + 2000)
+    pos = torch.arange(16, dtype=torch.float32).view(1, 1, 4, 4)
+    x = torch.cat([pos, pos + 1000, pos + 2000], 1).repeat(5, 1, 1, 1)
+    perm = T.pixel_permutation(T.num_positions(x), torch.Generator().manual_seed(0))
+    assert len(perm) == 16
+    for out in (T.shuffle_pixels(x, perm), T.random_pixels(x, torch.Generator().manual_seed(0))):
+        assert out.shape == x.shape
+        assert torch.equal(out[:, 1] - out[:, 0], torch.full_like(out[:, 0], 1000))  # channels stay together
+        assert torch.equal(out[:, 2] - out[:, 0], torch.full_like(out[:, 0], 2000))
+        assert torch.equal(out[:, 0].flatten(1).sort(1).values, pos.flatten(1).expand(5, 16))  # a permutation
+    shuffled = T.shuffle_pixels(x, perm)
+    assert torch.equal(shuffled[0, 0].flatten(), perm.float())  # one permutation for every image
+    assert (shuffled == shuffled[:1]).all()
+    rand = T.random_pixels(x, torch.Generator().manual_seed(0))
+    assert not (rand == rand[:1]).all()  # a different permutation per image
+
+
+def test_image_crops_are_moves_of_at_most_two_pixels_never_flips():
+    x = torch.randn(64, 3, 12, 12)
+    out = T.augment_batch(x, pad=2, gen=torch.Generator().manual_seed(0))
+    moves = set()
+    for i in range(64):
+        found = [
+            (dy, dx)
+            for dy in range(-2, 3)
+            for dx in range(-2, 3)
+            if torch.equal(out[i, :, 2:-2, 2:-2], x[i, :, 2 - dy : 10 - dy, 2 - dx : 10 - dx])
+        ]
+        assert len(found) == 1, i  # the interior is the image moved, never mirrored
+        moves.add(found[0])
+    assert len(moves) > 10  # the moves vary across images

@@ -38,7 +38,7 @@ def test_width_sweep_reuses_weights_below_threshold(_data_cache):
         {
             "study": "double_descent_nn",
             "data": {"n_train": 200},
-            "train": {"epochs": 5, "log_every": 2},
+            "train": {"epochs": 5, "log_every": 2, "lr_decay": 0.5, "lr_decay_every": 2},
             "params": {"widths": [2, 4, 400], "label_noise": 0.0, "new_weight_std": 0.0},
         }
     )
@@ -52,3 +52,31 @@ def test_width_sweep_reuses_weights_below_threshold(_data_cache):
     first_eval_w4 = next(e for e in ctx.events[1] if e.kind == "eval")
     assert first_eval_w4.step == 0
     assert abs(first_eval_w4.train_loss - s[0]["final_train_loss"]) < 1e-5  # starts where width 2 ended
+
+    # Belkin et al.'s schedule: below n*K the step size decays (x0.5 after epochs 2 and 4 here) and
+    # training stops at zero training error; above it, a fixed step size for the whole budget
+    assert runs[0].model.init == "glorot_uniform"
+    last_lr = {i: [e for e in ctx.events[i] if e.kind == "eval"][-1].lr for i in range(3)}
+    assert s[0]["stop_at_fit"] and s[1]["stop_at_fit"] and not s[2]["stop_at_fit"]
+    assert last_lr[0] == last_lr[1] == runs[0].train.lr * 0.25
+    assert last_lr[2] == runs[2].train.lr and s[2]["lr_decay"] == 1.0 and s[2]["epochs"] == 5
+
+
+def test_each_seed_starts_its_own_chain(_data_cache):
+    st = get_study("double_descent_nn")
+    g = group_from_dict(
+        {
+            "study": "double_descent_nn",
+            "data": {"n_train": 100},
+            "seeds": [0, 1],
+            "train": {"epochs": 2, "log_every": 1},
+            "params": {"widths": [2, 4], "label_noise": 0.5},
+        }
+    )
+    runs = st.expand(g)
+    assert [r.label for r in runs] == ["H=2 s0", "H=4 s0", "H=2 s1", "H=4 s1"]
+    assert st.jobs(runs) == [[0, 1], [2, 3]]
+    ctx = Collect(_data_cache)
+    st.execute(runs, ctx)  # both chains in one call: the second must not reuse the first's weights
+    assert [ctx.done[i][1]["reused"] for i in range(4)] == [False, True, False, True]
+    assert ctx.done[0][1]["final_train_loss"] != ctx.done[2][1]["final_train_loss"]

@@ -35,7 +35,9 @@ class DataSpec:
     whiten: Literal["standardize", "per_image", "none"] = field(
         "standardize", "input normalisation: data set mean/std, per-image whitening (the paper), or none"
     )
-    augment: bool = field(False, "random crop (pad 2) and horizontal flip on the device, images only")
+    augment: bool = field(
+        False, "random crops on the device: the image (or 1-D signal) moved by up to 2 pixels, zero fill; no flip"
+    )
     gaussian_dim: int = field(40, "input dimension of the synthetic 'gaussian' data set")
     gaussian_classes: int = field(10, "classes of the synthetic 'gaussian' data set")
 
@@ -66,6 +68,12 @@ class ModelSpec:
     depth: int = field(1, "hidden layers (mlp only)")
     batchnorm: bool = field(False, "BatchNorm after each hidden layer")
     dropout: float = field(0.0, "dropout probability before each hidden->next layer (0 = off)")
+    init: Literal["default", "glorot_uniform"] = field(
+        "default", "weight init: torch's default, or Glorot-uniform weights with zero biases (Keras; Belkin et al.)"
+    )
+    lr: float = field(
+        0.0, "this model's learning rate, overriding train.lr (Zhang et al.: 0.1 Inception, 0.01 others); 0 = train.lr"
+    )
 
     def __post_init__(self):
         check(
@@ -75,6 +83,7 @@ class ModelSpec:
         )
         check(0 <= self.depth <= 64, "depth", "must be in [0, 64] (deeper plain MLPs do not train without residuals)")
         check(0.0 <= self.dropout < 1.0, "dropout", "must be in [0, 1)")
+        check(0 <= self.lr <= 1e6, "lr", "must be in [0, 1e6] (0 = train.lr)")
 
     @property
     def label(self) -> str:
@@ -224,3 +233,7 @@ class GroupSpec:
 
     def with_params(self, **kw) -> GroupSpec:
         return replace(self, params=replace(self.params, **kw))
+
+    def train_for(self, model: ModelSpec) -> TrainSpec:
+        """The training spec of `model`'s runs: train.lr unless the model sets its own."""
+        return replace(self.train, lr=model.lr) if model.lr else self.train

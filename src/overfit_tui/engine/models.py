@@ -57,11 +57,12 @@ def cnn1d(spec: ModelSpec, input_shape, num_classes) -> nn.Module:
 
 
 def lenet(spec: ModelSpec, input_shape, num_classes) -> nn.Module:
+    """LeNet-5 without input padding: 44,426 parameters on MNIST, Li et al. 2018's D."""
     c = spec.width or 6
     in_c, h, _ = input_shape
-    side = ((h + 4 - 4) // 2 - 4) // 2  # conv5 pad2, pool2, conv5, pool2
+    side = ((h - 4) // 2 - 4) // 2  # conv5, pool2, conv5, pool2
     return nn.Sequential(
-        nn.Conv2d(in_c, c, 5, padding=2),
+        nn.Conv2d(in_c, c, 5),
         *_hidden(c, spec, conv=True),
         nn.MaxPool2d(2),
         nn.Conv2d(c, 16 * c // 6, 5),
@@ -76,22 +77,31 @@ def lenet(spec: ModelSpec, input_shape, num_classes) -> nn.Module:
     )
 
 
+def _lrn() -> nn.Module:
+    """TensorFlow's CIFAR-10 LRN (depth_radius 4, bias 1, alpha 0.001/9, beta 0.75) in torch's terms:
+    torch divides alpha by the window size, TF does not."""
+    return nn.LocalResponseNorm(9, alpha=0.001, beta=0.75, k=1.0)
+
+
 def alexnet_small(spec: ModelSpec, input_shape, num_classes) -> nn.Module:
-    """Two (conv5x5 -> maxpool3x3/2 -> LRN) blocks, FC 384, FC 192, linear (Zhang et al. 2017, App. A)."""
+    """Two (conv5x5 -> maxpool3x3/2 -> LRN) blocks, FC 384, FC 192, linear (Zhang et al. 2017, App. A).
+
+    Convolutions and pools are 'SAME' padded as in TensorFlow: 28x28 -> 14x14 -> 7x7 maps,
+    1,387,786 parameters (Table 1)."""
     c = spec.width or 64
     in_c, h, _ = input_shape
     side = h
     for _ in range(2):
-        side = (side - 3) // 2 + 1  # 'same' conv, then pool 3 stride 2
+        side = (side + 2 - 3) // 2 + 1  # 'same' conv, then pool 3 stride 2 padding 1: ceil(side / 2)
     return nn.Sequential(
         nn.Conv2d(in_c, c, 5, padding=2),
         *_hidden(c, spec, conv=True),
-        nn.MaxPool2d(3, 2),
-        nn.LocalResponseNorm(4),
+        nn.MaxPool2d(3, 2, padding=1),
+        _lrn(),
         nn.Conv2d(c, c, 5, padding=2),
         *_hidden(c, spec, conv=True),
-        nn.MaxPool2d(3, 2),
-        nn.LocalResponseNorm(4),
+        nn.MaxPool2d(3, 2, padding=1),
+        _lrn(),
         nn.Flatten(),
         nn.Linear(c * side * side, 384),
         *_hidden(384, spec),
@@ -101,11 +111,27 @@ def alexnet_small(spec: ModelSpec, input_shape, num_classes) -> nn.Module:
     )
 
 
+class _BNShift(nn.BatchNorm2d):
+    """BatchNorm with a learned shift and no scale: TensorFlow's batch_norm default (center=True,
+    scale=False). The shift replaces the convolution's bias, which is why Table 1 gives the small
+    Inception the same 1,649,402 parameters with and without BatchNorm."""
+
+    def __init__(self, c: int):
+        super().__init__(c, affine=False)
+        self.shift = nn.Parameter(torch.zeros(c))
+
+    def forward(self, x):
+        return super().forward(x) + self.shift.view(1, -1, 1, 1)
+
+
 class _ConvModule(nn.Sequential):
-    """Conv -> BatchNorm -> ReLU, the building block of the small Inception."""
+    """Conv -> BatchNorm -> ReLU (-> dropout), the building block of the small Inception (Fig. 3)."""
 
     def __init__(self, in_c, out_c, kernel, stride, spec: ModelSpec):
-        super().__init__(nn.Conv2d(in_c, out_c, kernel, stride, padding=kernel // 2), *_hidden(out_c, spec, conv=True))
+        conv = nn.Conv2d(in_c, out_c, kernel, stride, padding=kernel // 2, bias=not spec.batchnorm)
+        norm = [_BNShift(out_c)] if spec.batchnorm else []
+        drop = [nn.Dropout(spec.dropout)] if spec.dropout > 0 else []
+        super().__init__(conv, *norm, nn.ReLU(), *drop)
 
 
 class _Inception(nn.Module):
@@ -166,11 +192,24 @@ for _name, _fn in [
     MODELS.register(_name, _fn)
 
 
+def glorot_uniform_(model: nn.Module) -> nn.Module:
+    """Keras' default initialization (Belkin et al. 2018): Glorot-uniform weights, zero biases."""
+    for m in model.modules():
+        if isinstance(m, (nn.Linear, nn.Conv1d, nn.Conv2d)):
+            nn.init.xavier_uniform_(m.weight)
+            if m.bias is not None:
+                nn.init.zeros_(m.bias)
+    return model
+
+
+INITS = {"default": lambda model: model, "glorot_uniform": glorot_uniform_}
+
+
 def build_model(spec: ModelSpec, input_shape, num_classes: int, seed: int) -> nn.Module:
     """The model, initialized from `seed` alone (independent of the global RNG state)."""
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
-        return MODELS.get(spec.name)(spec, tuple(input_shape), num_classes)
+        return INITS[spec.init](MODELS.get(spec.name)(spec, tuple(input_shape), num_classes))
 
 
 def param_count(model: nn.Module) -> int:

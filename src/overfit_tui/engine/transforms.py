@@ -1,6 +1,8 @@
 """Data randomizations (Zhang et al. 2017) and on-device augmentation, as batched tensor ops.
 
 Every randomization is drawn once from a seeded generator and stays fixed for all epochs.
+Inputs are [N, C, ...]: the pixel conditions move pixel *positions*, so a colour pixel keeps
+its channels together (a C*H*W shuffle would scatter a pixel's red, green and blue apart).
 """
 
 from __future__ import annotations
@@ -15,20 +17,25 @@ def corrupt_labels(y: torch.Tensor, p: float, num_classes: int, gen: torch.Gener
     return torch.where(mask, random, y)
 
 
-def pixel_permutation(num_features: int, gen: torch.Generator) -> torch.Tensor:
-    return torch.randperm(num_features, generator=gen)
+def num_positions(x: torch.Tensor) -> int:
+    """Pixel positions per sample of an [N, C, ...] batch (H*W for images, L for 1-D signals)."""
+    return x[0, 0].numel()
+
+
+def pixel_permutation(num_positions: int, gen: torch.Generator) -> torch.Tensor:
+    return torch.randperm(num_positions, generator=gen)
 
 
 def shuffle_pixels(x: torch.Tensor, perm: torch.Tensor) -> torch.Tensor:
-    """One fixed permutation of the flattened features, applied to every image (train and test)."""
-    return x.flatten(1)[:, perm].view_as(x)
+    """One fixed permutation of the pixel positions, applied to every image (train and test)."""
+    return x.flatten(2)[:, :, perm].reshape(x.shape)
 
 
 def random_pixels(x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
-    """An independent permutation per image."""
-    flat = x.flatten(1)
-    perms = torch.argsort(torch.rand(flat.shape, generator=gen), dim=1)
-    return torch.gather(flat, 1, perms).view_as(x)
+    """An independent permutation of the pixel positions per image (channels move together)."""
+    flat = x.flatten(2)
+    perms = torch.argsort(torch.rand(flat.shape[0], flat.shape[2], generator=gen), dim=1)
+    return torch.gather(flat, 2, perms.unsqueeze(1).expand_as(flat)).reshape(x.shape)
 
 
 def gaussian_like(x: torch.Tensor, mean: float, std: float, gen: torch.Generator) -> torch.Tensor:
@@ -37,9 +44,13 @@ def gaussian_like(x: torch.Tensor, mean: float, std: float, gen: torch.Generator
 
 
 def augment_batch(x: torch.Tensor, pad: int = 2, gen: torch.Generator | None = None) -> torch.Tensor:
-    """Random crop (zero padding `pad`) and random horizontal flip of a [B, C, H, W] batch, on x's device.
+    """Random crops of a [B, C, H, W] batch, on x's device: each image's H x W window moves by up
+    to `pad` pixels each way (Zhang et al. 2017, Table 1: random 28x28 crops of the 32x32 image
+    are the center crop moved by up to 2). No flip: flips belong to Table 4's "augmentation".
 
-    `gen` (a generator on x's device) makes the draws reproducible: the loop seeds one per run."""
+    The batch holds center crops only, so the strip a move uncovers is zero (the image mean after
+    whitening) where the paper sees the image's own border. `gen` (a generator on x's device)
+    makes the draws reproducible: the loop seeds one per run."""
     b, c, h, w = x.shape
     padded = torch.nn.functional.pad(x, (pad, pad, pad, pad))
     dy = torch.randint(0, 2 * pad + 1, (b, 1, 1), device=x.device, generator=gen)
@@ -47,13 +58,11 @@ def augment_batch(x: torch.Tensor, pad: int = 2, gen: torch.Generator | None = N
     rows = dy + torch.arange(h, device=x.device).view(1, h, 1)
     cols = dx + torch.arange(w, device=x.device).view(1, 1, w)
     bidx = torch.arange(b, device=x.device).view(b, 1, 1)
-    out = padded.permute(0, 2, 3, 1)[bidx, rows, cols].permute(0, 3, 1, 2)
-    flip = torch.rand(b, device=x.device, generator=gen) < 0.5
-    return torch.where(flip.view(b, 1, 1, 1), out.flip(-1), out)
+    return padded.permute(0, 2, 3, 1)[bidx, rows, cols].permute(0, 3, 1, 2)
 
 
 def augment_batch_1d(x: torch.Tensor, pad: int = 2, gen: torch.Generator | None = None) -> torch.Tensor:
-    """Random shift (zero padding `pad`, then crop) of a [B, C, L] batch of 1-D signals; no flip."""
+    """Random shift (zero padding `pad`, then crop) of a [B, C, L] batch of 1-D signals: the 1-D random crop."""
     b, c, length = x.shape
     padded = torch.nn.functional.pad(x, (pad, pad))
     dx = torch.randint(0, 2 * pad + 1, (b, 1, 1), device=x.device, generator=gen)

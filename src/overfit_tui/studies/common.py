@@ -39,7 +39,7 @@ def randomize(ds: Dataset, condition: str, p: float, seed: int) -> Dataset:
         if p > 0:
             ytr = T.corrupt_labels(ytr, p, ds.num_classes, g)
     elif condition == "shuffled_pixels":
-        perm = T.pixel_permutation(xtr[0].numel(), g)
+        perm = T.pixel_permutation(T.num_positions(xtr), g)
         xtr, xte = T.shuffle_pixels(xtr, perm), T.shuffle_pixels(xte, perm)
     elif condition == "random_pixels":
         xtr, xte = T.random_pixels(xtr, g), T.random_pixels(xte, g)

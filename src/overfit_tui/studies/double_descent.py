@@ -1,9 +1,13 @@
 """Study 3a: double descent for neural nets (Belkin, Hsu, Ma, Mandal 2018, Fig. 3-4).
 
 One-hidden-layer nets of growing width H on a fixed n-sample training set, squared loss,
-no regularization. Below the interpolation threshold (n*K parameters) each net starts from
-the previous smaller net's trained weights, new weights drawn small (weight reuse); above
-it, a fresh standard init. x axis: parameters (d+1)H + (H+1)K, log scale.
+no regularization, Glorot-uniform init. Below the interpolation threshold (n*K parameters)
+each net starts from the previous smaller net's trained weights, new weights ~ N(0, 0.01)
+(weight reuse); its step size decays (train.lr_decay every train.lr_decay_every epochs:
+x0.9 every 500 in the paper) and it stops at zero training error. Above the threshold: a
+fresh init and a fixed step size for the whole budget (the paper's SI). One chain of widths
+per seed; the figures show the mean over seeds and its range. x axis: parameters
+(d+1)H + (H+1)K, log scale.
 """
 
 from __future__ import annotations
@@ -15,12 +19,14 @@ import torch
 
 from overfit_tui.core.schema import Field
 from overfit_tui.core.spec import check, field
-from overfit_tui.core.specs import GroupSpec, RunSpec, Seeds
+from overfit_tui.core.specs import GroupSpec, RunSpec, Seeds, TrainSpec
 from overfit_tui.engine.hooks import Hooks
 from overfit_tui.engine.models import build_model
 from overfit_tui.engine.train import TRAIN_FIELDS, Member, train
-from overfit_tui.studies.base import ExecContext, Figure, RunData, Series, Study
+from overfit_tui.studies.base import ExecContext, Figure, RunData, Study
 from overfit_tui.studies.common import AddSummary, each_run, load_data, randomize
+from overfit_tui.studies.descent_claims import descent_claims
+from overfit_tui.studies.replicates import scalar_series
 
 
 @dataclass(frozen=True)
@@ -31,6 +37,11 @@ class Params:
     label_noise: float = field(0.15, "fraction of training labels redrawn at random (makes the peak clearer)")
     weight_reuse: bool = field(True, "below the threshold, start from the previous width's trained weights")
     new_weight_std: float = field(0.1, "std of the new weights added by weight reuse (Belkin: variance 0.01)")
+    belkin_schedule: bool = field(
+        True,
+        "below n*K: decay the lr per train.lr_decay(_every) and stop at zero training error; "
+        "above: fixed lr, full budget (Belkin et al.); false = every width trains with train as given",
+    )
 
     def __post_init__(self):
         check(len(self.widths) > 0 and all(w > 0 for w in self.widths), "widths", "needs positive widths")
@@ -43,10 +54,21 @@ class RunParams:
     label_noise: float = field(0.0, "label noise")
     weight_reuse: bool = field(True, "weight reuse")
     new_weight_std: float = field(0.1, "std of new weights")
+    belkin_schedule: bool = field(True, "decay and stop at fit below n*K only")
 
 
 def n_params(d: int, h: int, k: int) -> int:
     return (d + 1) * h + (h + 1) * k
+
+
+def width_train(spec: TrainSpec, below: bool, belkin: bool) -> TrainSpec:
+    """Belkin et al.'s SI: below the threshold the step size decays and training stops at zero
+    training error; above it the step size is fixed and the whole budget is trained."""
+    if not belkin:
+        return spec
+    if below:
+        return replace(spec, target_train_acc=1.0)
+    return replace(spec, lr_decay=1.0, target_train_acc=0.0)
 
 
 def grow(prev: dict, model: torch.nn.Module, std: float, gen: torch.Generator) -> None:
@@ -72,17 +94,19 @@ class DoubleDescentNN(Study):
     summary_fields = (
         Field("params", "parameters", "", "d", priority=1),
         *(TRAIN_FIELDS[k] for k in ("final_train_acc", "final_test_acc", "final_test_loss")),
+        Field("stop_at_fit", "stops at fit", priority=3),
     )
 
     def default_group(self) -> dict:
         return {
             "data": {"name": "mnist1d", "n_train": 1000},
-            "models": [{"name": "mlp", "depth": 1}],
+            "models": [{"name": "mlp", "depth": 1, "init": "glorot_uniform"}],
             "train": {
                 "optimizer": "sgd",
                 "lr": 0.005,
                 "momentum": 0.95,
-                "lr_decay": 1.0,
+                "lr_decay": 0.9,
+                "lr_decay_every": 500,
                 "loss": "mse",
                 "batch_size": 100,
                 "epochs": 300,
@@ -105,14 +129,14 @@ class DoubleDescentNN(Study):
         for s in group.seeds:
             for w in sorted(set(p.widths)):
                 m = replace(group.models[0], width=w)
-                rp = RunParams(w, p.label_noise, p.weight_reuse, p.new_weight_std)
+                rp = RunParams(w, p.label_noise, p.weight_reuse, p.new_weight_std, p.belkin_schedule)
                 runs.append(
                     RunSpec(
                         self.name,
                         f"H={w}" + group.seed_tag(s),
                         group.data,
                         m,
-                        group.train,
+                        group.train_for(m),
                         s,
                         rp,
                     )
@@ -126,42 +150,68 @@ class DoubleDescentNN(Study):
         return list(by_seed.values())  # a chain per seed: each width reuses the previous one's weights
 
     def execute(self, runs: list[RunSpec], ctx: ExecContext) -> None:
+        """A job is one seed's chain of widths (see jobs); given several seeds, each starts its own chain."""
         base = load_data(runs[0].data, ctx)
-        ds = randomize(base, "labels", runs[0].params.label_noise, runs[0].seeds.noise)
-        d, k, n = math.prod(ds.input_shape), ds.num_classes, len(ds.x_train)
-        prev = None
-        gen = torch.Generator().manual_seed(runs[0].seeds.init + 7)
+        chain = None
         for i, run in each_run(runs, ctx):
+            if run.seeds != chain:  # a new chain: its own label noise, no weights to reuse
+                chain, prev = run.seeds, None
+                ds = randomize(base, "labels", run.params.label_noise, run.seeds.noise)
+                d, k, n = math.prod(ds.input_shape), ds.num_classes, len(ds.x_train)
+                gen = torch.Generator().manual_seed(run.seeds.init + 7)
             model = build_model(run.model, ds.input_shape, k, run.seeds.init)
             params = n_params(d, run.params.width, k)
-            reused = bool(run.params.weight_reuse and prev is not None and params < n * k)
+            below = params < n * k
+            reused = bool(run.params.weight_reuse and prev is not None and below)
             if reused:
                 grow(prev, model, run.params.new_weight_std, gen)
             dev = ds.to(ctx.device)
             member = Member(
                 model.to(ctx.device), dev.x_train, dev.y_train, dev.x_test, dev.y_test, run.seeds.order, run=i
             )
-            extra = {"params": params, "threshold": n * k, "reused": reused}
-            (r,) = train([member], run.train, Hooks(AddSummary(extra), ctx), keep_state=True)
+            spec = width_train(run.train, below, run.params.belkin_schedule)
+            extra = {
+                "params": params,
+                "threshold": n * k,
+                "reused": reused,
+                "lr_decay": spec.lr_decay,
+                "stop_at_fit": spec.target_train_acc > 0,
+            }
+            (r,) = train([member], spec, Hooks(AddSummary(extra), ctx), keep_state=True)
             prev = {kk: v.cpu() for kk, v in r.state.items()} if r.state else None
 
+    def claims(self) -> tuple:
+        return CLAIMS
+
     def figures(self, runs: list[RunData]) -> list[Figure]:
-        done = sorted(
-            (r for r in runs if "params" in r.summary and "final_test_acc" in r.summary),
-            key=lambda r: r.summary["params"],
-        )
+        """Mean over seeds at each width, with the seeds' min-max band."""
+        done = [r for r in runs if "params" in r.summary and "final_test_acc" in r.summary]
         thr = next((r.summary["threshold"] for r in done), None)
-        xs = tuple(r.summary["params"] for r in done)
         vl = ((thr, "n*K"),) if thr else ()
+        x = lambda r: r.summary["params"]
         zero_one = (
-            Series("test", xs, tuple(1 - r.summary["final_test_acc"] for r in done)),
-            Series("train", xs, tuple(1 - r.summary["final_train_acc"] for r in done)),
+            scalar_series("test", done, x, lambda r: 1 - r.summary["final_test_acc"]),
+            scalar_series("train", done, x, lambda r: 1 - r.summary["final_train_acc"]),
         )
         sq = (
-            Series("test", xs, tuple(r.summary["final_test_loss"] for r in done)),
-            Series("train", xs, tuple(r.summary["final_train_loss"] for r in done)),
+            scalar_series("test", done, x, lambda r: r.summary["final_test_loss"]),
+            scalar_series("train", done, x, lambda r: r.summary["final_train_loss"]),
         )
         return [
             Figure("zero_one", "Zero-one loss vs parameters", "parameters", "error", zero_one, xlog=True, vlines=vl),
             Figure("squared", "Squared loss vs parameters", "parameters", "squared loss", sq, xlog=True, vlines=vl),
         ]
+
+
+def _error(key: str):
+    return lambda r: None if r.summary.get(key) is None else 1 - r.summary[key]
+
+
+CLAIMS = descent_claims(
+    lambda r: r.summary.get("params"),
+    lambda r: r.summary.get("threshold"),
+    _error("final_test_acc"),
+    _error("final_train_acc"),
+    "zero-one error",
+    "Fig. 3",
+)

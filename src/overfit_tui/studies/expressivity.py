@@ -2,8 +2,9 @@
 
 A two-layer ReLU net with 2n + d weights fits any n targets exactly: project the samples
 on a random direction a, sort the projections x_i, put a bias b_i just below each, and
-solve the lower-triangular system for the output weights (O(n), float64). Beside it, an
-SGD-trained two-layer net with the same parameter count on the same targets.
+solve the lower-triangular system for the output weights (O(n), float64). Beside it, a
+two-layer net with the same parameter count trained on the same targets as `[train]` says
+(optimizer, lr, momentum, batch size; squared loss) for `train_steps` steps.
 """
 
 from __future__ import annotations
@@ -18,8 +19,9 @@ from torch import nn
 from overfit_tui.core.events import PointEvent, StepEvent
 from overfit_tui.core.schema import Field
 from overfit_tui.core.spec import check, field
-from overfit_tui.core.specs import GroupSpec, RunSpec
+from overfit_tui.core.specs import GroupSpec, RunSpec, TrainSpec
 from overfit_tui.engine.linalg import construction_weights
+from overfit_tui.engine.train import make_optimizer
 from overfit_tui.studies.base import ExecContext, Figure, RunData, Series, Study
 from overfit_tui.studies.common import each_run, load_data
 
@@ -28,24 +30,26 @@ Target = Literal["true", "random", "reals"]
 
 @dataclass(frozen=True)
 class Params:
-    """Sample count, targets, and the SGD comparison."""
+    """Sample count, targets, and the trained comparison."""
 
     n: int = field(1000, "samples to fit (the first n of the training set)")
     targets: tuple[Target, ...] = field(("true", "random", "reals"), "true labels, random labels, random reals N(0,1)")
-    sgd: bool = field(True, "also train an SGD net with the same parameter count")
-    sgd_steps: int = field(3000, "full-batch Adam steps of the SGD comparison")
+    trained: bool = field(True, "also train a two-layer net with the same parameter count ([train]'s optimizer)")
+    train_steps: int = field(3000, "optimizer steps of the trained comparison (batches of train.batch_size)")
 
     def __post_init__(self):
         check(self.n > 1, "n", "must be > 1")
-        check(self.sgd_steps > 0, "sgd_steps", "must be > 0")
+        check(self.train_steps > 0, "train_steps", "must be > 0")
 
 
 @dataclass(frozen=True)
 class RunParams:
-    method: Literal["construction", "sgd"] = field("construction", "closed-form 2n+d construction or SGD")
+    method: Literal["construction", "trained"] = field(
+        "construction", "closed-form 2n+d construction, or a same-size net trained by [train]'s optimizer"
+    )
     target: Target = field("random", "what is fitted")
     n: int = field(1000, "samples fitted")
-    sgd_steps: int = field(3000, "SGD steps")
+    train_steps: int = field(3000, "optimizer steps (trained only)")
 
 
 class TwoLayerReLU(nn.Module):
@@ -103,25 +107,27 @@ class Expressivity(Study):
         Field("max_fit_error", "max fit error", "", ".2e", "lower", priority=1),
         Field("min_gap", "smallest gap", "", ".2e", priority=2),
         Field("max_weight", "largest weight", "", ".3g", priority=2),
+        Field("optimizer", "trained by", priority=2),
     )
 
     def default_group(self) -> dict:
         return {
             "data": {"name": "mnist1d"},
             "models": [{"name": "mlp", "depth": 1}],
-            "train": {"optimizer": "adam", "lr": 0.01},
+            "train": {"optimizer": "adam", "lr": 0.01, "lr_decay": 1.0, "batch_size": 4000},  # full batch
             "seeds": [0],
         }
 
     def expand(self, group: GroupSpec) -> list[RunSpec]:
         p = group.params
         runs = []
-        methods = ["construction"] + (["sgd"] if p.sgd else [])
+        methods = ["construction"] + (["trained"] if p.trained else [])
         for seeds in group.seeds:
             for target in p.targets:
                 for m in methods:
-                    rp = RunParams(m, target, p.n, p.sgd_steps)
-                    label = f"{m}: {target}" + group.seed_tag(seeds)
+                    rp = RunParams(m, target, p.n, p.train_steps)
+                    name = m if m == "construction" else _optimizer_name(group.train, p.n)
+                    label = f"{name}: {target}" + group.seed_tag(seeds)
                     runs.append(RunSpec(self.name, label, group.data, group.models[0], group.train, seeds, rp))
         return runs
 
@@ -141,7 +147,7 @@ class Expressivity(Study):
                 for j in range(min(40, n)):
                     ctx.emit(i, PointEvent("projection", j, {"x": xs[j].item(), "b": b[j].item()}, 0.0))
             else:
-                net, stats = self._sgd(z, t, run, ctx, i)
+                net, stats = self._trained(z, t, run, ctx, i)
             stats["seconds"] = round(time.perf_counter() - t0, 3)
             stats["n"] = n
             if p.target != "reals":
@@ -152,30 +158,45 @@ class Expressivity(Study):
             ctx.emit(i, PointEvent(p.method, n, stats, stats["seconds"]))
             ctx.finish(i, "finished", stats)
 
-    def _sgd(self, z, t, run: RunSpec, ctx: ExecContext, i: int):
+    def _trained(self, z, t, run: RunSpec, ctx: ExecContext, i: int):
+        """A d-H-1 ReLU net of about 2n + d parameters, trained as `run.train` says (squared loss)."""
         n, d = z.shape
         hidden = max(1, round((2 * n + d) / (d + 2)))  # d*H + H + H + 1 ~ 2n + d
-        torch.manual_seed(run.seeds.init)
-        net = nn.Sequential(nn.Linear(d, hidden), nn.ReLU(), nn.Linear(hidden, 1)).double()
-        opt = torch.optim.Adam(net.parameters(), lr=run.train.lr)
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(run.seeds.init)
+            net = nn.Sequential(nn.Linear(d, hidden), nn.ReLU(), nn.Linear(hidden, 1)).double()
+        spec = run.train
+        opt = make_optimizer(net.parameters(), spec)
+        bs = min(spec.batch_size, n)
+        order = torch.Generator().manual_seed(run.seeds.order)
+        steps_per_epoch = -(-n // bs)
+        perm = torch.randperm(n, generator=order)
         t0 = time.perf_counter()
-        for step in range(1, run.params.sgd_steps + 1):
-            loss = (net(z).squeeze(1) - t).pow(2).mean()
+        for step in range(1, run.params.train_steps + 1):
+            j = (step - 1) % steps_per_epoch
+            if j == 0 and step > 1:
+                perm = torch.randperm(n, generator=order)
+                if (step - 1) // steps_per_epoch % spec.lr_decay_every == 0:
+                    for g in opt.param_groups:
+                        g["lr"] *= spec.lr_decay
+            idx = perm[j * bs : (j + 1) * bs]
+            loss = (net(z[idx]).squeeze(1) - t[idx]).pow(2).mean()
             opt.zero_grad()
             loss.backward()
             opt.step()
             if step % 50 == 0:
-                ctx.emit(i, StepEvent(step, step, loss.item(), run.train.lr, time.perf_counter() - t0, 0.0))
+                lr = opt.param_groups[0]["lr"]
+                ctx.emit(i, StepEvent(step, step / steps_per_epoch, loss.item(), lr, time.perf_counter() - t0, 0.0))
                 if ctx.should_stop():
                     break
         with torch.no_grad():
-            err = (net(z).squeeze(1) - t).abs().max().item()
-        wrapped = _Squeeze(net)
-        return wrapped, {
+            residual = net(z).squeeze(1) - t
+        return _Squeeze(net), {
             "params": sum(p.numel() for p in net.parameters()),
-            "max_fit_error": err,
-            "train_mse": loss.item(),
+            "max_fit_error": residual.abs().max().item(),
+            "train_mse": residual.pow(2).mean().item(),
             "hidden": hidden,
+            "optimizer": _optimizer_name(spec, n),
         }
 
     def figures(self, runs: list[RunData]) -> list[Figure]:
@@ -198,12 +219,16 @@ class Expressivity(Study):
         done = [r for r in runs if "max_fit_error" in r.summary]
         if done:
             series = []
-            for m in ("construction", "sgd"):
+            for m in ("construction", "trained"):
                 rs = [r for r in done if r.spec["params"]["method"] == m]
                 if rs:
+                    name = m if m == "construction" else rs[0].summary.get("optimizer", m)
                     series.append(
                         Series(
-                            m, tuple(range(len(rs))), tuple(max(r.summary["max_fit_error"], 1e-16) for r in rs), True
+                            name,
+                            tuple(range(len(rs))),
+                            tuple(max(r.summary["max_fit_error"], 1e-16) for r in rs),
+                            True,
                         )
                     )
             figs.append(
@@ -217,6 +242,11 @@ class Expressivity(Study):
                 )
             )
         return figs
+
+
+def _optimizer_name(spec: TrainSpec, n: int) -> str:
+    """What the comparison really is, e.g. 'full-batch adam' or 'sgd (batch 100)'."""
+    return f"full-batch {spec.optimizer}" if spec.batch_size >= n else f"{spec.optimizer} (batch {spec.batch_size})"
 
 
 class _Squeeze(nn.Module):

@@ -97,7 +97,7 @@ class Randomization(Study):
                     if len(group.models) > 1:
                         label = f"{model.label}: {label}"
                     label += group.seed_tag(seeds)
-                    runs.append(RunSpec(self.name, label, group.data, model, group.train, seeds, rp))
+                    runs.append(RunSpec(self.name, label, group.data, model, group.train_for(model), seeds, rp))
         return runs
 
     def jobs(self, runs: list[RunSpec], on_gpu: bool = False) -> list[list[int]]:

@@ -3,6 +3,8 @@
 N features [cos(v x), sin(v x)] (a pair counts as two), v ~ N(0, sigma^-2 I); the exact
 minimum-norm least-squares fit (pseudo-inverse through the smaller Gram matrix, never
 ridge). Test and train risk and the coefficient norm vs N: the peak sits at N = n.
+Each seed draws its own frequencies (seeds.init) and label noise (seeds.noise); the
+figures show the mean over seeds and its range.
 """
 
 from __future__ import annotations
@@ -16,10 +18,13 @@ import torch
 from overfit_tui.core.events import PointEvent
 from overfit_tui.core.schema import Field
 from overfit_tui.core.spec import check, field
-from overfit_tui.core.specs import GroupSpec, RunSpec
+from overfit_tui.core.specs import GroupSpec, RunSpec, Seeds
 from overfit_tui.engine.linalg import min_norm_lstsq, rff_features
-from overfit_tui.studies.base import ExecContext, Figure, RunData, Series, Study
+from overfit_tui.studies.base import ExecContext, Figure, RunData, Study
+from overfit_tui.studies.claims import Claim
 from overfit_tui.studies.common import each_run, load_data, randomize
+from overfit_tui.studies.descent_claims import descent_claims, peak_near
+from overfit_tui.studies.replicates import scalar_series
 
 
 @dataclass(frozen=True)
@@ -66,7 +71,7 @@ class DoubleDescentRFF(Study):
         return [
             RunSpec(
                 self.name,
-                f"N={f}",
+                f"N={f}" + group.seed_tag(s),
                 group.data,
                 group.models[0],
                 group.train,
@@ -78,22 +83,21 @@ class DoubleDescentRFF(Study):
         ]
 
     def jobs(self, runs: list[RunSpec], on_gpu: bool = False) -> list[list[int]]:
-        return [list(range(len(runs)))]
+        """One job per seed: its frequencies and labels are drawn once and shared by its N values."""
+        by_seed: dict[Seeds, list[int]] = {}
+        for i, r in enumerate(runs):
+            by_seed.setdefault(r.seeds, []).append(i)
+        return list(by_seed.values())
 
     def execute(self, runs: list[RunSpec], ctx: ExecContext) -> None:
         base = load_data(runs[0].data, ctx)
-        ds = randomize(base, "labels", runs[0].params.label_noise, runs[0].seeds.noise)
         dev = ctx.device
-        xtr = ds.x_train.flatten(1).to(dev, torch.float64)
-        xte = ds.x_test.flatten(1).to(dev, torch.float64)
-        ytr = torch.nn.functional.one_hot(ds.y_train, ds.num_classes).to(dev, torch.float64)
-        yte = torch.nn.functional.one_hot(ds.y_test, ds.num_classes).to(dev, torch.float64)
-        d = xtr.shape[1]
-        sigma = runs[0].params.sigma or math.sqrt(d)
-        g = torch.Generator().manual_seed(runs[0].seeds.init)
+        draws: dict[Seeds, tuple] = {}  # one draw of labels and frequencies per seed
         n_max = max(r.params.n_features for r in runs) // 2
-        freqs = (torch.randn(d, n_max, generator=g, dtype=torch.float64) / sigma).to(dev)
         for i, run in each_run(runs, ctx):
+            if run.seeds not in draws:
+                draws[run.seeds] = _draw(base, run, n_max, dev)
+            xtr, xte, ytr, yte, freqs = draws[run.seeds]
             t0 = time.perf_counter()
             v = freqs[:, : run.params.n_features // 2]  # nested: each N extends the previous features
             phi_tr, phi_te = rff_features(xtr, v), rff_features(xte, v)
@@ -107,24 +111,28 @@ class DoubleDescentRFF(Study):
                 "train_error": (ptr.argmax(1) != ytr.argmax(1)).double().mean().item(),
                 "test_error": (pte.argmax(1) != yte.argmax(1)).double().mean().item(),
                 "norm": a.norm().item(),
+                "seed": run.seeds.init,
                 "seconds": round(time.perf_counter() - t0, 3),
             }
             ctx.emit(i, PointEvent("rff", run.params.n_features, stats, stats["seconds"]))
             ctx.finish(i, "finished", stats)
 
+    def claims(self) -> tuple:
+        return CLAIMS
+
     def figures(self, runs: list[RunData]) -> list[Figure]:
-        done = sorted((r for r in runs if "test_risk" in r.summary), key=lambda r: r.summary["n_features"])
-        xs = tuple(r.summary["n_features"] for r in done)
+        """Mean over seeds at each N, with the seeds' min-max band."""
+        done = [r for r in runs if "test_risk" in r.summary]
         n = next((r.summary["n"] for r in done), None)
         vl = ((n, "N = n"),) if n else ()
-        col = lambda key: tuple(r.summary[key] for r in done)
+        col = lambda name, key: scalar_series(name, done, lambda r: r.summary["n_features"], lambda r: r.summary[key])
         return [
             Figure(
                 "risk",
                 "Squared risk vs features",
                 "features N",
                 "squared loss",
-                (Series("test", xs, col("test_risk")), Series("train", xs, col("train_risk"))),
+                (col("test", "test_risk"), col("train", "train_risk")),
                 xlog=True,
                 ylog=True,
                 vlines=vl,
@@ -134,7 +142,7 @@ class DoubleDescentRFF(Study):
                 "Zero-one error vs features",
                 "features N",
                 "error",
-                (Series("test", xs, col("test_error")), Series("train", xs, col("train_error"))),
+                (col("test", "test_error"), col("train", "train_error")),
                 xlog=True,
                 vlines=vl,
             ),
@@ -143,9 +151,45 @@ class DoubleDescentRFF(Study):
                 "Coefficient norm vs features",
                 "features N",
                 "||a||",
-                (Series("norm", xs, col("norm")),),
+                (col("norm", "norm"),),
                 xlog=True,
                 ylog=True,
                 vlines=vl,
             ),
         ]
+
+
+def _draw(base, run: RunSpec, n_max: int, dev: str) -> tuple:
+    """A seed's training labels (label noise from seeds.noise) and frequencies (seeds.init)."""
+    ds = randomize(base, "labels", run.params.label_noise, run.seeds.noise)
+    xtr = ds.x_train.flatten(1).to(dev, torch.float64)
+    xte = ds.x_test.flatten(1).to(dev, torch.float64)
+    ytr = torch.nn.functional.one_hot(ds.y_train, ds.num_classes).to(dev, torch.float64)
+    yte = torch.nn.functional.one_hot(ds.y_test, ds.num_classes).to(dev, torch.float64)
+    d = xtr.shape[1]
+    sigma = run.params.sigma or math.sqrt(d)
+    g = torch.Generator().manual_seed(run.seeds.init)
+    # drawn [n_max, d] and transposed: the first N/2 columns do not depend on n_max
+    freqs = (torch.randn(n_max, d, generator=g, dtype=torch.float64).T / sigma).to(dev)
+    return xtr, xte, ytr, yte, freqs
+
+
+_N = lambda r: r.summary.get("n_features")
+_THRESHOLD = lambda r: r.summary.get("n")
+CLAIMS = (
+    *descent_claims(
+        _N,
+        _THRESHOLD,
+        lambda r: r.summary.get("test_risk"),
+        lambda r: r.summary.get("train_error"),
+        "squared risk",
+        "Fig. 2",
+    ),
+    Claim(
+        "norm-peak",
+        "The coefficient norm peaks at N = n.",
+        "Fig. 2",
+        "peak at N = n",
+        peak_near(_N, _THRESHOLD, lambda r: r.summary.get("norm"), 1.05),
+    ),
+)
