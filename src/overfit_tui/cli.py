@@ -55,7 +55,10 @@ def _root(
     if ctx.invoked_subcommand is None:
         from overfit_tui.ui.app import make_app
 
-        make_app(home=home, data_dir=data_dir, preset=preset).run()
+        tui = make_app(home=home, data_dir=data_dir, preset=preset)
+        tui.run()
+        if tui.return_code:  # Textual printed the traceback; a crash must not exit 0
+            raise typer.Exit(tui.return_code)
 
 
 def _user_presets(home: Path | None) -> Path:
@@ -96,42 +99,20 @@ def check(
         console.print(f"  {r.hash[:8]}  {escape(r.label)}")
 
 
-def _table(*columns: str, title: str | None = None):
-    """A compact table that truncates rather than wraps (run lists stay one line per run)."""
-    from rich import box
-    from rich.table import Table
-
-    t = Table(title=title, box=box.SIMPLE_HEAD, pad_edge=False)
-    widths = {"run": 13, "status": 9}
-    for c in columns:
-        t.add_column(
-            c.replace("_", "\n"),
-            no_wrap=True,
-            overflow="ellipsis",
-            min_width=widths.get(c),
-            max_width=28 if c == "condition" else None,
-        )
-    return t
-
-
-def _group_table(store, group_id: str, runs: list[dict] | None = None):
-    """One group's runs with its study's own summary columns."""
+def _group_table(store, group_id: str, runs: list[dict] | None = None) -> None:
+    """Print one group's runs with its study's summary fields, fitted to the terminal's width
+    (whole columns dropped and named, never a number cut); progress and ETA while active."""
     from overfit_tui.studies import fields_for
+    from overfit_tui.ui_text import runs_table
 
     runs = store.runs(group_id) if runs is None else runs
     fields = fields_for(dict.fromkeys(r["study"] for r in runs))
+    events = {r["id"]: store.metrics(r["id"]) for r in runs if r["status"] in ("queued", "running")}
     title = f"{group_id} ({runs[0]['study'] if runs else '-'})"
-    t = _table("run", "condition", "status", "device", *(f.header for f in fields), title=title)
-    for r in runs:
-        s = r.get("summary") or {}
-        t.add_row(
-            r["id"],
-            escape(r["label"]),
-            r["status"],
-            escape(r.get("device") or ""),
-            *(f.format(s.get(f.key)) for f in fields),
-        )
-    return t
+    t, hidden = runs_table(runs, fields, events, console.width, title)
+    console.print(t)
+    if hidden:
+        console.print(f"  [dim]hidden at {console.width} columns: {', '.join(hidden)}[/]")
 
 
 def _figures_text(store, group_id: str) -> None:
@@ -181,10 +162,12 @@ def run(
     devices = device.split(",") if device else None
     gid, proc = launch(store, group, p.name, str(p.path), devices, per_device, data_dir, download)
     console.print(f"group [bold]{gid}[/]: {len(store.runs(gid))} runs of {group.study} ({escape(str(p.path))})")
-    if detach:
-        console.print(f"detached: follow with `overfit-tui runs`, stop with `overfit-tui cancel {gid}`")
+    if detach:  # one line per command, never wrapped: they are meant to be copied
+        console.print("detached; follow with:  overfit-tui runs", soft_wrap=True)
+        console.print(f"stop with:  overfit-tui cancel {gid}", soft_wrap=True)
         return
     tails = {r["id"]: MetricTail(store.metrics_path(r["id"])) for r in store.runs(gid)}
+    interrupted = False
     last: dict[str, dict] = {}
     with Progress(
         TextColumn("{task.description}", justify="left"),
@@ -217,12 +200,17 @@ def run(
                     reconcile(store)
                 time.sleep(0.5)
         except KeyboardInterrupt:
+            interrupted = True
             cancel(store, gid)
             console.print("[yellow]interrupted: cancelling the group's runs[/]")
             while any(r["status"] in ("queued", "running") for r in store.runs(gid)):
                 time.sleep(0.3)
                 reconcile(store)
-    console.print(_group_table(store, gid))
+    _group_table(store, gid)
+    if interrupted:  # half-trained runs: no figure tables that would read as results
+        n = sum(r["status"] == "cancelled" for r in store.runs(gid))
+        err.print(f"interrupted: {n} run(s) cancelled; the study's figures need finished runs", soft_wrap=True)
+        raise typer.Exit(130)
     _figures_text(store, gid)
 
 
@@ -263,7 +251,7 @@ def runs(
     if not by_group:
         console.print("no runs yet: try `overfit-tui run smoke-mnist1d`")
     for gid, grs in by_group.items():
-        console.print(_group_table(store, gid, grs))
+        _group_table(store, gid, grs)
 
 
 @app.command()

@@ -1,4 +1,5 @@
-"""Formatting of summary numbers shared by the CLI tables and the TUI run table (no Textual)."""
+"""Formatting shared by the CLI tables and the TUI run tables (no Textual): progress, ETA
+ranges and durations (summary numbers read their declared fields: core/schema.py)."""
 
 from __future__ import annotations
 
@@ -8,11 +9,131 @@ def pct(v) -> str:
 
 
 def progress_of(rec: dict, last: dict | None) -> float:
-    """Fraction of the run's epoch budget done, from its latest event (1 once it has ended)."""
-    from overfit_tui.store.store import ENDED
-
-    if rec["status"] in ENDED:
+    """Fraction of the run's epoch budget done: 1 once finished (fitted early counts as done),
+    the fraction it reached for a run that stopped (cancelled, failed, ...), 0 before it starts."""
+    if rec["status"] == "finished":
         return 1.0
     if not last:
         return 0.0
     return min(1.0, last.get("epoch", 0) / max(1, rec["spec"]["train"]["epochs"]))
+
+
+def eta_range(rec: dict, events: list[dict]) -> tuple[float, float] | None:
+    """Seconds left for a running run: (if it fits at its recent pace, if it trains its whole budget).
+
+    Runs stop when they reach `train.target_train_acc`; the first bound extrapolates the
+    recent rise of training accuracy to that target, the second assumes the full epoch budget."""
+    if rec["status"] != "running":
+        return None
+    last = next((e for e in reversed(events) if e.get("kind") in ("step", "eval") and e.get("epoch")), None)
+    if not last or not last.get("wall"):
+        return None
+    train = rec["spec"]["train"]
+    rate = last["wall"] / last["epoch"]  # seconds per epoch so far
+    hi = max(0.0, (train["epochs"] - last["epoch"]) * rate)
+    lo = hi
+    target = train.get("target_train_acc", 0)
+    evals = [e for e in events if e.get("kind") == "eval"]
+    if target and len(evals) >= 2:
+        a, b = evals[-max(2, len(evals) // 4)], evals[-1]
+        if b["epoch"] > a["epoch"]:
+            slope = (b["train_acc"] - a["train_acc"]) / (b["epoch"] - a["epoch"])
+            if slope > 0:
+                lo = min(hi, max(0.0, (target - b["train_acc"]) / slope) * rate)
+    return lo, hi
+
+
+def duration(secs: float) -> str:
+    """42s, 12m, 1h05."""
+    if secs < 90:
+        return f"{secs:.0f}s"
+    if secs < 90 * 60:
+        return f"{secs / 60:.0f}m"
+    return f"{int(secs // 3600)}h{int(secs % 3600 // 60):02d}"
+
+
+def fmt_eta(rng: tuple[float, float] | None) -> str:
+    """'4m', or '1m-4m' when the run may fit (and stop) well before its budget ends."""
+    if rng is None:
+        return "-"
+    lo, hi = rng
+    if hi - lo < max(5.0, 0.2 * hi):
+        return duration(hi)
+    return f"{duration(lo)}-{duration(hi)}"
+
+
+def bar(frac: float, width: int = 5) -> str:
+    full = int(frac * width)
+    return "█" * full + "░" * (width - full) + f" {100 * frac:3.0f}%"
+
+
+# a running run's latest evaluation stands in for its final numbers (marked as live)
+LIVE = {"final_train_acc": "train_acc", "final_test_acc": "test_acc", "final_train_loss": "train_loss"}
+LIVE.update({"final_test_loss": "test_loss"})
+
+
+def summary_cell(f, r: dict, events: list[dict]) -> str:
+    """A summary field's cell: the stored value once the run ended, its latest evaluation
+    (suffixed '~') while it trains, '-' before."""
+    if r["status"] not in ("queued", "running"):
+        return f.format((r.get("summary") or {}).get(f.key))
+    ev = next((e for e in reversed(events) if e.get("kind") == "eval"), None)
+    live = ev.get(LIVE.get(f.key, "")) if ev else None
+    return f"{f.format(live)}~" if live is not None else "-"
+
+
+def runs_table(runs: list[dict], fields: list, events: dict[str, list[dict]], width: int, title: str = ""):
+    """A Rich table of runs for a terminal `width` wide: id, label, status, then (while runs are
+    in flight) progress and ETA, then the study's summary fields by priority, then the device.
+    Columns that do not fit are dropped whole (and named under the table); a number is never
+    cut. `events` holds the metric events of the active runs (for progress and ETA)."""
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
+    active = any(r["status"] in ("queued", "running") for r in runs)
+    cols: list[tuple[str, list[str], float, bool]] = [  # header, cells, priority, numeric
+        ("run", [r["id"] for r in runs], 0, False),
+        ("status", [r["status"] for r in runs], 0, False),
+    ]
+    if active:
+        last = {r["id"]: next((e for e in reversed(events.get(r["id"], [])) if "epoch" in e), None) for r in runs}
+        cols.append(("progress", [bar(progress_of(r, last[r["id"]])) for r in runs], 1.6, True))
+        cols.append(("ETA", [fmt_eta(eta_range(r, events.get(r["id"], []))) for r in runs], 1.5, True))
+    for i, f in enumerate(fields):
+        cells = [summary_cell(f, r, events.get(r["id"], [])) for r in runs]
+        cols.append((f.header, cells, f.priority + i / 100, True))
+    cols.append(("device", [r.get("device") or "-" for r in runs], 8, False))
+    label_w = min(28, max([len(r["label"]) for r in runs] + [9]))
+
+    def need(c) -> int:  # the widest cell, or the header's longest word (headers may wrap)
+        return max([len(x) for x in c[1]] + [max(len(w) for w in c[0].split())])
+
+    def build(kept, label_max: int) -> Table:
+        t = Table(title=Text(title) if title else None, box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
+        t.add_column("run", no_wrap=True, min_width=need(kept[0]))
+        t.add_column("condition", no_wrap=True, overflow="ellipsis", max_width=label_max)
+        for c in kept[1:]:
+            t.add_column(c[0], justify="right" if c[3] else "left", min_width=need(c))
+        for i, r in enumerate(runs):  # Text: a label or device is never read as markup
+            t.add_row(Text(r["id"]), Text(r["label"]), *(Text(c[1][i]) for c in kept[1:]))
+        return t
+
+    def fits(kept, label_max: int) -> bool:
+        from rich.console import Console
+
+        probe = Console(width=10_000)
+        return probe.measure(build(kept, label_max), options=probe.options).maximum <= width
+
+    kept = list(cols)
+    # first whole columns below the study's essential fields go (progress before ETA), the label
+    # kept; then the label shrinks to 14; then the rest go (numbers are never cut)
+    while any(c[2] >= 1.5 for c in kept[2:]) and not fits(kept, label_w):
+        kept.remove(max(kept[2:], key=lambda c: c[2]))
+    while len(kept) > 2 and not fits(kept, 14):
+        kept.remove(max(kept[2:], key=lambda c: c[2]))
+    label = label_w
+    while label > 14 and not fits(kept, label):
+        label -= 1
+    hidden = [c[0] for c in cols if c not in kept]
+    return build(kept, label), hidden

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import html
 import time
 
 import pytest
@@ -54,7 +55,7 @@ def test_launch_watch_finish_and_reopen(home, tiny_preset):
             assert await _until(pilot, progressed, 120)
             assert "queued" in seen or "running" in seen
             await pilot.pause(0.6)
-            assert pane.query_one("#curves").points_drawn > 0  # the chart received points
+            assert pane.query_one("#curves").chart.points_drawn > 0  # the chart received points
             table = pane.query_one(RunTable)
             assert table.row_count == 2
             await pilot.press("question_mark")
@@ -123,8 +124,11 @@ def test_bad_form_value_is_shown_inline(home, tiny_preset):
             form.inputs["train.lr"].value = '"fast"'
             await pilot.pause(0.2)
             assert form.group() is None
-            assert "expected a number" in str(form.query_one("#form-error").render())
-            assert form.inputs["train.lr"].has_class("-invalid")
+            assert "expected a number" in str(form.errors["train.lr"].render())  # under its field
+            assert form.errors["train.lr"].display and form.inputs["train.lr"].has_class("-invalid")
+            assert form.inputs["train.lr"].value == '"fast"'  # what was typed stays
+            line = form.inputs["train.lr"].region
+            assert line.height == 1 and '"fast"' in html.unescape(app.export_screenshot()).replace("\xa0", " ")
 
     asyncio.run(go())
 

@@ -1,11 +1,15 @@
-"""Snapshot tests of stable screens, as plain text (robust to colours and SVG details).
+"""Snapshot tests of the screens, as plain text (robust to colours and SVG details): help,
+the empty pane, and every pane with finished runs at 80x24 and 120x40.
 
-Regenerate after an intended change: UPDATE_SNAPSHOTS=1 ./dev test tests/ui/test_snapshots.py
+A missing or changed snapshot fails. After an intended change, look at the screen
+(`./dev app` in a terminal of that size), then rewrite the snapshots:
+UPDATE_SNAPSHOTS=1 ./dev test tests/ui/test_snapshots.py
 """
 
 from __future__ import annotations
 
 import asyncio
+import difflib
 import html
 import os
 import re
@@ -45,11 +49,15 @@ def masked(text: str) -> str:
 
 def check(name: str, text: str) -> None:
     path = SNAPSHOTS / f"{name}.txt"
-    if os.environ.get("UPDATE_SNAPSHOTS") or not path.exists():
+    if os.environ.get("UPDATE_SNAPSHOTS"):
         path.write_text(text)
-        if not os.environ.get("UPDATE_SNAPSHOTS"):
-            pytest.skip(f"wrote the missing snapshot {path.name}")
-    assert text == path.read_text(), f"{name} changed: regenerate with UPDATE_SNAPSHOTS=1 if intended"
+        return
+    if not path.exists():
+        pytest.fail(f"no snapshot {path.name}: check the screen, then write it with UPDATE_SNAPSHOTS=1")
+    old = path.read_text()
+    if text != old:
+        diff = "".join(difflib.unified_diff(old.splitlines(True), text.splitlines(True), "snapshot", "now", n=1))
+        pytest.fail(f"{name} changed (UPDATE_SNAPSHOTS=1 if intended):\n{diff[:4000]}")
 
 
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)])
@@ -78,3 +86,33 @@ def test_empty_store_pane(home):
     text = masked(asyncio.run(go()))
     assert "no runs yet: pick a preset and press enter" in text and "smoke-mnist1d" in text
     check("pane-empty-120x40", text)
+
+
+PANES = ("randomization", "expressivity", "double_descent")
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+@pytest.mark.parametrize("pane", PANES)
+def test_pane_with_finished_runs(home, pane, size):
+    from .finished_store import load_into
+
+    load_into(home)
+
+    async def go():
+        app = make_app(home=home.root, poll=False)
+        async with app.run_test(size=size) as pilot:
+            app.sub_title = "<store>"
+            app.cache.set_records(app.store.runs())
+            app.cache.add_events({r["id"]: app.store.metrics(r["id"]) for r in app.cache.records.values()})
+            for _ in range(25):  # until the tabs have settled on this pane (digits: test_keys.py)
+                app.action_pane(PANES.index(pane))
+                await pilot.pause(0.2)
+                if app.active_pane().pane_name == pane and not app.cache.dirty:
+                    break
+            await pilot.pause(0.5)
+            assert app.active_pane().pane_name == pane
+            return svg_text(app.export_screenshot())
+
+    text = masked(asyncio.run(go()))
+    assert "group " in text and ("finished" in text or size == (80, 24))  # 80x24 opens on the charts view
+    check(f"pane-{pane}-{size[0]}x{size[1]}", text)

@@ -10,6 +10,7 @@ from overfit_tui.core.schema import Field
 from overfit_tui.studies import fields_for
 
 ALIGN = ("step", "epoch", "wall")
+MAX_PARTS = 2  # a name adds at most this many differing keys to the label (the spec diff has them all)
 
 
 def flatten(d: dict, prefix: str = "") -> dict:
@@ -35,15 +36,35 @@ def spec_diff(records: list[dict]) -> dict[str, list]:
 
 
 def legend_names(records: list[dict]) -> list[str]:
-    """Each run named by what differs (e.g. 'params.p=0.2, model.width=256'), not by id."""
-    diff = spec_diff(records)
+    """Each run named by its label plus what else differs (e.g. 'random labels · lr=0.02'):
+    the label already says the condition; the rest of the spec diff tells groups apart."""
+    diff = {k: v for k, v in spec_diff(records).items() if not k.startswith("params.") and _between_groups(records, v)}
+    keys = sorted(diff, key=lambda k: (k not in ("study", "group"), not k.startswith("model."), k))
+    short = _short_keys(keys)
     names = []
     for i, r in enumerate(records):
-        parts = [f"{k.split('.')[-1] if k.startswith('params.') else k}={_short(v[i])}" for k, v in diff.items()]
-        names.append(", ".join(parts) if parts else r["label"])
-    if len(set(names)) < len(names):  # still ambiguous (e.g. reruns): add the label and id
+        parts = [
+            _short(diff[k][i]) if k in ("study", "group") else f"{short[k]}={_short(diff[k][i])}"
+            for k in keys[:MAX_PARTS]
+        ]
+        more = " …" if len(keys) > MAX_PARTS else ""
+        names.append(" · ".join([r["label"], *([", ".join(parts) + more] if parts else [])]))
+    if len(set(names)) < len(names):  # still ambiguous (e.g. reruns): add the id
         names = [f"{n} [{r['id'][:8]}]" for n, r in zip(names, records)]
     return names
+
+
+def _between_groups(records: list[dict], values: list) -> bool:
+    """True if a key is constant inside each group: then labels (which describe a run within
+    its group) do not say it, and the name must."""
+    seen: dict[str, str] = {}
+    return all(seen.setdefault(r["group"], repr(v)) == repr(v) for r, v in zip(records, values))
+
+
+def _short_keys(keys: list[str]) -> dict[str, str]:
+    """'train.lr' -> 'lr' unless two keys would share a last part ('model.width', 'data.width')."""
+    last = [k.split(".")[-1] for k in keys]
+    return {k: (p if last.count(p) == 1 else k) for k, p in zip(keys, last)}
 
 
 def _short(v) -> str:

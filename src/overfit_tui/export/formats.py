@@ -1,6 +1,7 @@
 """Writers for a Comparison: CSV (long form), JSON (full records and series), Markdown
-(summary, spec diff, provenance), SVG (the app's plotext charts). Deterministic for the
-same runs: sorted keys, stable order, no timestamps of the export itself."""
+(summary, the studies' tables, spec diff, provenance), and figures as SVG or PNG (one
+file per figure, drawn by export/plot.py). Deterministic for the same runs: sorted keys,
+stable order, no timestamps of the export itself."""
 
 from __future__ import annotations
 
@@ -10,14 +11,6 @@ import json
 import math
 
 from overfit_tui.export.compare import Comparison
-
-METRICS = [
-    ("step", "train_loss"),
-    ("eval", "train_loss"),
-    ("eval", "train_acc"),
-    ("eval", "test_loss"),
-    ("eval", "test_acc"),
-]
 
 
 def to_csv(c: Comparison) -> str:
@@ -98,6 +91,24 @@ def _null_non_finite(v):
     return v
 
 
+def _study_tables(c: Comparison) -> list[str]:
+    """Each study's own tables (e.g. Table 1 of Zhang et al.) for the exported runs."""
+    from overfit_tui.studies import get_study
+    from overfit_tui.studies.base import RunData
+
+    out = []
+    for name in sorted({r["study"] for r in c.records}):
+        recs = [r for r in c.records if r["study"] == name]
+        runs = [
+            RunData(r["id"], r["label"], r["spec"], r["status"], r.get("summary") or {}, c.events.get(r["id"], []))
+            for r in recs
+        ]
+        for t in get_study(name).tables(runs):
+            out += ["", f"## {t.title}", "", "| " + " | ".join(t.columns) + " |", "|" + "---|" * len(t.columns)]
+            out += ["| " + " | ".join(t.cell(i, j) for j in range(len(row))) + " |" for i, row in enumerate(t.rows)]
+    return out
+
+
 def to_markdown(c: Comparison) -> str:
     names, fields, rows, best = c.names, c.fields(), c.summary_rows(), c.best()
     out = [f"# Comparison of {len(c.records)} runs", ""]
@@ -111,6 +122,7 @@ def to_markdown(c: Comparison) -> str:
             txt = fields[j].format(v)
             cells.append(f"**{txt}**" if best.get(fields[j].key) == i else txt)
         out.append(f"| {r['id']} | {names[i]} | {r['status']} | " + " | ".join(cells) + " |")
+    out += _study_tables(c)
     out += ["", "## Spec differences", ""]
     diff = c.diff
     if diff:
@@ -129,27 +141,22 @@ def to_markdown(c: Comparison) -> str:
     return "\n".join(out) + "\n"
 
 
-def to_svg(c: Comparison, metric: int = 0, align: str = "step", width: int = 100, height: int = 30) -> str:
-    """The comparison chart drawn by plotext (as in the app), rendered to SVG through rich."""
-    from rich.console import Console
-    from rich.text import Text
-
-    from overfit_tui.export.plot import build_chart
-
-    console = Console(record=True, width=width, color_system="truecolor", file=io.StringIO())
-    for kind, key in [METRICS[metric]] if metric >= 0 else METRICS[2:5:2]:
-        console.print(Text.from_ansi(build_chart(c, kind, key, align, width, height)))
-    return console.export_svg(title="overfit-tui comparison")
+WRITERS = {"csv": to_csv, "json": to_json, "md": to_markdown}
+FORMATS = (*WRITERS, "svg", "png")
 
 
-WRITERS = {"csv": to_csv, "json": to_json, "md": to_markdown, "svg": to_svg}
-
-
-def write(c: Comparison, fmt: str, path) -> None:
+def write(c: Comparison, fmt: str, path) -> list:
+    """Write the comparison as `fmt` to `path`; figures (svg, png) go to one file per figure
+    named `<path stem>-<figure>.<fmt>`. Returns the paths written."""
     from pathlib import Path
 
     from overfit_tui.core.errors import OverfitError, did_you_mean
 
+    if fmt in ("svg", "png"):
+        from overfit_tui.export.plot import write_figures
+
+        return write_figures(c, Path(path), fmt)
     if fmt not in WRITERS:
-        raise OverfitError(f"unknown export format '{fmt}', {did_you_mean(fmt, WRITERS)}")
+        raise OverfitError(f"unknown export format '{fmt}', {did_you_mean(fmt, FORMATS)}")
     Path(path).write_text(WRITERS[fmt](c))
+    return [Path(path)]

@@ -1,20 +1,169 @@
-"""plotext charts of a comparison as ANSI text (the SVG export; no Textual)."""
+"""Vector figures with matplotlib (SVG, PNG): every study figure of the exported runs, one
+file each, and the compared runs' curves overlaid on one axis.
+
+Each file has its axes and units, a legend (by condition and model for run curves, with
+n for seed-averaged series), seed bands where a series has them, the paper's reference
+lines (interpolation threshold, N = n, ...), log axes as the study declares them. Points
+that are not finite (or not positive on a log axis) are dropped and counted in a note.
+Headless (Agg backend), deterministic output for the same runs.
+"""
 
 from __future__ import annotations
 
+import math
+import re
+import textwrap
+from pathlib import Path
+
 from overfit_tui.export.compare import Comparison
+from overfit_tui.export.style import DASHES, Style, color_hex, run_styles, series_colors
+from overfit_tui.studies.base import Figure, RunData
+
+CURVES = (("step", "train_loss", "Training loss"), ("eval", "test_acc", "Test accuracy"))
+FORMATS = ("svg", "png")
 
 
-def build_chart(c: Comparison, kind: str, key: str, align: str, width: int, height: int) -> str:
-    import plotext as plt
+def _finite(xs, ys, logx: bool, logy: bool) -> tuple[list, list, int]:
+    keep = [
+        (x, y)
+        for x, y in zip(xs, ys)
+        if isinstance(x, (int, float))
+        and isinstance(y, (int, float))
+        and math.isfinite(x)
+        and math.isfinite(y)
+        and (not logx or x > 0)
+        and (not logy or y > 0)
+    ]
+    return [p[0] for p in keep], [p[1] for p in keep], len(xs) - len(keep)
 
-    plt.clear_figure()
-    plt.plotsize(width, height)
-    plt.theme("pro")
-    plt.title(f"{key.replace('_', ' ')} vs {align}")
-    plt.xlabel(align)
-    for name, r in zip(c.names, c.records):
-        xs, ys = c.curve(r["id"], kind, key, align)
-        if xs:
-            plt.plot(xs, ys, label=name[:40], marker="braille")
-    return plt.build()
+
+def draw(fig: Figure, path: Path, styles: dict[str, Style] | None = None, subtitle: str = "") -> Path:
+    """Write one Figure to `path` (.svg or .png)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.lines import Line2D
+
+    styles = styles or {}
+    plt.rcParams["svg.hashsalt"] = "overfit-tui"  # stable element ids: the same runs give the same file
+    f, ax = plt.subplots(figsize=(7.0, 4.4), layout="constrained")
+    dropped = 0
+    colors = series_colors(len(fig.series))
+    for i, s in enumerate(fig.series):
+        xs, ys, lost = _finite(s.x, s.y, fig.xlog, fig.ylog)
+        dropped += lost
+        if not xs:
+            continue
+        st = styles.get(s.name)
+        color = color_hex(st.color if st else colors[i])
+        label = None if st else (f"{s.name} (n={s.n})" if s.n > 1 else s.name)
+        if s.points:
+            ax.plot(xs, ys, "o", color=color, label=label, markersize=5)
+        else:
+            ax.plot(xs, ys, DASHES[st.dash % len(DASHES)] if st else "-", color=color, label=label, linewidth=1.4)
+        if s.n > 1 and s.lo and s.hi:  # the seeds' min-max band under the mean
+            bx, blo, _ = _finite(s.x, s.lo, fig.xlog, fig.ylog)
+            bx2, bhi, _ = _finite(s.x, s.hi, fig.xlog, fig.ylog)
+            if bx == bx2 and bx:
+                ax.fill_between(bx, blo, bhi, color=color, alpha=0.2, linewidth=0)
+    for x, text in fig.vlines:
+        if not fig.xlog or x > 0:
+            ax.axvline(x, color="0.4", linestyle="--", linewidth=1)
+            ax.annotate(text, (x, 1), xycoords=("data", "axes fraction"), xytext=(3, -12), textcoords="offset points")
+    for y, text in fig.hlines:
+        if not fig.ylog or y > 0:
+            ax.axhline(y, color="0.4", linestyle=":", linewidth=1)
+            ax.annotate(text, (0, y), xycoords=("axes fraction", "data"), xytext=(3, 3), textcoords="offset points")
+    ax.set_xscale("log" if fig.xlog else "linear")
+    ax.set_yscale("log" if fig.ylog else "linear")
+    ax.set_xlabel(fig.xlabel)
+    ax.set_ylabel(fig.ylabel)
+    ax.grid(True, alpha=0.3, linewidth=0.6)
+    f.suptitle(fig.title, fontsize=12, fontweight="bold")
+    if subtitle or dropped:
+        note = subtitle + (f" · {dropped} point(s) not drawn (not finite, or ≤ 0 on a log axis)" if dropped else "")
+        ax.set_title("\n".join(textwrap.wrap(note.strip(" ·"), 110)), fontsize=8, color="0.35")
+    handles = []
+    if styles:
+        seen: dict[str, Style] = {}
+        models: dict[str, Style] = {}
+        for s in fig.series:
+            if s.name in styles:
+                st = styles[s.name]
+                seen.setdefault(f"{st.condition} (n={s.n})" if s.n > 1 else st.condition, st)
+                models.setdefault(st.model, st)
+        handles = [Line2D([], [], color=color_hex(st.color), label=c) for c, st in seen.items()]
+        if len(models) > 1 and all(models):
+            handles += [
+                Line2D([], [], color="0.3", linestyle=DASHES[st.dash % len(DASHES)], label=m)
+                for m, st in models.items()
+            ]
+    entries = handles or ax.get_legend_handles_labels()[0]
+    if entries:
+        if len(entries) > 8:
+            ax.legend(handles=entries, loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8, frameon=False)
+        else:
+            ax.legend(handles=entries, fontsize=8, frameon=False)
+    path = Path(path)
+    meta = {"Date": None} if path.suffix == ".svg" else {"Software": None}
+    f.savefig(path, dpi=150, metadata=meta)
+    plt.close(f)
+    return path
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+def study_figures(c: Comparison) -> list[tuple[str, Figure, dict[str, Style], str]]:
+    """(name, figure, styles, subtitle) of every figure of every study among the runs."""
+    from overfit_tui.studies import get_study
+    from overfit_tui.studies.replicates import base_label
+
+    out = []
+    for study_name in sorted({r["study"] for r in c.records}):
+        study = get_study(study_name)
+        recs = [r for r in c.records if r["study"] == study_name]
+        runs = [
+            RunData(r["id"], r["label"], r["spec"], r["status"], r.get("summary") or {}, c.events.get(r["id"], []))
+            for r in recs
+        ]
+        by_id = run_styles(runs)
+        styles = {base_label(r): by_id[r.id] for r in runs}  # seed replicates share one series
+        groups = sorted({r["group"] for r in recs})
+        paper = study.paper.split(":")[0]
+        sub = f"{paper} · {', '.join(groups)}" if len(groups) <= 2 else f"{paper} · {len(groups)} groups"
+        for fig in study.figures(runs):
+            if fig.series:
+                out.append((f"{slug(study_name)}-{slug(fig.key)}", fig, styles if fig.key == "loss" else {}, sub))
+    return out
+
+
+def curve_figures(c: Comparison, align: str = "step") -> list[tuple[str, Figure, dict[str, Style], str]]:
+    """The compared runs' curves, every run on one axis, named by label and what differs."""
+    from overfit_tui.studies.base import Series
+
+    names = dict(zip((r["id"] for r in c.records), c.names))
+    out = []
+    for kind, key, title in CURVES:
+        series = []
+        for r in c.records:
+            xs, ys = c.curve(r["id"], kind, key, align)
+            if xs:
+                series.append(Series(names[r["id"]], tuple(xs), tuple(ys)))
+        if series:
+            sub = f"{len(series)} runs of {', '.join(sorted({r['group'] for r in c.records}))}"
+            fig = Figure(key, f"{title} vs {align}", align, key.replace("_", " "), tuple(series))
+            out.append((f"curves-{slug(key)}", fig, {}, sub if len(sub) < 110 else f"{len(series)} runs"))
+    return out
+
+
+def write_figures(c: Comparison, out: Path, fmt: str) -> list[Path]:
+    """Every figure as `<out stem>-<name>.<fmt>` beside `out`; returns the files written."""
+    out = Path(out)
+    base = out.with_suffix("") if out.suffix == f".{fmt}" else out
+    paths = []
+    for name, fig, styles, sub in [*curve_figures(c), *study_figures(c)]:
+        paths.append(draw(fig, base.parent / f"{base.name}-{name}.{fmt}", styles, sub))
+    return paths

@@ -1,5 +1,6 @@
 """The Textual app: a pane per study family, a global Runs screen, help, a command palette
-entry per action, and a background feed of the store. Thin: all work is in the core."""
+entry per action, and a background feed of the store. Thin: all work is in the core, and
+nothing that touches the store (launch, cancel, stop, restart) runs on the event loop."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ import threading
 from pathlib import Path
 
 from textual import work
-from textual.app import App, ComposeResult, SystemCommand
+from textual.app import App, ComposeResult
 from textual.binding import Binding
+from textual.css.query import NoMatches
 from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
 from textual.worker import get_current_worker
 
@@ -17,9 +19,12 @@ from overfit_tui.core.paths import Home
 from overfit_tui.core.presets import list_presets
 from overfit_tui.studies import STUDIES, get_study
 from overfit_tui.ui.cache import RunCache
+from overfit_tui.ui.device_status import gpu_count
 from overfit_tui.ui.messages import DeviceStatus, MetricsArrived, RunsChanged
+from overfit_tui.ui.run_actions import RunActions
+from overfit_tui.ui.run_detail import RunDetailScreen
 from overfit_tui.ui.run_table import RunTable
-from overfit_tui.ui.screens import ConfirmScreen, HelpScreen, RunDetailScreen
+from overfit_tui.ui.screens import ConfirmScreen, HelpScreen
 from overfit_tui.ui.study_pane import StudyPane
 
 POLL_S = 0.4  # store/metric polling period of the background feed
@@ -39,14 +44,16 @@ def panes() -> dict[str, tuple[str, ...]]:
     return {k: tuple(v) for k, v in out.items()}
 
 
-class OverfitApp(App):
+class OverfitApp(RunActions, App):
     TITLE = "overfit-tui"
     CSS_PATH = "app.tcss"
     BINDINGS = [
         Binding("question_mark", "help", "Help"),
         Binding("r", "runs", "Runs"),
         Binding("q", "quit_app", "Quit"),
-        *[Binding(str(i + 1), f"pane({i})", show=False) for i in range(9)],
+        Binding("ctrl+q", "quit_app", "Quit", show=False, priority=True),
+        # priority: digits switch panes whatever has focus, except a text field (check_action)
+        *[Binding(str(i + 1), f"pane({i})", show=False, priority=True) for i in range(9)],
     ]
 
     def __init__(
@@ -71,7 +78,9 @@ class OverfitApp(App):
         self.presets = list_presets(self.home.presets_dir)
         self._poll = poll
         self._stop = threading.Event()
-        self.sub_title = str(self.home.store_file)
+        self.sub_title = _tilde(self.home.store_file)
+        self.has_gpu = any(d.startswith("cuda") for d in devices) if devices else gpu_count() > 0
+        self.pane_title = pane_title
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -79,19 +88,20 @@ class OverfitApp(App):
             for pane, studies in self.panes.items():
                 ps = [p for p in self.presets if p.study in studies]
                 with TabPane(pane_title(pane), id=f"pane-{pane}"):
-                    yield StudyPane(pane, studies, ps, self.cache, self.marked, id=f"study-{pane}")
+                    yield StudyPane(pane, studies, ps, self.cache, self.marked, self.has_gpu, id=f"study-{pane}")
         yield Static("", id="device-bar")
         yield Footer()
 
     def on_mount(self) -> None:
-        if self.store.recovered_from:
-            self.notify(
-                f"The store did not parse and was set aside as {self.store.recovered_from}; a fresh store was started.",
-                severity="error",
-                timeout=30,
-            )
+        from overfit_tui.runs.manage import store_warnings
+
+        for w in store_warnings(self.store):  # a damaged store set aside, unreadable records
+            self.notify(w, severity="error", timeout=30, markup=False)
         if self.start_preset:
             self._show_preset(self.start_preset)
+        pane = self.active_pane()
+        if pane is not None:
+            pane.focus_view()  # pane keys work at once, not after a tab away from the tab bar
         self.set_interval(REDRAW_S, self._redraw_if_dirty)
         if self._poll:
             self.feed()
@@ -140,7 +150,8 @@ class OverfitApp(App):
         self.cache.add_events(msg.events)
 
     def on_device_status(self, msg: DeviceStatus) -> None:
-        self.query_one("#device-bar", Static).update(msg.text)
+        for bar in self.query("#device-bar").results(Static):  # none while the app closes
+            bar.update(msg.text)
 
     def _redraw_if_dirty(self) -> None:
         if not self.cache.dirty:
@@ -151,8 +162,11 @@ class OverfitApp(App):
             if pane is not None:
                 pane.redraw()
             screen = self.screen
-            if hasattr(screen, "redraw") and screen is not self.screen_stack[0]:
-                screen.redraw()
+            if hasattr(screen, "redraw") and screen is not self.screen_stack[0] and screen.is_mounted:
+                try:
+                    screen.redraw()
+                except NoMatches:  # a screen between compose and mount, or being removed
+                    self.cache.dirty = True
 
     def active_pane(self) -> StudyPane | None:
         active = self.query_one("#tabs", TabbedContent).active
@@ -162,78 +176,15 @@ class OverfitApp(App):
 
     def on_tabbed_content_tab_activated(self, _) -> None:
         self.cache.dirty = True
+        pane = self.active_pane()
+        if pane is not None:
+            self.call_after_refresh(pane.focus_view)
 
-    # -- launching and cancelling -------------------------------------------------
-    def on_study_pane_launch(self, msg: StudyPane.Launch) -> None:
-        from overfit_tui.engine.data import is_available
+    def check_action(self, action: str, parameters) -> bool | None:
+        from textual.widgets import Input
 
-        name = msg.group.data.name
-        if is_available(name, self.data_dir):
-            self._launch(msg, download=False)
-            return
-
-        def answer(choice: str | None) -> None:
-            if choice == "download":
-                self._launch(msg, download=True)
-
-        self.push_screen(
-            ConfirmScreen(
-                f"{name} is not in {self.data_dir}.\nDownload it there now? "
-                "(or quit and pass --data-dir DIR where it already is)",
-                [("download", "Download"), ("cancel", "Cancel")],
-            ),
-            answer,
-        )
-
-    @work(thread=True, group="launch")
-    def _launch(self, msg: StudyPane.Launch, download: bool) -> None:
-        from overfit_tui.runs.launcher import launch
-
-        try:
-            gid, _ = launch(
-                self.store,
-                msg.group,
-                msg.preset.name,
-                str(msg.preset.path),
-                self.devices,
-                data_dir=self.data_dir,
-                download=download,
-            )
-        except OverfitError as e:
-            self.call_from_thread(self.notify, str(e), severity="error")
-            return
-        self.call_from_thread(self.notify, f"launched {gid}")
-        self.call_from_thread(self._after_launch, msg.pane, gid)
-
-    def _after_launch(self, pane: StudyPane, gid: str) -> None:
-        self.cache.set_records(self.store.runs())
-        pane.show_group(gid)
-
-    def on_run_table_cancel(self, msg: RunTable.Cancel) -> None:
-        from overfit_tui.runs.launcher import cancel
-
-        ref = msg.ref
-        if ref.startswith("group:"):
-            ref = self.cache.records[ref[6:]]["group"]
-        n = len(cancel(self.store, ref))
-        self.notify(f"cancelling {n} run(s)" if n else "nothing to cancel: the run is not queued or running")
-
-    @work(thread=True, group="launch")
-    def on_run_table_restart(self, msg: RunTable.Restart) -> None:
-        from overfit_tui.runs.launcher import restart
-
-        rec = self.cache.records.get(msg.run_id, {})
-        if rec.get("status") in ("queued", "running", "finished"):
-            self.call_from_thread(
-                self.notify, "restart is for failed, diverged, cancelled or lost runs", severity="warning"
-            )
-            return
-        try:
-            gid = restart(self.store, msg.run_id, self.devices, self.data_dir)
-        except OverfitError as e:
-            self.call_from_thread(self.notify, str(e), severity="error")
-            return
-        self.call_from_thread(self.notify, f"restarted as {gid}")
+        # a digit typed into a text field, or pressed over another screen, is not a pane switch
+        return not (action == "pane" and (isinstance(self.focused, Input) or self.screen is not self.screen_stack[0]))
 
     def on_run_table_open(self, msg: RunTable.Open) -> None:
         if msg.run_id in self.cache.records:
@@ -241,7 +192,7 @@ class OverfitApp(App):
 
     # -- actions ---------------------------------------------------------------------
     def action_help(self) -> None:
-        self.push_screen(HelpScreen())
+        self.push_screen(HelpScreen(len(self.panes)))
 
     def action_pane(self, i: int) -> None:
         names = list(self.panes)
@@ -261,10 +212,8 @@ class OverfitApp(App):
 
         def answer(choice: str | None) -> None:
             if choice == "stop":
-                from overfit_tui.runs.launcher import stop_running
-
-                stop_running(self.store)
-                self._leave()
+                self.notify("stopping the runs ...")
+                self._stop_and_leave()
             elif choice == "leave":
                 self._leave()
 
@@ -276,25 +225,21 @@ class OverfitApp(App):
             answer,
         )
 
+    @work(thread=True, group="quit")
+    def _stop_and_leave(self) -> None:
+        from overfit_tui.runs.launcher import stop_running
+
+        stop_running(self.store)
+        self.call_from_thread(self._leave)
+
     def _leave(self) -> None:
         self._stop.set()
         self.exit()
 
     def get_system_commands(self, screen):
-        yield from super().get_system_commands(screen)
-        yield SystemCommand("Help: keys", "Show keyboard help", self.action_help)
-        yield SystemCommand("Runs", "All stored runs: filter, mark, compare", self.action_runs)
-        for p in self.presets:
-            yield SystemCommand(
-                f"Run preset: {p.name}", p.description or p.study, lambda p=p: self._launch_preset(p.name)
-            )
-        pane = self.active_pane()
-        if pane is not None:
-            yield SystemCommand("Toggle smoothing", "EMA smoothing of the curves", pane.action_toggle_smoothing)
-            yield SystemCommand("Toggle log scale", "Log-scale y on the charts", pane.action_toggle_log)
-            yield SystemCommand("Next metric", "Cycle the curve metric", pane.action_cycle_metric)
-            yield SystemCommand("Next figure", "Cycle the study figure", pane.action_cycle_figure)
-        yield SystemCommand("Quit", "Quit (asks about running runs)", self.action_quit_app)
+        from overfit_tui.ui.commands import app_commands
+
+        yield from app_commands(self, screen)
 
     def _show_preset(self, name: str) -> StudyPane | None:
         """Switch to the pane of preset `name` and select it there."""
@@ -307,10 +252,18 @@ class OverfitApp(App):
                 return sp
         return None
 
-    def _launch_preset(self, name: str) -> None:
+    def launch_preset(self, name: str) -> None:
         sp = self._show_preset(name)
         if sp is not None:
             sp.launch()
+
+
+def _tilde(path: Path) -> str:
+    """The store's path for the header, with the user's home as ~."""
+    try:
+        return "~/" + str(path.relative_to(Path.home()))
+    except ValueError:
+        return str(path)
 
 
 def make_app(home: Path | None = None, data_dir: Path | None = None, preset: str | None = None, **kw) -> OverfitApp:

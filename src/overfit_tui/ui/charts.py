@@ -1,92 +1,262 @@
 """Chart widgets over textual-plotext: each keeps its own data and replots on demand
 (clear_data, plot, refresh), downsampled to its width, at most a few times a second.
-A heatmap figure is drawn as coloured cells instead (ui/heatmap.py)."""
+
+A chart that cannot draw says why in its own area (no points yet, no positive values on
+a log axis, a plotext failure) instead of raising: one bad figure never takes the app down.
+A heatmap figure is drawn as coloured cells instead (ui/heatmap.py).
+"""
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass, field
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical
 from textual_plotext import PlotextPlot
 
-from overfit_tui.studies.base import Figure
+from overfit_tui.export.style import DIM, Style, series_colors
+from overfit_tui.studies.base import Figure, Series
 from overfit_tui.ui.heatmap import render_heatmap
+from overfit_tui.ui.legend import Legend
 from overfit_tui.ui.series import downsample, ema, finite
 
 METRICS = [
-    ("step", "train_loss", "training loss (every log step)"),
+    ("step", "train_loss", "training loss"),
     ("eval", "train_acc", "train accuracy"),
     ("eval", "test_acc", "test accuracy"),
     ("eval", "test_loss", "test loss"),
 ]
+MARKERS = ("braille", "dot", "x", "+")  # one per model or setting (Style.dash); braille is the finest
+
+
+def _keep(xs: list, ys: list, logx: bool, logy: bool) -> tuple[list, list]:
+    pts = [(x, y) for x, y in zip(xs, ys) if isinstance(x, (int, float)) and math.isfinite(x)]
+    pts = [(x, y) for x, y in pts if (not logx or x > 0) and (not logy or y > 0)]
+    return [p[0] for p in pts], [p[1] for p in pts]
+
+
+@dataclass
+class Plan:
+    """What a chart draws: plotext calls, or a message saying why nothing can be drawn."""
+
+    ops: list[tuple[str, tuple, dict]] = field(default_factory=list)
+    message: str | None = None
+    note: str = ""  # a caveat about what is drawn (e.g. log y fell back to linear)
+    points: int = 0
+    logy: bool = False
+
+
+def plan(
+    fig: Figure | None,
+    width: int,
+    styles: dict[str, Style] | None = None,
+    smoothing: float = 0.0,
+    logy: bool = False,
+    highlight: str | None = None,
+    empty_text: str = "no data yet",
+) -> Plan:
+    """Turn a Figure into plotext calls: non-finite points dropped, non-positive ones on a log
+    axis too (log y falls back to linear when nothing positive is left), curves downsampled to
+    the width, the highlighted series on top in colour and the others dimmed."""
+    styles = styles or {}
+    if fig is None:
+        return Plan(message=empty_text)
+    logx = fig.xlog
+    drawn = [(i, s, *_keep(*finite(s.x, s.y), logx, False)) for i, s in enumerate(fig.series)]
+    drawn = [d for d in drawn if d[2]]
+    if not drawn:
+        return Plan(message=f"{fig.title}: no points yet")
+    out = Plan(logy=logy)
+    if logy and not any(y > 0 for *_, ys in drawn for y in ys):
+        out.logy, out.note = False, "no positive values: linear y"
+    drawn = [(i, s, *_keep(xs, ys, logx, out.logy)) for i, s, xs, ys in drawn]
+    colors = series_colors(len(fig.series))
+    for i, s, xs, ys in sorted(drawn, key=lambda d: d[1].name == highlight):  # the highlighted one on top
+        if not xs:
+            continue
+        ys = ema(ys, smoothing) if smoothing and not s.points else ys
+        xs, ys = downsample(xs, ys, max(width - 10, 20))
+        out.points += len(xs)
+        st = styles.get(s.name)
+        color = DIM if highlight and s.name != highlight else (st.color if st else colors[i])
+        if s.n > 1 and s.lo and s.hi and not (highlight and s.name != highlight):
+            out.ops += _band(s, logx, out.logy, smoothing, width, color)
+        if s.points or len(xs) == 1:
+            out.ops.append(("scatter", (xs, ys), {"marker": "dot", "color": color}))
+        else:
+            marker = MARKERS[st.dash % len(MARKERS)] if st else "braille"
+            out.ops.append(("plot", (xs, ys), {"marker": marker, "color": color}))
+    out.ops += [("vline", (x,), {"color": DIM}) for x, _ in fig.vlines if not logx or x > 0]
+    out.ops += [("hline", (y,), {"color": DIM}) for y, _ in fig.hlines if not out.logy or y > 0]
+    out.ops += [("xlabel", (fig.xlabel,), {}), ("ylabel", (fig.ylabel,), {})]
+    if logx:  # round ticks (100, 1k, 10k) instead of plotext's 214.0, 1005.9, ...
+        xs_all = [x for *_, xs, _ in drawn for x in xs]
+        ticks = decades(min(xs_all), max(xs_all))
+        if len(ticks) >= 2:
+            out.ops.append(("xticks", (ticks, [short_number(t) for t in ticks]), {}))
+    out.ops += [("xscale", ("log" if logx else "linear",), {}), ("yscale", ("log" if out.logy else "linear",), {})]
+    return out
+
+
+def _band(s: Series, logx: bool, logy: bool, smoothing: float, width: int, color) -> list:
+    """The min and max over seeds as two faint lines in the series' colour (plotext cannot fill
+    between curves); drawn before the mean so the mean stays on top."""
+    faint = tuple(round(c * 0.45 + 40) for c in color)
+    ops = []
+    for edge in (s.lo, s.hi):
+        xs, ys = _keep(*finite(s.x, edge), logx, logy)
+        if len(xs) > 1:
+            ys = ema(ys, smoothing) if smoothing and not s.points else ys
+            ops.append(("plot", downsample(xs, ys, max(width - 10, 20)), {"marker": "braille", "color": faint}))
+    return ops
+
+
+def decades(lo: float, hi: float) -> list[float]:
+    """Powers of ten from lo to hi."""
+    if lo <= 0 or hi <= 0:
+        return []
+    return [10.0**k for k in range(math.ceil(math.log10(lo) - 1e-9), math.floor(math.log10(hi) + 1e-9) + 1)]
+
+
+def short_number(v: float) -> str:
+    """1000 -> '1k', 1e6 -> '1M', 0.01 -> '0.01'."""
+    for div, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if abs(v) >= div:
+            return f"{v / div:g}{suffix}"
+    return f"{v:g}"
+
+
+def apply(plt, ops: list[tuple[str, tuple, dict]]) -> None:
+    """Start plotext's figure afresh and make the planned calls (its build rewrites its own
+    data on log axes, so a figure is never built twice from the same data)."""
+    plt.clear_data()
+    plt.clear_figure()
+    for name, args, kw in ops:
+        getattr(plt, name)(*args, **kw)
 
 
 class FigureChart(PlotextPlot):
-    """Draws a study `Figure` (several series, optional log axes and marker lines)."""
+    """Draws a study `Figure`: several series, log axes, reference lines, one highlighted series."""
 
-    DEFAULT_CSS = "FigureChart { min-height: 8; }"
+    DEFAULT_CSS = "FigureChart { min-height: 4; }"
 
     def __init__(self, **kw):
         super().__init__(**kw)
         self.figure: Figure | None = None
+        self.series_styles: dict[str, Style] = {}
         self.smoothing = 0.0
-        self.logy = False
-        self.numbers = False  # a heatmap prints its values in the cells
-        self.points_drawn = 0
+        self.flip_logy = False  # `l`: log y on a linear figure, linear on a log one
+        self.highlight: str | None = None  # a series name drawn on top in colour, the rest dimmed
+        self.plan = Plan()
+        self.failures: list[str] = []  # plotext errors caught while rendering (tests assert none)
+        self.empty_text = "no data yet"
+        self.numbers = False  # a heatmap prints its values in its cells (`n`)
+        self._built = None  # (size and theme, Text) of the last build
+        self._state = None  # what the current plan was made from
 
-    def show(self, figure: Figure | None) -> None:
-        self.figure = figure
-        self.replot()
+    @property
+    def message(self) -> str | None:
+        return self.plan.message
+
+    @property
+    def note(self) -> str:
+        return self.plan.note
+
+    @property
+    def points_drawn(self) -> int:
+        return self.plan.points
+
+    def show(self, figure: Figure | None, styles: dict[str, Style] | None = None) -> None:
+        self.figure, self.series_styles = figure, styles or {}
+        styles = tuple(sorted(self.series_styles.items()))
+        state = (figure, styles, self.smoothing, self.flip_logy, self.highlight, self.numbers)
+        if state != self._state:  # the same picture is not rebuilt (keys stay quick under load)
+            self._state = state
+            self.replot()
+
+    @property
+    def logy(self) -> bool:
+        return bool(self.figure and self.figure.ylog) != self.flip_logy
+
+    def color_of(self, i: int, s: Series):
+        st = self.series_styles.get(s.name)
+        return st.color if st else series_colors(i + 1)[i]
 
     def replot(self) -> None:
-        plt = self.plt
-        plt.clear_data()
-        plt.clear_figure() if hasattr(plt, "clear_figure") else None
-        fig = self.figure
-        self.points_drawn = 0
-        if fig is None or fig.is_heatmap:  # a heatmap is drawn by render(), not plotext
-            plt.title("no data yet")
-            self.refresh()
-            return
-        width = max(self.size.width - 10, 20)
-        plt.title(fig.title)
-        plt.xlabel(fig.xlabel)
-        plt.ylabel(fig.ylabel)
-        logx = fig.xlog
-        logy = fig.ylog or self.logy
-        for s in fig.series:
-            xs, ys = finite(s.x, s.y)
-            if logx:
-                xs, ys = zip(*[(x, y) for x, y in zip(xs, ys) if x > 0]) if any(x > 0 for x in xs) else ([], [])
-            if logy:
-                xs, ys = zip(*[(x, y) for x, y in zip(xs, ys) if y > 0]) if any(y > 0 for y in ys) else ([], [])
-            xs, ys = list(xs), list(ys)
-            if not xs:
-                continue
-            ys = ema(ys, self.smoothing) if self.smoothing and not s.points else ys
-            xs, ys = downsample(xs, ys, width)
-            self.points_drawn += len(xs)
-            label = s.name[:24] if len(fig.series) <= 6 else None  # a legend of many lines hides the plot
-            if s.points or len(xs) == 1:
-                plt.scatter(xs, ys, label=label, marker="dot")
-            else:
-                plt.plot(xs, ys, label=label, marker="braille")
-        for x, _ in fig.vlines:
-            if not logx or x > 0:
-                plt.vline(x)
-        plt.xscale("log" if logx else "linear")
-        plt.yscale("log" if logy else "linear")
+        self.plan = plan(
+            self.figure, self.size.width, self.series_styles, self.smoothing, self.logy, self.highlight, self.empty_text
+        )
+        self._built = None
         self.refresh()
 
     def render(self):
         if self.figure is not None and self.figure.is_heatmap:
             return render_heatmap(self.figure, self.size.width, self.numbers, self.size.height)
-        return super().render()
+        if self.plan.message:
+            return Text(self.plan.message, style="dim", justify="center")
+        key = (self.size, self.app.theme)
+        if self._built is not None and self._built[0] == key:
+            return self._built[1]
+        try:
+            apply(self.plt, self.plan.ops)
+            text = super().render()
+        except Exception as e:  # plotext has edge cases of its own; show them, never crash the app
+            self.failures.append(f"{type(e).__name__}: {e} ({self.figure and self.figure.title})")
+            self.log.error("chart failed", self.figure and self.figure.title, e)
+            return Text(f"cannot draw this chart ({type(e).__name__}: {e})", style="red", justify="center")
+        self._built = (key, text)
+        return text
 
     def on_resize(self) -> None:
-        self.replot()
+        self.replot()  # downsampling follows the width
+
+
+class ChartPanel(Vertical):
+    """A bordered chart with its title, a status line (log, smoothing) and a legend below."""
+
+    DEFAULT_CSS = """
+    ChartPanel { border: round $panel; height: 1fr; width: 1fr; padding: 0;
+        border-title-color: $text; border-title-style: bold; border-subtitle-color: $text-muted; }
+    ChartPanel FigureChart { height: 1fr; }
+    ChartPanel Legend { height: auto; max-height: 6; }
+    """
+
+    def __init__(self, empty_text: str = "no data yet", **kw):
+        super().__init__(**kw)
+        self.empty_text = empty_text
+
+    def compose(self) -> ComposeResult:
+        chart = FigureChart()
+        chart.empty_text = self.empty_text
+        yield chart
+        yield Legend()
+
+    @property
+    def chart(self) -> FigureChart:
+        return self.query_one(FigureChart)
+
+    def show(self, figure: Figure | None, styles: dict[str, Style] | None = None, hint: str = "") -> None:
+        chart = self.chart
+        chart.show(figure, styles)
+        title = figure.title if figure else ""
+        if self.border_title != title:
+            self.border_title = title
+        drawn = figure is not None and not chart.message
+        flags = [f for f in ("log y" if chart.logy and not chart.note else "", chart.note) if f and drawn]
+        if chart.smoothing and figure and any(not s.points for s in figure.series):
+            flags.append(f"EMA {chart.smoothing:g}")
+        subtitle = " · ".join([*flags, hint] if hint else flags)
+        if self.border_subtitle != subtitle:
+            self.border_subtitle = subtitle
+        self.query_one(Legend).show(figure, chart, styles or {})
 
 
 def curves_figure(runs, metric_index: int, x: str = "step") -> Figure:
-    """Per-run curves of one metric (the pane's live chart) as a Figure."""
+    """Per-run curves of one metric (the pane's live chart) as a Figure: one series per set of
+    replicates, named by its label without the seed (the mean, with a band and n, over seeds)."""
     from overfit_tui.studies.replicates import series_of
 
     kind, key, title = METRICS[metric_index % len(METRICS)]
-    return Figure(key, title, x, key.replace("_", " "), series_of(runs, kind, key, x))
+    return Figure(key, title.capitalize(), x, key.replace("_", " "), series_of(runs, kind, key, x))

@@ -1,6 +1,8 @@
-"""Compare screen: overlaid curves of the marked runs (legend by what differs), aligned by
-step, epoch or wall time, optional smoothing; side-by-side charts for two groups; a summary
-table with the best value per column highlighted; the spec diff; export with `e`."""
+"""Compare screen: every marked run's curve on one axis (whatever its group), named by its
+label plus what differs, coloured by condition with a line style per model or setting;
+aligned by step, epoch or wall time, optional smoothing; a summary table that drops whole
+low-priority columns rather than cut a number, the best value per column in bold; the
+spec diff; `e` exports CSV, JSON, Markdown and the figures (SVG and PNG) in the background."""
 
 from __future__ import annotations
 
@@ -8,25 +10,40 @@ import time
 from pathlib import Path
 
 from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from overfit_tui.export.compare import ALIGN, Comparison
+from overfit_tui.export.style import run_styles
 from overfit_tui.studies.base import Figure, Series
 from overfit_tui.ui.cache import RunCache
-from overfit_tui.ui.charts import METRICS, FigureChart
+from overfit_tui.ui.charts import METRICS, ChartPanel
 
 
-def export_all(c: Comparison, folder: Path) -> Path:
+def export_all(c: Comparison, folder: Path) -> list[Path]:
+    """CSV, JSON, Markdown and every figure as SVG and PNG, into `folder`."""
     from overfit_tui.export.formats import write
 
     folder.mkdir(parents=True, exist_ok=True)
-    for fmt in ("csv", "json", "md", "svg"):
-        write(c, fmt, folder / f"comparison.{fmt}")
-    return folder
+    paths = []
+    for fmt in ("csv", "json", "md", "svg", "png"):
+        paths += write(c, fmt, folder / f"comparison.{fmt}")
+    return paths
+
+
+def fit_columns(widths: list[int], priorities: list[int], width: int) -> list[int]:
+    """Indices of the columns kept (the first always, then by priority, declaration order among
+    equals) whose widths fit `width`, in their order: whole columns go, never part of a cell."""
+    keep, used = [0], widths[0] + 2
+    for i in sorted(range(1, len(widths)), key=lambda i: (priorities[i], i)):
+        if used + widths[i] + 2 <= width:
+            keep.append(i)
+            used += widths[i] + 2
+    return sorted(keep)
 
 
 class CompareScreen(Screen):
@@ -35,18 +52,21 @@ class CompareScreen(Screen):
         Binding("m", "metric", "Metric"),
         Binding("a", "align", "Align x"),
         Binding("s", "smooth", "Smooth"),
+        Binding("l", "log", "Log y"),
         Binding("e", "export", "Export"),
     ]
     DEFAULT_CSS = """
-    CompareScreen #charts { height: 1fr; min-height: 12; }
+    CompareScreen #chart { height: 1fr; min-height: 10; }
     CompareScreen #summary { height: auto; max-height: 12; }
-    CompareScreen #diff { height: auto; max-height: 8; color: $text-muted; padding: 0 1; }
+    CompareScreen #hidden { height: auto; color: $text-muted; padding: 0 1; }
+    CompareScreen #diff { height: auto; max-height: 6; color: $text-muted; padding: 0 1; }
     """
 
     def __init__(self, cache: RunCache, run_ids: list[str], export_dir: Path):
         super().__init__()
         self.cache, self.run_ids, self.export_dir = cache, run_ids, export_dir
-        self.metric, self.align_i, self.smoothing = 0, 0, 0.0
+        self.metric, self.align_i, self.smoothing, self.flip_log = 0, 0, 0.0, False
+        self._table_state = None
 
     def comparison(self) -> Comparison:
         recs = [self.cache.records[i] for i in self.run_ids if i in self.cache.records]
@@ -54,11 +74,9 @@ class CompareScreen(Screen):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        c = self.comparison()
-        with Horizontal(id="charts"):
-            for g in c.groups() if len(c.groups()) == 2 else [None]:
-                yield FigureChart(classes="cmp", name=g or "")
-        yield DataTable(id="summary", zebra_stripes=True)
+        yield ChartPanel("no curves: these runs log none", id="chart")
+        yield DataTable(id="summary", zebra_stripes=True, cursor_type="none")
+        yield Static("", id="hidden")
         with VerticalScroll(id="diff"):
             yield Static("", id="diff-text")
         yield Footer()
@@ -66,38 +84,64 @@ class CompareScreen(Screen):
     def on_mount(self) -> None:
         self.redraw()
 
+    def on_resize(self) -> None:
+        self._table_state = None
+        self.redraw()
+
     def redraw(self) -> None:
         c = self.comparison()
         kind, key, title = METRICS[self.metric]
         align = ALIGN[self.align_i]
         names = dict(zip((r["id"] for r in c.records), c.names))
-        for chart in self.query(FigureChart):
-            recs = [r for r in c.records if not chart.name or r["group"] == chart.name]
-            series = []
-            for r in recs:
-                xs, ys = c.curve(r["id"], kind, key, align)
-                if xs:
-                    series.append(Series(names[r["id"]], tuple(xs), tuple(ys)))
-            head = f"{title} · {chart.name}" if chart.name else title
-            chart.smoothing = self.smoothing
-            chart.show(Figure(key, head, align, key.replace("_", " "), tuple(series)))
-        table = self.query_one("#summary", DataTable)
-        table.clear(columns=True)
-        cols = c.summary_columns()
-        table.add_columns("run", *cols)
-        best = c.best()
-        for i, (r, row) in enumerate(zip(c.records, c.summary_rows())):
-            cells = []
-            for j, v in enumerate(row):
-                txt = "-" if v is None else (f"{v:.4g}" if isinstance(v, float) else str(v))
-                cells.append(Text(txt, style="bold green") if best.get(cols[j]) == i else txt)
-            table.add_row(names[r["id"]][:40], *cells)
+        by_id = run_styles(c.records)
+        series, styles = [], {}
+        for r in c.records:
+            xs, ys = c.curve(r["id"], kind, key, align)
+            if xs:
+                series.append(Series(names[r["id"]], tuple(xs), tuple(ys)))
+                styles[names[r["id"]]] = by_id[r["id"]]
+        panel = self.query_one("#chart", ChartPanel)
+        panel.chart.smoothing, panel.chart.flip_logy = self.smoothing, self.flip_log
+        groups = c.groups()
+        head = f"{title.capitalize()} vs {align}" + (f" · {len(groups)} groups" if len(groups) > 1 else "")
+        panel.show(Figure(key, head, align, key.replace("_", " "), tuple(series)), styles, "m a s l e")
+        self._summary(c, names)
         diff = c.diff
         lines = ["[b]spec diff[/b] (only keys that differ)"] + [
             f"{k}: " + " | ".join(str(v) for v in vals) for k, vals in diff.items()
         ]
         self.query_one("#diff-text", Static).update("\n".join(lines) if diff else "the runs share one spec")
         self.sub_title = f"{len(c.records)} runs · x: {align} · smoothing {'on' if self.smoothing else 'off'}"
+
+    def _summary(self, c: Comparison, names: dict[str, str]) -> None:
+        fields = c.fields()
+        best = c.best()
+        rows = []
+        for i, (r, row) in enumerate(zip(c.records, c.summary_rows())):
+            cells = [
+                Text(f.format(v), justify="right", style="bold green" if best.get(f.key) == i else "")
+                for f, v in zip(fields, row)
+            ]
+            rows.append([Text(names[r["id"]], no_wrap=True), *cells])
+        headers = ["run", *(f.header for f in fields)]
+        name_w = min(44, max([len(n) for n in names.values()] + [3]))
+        widths = [name_w, *(max(len(h), *(len(row[j + 1].plain) for row in rows)) for j, h in enumerate(headers[1:]))]
+        keep = fit_columns(widths, [0, *(f.priority for f in fields)], max(self.size.width - 2, 40))
+        state = (tuple(keep), tuple(tuple(x.plain if isinstance(x, Text) else x for x in r) for r in rows))
+        if state == self._table_state:
+            return
+        self._table_state = state
+        table = self.query_one("#summary", DataTable)
+        table.clear(columns=True)
+        for j in keep:
+            table.add_column(headers[j], width=widths[j])
+        table.add_rows([[row[j] for j in keep] for row in rows])
+        hidden = [headers[j] for j in range(len(headers)) if j not in keep]
+        self.query_one("#hidden", Static).update(
+            f"{len(hidden)} column(s) not shown at this width: {', '.join(hidden)} (wider terminal, or e to export)"
+            if hidden
+            else ""
+        )
 
     def action_metric(self) -> None:
         self.metric = (self.metric + 1) % len(METRICS)
@@ -111,6 +155,23 @@ class CompareScreen(Screen):
         self.smoothing = 0.0 if self.smoothing else 0.8
         self.redraw()
 
+    def action_log(self) -> None:
+        self.flip_log = not self.flip_log
+        self.redraw()
+
     def action_export(self) -> None:
-        folder = export_all(self.comparison(), self.export_dir / time.strftime("compare-%Y%m%d-%H%M%S"))
-        self.notify(f"exported CSV, JSON, Markdown and SVG to {folder}", timeout=10)
+        folder = self.export_dir / time.strftime("compare-%Y%m%d-%H%M%S")
+        self.notify(f"exporting to {folder} ...")
+        self._export(self.comparison(), folder)
+
+    @work(thread=True, group="export")
+    def _export(self, c: Comparison, folder: Path) -> None:
+        try:
+            paths = export_all(c, folder)
+        except Exception as e:  # a failed export is reported, never a crash of the screen
+            self.app.call_from_thread(self.notify, f"export failed: {e}", severity="error", timeout=15)
+            return
+        figs = sum(p.suffix in (".svg", ".png") for p in paths)
+        self.app.call_from_thread(
+            self.notify, f"exported CSV, JSON, Markdown and {figs} figure files to {folder}", timeout=10
+        )

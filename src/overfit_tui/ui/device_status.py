@@ -6,7 +6,17 @@ Read in a background thread; degrades quietly when NVML or /proc is not there.
 from __future__ import annotations
 
 import os
-import time
+
+
+def gpu_count() -> int:
+    """Visible NVIDIA GPUs by NVML (fast, no torch import); 0 where NVML is missing."""
+    try:
+        import pynvml
+
+        pynvml.nvmlInit()
+        return pynvml.nvmlDeviceGetCount()
+    except Exception:
+        return 0
 
 
 class DeviceProbe:
@@ -70,9 +80,3 @@ class DeviceProbe:
         except Exception as e:  # NVML can fail transiently; say so instead of crashing the bar
             parts.append(f"GPU status unavailable ({e.__class__.__name__})")
         return "  ·  ".join(parts)
-
-
-def sample_forever(probe: DeviceProbe, get_counts, post, stop_flag, every: float = 2.0) -> None:
-    while not stop_flag():
-        post(probe.line(get_counts()))
-        time.sleep(every)

@@ -1,10 +1,16 @@
-"""The run table: status, device, progress, throughput, ETA and key summary numbers, live.
+"""The run table: status, progress, ETA, the study's summary numbers (its declared fields:
+labels, units, formats and priorities from core/schema.py), device and throughput, live.
+Columns have fixed widths (a status never shows as `runnin`) and a priority: when the
+table is narrow, low-priority columns are dropped whole; numbers are never cut.
 
-Space marks a run (for comparison), x cancels the run under the cursor, X its group,
-Enter opens the run's detail.
+Space marks a run (for comparison), x cancels the run under the cursor, X its group
+(after a question), R restarts a stopped run, Enter opens the run's detail. Moving the
+cursor highlights the run's curve in the charts.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass, replace
 
 from rich.text import Text
 from textual.binding import Binding
@@ -12,10 +18,10 @@ from textual.message import Message
 from textual.widgets import DataTable
 
 from overfit_tui.core.schema import Field
-from overfit_tui.engine.train import TRAIN_FIELDS
+from overfit_tui.engine.members import TRAIN_FIELDS
 from overfit_tui.studies import fields_for
 from overfit_tui.ui.cache import RunCache
-from overfit_tui.ui_text import progress_of
+from overfit_tui.ui_text import LIVE, bar, eta_range, fmt_eta, progress_of
 
 STATUS_STYLE = {
     "queued": "dim",
@@ -26,21 +32,54 @@ STATUS_STYLE = {
     "cancelled": "yellow",
     "lost": "red",
 }
-
-COLUMNS = ("", "run", "status", "device", "progress", "samples/s", "ETA", "s1", "s2", "s3")
 DEFAULT_SUMMARY = tuple(TRAIN_FIELDS[k] for k in ("final_train_acc", "final_test_acc", "steps_to_fit"))
+LIVE_ONLY = ("progress", "eta", "speed", "device")
 
 
-def bar(frac: float, width: int = 8) -> str:
-    full = int(frac * width)
-    return "█" * full + "░" * (width - full) + f" {100 * frac:3.0f}%"
+@dataclass(frozen=True)
+class Column:
+    key: str
+    header: str
+    width: int
+    priority: float  # lower is kept longer
+    field: Field | None = None  # for a summary column: how its numbers read
 
 
-def eta(frac: float, wall: float | None) -> str:
-    if not wall or frac <= 0 or frac >= 1:
-        return "-"
-    secs = wall * (1 - frac) / frac
-    return f"{secs / 60:.0f}m" if secs > 90 else f"{secs:.0f}s"
+def cell_width(f: Field) -> int:
+    """Room for the field's widest likely cell: '100.0%', 'not fitted', '1.234e+05', '12,345'."""
+    return max(len(f.header), len(f.missing), 7 if f.unit == "%" else 9)
+
+
+def columns_for(summary: tuple[Field, ...], label_width: int, extra: tuple[Column, ...] = ()) -> list[Column]:
+    cols = [
+        Column("mark", "", 1, 0),
+        Column("run", "run", label_width, 0),
+        Column("status", "status", 9, 1),
+        Column("progress", "progress", 10, 2),
+        Column("eta", "ETA", 9, 5),
+        Column("device", "device", 6, 8),
+        Column("speed", "samples/s", 9, 9),
+        *extra,
+    ]
+    for i, f in enumerate(summary):  # a field of priority 1 outranks ETA; 3 and up go before device
+        rank = {1: 3.0, 2: 4.0}.get(f.priority, 6.0 + f.priority)
+        cols.append(Column(f"s:{f.key}", f.header, cell_width(f), rank + i / 100, f))
+    return cols
+
+
+def fit(cols: list[Column], width: int) -> list[Column]:
+    """The highest-priority columns whose widths (plus cell padding) fit in `width`, in order:
+    the lowest priority goes first, then any dropped column that fits again comes back."""
+    keep = list(cols)
+    dropped = []
+    while len(keep) > 2 and sum(c.width + 2 for c in keep) > width:
+        worst = max(keep, key=lambda c: (c.priority, cols.index(c)))
+        keep.remove(worst)
+        dropped.append(worst)
+    for c in sorted(dropped, key=lambda c: (c.priority, cols.index(c))):
+        if sum(k.width + 2 for k in keep) + c.width + 2 <= width:
+            keep.append(c)
+    return sorted(keep, key=cols.index)
 
 
 class RunTable(DataTable):
@@ -68,72 +107,108 @@ class RunTable(DataTable):
             super().__init__()
             self.run_id = run_id
 
-    def __init__(self, marked: set[str], **kw):
+    class Highlighted(Message):
+        """The cursor moved onto a run (None: the table lost focus)."""
+
+        def __init__(self, run_id: str | None):
+            super().__init__()
+            self.run_id = run_id
+
+    def __init__(self, marked: set[str], extra: tuple[Column, ...] = (), **kw):
         super().__init__(cursor_type="row", zebra_stripes=True, **kw)
         self.marked = marked
-        self.summary_keys: tuple[Field | None, ...] = ()
-
-    def on_mount(self) -> None:
-        self._set_columns(DEFAULT_SUMMARY)
-
-    def _set_columns(self, summary: tuple[Field, ...]) -> None:
-        """The last three columns are the study's own key summary numbers (its declared fields)."""
-        self.summary_keys = tuple(summary[:3]) + (None,) * (3 - len(summary[:3]))
-        self.clear(columns=True)
-        for c in COLUMNS[:7]:
-            self.add_column(c, key=c)
-        for f, c in zip(self.summary_keys, COLUMNS[7:]):
-            self.add_column(f.header if f else "", key=c)
+        self.extra = extra
+        self.mixed_summary: tuple[Field, ...] = DEFAULT_SUMMARY  # columns when runs of several studies mix
+        self.shown: list[Column] = []
+        self._records: list[dict] = []
+        self._cache: RunCache | None = None
+        self._last: dict[tuple[str, str], object] = {}  # (run, column) -> the cell shown
 
     def current_id(self) -> str | None:
         if not self.row_count:
             return None
         return self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
 
-    def show(self, records: list[dict], cache: RunCache) -> None:
+    def _columns(self, records: list[dict]) -> list[Column]:
         studies = {r["study"] for r in records}
-        wanted_cols = tuple(fields_for(studies)) if len(studies) == 1 else DEFAULT_SUMMARY
-        if tuple(wanted_cols[:3]) != tuple(f for f in self.summary_keys if f):
-            self._set_columns(tuple(wanted_cols))
+        summary = tuple(fields_for(studies)) if len(studies) == 1 else self.mixed_summary
+        label_w = min(26, max([len(r["label"]) for r in records] + [8]))
+        cols = columns_for(summary, label_w, self.extra)
+        if records and not any(r["status"] in ("queued", "running") for r in records):
+            # nothing in flight: progress, ETA and speed say nothing; the results take their room
+            cols = [c for c in cols if c.key not in LIVE_ONLY[:3]]
+            cols = [replace(c, priority=c.priority + 10) if c.key == "device" else c for c in cols]
+        return fit(cols, max(self.size.width - 2, 40))
+
+    def show(self, records: list[dict], cache: RunCache) -> None:
+        self._records, self._cache = records, cache
+        cols = self._columns(records)
         keep = self.current_id()
         wanted = [r["id"] for r in records]
-        existing = [k.value for k in self.rows]
-        if existing != wanted:
-            self.clear()
-            for r in records:
-                self.add_row(*self._cells(r, cache), key=r["id"])
-            if keep in wanted:
-                self.move_cursor(row=wanted.index(keep), animate=False)
+        if cols != self.shown:
+            self.clear(columns=True)
+            self.shown = cols
+            for c in cols:
+                self.add_column(c.header, width=c.width, key=c.key)
+        elif [k.value for k in self.rows] == wanted:
+            for r in records:  # only cells that changed: an unchanged table is not redrawn
+                for c, val in zip(cols, self._cells(r, cache)):
+                    if self._last.get((r["id"], c.key)) != val:
+                        self._last[(r["id"], c.key)] = val
+                        self.update_cell(r["id"], c.key, val)
             return
+        self.clear()
+        self._last = {}
         for r in records:
-            for col, val in zip(COLUMNS, self._cells(r, cache)):
-                self.update_cell(r["id"], col, val)
+            cells = self._cells(r, cache)
+            self._last.update({(r["id"], c.key): v for c, v in zip(cols, cells)})
+            self.add_row(*cells, key=r["id"])
+        self.move_cursor(row=wanted.index(keep) if keep in wanted else 0, animate=False)
+
+    def on_resize(self) -> None:
+        if self._cache is not None and self._columns(self._records) != self.shown:
+            self.show(self._records, self._cache)
 
     def _cells(self, r: dict, cache: RunCache) -> list:
-        s = r.get("summary") or {}
-        step = cache.last(r["id"], "step")
-        ev = cache.last(r["id"], "eval") or {}
-        live = {"final_train_acc": ev.get("train_acc"), "final_test_acc": ev.get("test_acc")}
-        frac = progress_of(r, step)
-        summary = [
-            f.format(s.get(f.key, live.get(f.key))) if f and (s or f.key in live) else "-" for f in self.summary_keys
-        ]
-        return [
-            "●" if r["id"] in self.marked else " ",
-            Text(r["label"][:30]),
-            Text(r["status"], style=STATUS_STYLE.get(r["status"], "")),
-            r.get("device") or "",
-            bar(frac),
-            f"{step['samples_per_s']:,.0f}" if step and r["status"] == "running" else "-",
-            eta(frac, step.get("wall") if step else None) if r["status"] == "running" else "-",
-            *summary,
-        ]
+        return [self.cell(c, r, cache) for c in self.shown]
 
+    def cell(self, c: Column, r: dict, cache: RunCache):
+        status = r["status"]
+        if c.key == "mark":
+            return "●" if r["id"] in self.marked else " "
+        if c.key == "run":
+            return Text(r["label"], overflow="ellipsis", no_wrap=True)
+        if c.key == "status":
+            return Text(status, style=STATUS_STYLE.get(status, ""))
+        if c.key == "progress":
+            return bar(progress_of(r, cache.last(r["id"], "step") or cache.last(r["id"], "eval")))
+        if c.key == "eta":
+            return fmt_eta(eta_range(r, cache.events.get(r["id"], [])))
+        if c.key == "device":
+            return r.get("device") or ""
+        if c.key == "speed":
+            step = cache.last(r["id"], "step")
+            return f"{step['samples_per_s']:,.0f}" if step and status == "running" else "-"
+        if c.field is not None:
+            f, s = c.field, r.get("summary") or {}
+            if f.key in s:
+                return Text(f.format(s[f.key]), justify="right")
+            ev = cache.last(r["id"], "eval") or {}
+            live = ev.get(LIVE.get(f.key, ""))
+            return Text(f.format(live) if live is not None else "-", justify="right", style="dim")
+        return self.extra_cell(c, r)
+
+    def extra_cell(self, c: Column, r: dict):
+        return ""
+
+    # -- keys ---------------------------------------------------------------
     def action_mark(self) -> None:
         rid = self.current_id()
         if rid:
             self.marked.symmetric_difference_update({rid})
-            self.update_cell(rid, "", "●" if rid in self.marked else " ")
+            self._last[(rid, "mark")] = "●" if rid in self.marked else " "
+            if any(c.key == "mark" for c in self.shown):
+                self.update_cell(rid, "mark", self._last[(rid, "mark")])
 
     def action_cancel_run(self) -> None:
         rid = self.current_id()
@@ -150,11 +225,18 @@ class RunTable(DataTable):
         if rid:
             self.post_message(self.Restart(rid))
 
-    def action_open(self) -> None:
-        rid = self.current_id()
-        if rid:
-            self.post_message(self.Open(rid))
-
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()
         self.post_message(self.Open(event.row_key.value))
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        event.stop()
+        if self.has_focus and self.display and event.row_key is not None:
+            self.post_message(self.Highlighted(event.row_key.value))
+
+    def on_focus(self) -> None:
+        if self.display:  # a table hidden by the narrow layout picks nothing out
+            self.post_message(self.Highlighted(self.current_id()))
+
+    def on_blur(self) -> None:
+        self.post_message(self.Highlighted(None))

@@ -1,36 +1,95 @@
-"""The global Runs screen: every stored run across studies and sessions, filtered by free
-text (study, data set, model, status, group, tag, label), marked with space."""
+"""The global Runs screen: every stored run across studies and sessions with its group, date
+and tags, filtered by words (each must match: a label, status, device, data set, model, tag
+or note contains it, or it is a whole part of a study or group name), marked with space.
+The cursor stays on its run while the filter allows, else goes to the first match."""
 
 from __future__ import annotations
 
+import re
+import time
+
+from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Static
 
 from overfit_tui.ui.cache import RunCache
-from overfit_tui.ui.run_table import RunTable
+from overfit_tui.ui.run_table import Column, RunTable
 
 
-def haystack(r: dict) -> str:
+def haystack(r: dict) -> tuple[str, set[str], tuple[str, str]]:
+    """(free text, whole name parts, ids) of a run, lower case."""
     spec = r.get("spec", {})
-    parts = [
-        r["id"],
-        r["group"],
-        r["study"],
-        r["status"],
-        r["label"],
-        r.get("device") or "",
-        spec.get("data", {}).get("name", ""),
-        spec.get("model", {}).get("name", ""),
-        " ".join(r.get("tags") or []),
-        r.get("notes") or "",
-    ]
-    return " ".join(parts).lower()
+    text = " ".join(
+        [
+            r["status"],
+            r["label"],
+            r.get("device") or "",
+            spec.get("data", {}).get("name", ""),
+            spec.get("model", {}).get("name", ""),
+            " ".join(r.get("tags") or []),
+            r.get("notes") or "",
+        ]
+    ).lower()
+    parts = set(re.split(r"[-_\s]+", f"{r['study']} {r['group']}".lower()))
+    return text, parts, (r["id"].lower(), r["group"].lower())
 
 
 def matches(r: dict, query: str) -> bool:
-    return all(word in haystack(r) for word in query.lower().split())
+    """Every word matches: inside the free text, a whole part of the study or group name
+    ('random' is not 'randomization'), or (with a digit or dash in it) the start of an id."""
+    text, parts, ids = haystack(r)
+    return all(
+        w in text or w in parts or (_id_like(w) and any(i.startswith(w) for i in ids)) for w in query.lower().split()
+    )
+
+
+def _id_like(word: str) -> bool:
+    """A pasted id or group prefix ('ab12', 'smoke-mnist1d-11'), not a plain word ('random')."""
+    return len(word) >= 4 and any(c.isdigit() or c == "-" for c in word)
+
+
+def headline(r: dict) -> str:
+    """A run's main result in words, from its study's essential fields ('test error 38.5%')."""
+    from overfit_tui.studies import STUDIES
+
+    s = r.get("summary") or {}
+    if r["study"] not in STUDIES or not s:
+        return "-"
+    fields = [f for f in STUDIES.get(r["study"]).summary_fields if f.key in s and f.priority <= 1]
+    f = next((f for f in fields if "test" in f.key), fields[0] if fields else None)
+    return f"{f.label} {f.format(s[f.key])}" if f else "-"
+
+
+class AllRunsTable(RunTable):
+    """The run table with the columns a store-wide list needs: group, start date, tags, and
+    each run's headline result (runs of different studies share no summary columns)."""
+
+    def __init__(self, *a, **kw):
+        super().__init__(*a, **kw)
+        self.mixed_summary = ()
+
+    def extra_cell(self, c: Column, r: dict):
+        if c.key == "result":
+            return Text(headline(r), overflow="ellipsis", no_wrap=True)
+        if c.key == "group":  # its end tells groups of one preset apart: cut in the middle
+            g = r["group"]
+            return g if len(g) <= c.width else g[: c.width - 12] + "…" + g[-11:]
+        if c.key == "date":
+            return time.strftime("%m-%d %H:%M", time.localtime(r.get("created") or 0))
+        if c.key == "tags":
+            return Text(", ".join(r.get("tags") or []) or "-", overflow="ellipsis", no_wrap=True)
+        return ""
+
+
+EXTRA = (
+    Column("result", "result", 20, 2.5),
+    Column("group", "group", 24, 3.5),
+    Column("date", "started", 11, 4),
+    Column("tags", "tags", 12, 6),
+)
 
 
 class RunsScreen(Screen):
@@ -42,7 +101,6 @@ class RunsScreen(Screen):
         Binding("t", "tag", "Tags/note"),
     ]
     DEFAULT_CSS = """
-    RunsScreen #filter { dock: top; }
     RunsScreen #hint { height: 1; color: $text-muted; padding: 0 1; }
     RunsScreen RunTable { height: 1fr; }
     """
@@ -58,7 +116,7 @@ class RunsScreen(Screen):
             placeholder="filter: words that must all match (study, data, model, status, tag, text)", id="filter"
         )
         yield Static("", id="hint")
-        yield RunTable(self.marked, id="all-runs")
+        yield AllRunsTable(self.marked, extra=EXTRA, id="all-runs")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -70,6 +128,8 @@ class RunsScreen(Screen):
         return sorted(rs, key=lambda r: (-(r.get("created") or 0), r.get("index", 0)))
 
     def redraw(self) -> None:
+        if not self.query("#hint"):  # not composed yet, or already leaving
+            return
         rows = self.shown()
         self.query_one("#hint", Static).update(
             f"{len(rows)} of {len(self.cache.records)} runs · {len(self.marked)} marked · space: mark · a: mark shown"
@@ -79,6 +139,9 @@ class RunsScreen(Screen):
     def on_input_changed(self, event: Input.Changed) -> None:
         self.query_text = event.value
         self.redraw()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.query_one(RunTable).focus()  # enter: act on the matches
 
     def action_focus_filter(self) -> None:
         self.query_one("#filter", Input).focus()
@@ -105,11 +168,31 @@ class RunsScreen(Screen):
         def save(result) -> None:
             if result is not None:
                 tags, note = result
-                self.app.store.update_run(rid, tags=tags, notes=note)
                 r["tags"], r["notes"] = tags, note
                 self.redraw()
+                self._save_tags(rid, tags, note)
 
         self.app.push_screen(TagScreen(r["label"], list(r.get("tags") or []), r.get("notes") or ""), save)
+
+    @work(thread=True, group="tags")
+    def _save_tags(self, rid: str, tags: list[str], note: str) -> None:
+        """Validated as the CLI validates them, written inside the store's lock, off the event loop."""
+        from overfit_tui.core.errors import OverfitError
+        from overfit_tui.runs.manage import NOTE_MAX, parse_tags
+
+        try:
+            add, _ = parse_tags(tags)
+            if len(note) > NOTE_MAX:
+                raise OverfitError(f"a note is at most {NOTE_MAX:,} characters")
+        except OverfitError as e:
+            self.app.call_from_thread(self.notify, str(e), severity="error")
+            return
+
+        def edit(rec: dict) -> bool:
+            rec["tags"], rec["notes"] = list(dict.fromkeys(add)), note
+            return True
+
+        self.app.store.modify_runs([rid], edit)
 
     def action_mark_all(self) -> None:
         self.marked.update(r["id"] for r in self.shown())

@@ -1,60 +1,107 @@
-"""Modal and full screens: keyboard help, quit-with-runs, download confirmation, run detail."""
+"""Modal screens: keyboard help (built from the key lists below), and a question with a
+few answers (quit with runs in flight, download a data set, cancel a group)."""
 
 from __future__ import annotations
-
-import json
-from pathlib import Path
 
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, Footer, Label, Static
+from textual.screen import ModalScreen
+from textual.widgets import Button, Label, Static
 
-from overfit_tui.ui.cache import RunCache
-from overfit_tui.ui.charts import METRICS, FigureChart, curves_figure
+GLOBAL_KEYS = [
+    ("?", "this help"),
+    ("ctrl+p", "command palette: every action"),
+    ("1 … {n}", "the study panes"),
+    ("r", "all runs: filter, compare, tag"),
+    ("q / ctrl+q", "quit (asks about runs in flight)"),
+]
+SECTIONS = [
+    (
+        "study pane",
+        [
+            ("↑ ↓ enter", "pick a preset, run it"),
+            ("m", "next curve metric"),
+            ("f", "next study figure"),
+            ("s", "EMA smoothing on/off"),
+            ("l", "log y on/off"),
+            ("g", "next group of runs"),
+            ("v", "form / charts / runs (narrow)"),
+            ("tab", "presets, form, run table"),
+        ],
+    ),
+    (
+        "run tables",
+        [
+            ("↑ ↓", "pick a run: its curve stands out"),
+            ("space", "mark for comparison"),
+            ("enter", "the run's details"),
+            ("x", "cancel the run"),
+            ("X", "cancel its group (asks)"),
+            ("R", "restart a stopped run"),
+        ],
+    ),
+    (
+        "runs screen (r)",
+        [("/", "filter by words"), ("a", "mark every shown run"), ("c", "compare the marked"), ("t", "tags, note")],
+    ),
+    (
+        "compare screen",
+        [("m", "metric"), ("a", "x: step, epoch, wall"), ("s l", "smoothing, log y"), ("e", "export all + figures")],
+    ),
+]
+FOOTNOTE = (
+    "Runs train in background processes: quitting never loses a finished result, "
+    "and runs left running keep recording; reopen the app to see them."
+)
 
-HELP = """\
-[b]overfit-tui[/b]: keys
 
-[b]everywhere[/b]
-  ?          this help            ctrl+p   command palette
-  1 … 9      study panes          r        all runs (compare, filter)
-  q          quit (asks about running runs)
+def help_text(n_panes: int, width: int):
+    """The keys as a Rich renderable: two columns of sections when `width` allows, else one;
+    a description that must wrap does so inside its own cell, under itself."""
+    from rich.console import Group
+    from rich.table import Table
+    from rich.text import Text
 
-[b]study pane[/b]
-  ↑ ↓ enter  pick a preset / run it (or the Run button)
-  m          cycle the curve metric (train loss, accuracies, test loss)
-  f          cycle the study's figure       g   cycle the group shown
-  s          EMA smoothing on/off           l   log-scale y on/off
-  tab        move between presets, form, run table
+    def section(title: str, pairs) -> Table:
+        t = Table.grid(padding=(0, 1))
+        t.add_column(style="bold", no_wrap=True, min_width=10)
+        t.add_column()
+        t.title, t.title_justify, t.title_style = title, "left", "bold"
+        for k, what in pairs:
+            t.add_row(k.format(n=n_panes), what)
+        return t
 
-[b]run tables[/b]
-  space      mark a run          enter    run details
-  x          cancel the run      X        cancel its whole group
-  R          restart a failed, diverged, cancelled or lost run from its spec
-
-[b]runs screen[/b] (r)
-  /          filter (words: study, data, model, status, tag, text)
-  a          mark every shown run           c   compare the marked runs
-  t          edit tags and note of the run
-
-[b]compare screen[/b]
-  m          metric       a   align x by step / epoch / wall time
-  s          smoothing    e   export CSV, JSON, Markdown, SVG
-
-Runs train in background processes: quitting the app never loses a finished
-result, and runs you leave running keep recording; reopen the app to see them.
-"""
+    blocks = [section("everywhere", GLOBAL_KEYS), *(section(t, p) for t, p in SECTIONS)]
+    grid = Table.grid(padding=(0, 3))
+    cols = 2 if width >= 84 else 1
+    for _ in range(cols):
+        grid.add_column(ratio=1)
+    for i in range(0, len(blocks), cols):
+        grid.add_row(*blocks[i : i + cols])
+        grid.add_row(*[""] * cols)
+    return Group(grid, Text(FOOTNOTE, style="dim"))
 
 
 class HelpScreen(ModalScreen):
     BINDINGS = [Binding("escape,q,question_mark", "dismiss", "Close")]
-    DEFAULT_CSS = "HelpScreen { align: center middle; } HelpScreen > VerticalScroll { width: 76; height: 80%; border: round $accent; background: $surface; padding: 0 1; }"
+    DEFAULT_CSS = """
+    HelpScreen { align: center middle; }
+    HelpScreen > VerticalScroll { width: 96; max-width: 100%; height: 90%; border: round $accent;
+        background: $surface; padding: 0 1; }
+    """
+
+    def __init__(self, n_panes: int):
+        super().__init__()
+        self.n_panes = n_panes
 
     def compose(self) -> ComposeResult:
         with VerticalScroll():
-            yield Static(HELP)
+            yield Static(id="help")
+
+    def on_resize(self) -> None:
+        width = min(96, self.size.width) - 4
+        self.query_one("#help", Static).update(help_text(self.n_panes, width))
 
     def action_dismiss(self) -> None:
         self.dismiss(None)
@@ -90,62 +137,3 @@ class ConfirmScreen(ModalScreen[str]):
 
     def action_cancel(self) -> None:
         self.dismiss("cancel")
-
-
-class RunDetailScreen(Screen):
-    """One run: spec, provenance, summary, log tail and every curve."""
-
-    BINDINGS = [Binding("escape,q", "app.pop_screen", "Back"), Binding("m", "cycle", "Metric")]
-    DEFAULT_CSS = """
-    RunDetailScreen #info { width: 60; border-right: tall $panel; }
-    RunDetailScreen #chart { height: 1fr; }
-    RunDetailScreen #log { height: 12; border-top: tall $panel; }
-    """
-
-    def __init__(self, run_id: str, cache: RunCache):
-        super().__init__()
-        self.run_id, self.cache, self.metric = run_id, cache, 0
-
-    def compose(self) -> ComposeResult:
-        r = self.cache.records[self.run_id]
-        info = {k: r.get(k) for k in ("id", "group", "study", "label", "status", "device", "spec_hash", "preset")}
-        text = (
-            "[b]run[/b]\n"
-            + json.dumps(info, indent=1)
-            + "\n\n[b]summary[/b]\n"
-            + json.dumps(r.get("summary"), indent=1)
-            + "\n\n[b]spec[/b]\n"
-            + json.dumps(r["spec"], indent=1)
-            + "\n\n[b]provenance[/b]\n"
-            + json.dumps(r.get("provenance"), indent=1)
-            + (f"\n\n[b]error[/b]\n{r['error']}" if r.get("error") else "")
-        )
-        with Horizontal():
-            with VerticalScroll(id="info"):
-                yield Static(_escape(text))
-            with Vertical():
-                yield FigureChart(id="chart")
-                yield Static(self._log_tail(r), id="log", markup=False)
-        yield Footer()
-
-    def _log_tail(self, r: dict) -> str:
-        log = r.get("log")
-        if not log or not Path(log).exists():
-            return "(no worker log yet)"
-        lines = Path(log).read_text(errors="replace").splitlines()[-10:]
-        return "worker log: " + log + "\n" + "\n".join(lines)
-
-    def on_mount(self) -> None:
-        self.redraw()
-
-    def redraw(self) -> None:
-        runs = self.cache.run_data([self.cache.records[self.run_id]])
-        self.query_one(FigureChart).show(curves_figure(runs, self.metric))
-
-    def action_cycle(self) -> None:
-        self.metric = (self.metric + 1) % len(METRICS)
-        self.redraw()
-
-
-def _escape(text: str) -> str:
-    return text.replace("[", "\\[").replace("\\[b]", "[b]").replace("\\[/b]", "[/b]")

@@ -1,117 +1,196 @@
-"""Regenerate screenshots/*.svg from a real run of the app on a small real store.
+"""Regenerate screenshots/ from a finished, realistic store: the app's screens (SVG, as the
+terminal shows them) and every study figure as exported for a talk (matplotlib SVG).
 
-    python -m overfit_tui.ui.screenshots [--out screenshots] [--size 120x40]
+    python -m overfit_tui.ui.screenshots [--home .screenshots-home] [--out screenshots]
 
-Trains the smoke preset (and a tiny regularization group) headless into a temporary home,
-then drives the real app with Textual's pilot and saves every pane and screen.
+The store is built once by real training of every CPU preset at full size (about 15
+minutes on 2 cores) and reused afterwards: presets that already have a finished group in
+`--home` are not trained again. Then the real app is driven with Textual's pilot.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import tempfile
+import time
 from pathlib import Path
 
 from overfit_tui.core.paths import Home
-from overfit_tui.runs.launcher import launch, wait
 from overfit_tui.store import Store
-from overfit_tui.studies.groups import load_group
+
+PRESETS = (
+    "randomization-mnist1d",
+    "regularization-mnist1d",
+    "expressivity-mnist1d",
+    "kernel-mnist1d",
+    "double-descent-rff-mnist1d",
+    "double-descent-nn-mnist1d",
+)
+SHOWN_HOME = "~/.local/share/overfit-tui/store.json"  # the header shows the default home, not a scratch path
+
+
+def finished_group(store: Store, preset: str) -> str | None:
+    """The newest group of `preset` whose runs all finished."""
+    groups: dict[str, list[dict]] = {}
+    for r in store.runs():
+        if r.get("preset") == preset:
+            groups.setdefault(r["group"], []).append(r)
+    done = [g for g, rs in groups.items() if all(r["status"] == "finished" for r in rs)]
+    return max(done, key=lambda g: groups[g][0]["created"]) if done else None
 
 
 def build_store(home: Home) -> None:
+    from overfit_tui.runs.launcher import launch, wait
+    from overfit_tui.studies.groups import load_group
+
     store = Store(home)
-    presets = [
-        ("smoke-mnist1d", {}),
-        ("regularization-mnist1d", {"train": {"epochs": 20}}),
-        ("kernel-mnist1d", {"data": {"n_train": 1000}, "params": {"kernels": ["gaussian"]}}),
-        ("double-descent-rff-mnist1d", {}),
-        ("double-descent-nn-mnist1d", {"train": {"epochs": 60}, "params": {"widths": [4, 16, 64, 192, 256, 512]}}),
-    ]
-    for preset, overrides in presets:
-        group, p = load_group(preset, overrides)
+    for preset in PRESETS:
+        if finished_group(store, preset):
+            continue
+        group, p = load_group(preset)
+        t0 = time.time()
+        print(f"training {preset} ...", flush=True)
         gid, _ = launch(store, group, p.name, str(p.path), ["cpu"])
-        wait(store, gid, timeout=600)
+        runs = wait(store, gid, timeout=3 * 3600)
+        print(
+            f"  {gid}: {[r['status'] for r in runs].count('finished')}/{len(runs)} finished, {time.time() - t0:.0f} s"
+        )
 
 
-async def shoot(home: Home, out: Path, size: tuple[int, int]) -> list[Path]:
+def export_figures(home: Home, out: Path) -> list[Path]:
+    """Every study figure of the presets' groups, as a researcher would export them."""
+    from overfit_tui.export.plot import draw, study_figures
+    from overfit_tui.export.transfer import load_comparison
+
+    store = Store(home)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for preset in PRESETS:
+        gid = finished_group(store, preset)
+        if gid:
+            for name, fig, styles, sub in study_figures(load_comparison(store, [gid])):
+                paths.append(draw(fig, out / f"{preset}-{name}.svg", styles, sub))
+    return paths
+
+
+async def shoot(home: Home, out: Path) -> list[Path]:
     from overfit_tui.ui.app import make_app
 
-    saved = []
-    app = make_app(home=home.root, preset="smoke-mnist1d")
-    async with app.run_test(size=size) as pilot:
-        for _ in range(50):
-            await pilot.pause(0.2)
-            if app.cache.records and app.cache.events:
-                break
-        await pilot.pause(1.0)
+    store = Store(home)
+    saved: list[Path] = []
+    app = make_app(home=home.root, preset="randomization-mnist1d")
 
-        def save(name: str) -> None:
-            path = out / f"{name}.svg"
-            app.save_screenshot(str(path))
-            saved.append(path)
+    async def settle(pilot, seconds: float = 0.6) -> None:
+        await pilot.pause(seconds)
 
+    def save(name: str) -> None:
+        path = out / f"{name}.svg"
+        app.save_screenshot(str(path))
+        saved.append(path)
+
+    def show_group(preset: str) -> None:
         pane = app.active_pane()
-        pane.group_index = pane.cache.groups(pane.studies).index(
-            next(g for g in pane.cache.groups(pane.studies) if g.startswith("smoke"))
-        )
-        pane.redraw()
-        await pilot.pause(0.5)
-        save("pane-randomization")
-        await pilot.press("f")
-        await pilot.pause(0.5)
-        save("pane-randomization-figure")
-        for name in app.panes:
-            if name != "randomization":
-                app.query_one("#tabs").active = f"pane-{name}"
-                await pilot.pause(1.0)
-                if name == "double_descent":  # show the NN width sweep's zero-one figure
-                    p = app.active_pane()
-                    gs = p.cache.groups(p.studies)
-                    p.group_index = gs.index(next(g for g in gs if g.startswith("double-descent-nn")))
-                    p.redraw()
-                    await pilot.pause(0.5)
-                save(f"pane-{name}")
-        await pilot.press("r")
-        await pilot.pause(0.8)
-        save("runs")
-        runs_screen = app.screen
-        runs_screen.query_one("#filter").value = "smoke"
-        await pilot.pause(0.3)
-        runs_screen.action_mark_all()
-        runs_screen.query_one("#filter").value = ""
-        await pilot.pause(0.3)
-        runs_screen.query_one("RunTable").focus()
-        await pilot.press("c")
-        await pilot.pause(1.0)
-        save("compare")
-        await pilot.press("escape")
-        await pilot.pause(0.3)
-        table = app.screen.query_one("RunTable")
+        gid = finished_group(store, preset)
+        pane.show_group(gid)
+
+    async with app.run_test(size=(120, 40)) as pilot:
+        for _ in range(100):
+            await pilot.pause(0.2)
+            if len(app.cache.records) == len(store.runs()) and app.cache.events:
+                break
+        app.sub_title = SHOWN_HOME
+        await settle(pilot, 1.5)
+        show_group("randomization-mnist1d")
+        await settle(pilot)
+        save("pane-randomization")  # Fig. 1a: 18 loss curves, Fig. 1b beside
+        pane = app.active_pane()
+        table = pane.query_one("RunTable")
         table.focus()
+        table.move_cursor(row=5)  # mlp 1x512: random labels stands out
+        await pilot.press("f")
+        await settle(pilot)
+        save("pane-randomization-highlight")  # Fig. 1c: test error vs p
+        pane.query_one("#presets").focus()
+        await pilot.press("f", "f")
+        show_group("regularization-mnist1d")
+        await settle(pilot)
+        save("pane-regularization")  # Table 1
+        await pilot.press("2")
+        show_group("expressivity-mnist1d")
+        await settle(pilot)
+        save("pane-expressivity")
+        show_group("kernel-mnist1d")
+        await settle(pilot)
+        save("pane-kernel")
+        await pilot.press("3")
+        show_group("double-descent-nn-mnist1d")
+        await settle(pilot)
+        save("pane-double_descent")
+        show_group("double-descent-rff-mnist1d")
+        await settle(pilot)
+        save("pane-double_descent-rff")
+        await pilot.press("r")
+        await settle(pilot)
+        save("runs")
+        runs = app.screen
+        rand = finished_group(store, "randomization-mnist1d")
+        runs.query_text = f"{rand} mlp labels"
+        ids = [r["id"] for r in runs.shown() if "corrupt" not in r["label"]]
+        runs.marked.update(ids)
+        runs.query_text = ""
+        await pilot.press("c")
+        await settle(pilot, 1.0)
+        save("compare")
+        await pilot.press("escape", "escape")
+        await pilot.press("1")
+        show_group("randomization-mnist1d")
+        table = app.active_pane().query_one("RunTable")
+        table.focus()
+        table.move_cursor(row=5)
         await pilot.press("enter")
-        await pilot.pause(0.8)
+        await settle(pilot, 1.0)
         save("run-detail")
-        await pilot.press("escape", "escape", "question_mark")
-        await pilot.pause(0.5)
+        await pilot.press("escape", "question_mark")
+        await settle(pilot)
         save("help")
+        await pilot.press("escape")
+    small = make_app(home=home.root, preset="randomization-mnist1d")
+    async with small.run_test(size=(80, 24)) as pilot:
+        for _ in range(100):
+            await pilot.pause(0.2)
+            if len(small.cache.records) == len(store.runs()) and small.cache.events:
+                break
+        small.active_pane().show_group(finished_group(store, "randomization-mnist1d"))
+        small.sub_title = SHOWN_HOME
+        await settle(pilot, 1.0)
+        for view in ("charts", "runs"):
+            path = out / f"pane-randomization-80x24-{view}.svg"
+            small.save_screenshot(str(path))
+            saved.append(path)
+            await pilot.press("v")
+            await settle(pilot)
     return saved
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", default="screenshots")
-    ap.add_argument("--size", default="120x40")
+    ap.add_argument("--home", default=".screenshots-home", help="the store to draw from (trained here once)")
     a = ap.parse_args()
     out = Path(a.out)
     out.mkdir(parents=True, exist_ok=True)
-    w, h = (int(v) for v in a.size.split("x"))
-    with tempfile.TemporaryDirectory() as tmp:
-        home = Home.resolve(tmp)
-        print("training a small real store ...", flush=True)
-        build_store(home)
-        for p in asyncio.run(shoot(home, out, (w, h))):
-            print("wrote", p)
+    home = Home.resolve(a.home)
+    build_store(home)
+    for p in old_shots(out):
+        p.unlink()
+    for p in asyncio.run(shoot(home, out)):
+        print("wrote", p)
+    for p in export_figures(home, out / "figures"):
+        print("wrote", p)
+
+
+def old_shots(out: Path) -> list[Path]:
+    return [*out.glob("*.svg"), *(out / "figures").glob("*.svg")]
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
-"""A parameter form generated from a study's spec: one typed input per field, the default
-shown, the field's help as its tooltip, validation messages inline."""
+"""A parameter form generated from a study's spec: one row per field (key, value), grouped by
+section, the preset's value shown, the field's help as its tooltip. A value that does not
+validate keeps what was typed, is marked, and its error shows on the line below it."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import dataclasses
 import tomllib
 
 from textual.app import ComposeResult
-from textual.containers import VerticalScroll
+from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Input, Label, Static
 
 from overfit_tui.core.errors import OverfitError, SpecError
@@ -41,9 +42,14 @@ class SpecForm(VerticalScroll):
     """Fields of the selected preset; `group()` validates and returns the GroupSpec."""
 
     DEFAULT_CSS = """
-    SpecForm { height: 1fr; }
-    SpecForm Label.key { color: $text-muted; margin-top: 0; }
-    SpecForm Input { height: 1; margin-bottom: 1; }
+    SpecForm { height: 1fr; padding: 0 1 0 0; }
+    SpecForm Label.section { color: $accent; text-style: bold; margin-top: 1; }
+    SpecForm Horizontal.row { height: 1; }
+    SpecForm Label.key { color: $text-muted; width: 16; }
+    SpecForm Input { height: 1; width: 1fr; }
+    SpecForm Input.-invalid { border: none; background: $error 30%; }
+    SpecForm Static.field-error { color: $error; height: auto; padding-left: 2; display: none; }
+    SpecForm Static.field-error.-shown { display: block; }
     SpecForm Static.error { color: $error; height: auto; }
     SpecForm Static.source { color: $text-muted; height: auto; }
     """
@@ -52,6 +58,7 @@ class SpecForm(VerticalScroll):
         super().__init__(**kw)
         self.preset: Preset | None = None
         self.inputs: dict[str, Input] = {}
+        self.errors: dict[str, Static] = {}  # field key -> the line under it that shows its error
 
     def compose(self) -> ComposeResult:
         yield Static("choose a preset", classes="source", id="form-source")
@@ -59,7 +66,7 @@ class SpecForm(VerticalScroll):
 
     def load(self, preset: Preset) -> None:
         self.preset = preset
-        self.query("Label.key, Input").remove()
+        self.query("Label.section, Horizontal.row, Static.field-error").remove()
         try:
             group = group_from_dict(preset.raw, str(preset.path))
         except OverfitError as e:
@@ -70,19 +77,27 @@ class SpecForm(VerticalScroll):
         study = get_study(group.study)
         values = group.to_dict()
         widgets = []
-        self.inputs = {}
+        self.inputs, self.errors = {}, {}
         for section, cls, names in COMMON:
+            widgets.append(Label(section, classes="section"))
             for name in names:
                 widgets += self._field(f"{section}.{name}", values[section][name], field_help(cls, name))
+        widgets.append(Label(f"params ({study.name})", classes="section"))
         for f in dataclasses.fields(study.Params):
             widgets += self._field(f"params.{f.name}", values["params"][f.name], f.metadata.get("help", ""))
         widgets += self._field("seeds", values["seeds"], "seeds: one replicate of every run per seed")
         self.mount_all(widgets)
 
     def _field(self, key: str, value, help: str) -> list:
-        inp = Input(_toml(value), name=key, tooltip=help, compact=True)
+        inp = Input(_toml(value), name=key, tooltip=f"{key}: {help}", compact=True)
         self.inputs[key] = inp
-        return [Label(key, classes="key"), inp]
+        short = key.split(".", 1)[-1]
+        row = Horizontal(Label(short, classes="key"), inp, classes="row")
+        self.errors[key] = Static("", classes="field-error", markup=False)
+        return [row, self.errors[key]]
+
+    def _field_error(self, key: str) -> Static:
+        return self.errors[key]
 
     def overrides(self) -> dict:
         out: dict = {}
@@ -94,15 +109,21 @@ class SpecForm(VerticalScroll):
         """The validated group, or None with the error shown next to its field."""
         if self.preset is None:
             return None
-        for inp in self.inputs.values():
+        for key, inp in self.inputs.items():
             inp.remove_class("-invalid")
+            self._field_error(key).remove_class("-shown")
         try:
             group = group_from_dict(deep_merge(self.preset.raw, self.overrides()), str(self.preset.path))
         except SpecError as e:
-            self.query_one("#form-error", Static).update(f"{e.key}: {e.reason}")
-            bad = self.inputs.get(e.key.split("[")[0])
-            if bad is not None:
+            key = e.key.split("[")[0]
+            bad = self.inputs.get(key)
+            if bad is not None:  # the error goes under its field; the typed text stays visible
                 bad.add_class("-invalid")
+                self._field_error(key).update(f"↑ {e.reason}")
+                self._field_error(key).add_class("-shown")
+                self.query_one("#form-error", Static).update(f"fix {key} to run")
+            else:
+                self.query_one("#form-error", Static).update(f"{e.key}: {e.reason}")
             return None
         self.query_one("#form-error", Static).update("")
         return group

@@ -1,6 +1,10 @@
-"""A study pane: presets and the parameter form on the left, live charts in the center,
-the group's runs at the bottom. Keys: m cycles the curve metric, f the study figure,
-s toggles EMA smoothing, l log-scale, g the group shown, n a heatmap's numbers."""
+"""A study pane: presets and the parameter form, live charts, the group's runs.
+
+Wide terminals show the three side by side; below 100 columns the pane shows one view at
+a time (form, charts or runs; `v` switches, launching switches to the charts). Keys:
+m cycles the curve metric, f the study figure, s toggles EMA smoothing, l log y,
+g the group shown, n a heatmap's numbers; moving the run table's cursor highlights that run's curve.
+"""
 
 from __future__ import annotations
 
@@ -12,12 +16,22 @@ from textual.widgets import Button, DataTable, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from overfit_tui.core.presets import Preset
+from overfit_tui.export.style import run_styles
 from overfit_tui.studies import get_study
 from overfit_tui.studies.base import Figure, Table
+from overfit_tui.studies.replicates import base_label
 from overfit_tui.ui.cache import RunCache
-from overfit_tui.ui.charts import METRICS, FigureChart, curves_figure
+from overfit_tui.ui.charts import METRICS, ChartPanel, FigureChart, curves_figure
 from overfit_tui.ui.run_table import RunTable
 from overfit_tui.ui.spec_form import SpecForm
+
+NARROW = 100  # below this width the pane shows one view at a time
+VIEWS = ("form", "charts", "runs")
+
+
+def needs_gpu(p: Preset) -> bool:
+    """Presets on full image data sets (MNIST, CIFAR-10) are the papers' GPU setups; MNIST-1D runs on CPU."""
+    return p.raw.get("data", {}).get("name", "mnist1d") not in ("mnist1d", "gaussian")
 
 
 class StudyPane(Vertical):
@@ -30,17 +44,28 @@ class StudyPane(Vertical):
         Binding("l", "toggle_log", "Log y"),
         Binding("g", "cycle_group", "Group"),
         Binding("n", "toggle_numbers", "Numbers"),
+        Binding("v", "cycle_view", "View", show=False),
     ]
 
     DEFAULT_CSS = """
-    StudyPane #left { width: 34; border-right: tall $panel; }
-    StudyPane #presets { height: auto; max-height: 10; }
+    StudyPane #body { height: 1fr; }
+    StudyPane #left { width: 36; border-right: tall $panel; }
+    StudyPane #presets { height: auto; max-height: 13; scrollbar-size-vertical: 1; }
     StudyPane #center { width: 1fr; }
-    StudyPane #charts { height: 1fr; min-height: 10; }
-    StudyPane #group-title { height: 1; color: $text-muted; }
+    StudyPane #charts { height: 1fr; min-height: 8; }
+    StudyPane #group-title { height: 1; color: $text-muted; padding: 0 1; }
     StudyPane RunTable { height: 11; }
     StudyPane #figure-table { width: 1fr; height: 1fr; border: round $panel; }
     StudyPane Button { width: 100%; }
+    StudyPane #views { display: none; height: 1; padding: 0 1; background: $panel; }
+    StudyPane.-narrow #views { display: block; }
+    StudyPane.-narrow #left { width: 1fr; border-right: none; }
+    StudyPane.-narrow #presets { max-height: 8; }
+    StudyPane.-narrow.-view-charts #left, StudyPane.-narrow.-view-runs #left { display: none; }
+    StudyPane.-narrow.-view-form #center { display: none; }
+    StudyPane.-narrow.-view-charts RunTable { display: none; }
+    StudyPane.-narrow.-view-runs #charts { display: none; }
+    StudyPane.-narrow.-view-runs RunTable { height: 1fr; }
     """
 
     class Launch(Message):
@@ -49,39 +74,87 @@ class StudyPane(Vertical):
             self.pane, self.preset, self.group = pane, preset, group
 
     def __init__(
-        self, pane: str, studies: tuple[str, ...], presets: list[Preset], cache: RunCache, marked: set[str], **kw
+        self,
+        pane: str,
+        studies: tuple[str, ...],
+        presets: list[Preset],
+        cache: RunCache,
+        marked: set[str],
+        has_gpu: bool = False,
+        **kw,
     ):
         super().__init__(**kw)
         self.pane_name, self.studies, self.presets, self.cache, self.marked = pane, studies, presets, cache, marked
+        self.has_gpu = has_gpu
         self.metric = 0
         self.figure_index = 0
         self.group_index = 0
         self.smoothing = 0.0
+        self.flip_log = False
+        self.highlight: str | None = None  # run id picked out in the curves
+        self.view = "form"  # narrow terminals: the form until the pane has runs, then the charts
+        self.view_chosen = False  # once the user picks a view, it stays
+        self._texts: dict[str, object] = {}
+        self._table_shown = None
 
     def compose(self) -> ComposeResult:
-        with Horizontal():
+        yield Static("", id="views")
+        with Horizontal(id="body"):
             with Vertical(id="left"):
                 yield Label("[b]Presets[/b]  (enter: run)")
-                yield OptionList(*(Option(f"{p.name}", id=p.name) for p in self.presets), id="presets")
+                yield OptionList(*self._options(), id="presets")
                 yield SpecForm(id="form")
                 yield Button("Run  ⏎", id="run", variant="primary")
             with Vertical(id="center"):
                 with Horizontal(id="charts"):
-                    yield FigureChart(id="curves")
-                    yield FigureChart(id="figure")
-                    yield DataTable(id="figure-table", zebra_stripes=True)
+                    yield ChartPanel("the runs' curves appear here", id="curves")
+                    yield ChartPanel("the study's figures appear here", id="figure")
+                    yield DataTable(id="figure-table", zebra_stripes=True, cursor_type="none")
                 yield Static("", id="group-title")
                 yield RunTable(self.marked, id="runs")
 
+    def _options(self) -> list:
+        """CPU presets first, then the papers' GPU setups under their own heading."""
+        cpu = [Option(p.name, id=p.name) for p in self.presets if not needs_gpu(p)]
+        gpu = [Option(p.name, id=p.name) for p in self.presets if needs_gpu(p)]
+        head = "[dim]paper setups (GPU)[/]" if self.has_gpu else "[dim]paper setups (need a GPU)[/]"
+        return [*cpu, *([None, Option(head, disabled=True), *gpu] if gpu else [])]
+
     def on_mount(self) -> None:
+        self.set_view(self.view)
         if self.presets:
-            self.select_preset(self.presets[0].name)
+            cpu = [p for p in self.presets if not needs_gpu(p)]
+            self.select_preset((self.presets if self.has_gpu or not cpu else cpu)[0].name)
+
+    def on_resize(self) -> None:
+        self.set_class(self.size.width < NARROW, "-narrow")
+        self.set_view(self.view)
+
+    def set_view(self, view: str) -> None:
+        self.view = view
+        for v in VIEWS:
+            self.set_class(v == view, f"-view-{v}")
+        self._update(
+            "#views",
+            "  ".join(f"[reverse] {v} [/]" if v == view else f" {v} " for v in VIEWS) + "   [dim]v: next view[/]",
+        )
+        if self.has_class("-narrow") and self.app.focused is not None and not self.app.focused.display:
+            self.focus_view()
+
+    def focus_view(self) -> None:
+        """Focus the shown view's main widget (only in the active pane: focusing a widget of a
+        hidden tab would switch the tabs to it)."""
+        if self.app.active_pane() is not self:
+            return
+        narrow = self.has_class("-narrow")
+        target = {"form": "#presets", "charts": "#runs", "runs": "#runs"}[self.view] if narrow else "#presets"
+        self.query_one(target).focus()
 
     def select_preset(self, name: str) -> None:
         ol = self.query_one("#presets", OptionList)
-        for i, p in enumerate(self.presets):
+        for p in self.presets:
             if p.name == name:
-                ol.highlighted = i
+                ol.highlighted = ol.get_option_index(name)
                 self.query_one(SpecForm).load(p)
 
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
@@ -101,6 +174,14 @@ class StudyPane(Vertical):
         group = form.group()
         if group is not None and form.preset is not None:
             self.post_message(self.Launch(self, form.preset, group))
+            if self.has_class("-narrow"):
+                self.set_view("charts")
+                self.focus_view()
+
+    def on_run_table_highlighted(self, msg: RunTable.Highlighted) -> None:
+        if msg.run_id != self.highlight:
+            self.highlight = msg.run_id
+            self.redraw()
 
     # -- live view -------------------------------------------------------------
     def current_group(self) -> str | None:
@@ -114,7 +195,11 @@ class StudyPane(Vertical):
         self.redraw()
 
     def redraw(self) -> None:
+        if not self.query(RunTable):  # not composed yet: the first redraw after mount draws it
+            return
         gid = self.current_group()
+        if gid and not self.view_chosen and self.view == "form":
+            self.set_view("charts")
         records = self.cache.runs(group=gid) if gid else []
         records.sort(key=lambda r: r.get("index", 0))
         runs = self.cache.run_data(records)
@@ -124,28 +209,44 @@ class StudyPane(Vertical):
             if gid
             else "no runs yet: pick a preset and press enter"
         )
-        self.query_one("#group-title", Static).update(title)
-        curves = self.query_one("#curves", FigureChart)
-        curves.smoothing = self.smoothing
+        self._update("#group-title", title)
         figs = self._figures(records, runs)
         shown = figs[self.figure_index % len(figs)] if figs else None
         left = curves_figure(runs, self.metric)
+        by_id = run_styles(runs)
+        styles = {base_label(r): by_id[r.id] for r in runs}  # series are named by label without seed
         plots = [f for f in figs if isinstance(f, Figure) and f is not shown]
+        hint = "m: metric"
         if not left.series and plots:  # closed-form studies log no curves: show another figure there
-            left = plots[self.figure_index % len(plots)]
-        curves.show(left)
-        fig_chart = self.query_one("#figure", FigureChart)
+            left, styles, hint = plots[self.figure_index % len(plots)], {}, "f: next figure"
+        curves = self.query_one("#curves", ChartPanel)
+        curves.chart.smoothing, curves.chart.flip_logy = self.smoothing, self.flip_log
+        labels = {r.id: base_label(r) for r in runs}
+        curves.chart.highlight = labels.get(self.highlight) if styles else None
+        curves.show(left if records else None, styles, hint)
+        fig_panel = self.query_one("#figure", ChartPanel)
         table = self.query_one("#figure-table", DataTable)
         is_table = isinstance(shown, Table)
-        fig_chart.display, table.display = not is_table, is_table
+        fig_panel.display, table.display = not is_table, is_table
         if is_table:
-            table.clear(columns=True)
-            table.add_columns(*shown.columns)
-            table.add_rows([[shown.cell(i, j) for j in range(len(row))] for i, row in enumerate(shown.rows)])
-            table.border_title = shown.title
+            if self._table_shown != (shown.columns, shown.rows):
+                self._table_shown = (shown.columns, shown.rows)
+                table.clear(columns=True)
+                table.add_columns(*shown.columns)
+                table.add_rows([[shown.cell(i, j) for j in range(len(row))] for i, row in enumerate(shown.rows)])
+                table.border_title = shown.title
+                table.border_subtitle = "f: next figure"
         else:
-            fig_chart.show(shown)
+            fig_panel.chart.flip_logy = self.flip_log
+            fig_panel.show(shown, hint="f: next figure" if len(figs) > 1 else "")
         self.query_one(RunTable).show(records, self.cache)
+
+    def _update(self, selector: str, text) -> None:
+        """Update a Static only when its text changes (an update re-lays out the screen)."""
+        if self._texts.get(selector) != text:
+            for w in self.query(selector).results(Static):
+                self._texts[selector] = text
+                w.update(text)
 
     def _figures(self, records, runs) -> list[Figure | Table]:
         if not records:
@@ -170,8 +271,7 @@ class StudyPane(Vertical):
         self.redraw()
 
     def action_toggle_log(self) -> None:
-        for c in self.query(FigureChart):
-            c.logy = not c.logy
+        self.flip_log = not self.flip_log
         self.redraw()
 
     def action_toggle_numbers(self) -> None:
@@ -182,3 +282,11 @@ class StudyPane(Vertical):
     def action_cycle_group(self) -> None:
         self.group_index += 1
         self.redraw()
+
+    def action_cycle_view(self) -> None:
+        if self.has_class("-narrow"):
+            self.view_chosen = True
+            self.set_view(VIEWS[(VIEWS.index(self.view) + 1) % len(VIEWS)])
+            self.focus_view()
+        else:
+            self.notify("the pane shows form, charts and runs together at this width (v switches below 100 columns)")

@@ -1,0 +1,77 @@
+"""A chart's legend, below the plot: one swatch per condition (colour) and per model (marker)
+for run curves, one per series for a study figure, the reference lines, and the highlighted
+run in bold. Entries never break inside; a legend that would take more than a few lines
+(three, six in a tall panel) is summarised instead of cut."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import Static
+
+from overfit_tui.export.style import DIM, Style, color_hex
+
+GLYPHS = ("━━", "••", "xx", "++")  # the look of each model's marker (charts.MARKERS)
+
+
+def entries(figure, chart, styles: dict[str, Style]) -> list[tuple[str, str, str]]:
+    """(glyph, colour, name) triples for the figure's legend."""
+    out: list[tuple[str, str, str]] = []
+    names = [s.name for s in figure.series]
+    if styles and all(n in styles for n in names):
+        conds: dict[str, Style] = {}
+        models: dict[str, Style] = {}
+        seeds = {s.name: s.n for s in figure.series}
+        for n in names:
+            st = styles[n]
+            label = f"{st.condition} (n={seeds[n]})" if seeds[n] > 1 else st.condition
+            conds.setdefault(label, st)
+            models.setdefault(st.model, st)
+        if len(conds) > 3 and all(st.ramp for st in conds.values()):  # a sweep: its range as a gradient
+            (first, a), (last, b) = next(iter(conds.items())), list(conds.items())[-1]
+            out += [("━━", color_hex(a.color), f"{first} →"), ("━━", color_hex(b.color), last)]
+        else:
+            out += [("━━", color_hex(st.color), c) for c, st in conds.items()]
+        if len(models) > 1 and all(models):
+            out += [(GLYPHS[st.dash % len(GLYPHS)], color_hex(DIM), m) for m, st in models.items()]
+    else:
+        for i, s in enumerate(figure.series):
+            n = getattr(s, "n", 0) or 0
+            label = f"{s.name} (n={n})" if n > 1 else s.name
+            out.append(("•" if s.points else "━━", color_hex(chart.color_of(i, s)), label))
+    out += [("┊", color_hex(DIM), text) for _, text in (*figure.vlines, *figure.hlines) if text]
+    return out
+
+
+class Legend(Static):
+    DEFAULT_CSS = "Legend { padding: 0 1; color: $text-muted; }"
+
+    def show(self, figure, chart, styles: dict[str, Style]) -> None:
+        if figure is None or chart.message:
+            self._set(Text(""))
+            return
+        items = entries(figure, chart, styles)
+        if chart.highlight:
+            st = styles.get(chart.highlight)
+            color = color_hex(st.color) if st else "white"
+            items = [("▶", color, chart.highlight)] + items
+        text = Text()
+        width = max(self.size.width - 2, 20) if self.size.width else 200
+        line, lines = 0, 1
+        for glyph, color, name in items:
+            piece = len(glyph) + 1 + len(name) + 2
+            if line and line + piece > width:
+                text.append("\n")
+                line, lines = 0, lines + 1
+            text.append(glyph, style=color)
+            text.append(f" {name}  ", style="bold" if name == chart.highlight else "")
+            line += piece
+        room = 6 if (self.parent and self.parent.size.height >= 20) else 3  # the plot keeps most of the panel
+        if lines > room:
+            n = len(figure.series)
+            text = Text(f"{n} curves, coloured by condition: select a run to pick its curve out")
+        self._set(text)
+
+    def _set(self, text: Text) -> None:
+        if text != getattr(self, "_text", None):  # an update re-lays out the screen: only on change
+            self._text = text
+            self.update(text)

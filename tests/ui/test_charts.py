@@ -1,0 +1,116 @@
+"""Charts never raise: every figure of every study, on finished and partial recorded runs,
+planned and built with plotext in linear and log y, smoothed, with a run highlighted, at
+a wide and a narrow size (and built twice: plotext once rewrote its data on log axes);
+plus the edge cases by hand (no points, nothing positive on a log axis, inf and nan)."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+from textual_plotext.plot import Plot
+
+from overfit_tui.export.style import run_styles
+from overfit_tui.studies import get_study
+from overfit_tui.studies.base import Figure, RunData, Series
+from overfit_tui.ui.charts import METRICS, apply, curves_figure, plan
+
+from .finished_store import FIXTURE
+
+SIZES = ((38, 10), (90, 30))
+
+
+def build(ops, size) -> str:
+    plt = Plot()
+    apply(plt, ops)
+    plt.plotsize(*size)
+    return plt.build()
+
+
+def recorded() -> dict[str, list[RunData]]:
+    """Group id -> its runs, from the recorded store."""
+    payload = json.loads(FIXTURE.read_text())
+    groups: dict[str, list[RunData]] = {}
+    for item in payload["runs"]:
+        r = item["record"]
+        run = RunData(r["id"], r["label"], r["spec"], r["status"], r.get("summary") or {}, item["events"])
+        groups.setdefault(r["group"], []).append(run)
+    return groups
+
+
+def states(runs: list[RunData]):
+    """Finished, then replayed as running with the first event, then with half the events."""
+    yield "finished", runs
+    for name, cut in (("first event", lambda e: e[:1]), ("half", lambda e: e[: len(e) // 2])):
+        yield name, [RunData(r.id, r.label, r.spec, "running", {}, cut(r.events)) for r in runs]
+
+
+def every_chart(runs: list[RunData]):
+    study = get_study(runs[0].spec["study"])
+    by_id = run_styles(runs)
+    styles = {r.label: by_id[r.id] for r in runs}
+    for i in range(len(METRICS)):
+        yield curves_figure(runs, i), styles
+    for fig in study.figures(runs):
+        yield fig, {}
+
+
+@pytest.mark.parametrize("group", sorted(recorded()))
+def test_every_figure_plans_and_builds(group):
+    runs = recorded()[group]
+    drawn = 0
+    for _state, data in states(runs):
+        for fig, styles in every_chart(data):
+            for flip in (False, True):
+                logy = fig.ylog != flip
+                for size, smoothing, highlight in (
+                    (SIZES[1], 0.0, None),
+                    (SIZES[0], 0.0, None),
+                    (SIZES[1], 0.8, data[-1].label),
+                ):
+                    p = plan(fig, size[0], styles, smoothing, logy, highlight)
+                    if p.message:
+                        assert "no points yet" in p.message and not any(s.x for s in fig.series if s.y)
+                        continue
+                    assert p.ops and p.points > 0
+                    text = build(p.ops, size)
+                    if not drawn:
+                        assert text == build(p.ops, size)  # a second build from the same plan
+                    drawn += 1
+    assert drawn > 0
+
+
+def fig(*series: Series, **kw) -> Figure:
+    return Figure("k", "T", "x", "y", tuple(series), **kw)
+
+
+def test_nothing_to_draw_says_why():
+    assert plan(None, 80, empty_text="pick a preset").message == "pick a preset"
+    assert plan(fig(), 80).message == "T: no points yet"
+    assert plan(fig(Series("a", (1.0, 2.0), (math.nan, math.inf))), 80).message == "T: no points yet"
+
+
+def test_log_axes_drop_what_they_cannot_show():
+    p = plan(fig(Series("a", (1, 2, 3), (0.0, -1.0, 0.0))), 80, logy=True)
+    assert not p.logy and p.note == "no positive values: linear y"
+    build(p.ops, (60, 15))
+    p = plan(fig(Series("a", (0, 1, 10), (1.0, 0.0, 2.0)), xlog=True, vlines=((0, "zero"), (5, "five"))), 80, logy=True)
+    assert p.logy and p.points == 1  # (0, 1) and (1, 0) are off a log-log chart
+    assert [op for op in p.ops if op[0] == "vline"] == [("vline", (5,), {"color": (110, 110, 110)})]
+    build(p.ops, (60, 15))
+
+
+def test_highlight_draws_one_series_in_colour_on_top():
+    a, b = Series("a", (1, 2), (1.0, 2.0)), Series("b", (1, 2), (2.0, 1.0))
+    p = plan(fig(a, b), 80, highlight="a")
+    plots = [op for op in p.ops if op[0] == "plot"]
+    assert plots[-1][2]["color"] != (110, 110, 110) and plots[0][2]["color"] == (110, 110, 110)
+
+
+def test_seed_bands_are_drawn_under_the_mean():
+    band = Series("a", (1, 2, 3), (0.5, 0.4, 0.3), lo=(0.4, 0.3, 0.2), hi=(0.6, 0.5, 0.4), n=3)
+    p = plan(fig(band), 80)
+    assert [op[0] for op in p.ops[:3]] == ["plot", "plot", "plot"]  # min, max, then the mean on top
+    assert p.ops[2][1] == ([1, 2, 3], [0.5, 0.4, 0.3])
+    build(p.ops, (60, 15))

@@ -1,0 +1,145 @@
+"""Every shipped CPU preset launched from the app (shrunk through its own form), and every
+chart key (m f s l g, and v at 80 columns) pressed on empty, partial and finished data,
+live and on recorded runs. Any exception, in a handler or while a chart renders, fails."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+
+from overfit_tui.core.presets import list_presets
+from overfit_tui.ui.app import make_app
+from overfit_tui.ui.charts import FigureChart
+from overfit_tui.ui.study_pane import needs_gpu
+
+# form field -> value typed into it: seconds of real training per preset, every figure still drawn
+SHRINK = {
+    "smoke-mnist1d": {"data.n_train": "200", "train.epochs": "4", "params.corruption": "[0.0, 1.0]"},
+    "randomization-mnist1d": {
+        "data.n_train": "200",
+        "train.epochs": "2",
+        "params.corruption": "[0.0, 0.5, 1.0]",
+        "params.inputs": '["gaussian"]',
+    },
+    "regularization-mnist1d": {
+        "data.n_train": "200",
+        "train.epochs": "2",
+        "params.augment": "[false]",
+        "params.weight_decay": "[0.0]",
+    },
+    "expressivity-mnist1d": {"params.n": "100", "params.targets": '["true", "reals"]', "params.sgd_steps": "20"},
+    "kernel-mnist1d": {"data.n_train": "300", "params.kernels": '["gaussian"]'},
+    "double-descent-rff-mnist1d": {"data.n_train": "200", "params.features": "[50, 200, 400]"},
+    "double-descent-nn-mnist1d": {"data.n_train": "200", "train.epochs": "3", "params.widths": "[4, 64, 128]"},
+}
+ENDED = ("finished", "failed", "diverged", "cancelled", "lost")
+
+
+def cpu_presets() -> list[str]:
+    return [p.name for p in list_presets() if not needs_gpu(p)]
+
+
+def test_every_cpu_preset_is_shrunk_here():
+    assert sorted(cpu_presets()) == sorted(SHRINK), "a shipped CPU preset has no shrunk form values here"
+
+
+async def until(pilot, pred, timeout: float) -> bool:
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < timeout:
+        if pred():
+            return True
+        await pilot.pause(0.2)
+    return False
+
+
+def check_charts(app) -> None:
+    """Render every shown chart now (as the compositor would) and fail on any caught error."""
+    if app._exception is not None:
+        raise app._exception
+    for chart in app.screen.query(FigureChart):
+        if chart.region.area:
+            chart.render()
+        assert not chart.failures, chart.failures
+
+
+SHORT = ["f", "l", "m", "l", "s", "g"]  # every chart key
+VIEWS = ["v", "f", "v", "m", "v"]  # 80 columns: form, charts, runs
+
+
+async def press_all(pilot, app, keys: list[str]) -> None:
+    pane = app.active_pane()
+    for key in keys:
+        await pilot.press(key)
+        check_charts(app)
+    await pilot.pause()
+    check_charts(app)
+    assert app.active_pane() is pane
+
+
+async def each_pane(pilot, app, keys: list[str], every_group: bool = False) -> None:
+    for i in range(len(app.panes)):
+        await pilot.press(str(i + 1))
+        pane = app.active_pane()
+        for _ in app.cache.groups(pane.studies) if every_group else [None]:
+            await press_all(pilot, app, keys)
+            await pilot.press("g")
+
+
+@pytest.mark.timeout(300)
+def test_launch_every_cpu_preset_from_the_app(home):
+    async def go():
+        app = make_app(home=home.root, preset="smoke-mnist1d")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.pause(0.5)
+            await each_pane(pilot, app, SHORT)  # an empty store
+            for name in cpu_presets():
+                pane = app._show_preset(name)
+                await pilot.pause(0.2)
+                form = pane.query_one("#form")
+                for key, value in SHRINK[name].items():
+                    form.inputs[key].value = value
+                await pilot.pause(0.1)
+                assert form.group() is not None, name
+                pane.query_one("#presets").focus()
+                await pilot.press("enter")  # launch from the preset list, as a user does
+                assert await until(pilot, lambda n=name: any(r["preset"] == n for r in app.cache.records.values()), 30)
+            await until(pilot, lambda: any(r["status"] == "running" for r in app.cache.records.values()), 30)
+            await each_pane(pilot, app, SHORT)  # whatever is partial now
+            assert await until(pilot, lambda: all(r["status"] in ENDED for r in app.cache.records.values()), 200)
+            await pilot.pause(1.0)  # the last metric events
+            bad = {r["label"]: (r["status"], (r.get("error") or "")[-300:]) for r in app.cache.records.values()}
+            assert {s for s, _ in bad.values()} == {"finished"}, bad
+            assert {r["preset"] for r in app.cache.records.values()} == set(SHRINK)
+            await each_pane(pilot, app, SHORT, every_group=True)
+
+    asyncio.run(go())
+
+
+@pytest.fixture
+def finished(home):
+    from .finished_store import load_into
+
+    load_into(home)
+    return home
+
+
+@pytest.mark.parametrize(("size", "partial"), [((120, 40), False), ((80, 24), True)])
+def test_chart_keys_on_every_recorded_group(finished, size, partial):
+    """Every group of every pane, finished at 120x40, or replayed at 80x24 as running with
+    half its events (the exhaustive figure x flag combinations are in test_charts.py)."""
+
+    async def go():
+        app = make_app(home=finished.root, poll=False)
+        async with app.run_test(size=size) as pilot:
+            records = app.store.runs()
+            events = {r["id"]: app.store.metrics(r["id"]) for r in records}
+            if partial:
+                records = [{**r, "status": "running", "summary": {}} for r in records]
+                events = {rid: evs[: len(evs) // 2] for rid, evs in events.items()}
+            app.cache.set_records(records)
+            app.cache.add_events(events)
+            await each_pane(pilot, app, SHORT + (VIEWS if partial else []), every_group=True)
+
+    asyncio.run(go())

@@ -1,0 +1,194 @@
+"""Keys and screens as a new user meets them, on recorded runs (no training): pane keys work
+at once, digits switch panes except in a text field, ctrl+q asks, X asks, the palette lists
+every action, GPU presets are not preselected without a GPU, run detail reads as text, the
+runs filter matches words and the cursor follows it."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+
+import pytest
+from textual.widgets import Input
+
+from overfit_tui.ui.app import make_app
+from overfit_tui.ui.run_table import RunTable
+from overfit_tui.ui.runs_screen import matches
+from overfit_tui.ui.study_pane import needs_gpu
+
+from .finished_store import load_into
+from .test_snapshots import svg_text
+
+
+@pytest.fixture
+def finished(home):
+    load_into(home)
+    return home
+
+
+def loaded(home, **kw):
+    app = make_app(home=home.root, poll=False, **kw)
+
+    async def fill():
+        app.cache.set_records(app.store.runs())
+        app.cache.add_events({r["id"]: app.store.metrics(r["id"]) for r in app.cache.records.values()})
+
+    return app, fill
+
+
+def test_keys_work_at_once_and_digits_skip_text_fields(finished):
+    async def go():
+        app, fill = loaded(finished, preset="smoke-mnist1d")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await fill()
+            await pilot.pause(0.3)
+            pane = app.active_pane()
+            assert app.focused is pane.query_one("#presets")  # focus starts in the pane, not the tab bar
+            await pilot.press("m")
+            assert pane.metric == 1
+            await pilot.press("2")  # from the preset list
+            assert app.active_pane().pane_name == "expressivity"
+            await pilot.press("1")
+            inp = app.active_pane().query_one("#form").inputs["train.epochs"]
+            inp.focus()
+            inp.value = ""
+            await pilot.press("3", "0")
+            assert app.active_pane().pane_name == "randomization" and inp.value == "30"
+
+    asyncio.run(go())
+
+
+def test_ctrl_q_and_capital_x_ask_first(finished):
+    async def go():
+        app, fill = loaded(finished, preset="smoke-mnist1d")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await fill()
+            gid = app.active_pane().current_group()
+            app.cache.set_records([{**r, "status": "running"} for r in app.store.runs()])
+            await pilot.pause(0.3)
+            table = app.active_pane().query_one(RunTable)
+            table.focus()
+            await pilot.press("X")
+            await pilot.pause(0.2)
+            assert app.screen.__class__.__name__ == "ConfirmScreen"
+            assert gid in str(app.screen.question)
+            await pilot.press("escape")  # keep them: nothing is cancelled
+            await pilot.pause(0.2)
+            assert not any(app.store.home.run_dir(r["id"]).joinpath("cancel").exists() for r in app.store.runs())
+            await pilot.press("ctrl+q")
+            await pilot.pause(0.2)
+            assert app.screen.__class__.__name__ == "ConfirmScreen" and "running" in app.screen.question
+            await pilot.press("escape")
+            assert app.is_running
+
+    asyncio.run(go())
+
+
+def test_the_palette_lists_every_action_once(finished):
+    async def go():
+        app, fill = loaded(finished, preset="smoke-mnist1d")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await fill()
+            await pilot.pause(0.3)
+            app.active_pane().query_one(RunTable).focus()
+            titles = [c.title for c in app.get_system_commands(app.screen)]
+            for want in ("Run: cancel (x)", "Run: cancel group (X)", "Pane: Double descent", "Chart: log y (l)"):
+                assert want in titles, want
+            assert sum("Quit" in t for t in titles) == 1
+            await pilot.press("r")
+            await pilot.pause(0.3)
+            titles = [c.title for c in app.get_system_commands(app.screen)]
+            for want in ("Runs: filter (/)", "Runs: compare marked (c)", "Runs: tags and note (t)"):
+                assert want in titles, want
+
+    asyncio.run(go())
+
+
+def test_no_gpu_preselects_a_cpu_preset(home):
+    async def go():
+        app = make_app(home=home.root, poll=False, devices=["cpu"])
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.pause(0.3)
+            for i in range(len(app.panes)):
+                await pilot.press(str(i + 1))
+                form = app.active_pane().query_one("#form")
+                assert form.preset is not None and not needs_gpu(form.preset), form.preset.name
+
+    asyncio.run(go())
+
+
+def test_run_detail_reads_as_text(finished):
+    async def go():
+        app, fill = loaded(finished, preset="smoke-mnist1d")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await fill()
+            await pilot.pause(0.3)
+            table = app.active_pane().query_one(RunTable)
+            table.focus()
+            await pilot.press("enter")
+            for _ in range(50):  # the log and latest evaluations are read off the event loop
+                await pilot.pause(0.2)
+                if "latest evaluations" in str(app.screen.query_one("#log").render()):
+                    break
+            text = svg_text(app.export_screenshot())
+            assert "summary" in text and "latest evaluations" in text and "spec hash" in text
+            assert "test acc" in text and "{" not in text  # fields by label, no raw JSON
+            assert not re.search(r"\d\.\d{6}", text)  # rounded
+
+    asyncio.run(go())
+
+
+def test_runs_filter_matches_words_and_the_cursor_follows(finished):
+    rec = {"id": "ab12cd34-0001", "group": "randomization-mnist1d-1125-0001", "study": "randomization"}
+    rec |= {"status": "finished", "label": "mlp 1x512: true labels", "spec": {"model": {"name": "mlp"}}}
+    assert not matches(rec, "random")  # 'random' is not a part of 'randomization'
+    assert matches(rec, "randomization true") and matches(rec, "ab12") and matches(rec, "mlp finished")
+
+    async def go():
+        app, fill = loaded(finished, preset="smoke-mnist1d")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await fill()
+            await pilot.press("r")
+            await pilot.pause(0.3)
+            table = app.screen.query_one(RunTable)
+            table.move_cursor(row=3)
+            app.screen.query_one("#filter", Input).focus()
+            await pilot.press(*"random labels", "enter")
+            await pilot.pause(0.3)
+            shown = [app.cache.records[k.value]["label"] for k in table.rows]
+            assert shown and all("random labels" in s for s in shown)
+            assert table.cursor_row == 0 and app.focused is table  # enter: on to the matches
+
+    asyncio.run(go())
+
+
+def test_compare_at_80x24_overlays_groups_and_cuts_no_number(finished):
+    async def go():
+        app, fill = loaded(finished, preset="smoke-mnist1d")
+        async with app.run_test(size=(80, 24)) as pilot:
+            await fill()
+            recs = [r for r in app.store.runs() if r["study"] == "randomization"]
+            app.marked.update(r["id"] for r in recs)
+            await pilot.press("r")
+            await pilot.pause(0.3)
+            await pilot.press("c")
+            await pilot.pause(0.8)
+            screen = app.screen
+            assert screen.__class__.__name__ == "CompareScreen"
+            chart = screen.query_one("#chart").chart
+            assert len(chart.figure.series) == len(recs)  # every run of both groups on one axis
+            assert "2 groups" in chart.figure.title
+            await pilot.press("escape", "escape")
+            smoke = [r for r in recs if r["preset"] == "smoke-mnist1d"]
+            app.marked.clear()
+            app.marked.update(r["id"] for r in smoke)
+            await pilot.press("r")
+            await pilot.pause(0.3)
+            await pilot.press("c")
+            await pilot.pause(0.8)
+            text = svg_text(app.export_screenshot())
+            field = next(f for f in app.screen.comparison().fields() if f.key == "steps_to_fit")
+            for r in smoke:  # whole numbers at 80 columns (the issue saw 1042 for 10420)
+                assert f" {field.format(r['summary'].get('steps_to_fit'))} " in text, r["label"]
+
+    asyncio.run(go())
