@@ -154,8 +154,10 @@ def test_compare_screen_exports_selected_runs(home, tiny_preset):
             assert app.screen.__class__.__name__ == "CompareScreen"
             await pilot.press("e")
             await pilot.pause(0.5)
-        exports = list((home.root / "exports").glob("compare-*/comparison.*"))
-        assert sorted(p.suffix for p in exports) == [".csv", ".json", ".md", ".svg"]
+        exports = list((home.root / "exports").glob("compare-*/comparison*"))
+        assert {p.suffix for p in exports} == {".csv", ".json", ".md", ".svg", ".png"}
+        figures = [p for p in exports if p.suffix == ".svg"]
+        assert figures and all(p.name.startswith("comparison-") for p in figures)  # one file per figure
         md = next(p for p in exports if p.suffix == ".md").read_text()
         assert all(r["id"] in md for r in store.runs(gid))
 

@@ -29,9 +29,15 @@ SHRINK = {
         "params.augment": "[false]",
         "params.weight_decay": "[0.0]",
     },
-    "expressivity-mnist1d": {"params.n": "100", "params.targets": '["true", "reals"]', "params.sgd_steps": "20"},
+    "expressivity-mnist1d": {"params.n": "100", "params.targets": '["true", "reals"]', "params.train_steps": "20"},
     "kernel-mnist1d": {"data.n_train": "300", "params.kernels": '["gaussian"]'},
     "double-descent-rff-mnist1d": {"data.n_train": "200", "params.features": "[50, 200, 400]"},
+    "layer-robustness-mnist1d": {
+        "data.n_train": "200",
+        "train.epochs": "2",
+        "params.checkpoints": "[0, 1]",
+        "params.draws": "1",
+    },
     "double-descent-nn-mnist1d": {"data.n_train": "200", "train.epochs": "3", "params.widths": "[4, 64, 128]"},
 }
 ENDED = ("finished", "failed", "diverged", "cancelled", "lost")

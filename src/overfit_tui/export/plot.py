@@ -38,7 +38,11 @@ def _finite(xs, ys, logx: bool, logy: bool) -> tuple[list, list, int]:
 
 
 def draw(fig: Figure, path: Path, styles: dict[str, Style] | None = None, subtitle: str = "") -> Path:
-    """Write one Figure to `path` (.svg or .png)."""
+    """Write one Figure to `path` (.svg or .png); a heatmap goes to export/heatmap.py."""
+    if fig.is_heatmap:
+        from overfit_tui.export.heatmap import draw_heatmap
+
+        return draw_heatmap(fig, path)
     import matplotlib
 
     matplotlib.use("Agg")

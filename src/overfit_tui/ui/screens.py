@@ -26,6 +26,7 @@ SECTIONS = [
             ("s", "EMA smoothing on/off"),
             ("l", "log y on/off"),
             ("g", "next group of runs"),
+            ("n", "a heatmap's numbers on/off"),
             ("v", "form / charts / runs (narrow)"),
             ("tab", "presets, form, run table"),
         ],

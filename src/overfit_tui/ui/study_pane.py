@@ -43,7 +43,7 @@ class StudyPane(Vertical):
         Binding("s", "toggle_smoothing", "Smooth"),
         Binding("l", "toggle_log", "Log y"),
         Binding("g", "cycle_group", "Group"),
-        Binding("n", "toggle_numbers", "Numbers"),
+        Binding("n", "toggle_numbers", "Numbers", show=False),  # heatmaps only: in the help
         Binding("v", "cycle_view", "View", show=False),
     ]
 
