@@ -20,7 +20,7 @@ from overfit_tui.core.presets import list_presets
 from overfit_tui.studies import STUDIES, get_study
 from overfit_tui.ui.cache import RunCache
 from overfit_tui.ui.device_status import gpu_count
-from overfit_tui.ui.messages import DeviceStatus, MetricsArrived, RunsChanged
+from overfit_tui.ui.messages import DeviceStatus, StoreChanged
 from overfit_tui.ui.run_actions import RunActions
 from overfit_tui.ui.run_detail import RunDetailScreen
 from overfit_tui.ui.run_table import RunTable
@@ -109,25 +109,27 @@ class OverfitApp(RunActions, App):
 
     def on_unmount(self) -> None:
         self._stop.set()  # lets the feed threads end, however the app is closed
+        self.cache.wake.set()
 
     # -- background work ---------------------------------------------------------
     @work(thread=True, exclusive=True, group="feed")
     def feed(self) -> None:
+        """The store's changes, as messages: the index, the groups on screen (and active ones), new events."""
         from overfit_tui.runs.feed import RunFeed
 
-        feed = RunFeed(self.store)
+        feed = RunFeed(self.store, groups=())
         worker = get_current_worker()
         while not worker.is_cancelled and not self._stop.is_set():
+            feed.want(self.cache.wanted(), only=True)
             try:
-                records, events = feed.poll()
+                batch = feed.poll()
             except OverfitError as e:
                 self.call_from_thread(self.notify, str(e), severity="error")
-                records, events = None, {}
-            if records is not None:
-                self.post_message(RunsChanged(records))
-            if events:
-                self.post_message(MetricsArrived(events))
-            self._stop.wait(POLL_S)
+                batch = None
+            if batch:
+                self.post_message(StoreChanged(batch))
+            self.cache.wake.wait(POLL_S)  # a view that wants a group not loaded yet wakes it early
+            self.cache.wake.clear()
 
     @work(thread=True, exclusive=True, group="devices")
     def device_feed(self) -> None:
@@ -143,11 +145,16 @@ class OverfitApp(RunActions, App):
             self.post_message(DeviceStatus(probe.line(counts)))
             self._stop.wait(2.0)
 
-    def on_runs_changed(self, msg: RunsChanged) -> None:
-        self.cache.set_records(msg.records)
-
-    def on_metrics_arrived(self, msg: MetricsArrived) -> None:
-        self.cache.add_events(msg.events)
+    def on_store_changed(self, msg: StoreChanged) -> None:
+        b = msg.batch
+        if b.index is not None:
+            self.cache.set_index(b.index)
+        for gid, records in b.groups.items():
+            self.cache.set_group(gid, records)
+        for gid in b.gone:
+            self.cache.drop_group(gid)
+        if b.events:
+            self.cache.add_events(b.events)
 
     def on_device_status(self, msg: DeviceStatus) -> None:
         for bar in self.query("#device-bar").results(Static):  # none while the app closes
@@ -234,6 +241,7 @@ class OverfitApp(RunActions, App):
 
     def _leave(self) -> None:
         self._stop.set()
+        self.cache.wake.set()
         self.exit()
 
     def get_system_commands(self, screen):

@@ -51,12 +51,11 @@ class RunActions:
         except OverfitError as e:
             self.call_from_thread(self.notify, str(e), severity="error")
             return
-        records = self.store.runs()
         self.call_from_thread(self.notify, f"launched {gid}")
-        self.call_from_thread(self._after_launch, msg.pane, gid, records)
+        self.call_from_thread(self._after_launch, msg.pane, gid)
 
-    def _after_launch(self, pane: StudyPane, gid: str, records: list[dict]) -> None:
-        self.cache.set_records(records)
+    def _after_launch(self, pane: StudyPane, gid: str) -> None:
+        self.cache.want(gid)  # the feed brings its records at once (woken), then follows it
         pane.show_group(gid)
 
     def on_run_table_cancel(self, msg: RunTable.Cancel) -> None:
