@@ -30,7 +30,7 @@ class FeedBatch:
 
     index: dict[str, dict] | None = None  # every group's index entry, when the index changed
     groups: dict[str, list[dict]] = field(default_factory=dict)  # group id -> its records, for groups that changed
-    gone: set[str] = field(default_factory=set)  # watched groups that no longer exist
+    gone: set[str] = field(default_factory=set)  # groups no longer followed (removed, or ended and not wanted)
     events: dict[str, list[dict]] = field(default_factory=dict)  # run id -> new events
 
     @property
@@ -72,11 +72,11 @@ class RunFeed:
             self._index = batch.index = index
         with self._want_lock:
             wanted = set(index) if self.every else self._wanted & set(index)
-        watched = wanted | {g for g, e in index.items() if e["active"]}
-        for gid in set(self._records) - watched:
-            if gid not in index:
-                batch.gone.add(gid)
+        follow = wanted | {g for g, e in index.items() if e["active"]}
+        for gid in set(self._records) - set(index):
+            batch.gone.add(gid)
             self._forget(gid)
+        watched = follow | set(self._records)  # a group that just ended is read a last time
         for gid in sorted(watched, key=lambda g: index[g]["created"]):
             sig = file_sig(self.store._group_path(gid))
             if gid in self._records and sig == self._sigs.get(gid):
@@ -103,6 +103,10 @@ class RunFeed:
                     batch.events[rid] = evs
                 if r["status"] not in ACTIVE:  # its file was complete before the record said so
                     self._ended.add(rid)
+        for gid in watched - follow:
+            if not any(r["status"] in ACTIVE for r in self._records.get(gid, [])):
+                batch.gone.add(gid)  # ended and not wanted: no longer followed
+                self._forget(gid)
         return batch
 
     def _forget(self, gid: str) -> None:

@@ -70,10 +70,11 @@ def run_filter(
     since: str | None = None,
 ) -> RunFilter:
     """A `RunFilter` from command-line values; statuses may be repeated or comma separated."""
-    from overfit_tui.studies import STUDIES
+    if study is not None:
+        from overfit_tui.studies import STUDIES  # (imports torch: only when a study is named)
 
-    if study is not None and study not in STUDIES:
-        raise OverfitError(f"--study {printable(study, 60)!r}: no such study; {did_you_mean(study, STUDIES)}")
+        if study not in STUDIES:
+            raise OverfitError(f"--study {printable(study, 60)!r}: no such study; {did_you_mean(study, STUDIES)}")
     states = tuple(s.strip() for v in status for s in v.split(",") if s.strip())
     for s in states:
         if s not in STATES:

@@ -39,7 +39,7 @@ from overfit_tui.store.index import entry_ids, group_entry, read_index, write_in
 from overfit_tui.store.metrics import read_metrics
 from overfit_tui.store.migrate import LOOSE, merge, partition
 from overfit_tui.store.reads import StoreReads
-from overfit_tui.store.schema import ACTIVE, ENDED
+from overfit_tui.store.schema import ACTIVE, ENDED, usable_id
 from overfit_tui.store.storage import (
     file_sig,
     os_reason,
@@ -207,6 +207,8 @@ class Store(StoreReads, StoreWrites):
             self._set_aside(old, e, "a fresh store was started" if not groups else "the records already converted stay")
             return
         known = {rid for e in groups.values() for rid in entry_ids(e)}
+        loose = self._read_loose()
+        known |= {usable_id(d) for d in (loose[0] if loose else {}).get("runs", {}).values()} - {None}
         moved = 0
         for gid, new in partition(tables).items():
             path = self.loose_path if gid == LOOSE else self.home.group_file(gid)

@@ -151,7 +151,7 @@ class OverfitApp(RunActions, App):
             self.cache.set_index(b.index)
         for gid, records in b.groups.items():
             self.cache.set_group(gid, records)
-        for gid in b.gone:
+        for gid in b.gone - set(self.cache.wanted()):
             self.cache.drop_group(gid)
         if b.events:
             self.cache.add_events(b.events)
