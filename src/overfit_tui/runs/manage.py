@@ -93,7 +93,7 @@ def orphan_dirs(store: Store) -> list[Path]:
     runs_dir = store.home.runs_dir
     if not runs_dir.is_dir():
         return []
-    known = {r["id"] for r in store.runs()} | {b.id for b in store.problems() if b.id}
+    known = store.run_ids() | {b.id for b in store.problems() if b.id}
     out = []
     for d in sorted(runs_dir.iterdir()):
         if d.name in known or not is_id(d.name) or d.is_symlink() or not d.is_dir():

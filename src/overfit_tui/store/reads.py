@@ -91,6 +91,10 @@ class StoreReads:
             self._hint.pop(run_id, None)
         return None
 
+    def run_ids(self) -> set[str]:
+        """Every run id the index lists, readable or not (possibly one just removed, never one missing)."""
+        return set(self._ids())
+
     def stored_ids(self, run_ids: list[str]) -> set[str]:
         """Those of `run_ids` that are stored, readable or not (their group files are read to be sure)."""
         ids, wanted, out = self._ids(), set(run_ids), set()
