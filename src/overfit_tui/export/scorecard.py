@@ -71,9 +71,9 @@ def latest_groups(store: Store) -> list[str]:
         e = index[gid]
         if e["study"] in latest:
             continue
-        if e["active"] and any(r["status"] == "finished" for r in store.runs(gid)):
-            latest[e["study"]] = gid
-        elif not e["active"] and e["counts"].get("finished"):
+        if (e["active"] and any(r["status"] == "finished" for r in store.runs(gid))) or (
+            not e["active"] and e["counts"].get("finished")
+        ):
             latest[e["study"]] = gid
     order = {name: i for i, name in enumerate(STUDIES.names())}
     return [g for s, g in sorted(latest.items(), key=lambda kv: order.get(kv[0], 99))]

@@ -78,6 +78,7 @@ class OverfitApp(RunActions, App):
         self.presets = list_presets(self.home.presets_dir)
         self._poll = poll
         self._stop = threading.Event()
+        self._pending_open: str | None = None  # a run to open once its group is loaded
         self.sub_title = _tilde(self.home.store_file)
         self.has_gpu = any(d.startswith("cuda") for d in devices) if devices else gpu_count() > 0
         self.pane_title = pane_title
@@ -155,6 +156,9 @@ class OverfitApp(RunActions, App):
             self.cache.drop_group(gid)
         if b.events:
             self.cache.add_events(b.events)
+        if self._pending_open in self.cache.records:
+            self.push_screen(RunDetailScreen(self._pending_open, self.cache))
+            self._pending_open = None
 
     def on_device_status(self, msg: DeviceStatus) -> None:
         for bar in self.query("#device-bar").results(Static):  # none while the app closes
@@ -196,6 +200,30 @@ class OverfitApp(RunActions, App):
     def on_run_table_open(self, msg: RunTable.Open) -> None:
         if msg.run_id in self.cache.records:
             self.push_screen(RunDetailScreen(msg.run_id, self.cache))
+        else:
+            self._open_later(msg.run_id)
+
+    @work(thread=True, group="open")
+    def _open_later(self, run_id: str) -> None:
+        """A run whose group is not loaded (a row of the Runs screen): load the group, then open it."""
+        rec = self.store.get_run(run_id)
+        if rec is not None:
+            self._pending_open = run_id
+            self.cache.want(rec["group"])
+
+    def record(self, run_id: str) -> dict | None:
+        """A run's record as the app has it: loaded in the cache, or a row of the Runs screen."""
+        rows = getattr(getattr(self.screen, "list", None), "rows", {})
+        return self.cache.records.get(run_id) or rows.get(run_id)
+
+    @work(thread=True, exclusive=True, group="compare")
+    def open_compare(self, run_ids: list[str]) -> None:
+        """The Compare screen of these runs, their records and curves read off the event loop."""
+        from overfit_tui.ui.cache import snapshot
+        from overfit_tui.ui.compare_screen import CompareScreen
+
+        snap = snapshot(self.store, run_ids, self.cache)
+        self.call_from_thread(self.push_screen, CompareScreen(snap, run_ids, self.home.root / "exports"))
 
     # -- actions ---------------------------------------------------------------------
     def action_help(self) -> None:

@@ -155,3 +155,24 @@ class RunCache:
             if e.get("kind") == kind:
                 return e
         return None
+
+
+def snapshot(store, run_ids: list[str], live: RunCache | None = None, per_run: int = PER_RUN) -> RunCache:
+    """A cache of just these runs (a comparison's), read off the event loop: each group's file
+    once, each run's metrics once (thinned), or taken from `live` where it has them loaded."""
+    from overfit_tui.store.metrics import read_metrics
+
+    snap = RunCache(groups_kept=len(run_ids) + 1, per_run=per_run, events_max=max(EVENTS_MAX, per_run * len(run_ids)))
+    wanted, by_group = set(run_ids), {}
+    for rid in run_ids:
+        rec = live.records.get(rid) if live else None
+        rec = rec or store.get_run(rid)
+        if rec is not None:
+            by_group.setdefault(rec["group"], []).append(rec)
+    for gid, recs in by_group.items():
+        snap.set_group(gid, [r for r in recs if r["id"] in wanted])
+        for r in recs:
+            evs = live.events.get(r["id"]) if live and live.loaded(gid) else None
+            snap.add_events({r["id"]: list(evs) if evs is not None else read_metrics(store.metrics_path(r["id"]))})
+    snap.dirty = True
+    return snap

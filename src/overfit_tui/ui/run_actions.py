@@ -62,8 +62,8 @@ class RunActions:
         if not msg.ref.startswith("group:"):
             self._cancel(msg.ref)
             return
-        group = self.cache.records[msg.ref[6:]]["group"]
-        active = [r for r in self.cache.runs(group=group) if r["status"] in ("queued", "running")]
+        group = (self.record(msg.ref[6:]) or {}).get("group")
+        active = [r for r in self.cache.runs(group=group) if r["status"] in ("queued", "running")] if group else []
         if not active:
             self.notify("nothing to cancel: no run of this group is queued or running")
             return
@@ -93,7 +93,7 @@ class RunActions:
     def on_run_table_restart(self, msg: RunTable.Restart) -> None:
         from overfit_tui.runs.launcher import restart
 
-        rec = self.cache.records.get(msg.run_id, {})
+        rec = self.record(msg.run_id) or {}
         if rec.get("status") in ("queued", "running", "finished"):
             self.call_from_thread(
                 self.notify, "restart is for failed, diverged, cancelled or lost runs", severity="warning"
