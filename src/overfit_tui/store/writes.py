@@ -54,11 +54,24 @@ class StoreWrites:
         return results
 
     def _commit(self, index: dict[str, dict], staged: list) -> None:
-        entries = {gid: group_entry(st.tables) if st and _holds(st.tables) else None for gid, _, st in staged}
+        entries: dict[str, dict | None] = {}
+        for gid, _, st in staged:
+            old = index.get(gid)
+            if st is None or not _holds(st.tables):
+                entries[gid] = None
+            elif old is not None and old["active"] and _still_active_same_ids(st.tables, old):
+                entries[gid] = old  # the hot path (a claim, an outcome while others run): nothing to index
+            else:
+                entries[gid] = group_entry(st.tables)
         first = False
         for gid, new in entries.items():
             old = index.get(gid)
-            if new and new["active"] and (old is None or not old["active"] or not _ids_within(new, old)):
+            if (
+                new
+                and new is not old
+                and new["active"]
+                and (old is None or not old["active"] or not _ids_within(new, old))
+            ):
                 index[gid], first = new, True
         if first:
             self._write_index(index)
@@ -75,7 +88,7 @@ class StoreWrites:
             elif not new["active"]:
                 new["sig"] = list(file_sig(path) or (0, 0, 0))
                 index[gid], after = new, True
-            elif old is not new and old["ids"] != new["ids"]:
+            elif new is not old and old["ids"] != new["ids"]:
                 index[gid], after = new, True  # lost runs (the listed ids may only shrink after the file)
         if after:
             self._write_index(index)
@@ -269,6 +282,15 @@ class StoreWrites:
 
 def _holds(tables: dict | None) -> bool:
     return bool(tables) and any(tables.get(t) for t in ("runs", "groups"))
+
+
+def _still_active_same_ids(tables: dict, old: dict) -> bool:
+    """Cheaply (no schema check): the group still has an active run and exactly the ids listed.
+    A damaged record may count as active here: the index then says active a little longer (a
+    promise it may keep loosely); a changed id list always takes the exact way."""
+    runs = tables.get("runs", {}).values()
+    ids = " ".join(r["id"] for r in runs if isinstance(r, dict) and isinstance(r.get("id"), str))
+    return ids == old["ids"] and any(isinstance(r, dict) and r.get("status") in ACTIVE for r in runs)
 
 
 def _ids_within(new: dict, old: dict) -> bool:
