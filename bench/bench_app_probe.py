@@ -1,5 +1,6 @@
 """The app on a built home, in its own process (bench/bench_store.py runs it): a headless pilot
-measures start to first screen (the newest group's runs in the table, its curves drawn), the
+measures start to first screen (the newest group's runs in the table; from `make_app`, and from
+the process's first import, torch and Textual included), the
 CPU the idle app uses over 10 s, its memory, and opening a 50-run comparison. Prints one JSON
 line.
 
@@ -27,6 +28,7 @@ async def probe(home: str) -> dict:
     from overfit_tui.ui.run_table import RunTable
 
     imported = time.perf_counter() - t0
+    t_app = time.perf_counter()
     app = make_app(home=home)
     out: dict = {"import_s": imported}
 
@@ -45,7 +47,8 @@ async def probe(home: str) -> dict:
             gid = pane.current_group() if pane else None
             return bool(gid and app.cache.loaded(gid) and pane.query_one(RunTable).row_count)
 
-        out["start_s"] = await until(first_screen) - t0
+        first = await until(first_screen)
+        out["start_s"], out["start_with_imports_s"] = first - t_app, first - t0
         await pilot.pause(2.0)  # settle: the first screen is drawn, the feed idles
         cpu, wall = time.process_time(), time.perf_counter()
         await pilot.pause(10.0)

@@ -213,6 +213,43 @@ def cli(home: Path, *args: str) -> dict[str, float]:
     return {"wall_s": float(wall), "cpu_s": float(user) + float(system), "peak_mb": int(kb) / 1024}
 
 
+BASELINE = """
+import json, os, statistics, sys, time
+from overfit_tui.core.paths import Home
+from overfit_tui.store import Store
+store = Store(Home.resolve(sys.argv[1]))
+runs = store.runs()
+ids = [r["id"] for r in runs][:: max(1, len(runs) // 10)][:10]
+def ms(f):
+    out = []
+    for rid in ids:
+        t = time.perf_counter(); f(rid); out.append((time.perf_counter() - t) * 1e3)
+    return statistics.median(out)
+from overfit_tui.store.schema import ENDED
+print(json.dumps({"status_update_ms": ms(lambda r: store.transition(r, ENDED, status="lost")),
+                  "get_run_ms": ms(store.get_run)}))
+"""
+
+
+def baseline(home: Path, ref: str) -> dict:
+    """The same store in the single-file layout, operated by the code of git `ref` (before the split)."""
+    old_src = home.parent / "old-src"
+    if not old_src.exists():
+        old_src.mkdir()
+        tar = subprocess.run(["git", "-C", str(ROOT), "archive", ref, "src"], check=True, capture_output=True).stdout
+        subprocess.run(["tar", "-x", "-C", str(old_src)], input=tar, check=True)
+    old_home = home.parent / f"old-{home.name}"
+    shutil.rmtree(old_home, ignore_errors=True)
+    old_home.mkdir()
+    shutil.copy(next(home.glob("store.json.converted-*")), old_home / "store.json")
+    env = {**os.environ, "PYTHONPATH": str(old_src / "src")}
+    got = subprocess.run(
+        [sys.executable, "-c", BASELINE, str(old_home)], env=env, check=True, capture_output=True, text=True
+    )
+    shutil.rmtree(old_home)
+    return json.loads(got.stdout)
+
+
 def app_probe(home: Path) -> dict:
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
     got = subprocess.run(
@@ -231,6 +268,7 @@ def main() -> None:
     ap.add_argument("--root", default="/tmp/overfit-bench")
     ap.add_argument("--keep", action="store_true", help="keep the homes (rebuilt at each run otherwise)")
     ap.add_argument("--no-app", action="store_true")
+    ap.add_argument("--baseline", default=None, help="git ref of the single-file store to time too (e.g. 0548b21)")
     a = ap.parse_args()
     sys.path.insert(0, str(ROOT / "src"))
     root = Path(a.root)
@@ -239,6 +277,8 @@ def main() -> None:
     for n in [int(s) for s in a.sizes.split(",")]:
         home, build_s = build_home(root, n)
         row = {"n": n, "build_s": build_s, **store_ops(home)}
+        if a.baseline:
+            row["baseline"] = baseline(home, a.baseline)
         from overfit_tui.core.paths import Home
         from overfit_tui.store import Store
 
@@ -269,6 +309,9 @@ def table(rows: list[dict]) -> str:
     line("status update ending a group", lambda r: f"{r['status_update_ending_group_ms']:.1f} ms")
     line("tag a finished run", lambda r: f"{r['tag_finished_run_ms']:.1f} ms")
     line("get_run (open store)", lambda r: f"{r['get_run_ms']:.2f} ms")
+    if rows and "baseline" in rows[0]:
+        line("  before the split: status update", lambda r: f"{r['baseline']['status_update_ms']:.0f} ms")
+        line("  before the split: get_run", lambda r: f"{r['baseline']['get_run_ms']:.0f} ms")
     line("get_run (fresh store: open + get)", lambda r: f"{r['get_run_fresh_ms']:.1f} ms")
     for key, label in (
         ("cli_group", "runs --group G"),
@@ -279,6 +322,7 @@ def table(rows: list[dict]) -> str:
         line(f"{label} (peak memory)", lambda r, k=key: f"{r[k]['peak_mb']:.0f} MB")
     if rows and "app" in rows[0]:
         line("app: start to first screen", lambda r: f"{r['app']['start_s']:.2f} s")
+        line("  the same, with Python's imports", lambda r: f"{r['app']['start_with_imports_s']:.2f} s")
         line("app: idle CPU over 10 s", lambda r: f"{r['app']['idle_cpu_pct']:.1f} %")
         line("app: memory (resident, peak)", lambda r: f"{r['app']['rss_mb']:.0f}/{r['app']['peak_mb']:.0f} MB")
         line("app: open a 50-run comparison", lambda r: f"{r['app']['compare_s']:.2f} s")
