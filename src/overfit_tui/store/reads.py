@@ -37,7 +37,7 @@ class StoreReads:
         """Matching runs group by group (groups by creation time, runs by creation and index),
         reading only the groups whose index entry can match: memory stays at one group."""
         flt = flt or RunFilter()
-        index = self._index_locked()
+        index = self._index_now()
         if flt.group:
             gids = [flt.group] if flt.group in index else []
         else:
@@ -52,7 +52,7 @@ class StoreReads:
         """Every readable run record (of one group, or matching `RunFilter` fields), oldest first;
         unreadable ones are in `problems()`."""
         if group is not None and not filters:
-            return self._valid_runs(group) if group in self._index_locked() else []
+            return self._valid_runs(group) if group in self._index_now() else []
         return sorted(self.iter_runs(RunFilter(group=group, **filters)), key=_order)
 
     def group_runs(self, gid: str) -> tuple[dict | None, list[dict]]:
@@ -64,16 +64,16 @@ class StoreReads:
         return grec, self._valid_runs(gid, tables)
 
     def group(self, gid: str) -> dict | None:
-        return self.group_runs(gid)[0] if is_id(gid) and gid in self._index_locked() else None
+        return self.group_runs(gid)[0] if is_id(gid) and gid in self._index_now() else None
 
     def groups(self) -> list[dict]:
         """Every readable group record, oldest first (this opens every group's file)."""
-        out = [g for g in (self.group(gid) for gid in self._index_locked()) if g is not None]
+        out = [g for g in (self.group(gid) for gid in self._index_now()) if g is not None]
         return sorted(out, key=lambda g: g["created"])
 
     def active_groups(self) -> list[str]:
         """Groups with queued or running runs (or that had them when last checked), oldest first."""
-        index = self._index_locked()
+        index = self._index_now()
         return sorted((g for g, e in index.items() if e["active"]), key=lambda g: index[g]["created"])
 
     def get_run(self, run_id: str) -> dict | None:
@@ -109,7 +109,7 @@ class StoreReads:
         """Records that break the schema, with where and why (readers skip them). Opens only the
         groups the index says hold one (and active groups), and the unsorted records."""
         out = []
-        index = self._index_locked()
+        index = self._index_now()
         sources = [(self._group_path(g), self._tables(g)) for g, e in index.items() if e["bad"] or e["active"]]
         loose = self._read_loose()
         if loose:
@@ -133,7 +133,7 @@ class StoreReads:
         run = self.get_run(ref)
         if run is not None:
             return [run]
-        index = self._index_locked()
+        index = self._index_now()
         if ref in index:
             runs = self.runs(ref)
             if runs:

@@ -41,6 +41,7 @@ from overfit_tui.store.migrate import LOOSE, merge, partition
 from overfit_tui.store.reads import StoreReads
 from overfit_tui.store.schema import ACTIVE, ENDED, usable_id
 from overfit_tui.store.storage import (
+    BufferedStorage,
     file_sig,
     os_reason,
     read_store_file,
@@ -182,7 +183,7 @@ class Store(StoreReads, StoreWrites):
             old = groups.get(gid)
             if old is not None and not old["active"] and old["sig"] == sig:
                 continue
-            tables = self._read_group_file(gid, locked=write)
+            tables = self._read_group_file(gid, own_index=write)
             if tables is None:
                 changed |= groups.pop(gid, None) is not None
                 continue
@@ -209,10 +210,10 @@ class Store(StoreReads, StoreWrites):
         known = {rid for e in groups.values() for rid in entry_ids(e)}
         loose = self._read_loose()
         known |= {usable_id(d) for d in (loose[0] if loose else {}).get("runs", {}).values()} - {None}
-        moved = 0
-        for gid, new in partition(tables).items():
+        moved, parts = 0, partition(tables)
+        for gid, new in parts.items():
             path = self.loose_path if gid == LOOSE else self.home.group_file(gid)
-            current = self._read_group_file(gid, locked=True) if gid != LOOSE else self._read_loose()
+            current = self._read_group_file(gid, own_index=True) if gid != LOOSE else self._read_loose()
             merged, added = merge(current[0] if current else None, new, known)
             if added:
                 self._flush(path, merged)
@@ -226,7 +227,7 @@ class Store(StoreReads, StoreWrites):
             aside = set_aside(old, "converted")
         except OSError as e:
             raise StoreError(f"{old} was converted but could not be set aside ({os_reason(e)})") from None
-        n_groups = len([g for g in partition(tables) if g != LOOSE])
+        n_groups = len(parts) - (LOOSE in parts)
         self.notices.append(
             f"converted {old.name} ({moved} records, {n_groups} groups) to one file per group in {self.dir}; "
             f"the old file is kept as {aside}"
@@ -244,9 +245,10 @@ class Store(StoreReads, StoreWrites):
     def _group_path(self, gid: str) -> Path:
         return self.home.group_file(gid)
 
-    def _read_group_file(self, gid: str, locked: bool = False) -> tuple[dict, tuple] | None:
+    def _read_group_file(self, gid: str, own_index: bool = False) -> tuple[dict, tuple] | None:
         """(tables, signature) of a group's file; None if it has none or it is damaged (then it is
-        set aside, under the lock, and reported; in a read-only home only reported)."""
+        set aside, under the lock, and reported, and its index entry dropped unless the caller,
+        `own_index`, rewrites the index itself; in a read-only home only reported)."""
         if gid in self._memory:
             return self._memory[gid], (0, 0, 0)
         path = self._group_path(gid)
@@ -261,8 +263,8 @@ class Store(StoreReads, StoreWrites):
                     return read_store_file_sig(path)  # replaced by a writer meanwhile
                 except StoreError:
                     self._set_aside(path, e, f"the runs of group '{gid}' are no longer listed (their curves stay)")
-                    if not locked:
-                        groups = dict(self._index_locked())
+                    if not own_index:
+                        groups = dict(self._index_now())
                         if groups.pop(gid, None) is not None:
                             self._write_index(groups)
                     return None
@@ -279,8 +281,6 @@ class Store(StoreReads, StoreWrites):
             return None
 
     def _flush(self, path: Path, tables: dict) -> None:
-        from overfit_tui.store.storage import BufferedStorage
-
         storage = BufferedStorage(path, tables)
         storage.dirty = True
         storage.flush()
@@ -293,8 +293,9 @@ class Store(StoreReads, StoreWrites):
         write_index(self.index_path, groups)
         self._index_cache = (file_sig(self.index_path), groups)
 
-    def _index_locked(self) -> dict[str, dict]:
-        """The index as it is now (under the lock, or from a reader that accepts a snapshot)."""
+    def _index_now(self) -> dict[str, dict]:
+        """The index as the file says now (one stat when it did not change): under the lock, exact;
+        for a reader without it, a consistent snapshot."""
         cached_sig, groups = self._index_cache
         if self.read_only:
             sig = file_sig(self.index_path)
@@ -319,11 +320,11 @@ class Store(StoreReads, StoreWrites):
 
     def index(self) -> dict[str, dict]:
         """{group id: index entry} (store/index.py): study, name, times, counts, run ids, tags. Do not modify."""
-        return self._index_locked()
+        return self._index_now()
 
     def _ids(self) -> dict[str, str]:
         """Run id -> group id of every run the index lists (rebuilt when the index changes)."""
-        groups = self._index_locked()
+        groups = self._index_now()
         of, ids = self._ids_cache
         if of is not groups:
             ids = {rid: gid for gid, e in groups.items() for rid in e["ids"].split()}

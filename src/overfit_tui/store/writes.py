@@ -39,11 +39,11 @@ class StoreWrites:
         self._writable()
         results: dict[str, Any] = {}
         with self._locked():
-            index = dict(self._index_locked())
+            index = dict(self._index_now())
             staged = []
             for gid, edit in edits.items():
                 path = self._group_path(gid)
-                got = self._read_group_file(gid, locked=True)
+                got = self._read_group_file(gid, own_index=True)
                 db = TinyDB(path, got[0] if got else None, storage=BufferedStorage)
                 results[gid] = edit(db)
                 if results[gid]:
@@ -273,7 +273,7 @@ class StoreWrites:
             return removed
 
         with self._locked():
-            index = self._index_locked()
+            index = self._index_now()
             self._apply({gid: edit for gid, e in index.items() if e["bad"] or e["active"]})
             if self.loose_path.exists():
                 self._edit_loose(edit)
