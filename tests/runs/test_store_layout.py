@@ -135,3 +135,23 @@ def test_a_stale_hint_or_index_entry_never_loses_a_write(store):
     assert Store(store.home).get_run("r0-0")["status"] == "lost"
     with pytest.raises(StoreError, match="already in the store"):
         store.add_runs([run_record("r1-0", group=gids[0])])
+
+
+def test_a_read_only_home_with_an_old_store_file_is_listed_without_converting_it(home, monkeypatch):
+    from contextlib import contextmanager
+
+    recs = [run_record(f"ro-{k}", index=k) for k in range(2)]
+    home.store_file.write_text(json.dumps({"runs": {"1": recs[0], "2": recs[1]}, "groups": {"1": group_record()}}))
+
+    @contextmanager
+    def no_lock(self):
+        raise store_mod._NoLock("read-only")
+        yield
+
+    monkeypatch.setattr(Store, "_locked", no_lock)
+    store = Store(home)
+    assert store.read_only and [r["id"] for r in store.runs()] == ["ro-0", "ro-1"]
+    assert store.get_run("ro-1")["index"] == 1 and [g["id"] for g in store.groups()] == [recs[0]["group"]]
+    assert home.store_file.exists() and not home.store_dir.exists()  # nothing written
+    with pytest.raises(StoreError, match="read-only"):
+        store.update_run("ro-0", notes="x")

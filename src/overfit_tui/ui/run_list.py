@@ -44,20 +44,30 @@ class RunList:
         self.rows: dict[str, dict] = {}
         self.done = False  # every group has been read
         self.page, self.page_size = 0, page_size
+        self._version, self._shown = 0, (None, [])  # filtered rows, kept until rows or filter change
 
     def add(self, rows: list[dict]) -> None:
         for r in rows:
             self.rows[r["id"]] = r
+        self._version += bool(rows)
 
     def live(self, records: dict[str, dict]) -> None:
         """Fresher records (the app's cache: active and shown groups) replace their rows."""
         for rid, rec in records.items():
-            self.rows[rid] = light(rec)
+            row = light(rec)
+            if self.rows.get(rid) != row:
+                self.rows[rid] = row
+                self._version += 1
 
-    def shown(self, keep: Callable[[dict], bool]) -> list[dict]:
-        """Every loaded row that `keep` accepts, newest first."""
-        rs = [r for r in self.rows.values() if keep(r)]
-        return sorted(rs, key=lambda r: (-(r.get("created") or 0), r.get("index", 0)))
+    def shown(self, keep: Callable[[dict], bool], key: object = None) -> list[dict]:
+        """Every loaded row that `keep` accepts, newest first; `key` names the filter (for reuse)."""
+        if key is not None and self._shown[0] == (key, self._version):
+            return self._shown[1]
+        rs = sorted(
+            (r for r in self.rows.values() if keep(r)), key=lambda r: (-(r.get("created") or 0), r.get("index", 0))
+        )
+        self._shown = ((key, self._version), rs)
+        return rs
 
     def page_of(self, rows: list[dict]) -> list[dict]:
         pages = max(1, -(-len(rows) // self.page_size))
