@@ -44,6 +44,16 @@ def panes() -> dict[str, tuple[str, ...]]:
     return {k: tuple(v) for k, v in out.items()}
 
 
+def newest_groups(index: dict[str, dict], panes: dict[str, tuple[str, ...]]) -> list[str]:
+    """The newest group with runs of each pane's studies (what each pane shows first)."""
+    out = []
+    for studies in panes.values():
+        mine = [g for g, e in index.items() if e["study"] in studies and sum(e["counts"].values())]
+        if mine:
+            out.append(max(mine, key=lambda g: index[g]["created"]))
+    return out
+
+
 class OverfitApp(RunActions, App):
     TITLE = "overfit-tui"
     CSS_PATH = "app.tcss"
@@ -120,6 +130,10 @@ class OverfitApp(RunActions, App):
 
         feed = RunFeed(self.store, groups=())
         worker = get_current_worker()
+        try:  # the newest group of each pane comes with the first poll: the first screen in one step
+            self.cache.want(*newest_groups(self.store.index(), self.panes))
+        except OverfitError:
+            pass
         while not worker.is_cancelled and not self._stop.is_set():
             feed.want(self.cache.wanted(), only=True)
             try:
