@@ -32,7 +32,7 @@ def _store_of_many(store) -> list[str]:
     return gids
 
 
-async def _until(pilot, pred, timeout=30.0) -> bool:
+async def _until(pilot, pred, timeout=90.0) -> bool:
     for _ in range(int(timeout / 0.1)):
         if pred():
             return True

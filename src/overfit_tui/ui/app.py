@@ -131,9 +131,10 @@ class OverfitApp(RunActions, App):
         feed = RunFeed(self.store, groups=())
         worker = get_current_worker()
         try:  # the newest group of each pane comes with the first poll: the first screen in one step
-            self.cache.want(*newest_groups(self.store.index(), self.panes))
+            first = newest_groups(self.store.index(), self.panes)
         except OverfitError:
-            pass
+            first = []
+        self.call_from_thread(self.cache.want, *first)  # the cache changes on the event loop only
         while not worker.is_cancelled and not self._stop.is_set():
             feed.want(self.cache.wanted(), only=True)
             try:
@@ -223,7 +224,18 @@ class OverfitApp(RunActions, App):
         rec = self.store.get_run(run_id)
         if rec is not None:
             self._pending_open = run_id
-            self.cache.want(rec["group"])
+            self.call_from_thread(self.cache.want, rec["group"])  # the cache changes on the event loop only
+
+    def open_compare(self, run_ids: list[str]) -> None:
+        """The Compare screen of these runs: on the live cache when they are all loaded (it follows
+        them), else on a snapshot whose records and curves are read off the event loop."""
+        from overfit_tui.ui.compare_screen import CompareScreen
+
+        recs = [self.cache.records.get(i) for i in run_ids]
+        if all(r is not None and self.cache.loaded(r["group"]) for r in recs):
+            self.push_screen(CompareScreen(self.cache, run_ids, self.home.root / "exports"))
+        else:
+            self._compare_snapshot(run_ids)
 
     def record(self, run_id: str) -> dict | None:
         """A run's record as the app has it: loaded in the cache, or a row of the Runs screen."""
@@ -231,8 +243,7 @@ class OverfitApp(RunActions, App):
         return self.cache.records.get(run_id) or rows.get(run_id)
 
     @work(thread=True, exclusive=True, group="compare")
-    def open_compare(self, run_ids: list[str]) -> None:
-        """The Compare screen of these runs, their records and curves read off the event loop."""
+    def _compare_snapshot(self, run_ids: list[str]) -> None:
         from overfit_tui.ui.cache import snapshot
         from overfit_tui.ui.compare_screen import CompareScreen
 

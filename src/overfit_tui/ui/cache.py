@@ -2,7 +2,8 @@
 and events of the groups views asked for (and of active groups), and the dirty flag the
 redraw timer reads.
 
-Bounded: a view asks for a group with `want()`; the feed loads it (records, then its events
+Changed on the event loop only (the feed's thread reads `wanted()`, which locks). Bounded: a
+view asks for a group with `want()`; the feed loads it (records, then its events
 once) and keeps it fresh while it is wanted or active. At most `GROUPS_KEPT` groups stay
 loaded (the least recently wanted go first), each run keeps at most `PER_RUN` events
 (thinned so that every spike survives, store/metrics.py), and the events of all loaded runs
