@@ -1,5 +1,6 @@
 """The app on a built home, in its own process (bench/bench_store.py runs it): a headless pilot
-measures start to first screen (the newest group's runs in the table; from `make_app`, and from
+measures start to first screen (as `overfit-tui` opens: the randomization pane, its newest
+group's runs in the table; from `make_app`, and from
 the process's first import, torch and Textual included), the
 CPU the idle app uses over 10 s, its memory, and opening a 50-run comparison. Prints one JSON
 line.
@@ -29,7 +30,7 @@ async def probe(home: str) -> dict:
 
     imported = time.perf_counter() - t0
     t_app = time.perf_counter()
-    app = make_app(home=home)
+    app = make_app(home=home, preset="smoke-mnist1d")  # as `overfit-tui` opens: the smoke preset's pane
     out: dict = {"import_s": imported}
 
     async def until(pred, timeout: float = 60.0) -> float:

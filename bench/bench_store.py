@@ -3,7 +3,8 @@ default), each with a realistic metrics log, and per N the time of the operation
 waits on.
 
 A home is built as a year of use would leave it: groups expanded from the shipped presets
-(2 to 21 runs) and every 25th group a 198-run sweep, launched over 365 days, mostly finished
+(2 to 21 runs) and every 25th group a 198-run sweep, launched over 365 days (the newest a
+randomization group, the pane the app opens on), mostly finished
 (some failed, diverged, cancelled, lost), a tenth tagged, each run with ~500 metric events
 (~85 KB: step losses, per-epoch evaluations, a few spikes). It is written as one old-style
 store.json, so opening it first measures the conversion to the per-group layout.
@@ -97,9 +98,12 @@ def build_home(root: Path, n: int, seed: int = 0) -> tuple[Path, float]:
     (home / "runs").mkdir(parents=True)
     start = time.time() - 365 * DAY
     runs, groups, i = {}, {}, 0
+    last = min(n, len(shapes[1][1]))  # the newest group: a randomization sweep (the pane the app opens on)
     while len(runs) < n:
-        name, recs, grec = shapes[rng.randrange(len(shapes))]
+        final = len(runs) >= n - last
+        name, recs, grec = shapes[1] if final else shapes[rng.randrange(len(shapes))]
         recs = [dict(r) for r in recs] * (11 if len(groups) % 25 == 24 else 1)  # every 25th: a 198-run sweep
+        recs = recs[: (n if final else n - last) - len(runs)]
         gid = new_group_id(name)
         created = start + 365 * DAY * len(runs) / n
         groups[str(len(groups) + 1)] = {**grec, "id": gid, "created": created, "ended": created + 3600}

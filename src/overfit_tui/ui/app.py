@@ -114,6 +114,8 @@ class OverfitApp(RunActions, App):
         if pane is not None:
             pane.focus_view()  # pane keys work at once, not after a tab away from the tab bar
         self.set_interval(REDRAW_S, self._redraw_if_dirty)
+        pane = self.active_pane()
+        self._first_pane = pane.pane_name if pane is not None else ""
         if self._poll:
             self.feed()
             self.device_feed()
@@ -130,8 +132,8 @@ class OverfitApp(RunActions, App):
 
         feed = RunFeed(self.store, groups=())
         worker = get_current_worker()
-        try:  # the newest group of each pane comes with the first poll: the first screen in one step
-            first = newest_groups(self.store.index(), self.panes)
+        try:  # the newest group of the pane on screen comes with the first poll: the first screen in one step
+            first = newest_groups(self.store.index(), {"": self.panes.get(self._first_pane, ())})
         except OverfitError:
             first = []
         self.call_from_thread(self.cache.want, *first)  # the cache changes on the event loop only
