@@ -214,44 +214,62 @@ def run(
     _figures_text(store, gid)
 
 
+RUN_KEYS = (
+    "id",
+    "group",
+    "study",
+    "label",
+    "status",
+    "device",
+    "spec",
+    "spec_hash",
+    "summary",
+    "provenance",
+    "created",
+    "ended",
+    "tags",
+    "notes",
+)
+
+
 @app.command()
 def runs(
-    json_: bool = typer.Option(False, "--json", help="machine-readable: one JSON list of records"),
+    json_: bool = typer.Option(
+        False, "--json", help="machine-readable: a JSON list of records, one per line, streamed"
+    ),
     group: str | None = typer.Option(None, "--group", help="only this group"),
+    study: str | None = typer.Option(None, "--study", help="only runs of this study"),
+    status: list[str] = typer.Option([], "--status", help="only runs in this state (repeatable, or a,b)"),
+    tag: str | None = typer.Option(None, "--tag", help="only runs with this tag"),
+    since: str | None = typer.Option(
+        None, "--since", help="only runs launched since: 2025-06-01[T14:00] or an age, 30m 12h 7d"
+    ),
     home: Path | None = HomeOpt,
 ):
-    """List stored runs (live status of running ones)."""
+    """List stored runs (live status of running ones), group by group; filters open only the groups that can match."""
+    import itertools
+
     from overfit_tui.runs.liveness import reconcile
+    from overfit_tui.store.query import run_filter
 
     store = _store(home)
+    flt = run_filter(study=study, group=group, status=status, tag=tag, since=since)
     reconcile(store)
-    rows = store.runs(group)
-    if json_:
-        keys = (
-            "id",
-            "group",
-            "study",
-            "label",
-            "status",
-            "device",
-            "spec",
-            "spec_hash",
-            "summary",
-            "provenance",
-            "created",
-            "ended",
-            "tags",
-            "notes",
-        )
-        print(json.dumps([{k: r.get(k) for k in keys} for r in rows], indent=1))
+    rows = store.iter_runs(flt)
+    if json_:  # streamed: 10,000 runs never sit in memory at once
+        out = sys.stdout
+        out.write("[")
+        for i, r in enumerate(rows):
+            out.write(("\n" if i == 0 else ",\n") + json.dumps({k: r.get(k) for k in RUN_KEYS}))
+        out.write("\n]\n")
         return
-    by_group: dict[str, list[dict]] = {}
-    for r in rows:
-        by_group.setdefault(r["group"], []).append(r)
-    if not by_group:
-        console.print("no runs yet: try `overfit-tui run smoke-mnist1d`")
-    for gid, grs in by_group.items():
-        _group_table(store, gid, grs)
+    shown = False
+    for gid, grs in itertools.groupby(rows, key=lambda r: r["group"]):
+        _group_table(store, gid, list(grs))
+        shown = True
+    if not shown:
+        filtered = any((group, study, status, tag, since))
+        console.print("no runs match" if filtered else "no runs yet: try `overfit-tui run smoke-mnist1d`")
 
 
 @app.command()

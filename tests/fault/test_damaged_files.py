@@ -124,7 +124,8 @@ def test_the_feed_and_the_app_start_on_a_damaged_store(home):
 
     _seed_bad_records(home)
     _damaged_metrics(Store(home).metrics_path("good-run"))
-    records, events = RunFeed(Store(home)).poll()
+    batch = RunFeed(Store(home)).poll()
+    records, events = batch.records, batch.events
     assert {r["id"] for r in records} == {"good-run", "odd-key-run"} and events["good-run"]
 
     async def go():
@@ -188,10 +189,15 @@ def test_damaged_metric_lines_are_skipped_and_counted_and_exports_stay_strict(ho
         assert read_metrics_counted(path) == ([], 0)  # read as empty, never blocked on
 
 
+def _store_files(home: Home) -> dict[str, bytes]:
+    """Every file of the record store (the index, the group files) with its bytes."""
+    return {str(p.relative_to(home.store_dir)): p.read_bytes() for p in home.store_dir.rglob("*") if p.is_file()}
+
+
 def test_full_disk_is_a_clear_error_and_keeps_the_store(home, cli, monkeypatch):
     store = Store(home)
     store.add_runs([run_record("r-1")])
-    before = home.store_file.read_bytes()
+    before = _store_files(home)
 
     def full(fd):
         raise OSError(errno.ENOSPC, "No space left on device")
@@ -201,7 +207,7 @@ def test_full_disk_is_a_clear_error_and_keeps_the_store(home, cli, monkeypatch):
         store.add_runs([run_record("r-2")])
     code, _, err = cli("tag", "r-1", "x")
     assert code == 2 and err.startswith("error: cannot write") and "no space left" in err and err.count("\n") == 1
-    assert home.store_file.read_bytes() == before and not list(home.root.glob(".store.json.*.tmp"))
+    assert _store_files(home) == before and not list(home.store_dir.rglob("*.tmp"))
 
 
 def _read_only_child(root: str, out) -> None:
@@ -238,7 +244,8 @@ def test_a_read_only_home_can_be_listed_and_says_why_it_cannot_be_written():
         home = Home.resolve(base / "home")
         Store(home).add_runs([run_record("r-1")])
         (home.root / "store.lock").unlink()  # a copied home may come without its lock file
-        os.chmod(home.store_file, 0o444)
+        for p in home.store_dir.rglob("*"):
+            os.chmod(p, 0o555 if p.is_dir() else 0o444)
         os.chmod(home.root, 0o555)
         out = mp.get_context("fork").Queue()
         p = mp.get_context("fork").Process(target=_read_only_child, args=(str(home.root), out))
@@ -252,7 +259,9 @@ def test_a_read_only_home_can_be_listed_and_says_why_it_cannot_be_written():
         code, stdout, err = result["cli tag"]
         assert code == 2 and "read-only" in err and err.count("\n") == 1
     finally:
-        os.chmod(base / "home", 0o755)
+        for p in [base / "home", *(base / "home").rglob("*")]:
+            if p.is_dir():
+                os.chmod(p, 0o755)
         shutil.rmtree(base)
 
 

@@ -73,8 +73,8 @@ def test_concurrent_writers_lose_nothing(home):
 def test_damaged_store_is_set_aside_and_reported(home):
     store = Store(home)
     store.add_runs([_rec(0)])
-    home.store_file.write_text('{"runs": {"1": {"id": "r0"')  # torn by hand
-    damaged = home.store_file.read_text()
+    home.group_file("g").write_text('{"runs": {"1": {"id": "r0"')  # torn by hand
+    damaged = home.group_file("g").read_text()
     again = Store(home)
     assert again.recovered_from is not None and again.recovered_from.exists()
     assert again.recovered_from.read_text() == damaged  # kept byte for byte

@@ -1,9 +1,10 @@
 """Where things live on disk: the home folder (store, run files, data cache), in one module.
 
-Order: an explicit `--home`, then `OVERFIT_TUI_HOME`, then the XDG data dir. Every path
-built from an id (a run's folder, a group's log) goes through `Home.inside`, which checks
-the id's pattern, resolves the path and refuses anything outside the home, before any
-write or delete.
+Order: an explicit `--home`, then `OVERFIT_TUI_HOME`, then the XDG data dir. The records live
+in HOME/store/ (an index and one TinyDB file per group); HOME/store.json is the single file of
+earlier versions, converted on first open. Every path built from an id (a run's folder, a
+group's log or records) goes through `Home.inside`, which checks the id's pattern, resolves
+the path and refuses anything outside the home, before any write or delete.
 """
 
 from __future__ import annotations
@@ -75,7 +76,17 @@ class Home:
 
     @property
     def store_file(self) -> Path:
+        """The single-file store of versions before the per-group layout (converted on first open)."""
         return self.root / "store.json"
+
+    @property
+    def store_dir(self) -> Path:
+        """The record store: index.json (one entry per group) and groups/<group id>.json."""
+        return self.root / "store"
+
+    def group_file(self, group_id: str) -> Path:
+        """A group's TinyDB file (its group record and its runs), always inside HOME/store/groups."""
+        return self.inside("store/groups", group_id, ".json")
 
     @property
     def lock_file(self) -> Path:

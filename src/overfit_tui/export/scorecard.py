@@ -63,12 +63,17 @@ def group_claims(store: Store, group_id: str, records: list[dict] | None = None)
 
 
 def latest_groups(store: Store) -> list[str]:
-    """The newest group of each study that has a finished run (the scorecard's default rows)."""
-    latest: dict[str, tuple[float, str]] = {}
-    for r in store.runs():
-        if r.get("status") == "finished":
-            t = r.get("created") or 0
-            if t >= latest.get(r["study"], (-1.0, ""))[0]:
-                latest[r["study"]] = (t, r["group"])
+    """The newest group of each study that has a finished run (the scorecard's default rows),
+    from the store's index: only active groups' files are opened (their counts move)."""
+    index = store.index()
+    latest: dict[str, str] = {}
+    for gid in sorted(index, key=lambda g: index[g]["created"], reverse=True):
+        e = index[gid]
+        if e["study"] in latest:
+            continue
+        if (e["active"] and any(r["status"] == "finished" for r in store.runs(gid))) or (
+            not e["active"] and e["counts"].get("finished")
+        ):
+            latest[e["study"]] = gid
     order = {name: i for i, name in enumerate(STUDIES.names())}
-    return [g for s, (_, g) in sorted(latest.items(), key=lambda kv: order.get(kv[0], 99))]
+    return [g for s, g in sorted(latest.items(), key=lambda kv: order.get(kv[0], 99))]

@@ -147,18 +147,14 @@ def import_json(store: Store, path: Path) -> tuple[int, int]:
     """Add the exported runs (records and curves); runs already in the store are skipped.
     Returns (added, skipped). The whole file is checked first: a bad one writes nothing."""
     items = read_export(path)
-    with store.transaction() as db:
-        runs, groups = db.table("runs", cache_size=0), db.table("groups", cache_size=0)
-        known = {d.get("id") for d in runs.all()}
-        have_groups = {d.get("id") for d in groups.all()}
+    with store.transaction():
+        known = store.stored_ids([rec["id"] for rec, _ in items])
         new = [(rec, evs) for rec, evs in items if rec["id"] not in known]
         new_groups: dict[str, dict] = {}
         for rec, events in new:
             _write_metrics(store.metrics_path(rec["id"]), events)
-            if rec["group"] not in have_groups and rec["group"] not in new_groups:
-                new_groups[rec["group"]] = _group_of(rec, path)
-        groups.insert_multiple(list(new_groups.values()))
-        runs.insert_multiple([rec for rec, _ in new])
+            new_groups.setdefault(rec["group"], _group_of(rec, path))
+        store.add_runs([rec for rec, _ in new], groups=list(new_groups.values()))  # a group record where none is
     return len(new), len(items) - len(new)
 
 

@@ -75,8 +75,7 @@ def launch(
     devices = devices or default_devices()
     jobs = study.jobs(runs, on_gpu=all(d.startswith("cuda") for d in devices))
     grec = new_group_record(group, preset, preset_path)
-    store.add_group(grec)
-    store.add_runs(new_run_records(grec["id"], runs, jobs, preset))
+    store.add_group(grec, new_run_records(grec["id"], runs, jobs, preset))
     return grec["id"], start_scheduler(store, grec["id"], devices, per_device, data_dir, download)
 
 
@@ -97,8 +96,9 @@ def cancel(store: Store, ref: str) -> list[str]:
 def stop_running(store: Store) -> list[str]:
     """Cancel every queued or running run (the app's 'stop them' on quit)."""
     ids = []
-    for g in {r["group"] for r in store.runs() if r["status"] in ACTIVE}:
-        ids += cancel(store, g)
+    for g in store.active_groups():
+        if any(r["status"] in ACTIVE for r in store.runs(g)):
+            ids += cancel(store, g)
     return ids
 
 
@@ -128,9 +128,9 @@ def restart(store: Store, ref: str, devices: list[str] | None = None, data_dir: 
             spec,
             old[0].get("spec_hash") if len(old) == 1 else None,
             restart_of=[r["id"] for r in old],
-        )
+        ),
+        new_run_records(gid, specs, jobs, preset),
     )
-    store.add_runs(new_run_records(gid, specs, jobs, preset))
     start_scheduler(store, gid, devices, data_dir=data_dir)
     return gid
 

@@ -51,39 +51,46 @@ def worker_gone(run: dict, beat_age: float) -> bool:
 
 
 def reconcile(store: Store) -> list[str]:
-    """Mark runs whose worker (or, while queued, scheduler) vanished as lost; return their ids."""
+    """Mark runs whose worker (or, while queued, scheduler) vanished as lost; return their ids.
+    Reads only the groups with queued or running runs (the store's index knows them)."""
     if store.read_only:
         return []  # nothing can be marked in a read-only home; listing it still works
     host = socket.gethostname()
     lost = []
-    groups = {g["id"]: g for g in store.groups()}
-    for r in store.runs():
-        if r["status"] == "running" and (r.get("provenance") or {}).get("host", host) == host:
-            beat = store.home.run_dir(r["id"]) / "heartbeat"
-            try:
-                age = time.time() - beat.stat().st_mtime
-            except OSError:
-                age = float("inf")
-            if worker_gone(r, age):
-                if store.transition(
-                    r["id"],
-                    ("running",),
-                    only_if=lambda rec, pid=r.get("pid"): rec.get("pid") == pid,
-                    status="lost",
-                    ended=time.time(),
-                    error="worker process vanished (killed, crashed hard, or machine restarted)",
-                ):
+    for gid in store.active_groups():
+        group, runs = store.group_runs(gid)
+        for r in runs:
+            if r["status"] == "running" and (r.get("provenance") or {}).get("host", host) == host:
+                if _worker_lost(store, r):
                     lost.append(r["id"])
-        elif r["status"] == "queued":
-            g = groups.get(r["group"], {})
-            created = g.get("created", r.get("created", 0))
-            if time.time() - created > 10 and not pid_alive(g.get("scheduler_pid")):
-                if store.transition(
-                    r["id"],
-                    ("queued",),
-                    status="lost",
-                    ended=time.time(),
-                    error="its scheduler exited before starting it",
-                ):
-                    lost.append(r["id"])
+            elif r["status"] == "queued":
+                created = (group or {}).get("created", r.get("created", 0))
+                if time.time() - created > 10 and not pid_alive((group or {}).get("scheduler_pid")):
+                    if store.transition(
+                        r["id"],
+                        ("queued",),
+                        status="lost",
+                        ended=time.time(),
+                        error="its scheduler exited before starting it",
+                    ):
+                        lost.append(r["id"])
     return lost
+
+
+def _worker_lost(store: Store, r: dict) -> bool:
+    """Mark a running run lost if its worker is gone; True if it was marked."""
+    beat = store.home.run_dir(r["id"]) / "heartbeat"
+    try:
+        age = time.time() - beat.stat().st_mtime
+    except OSError:
+        age = float("inf")
+    if not worker_gone(r, age):
+        return False
+    return store.transition(
+        r["id"],
+        ("running",),
+        only_if=lambda rec, pid=r.get("pid"): rec.get("pid") == pid,
+        status="lost",
+        ended=time.time(),
+        error="worker process vanished (killed, crashed hard, or machine restarted)",
+    )

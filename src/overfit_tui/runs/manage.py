@@ -17,18 +17,14 @@ NOTE_MAX = 100_000  # characters in a note
 
 
 def store_warnings(store: Store, shown: int = 5) -> list[str]:
-    """What a user should know on opening a store: a damaged file set aside, unreadable records."""
-    out = []
-    if store.recovered_from:
-        out.append(
-            f"the store did not parse ({store.damage}); it was kept as {store.recovered_from} and a fresh store was started"
-        )
-    elif store.damage:
-        out.append(f"the store does not parse ({store.damage}) and the home is read-only: showing nothing")
+    """What a user should know on opening a store: a conversion, a damaged file set aside, unreadable records."""
+    out = list(store.notices)
+    if store.damage and store.read_only:
+        out.append(f"the store does not parse ({store.damage}) and the home is read-only: those records are not shown")
     bad = store.problems()
     for b in bad[:shown]:
         fix = f"`overfit-tui rm {b.id}`" if b.id else "`overfit-tui rm --malformed`"
-        out.append(f"{store.path}: {b}; skipped ({fix} removes it)")
+        out.append(f"{b.where or store.path}: {b}; skipped ({fix} removes it)")
     if len(bad) > shown:
         out.append(f"{len(bad) - shown} more unreadable records; `overfit-tui rm --malformed` removes them all")
     return out
@@ -97,7 +93,7 @@ def orphan_dirs(store: Store) -> list[Path]:
     runs_dir = store.home.runs_dir
     if not runs_dir.is_dir():
         return []
-    known = {r["id"] for r in store.runs()} | {b.id for b in store.problems() if b.id}
+    known = store.run_ids() | {b.id for b in store.problems() if b.id}
     out = []
     for d in sorted(runs_dir.iterdir()):
         if d.name in known or not is_id(d.name) or d.is_symlink() or not d.is_dir():

@@ -1,4 +1,5 @@
-"""Per-run metric logs: JSON lines appended to runs/<id>/metrics.jsonl.
+"""Per-run metric logs: JSON lines appended to runs/<id>/metrics.jsonl, and thinning a run's
+events to a bounded number that keeps every spike.
 
 Appending costs O(1) per point (TinyDB would rewrite the whole store per write). Readers
 take complete lines only, so a worker killed mid-line loses at most that line, and
@@ -53,13 +54,22 @@ def parse_event(line: bytes) -> dict | None:
 
 
 class MetricTail:
-    """Incremental reader: each `read_new()` returns the complete lines appended since the last."""
+    """Incremental reader: each `read_new()` returns the complete lines appended since the last.
+    A file whose size and modification time did not change is not opened (one stat)."""
 
     def __init__(self, path: Path):
         self.path, self.offset = Path(path), 0
         self.bad = 0  # lines skipped because they were not events
+        self._seen: tuple[int, int] | None = None  # (size, mtime) at the last read
 
     def read_new(self) -> list[dict]:
+        try:
+            st = os.stat(self.path)
+        except OSError:
+            return []
+        if (st.st_size, st.st_mtime_ns) == self._seen:
+            return []
+        self._seen = (st.st_size, st.st_mtime_ns)
         try:
             with open_regular(self.path) as f:
                 f.seek(self.offset)
@@ -81,3 +91,43 @@ class MetricTail:
             else:
                 out.append(ev)
         return out
+
+
+THIN_FIELDS = ("train_loss", "test_loss", "train_acc", "test_acc")  # what curves are drawn from
+
+
+def thin_events(events: list[dict], limit: int) -> list[dict]:
+    """At most about `limit` events, for a bounded memory: each kind of time series (step, eval)
+    is cut into buckets of consecutive events and each bucket keeps the events that hold the
+    minimum and maximum of every curve field (a spike or a NaN survives), and the series keeps its
+    first and last event; other events (a study's points) are kept whole. Order is kept."""
+    series: dict[str, list[int]] = {}
+    for i, e in enumerate(events):
+        if e.get("kind") in ("step", "eval"):
+            series.setdefault(e["kind"], []).append(i)
+    points = len(events) - sum(len(v) for v in series.values())
+    budget = max(8, (limit - points) // max(1, len(series)))
+    if all(len(v) <= budget for v in series.values()):
+        return events
+    keep = set(range(len(events))) - {i for v in series.values() for i in v}
+    for idx in series.values():
+        if len(idx) <= budget:
+            keep.update(idx)
+            continue
+        fields = [f for f in THIN_FIELDS if f in events[idx[-1]]] or ["step"]
+        buckets = max(1, budget // (2 * len(fields)))
+        keep.update((idx[0], idx[-1]))
+        for b in range(buckets):
+            seg = idx[b * len(idx) // buckets : (b + 1) * len(idx) // buckets]
+            for f in fields:
+                vals = [(_num(events[i].get(f)), i) for i in seg]
+                keep.add(min(vals)[1])
+                keep.add(max(vals)[1])
+    return [events[i] for i in sorted(keep)]
+
+
+def _num(v) -> float:
+    """A sortable value: a NaN or a missing value sorts as an extreme, so it is kept."""
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or v != v:
+        return float("inf")
+    return float(v)

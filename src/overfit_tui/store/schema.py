@@ -32,6 +32,7 @@ class BadRecord:
     id: str | None  # its id when it has a usable one (`rm ID` then removes it)
     field: str
     reason: str
+    where: str | None = None  # the file that holds it
 
     def __str__(self) -> str:
         name = f"'{self.id}'" if self.id else f"#{self.doc_id} (no usable id)"

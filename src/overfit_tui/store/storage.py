@@ -1,4 +1,5 @@
-"""A TinyDB storage whose writes are atomic (temporary file, fsync, rename).
+"""TinyDB storages whose writes are atomic (temporary file, fsync, rename), and the file
+operations of the store (reading a TinyDB file, setting a damaged file aside, removing one).
 
 A crash at any point leaves either the old or the new file, never a torn one. A file
 that is not a store (does not parse, is not UTF-8, is not a map of tables, is not a
@@ -14,6 +15,7 @@ from __future__ import annotations
 import errno
 import json
 import os
+import time
 from pathlib import Path
 
 from tinydb.storages import Storage
@@ -49,8 +51,13 @@ def atomic_write(path: Path, text: str) -> None:
         except OSError:
             pass
         raise StoreError(f"cannot write {path}: {os_reason(e)}") from e
+    fsync_dir(path.parent)
+
+
+def fsync_dir(folder: Path) -> None:
+    """Make a rename or unlink in `folder` durable."""
     try:
-        dir_fd = os.open(path.parent, os.O_RDONLY)
+        dir_fd = os.open(folder, os.O_RDONLY)
         try:
             os.fsync(dir_fd)
         finally:
@@ -59,10 +66,45 @@ def atomic_write(path: Path, text: str) -> None:
         pass  # the rename is done; a directory that cannot be fsynced (some file systems) is no error
 
 
+def remove_file(path: Path) -> None:
+    """Delete a store file durably (a missing one is no error)."""
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        return
+    except OSError as e:
+        raise StoreError(f"cannot remove {path}: {os_reason(e)}") from e
+    fsync_dir(path.parent)
+
+
+def set_aside(path: Path, kind: str = "damaged") -> Path:
+    """Rename `path` to `<name>.<kind>-<time>-<random>` beside it (never over another file); returns the new path."""
+    aside = path.with_name(f"{path.name}.{kind}-{time.strftime('%Y%m%d-%H%M%S')}-{suffix()}")
+    os.rename(path, aside)
+    fsync_dir(path.parent)
+    return aside
+
+
+def file_sig(path: Path) -> tuple[int, int, int] | None:
+    """(inode, mtime in ns, size) of a file, None if there is none: every atomic write changes it."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_ino, st.st_mtime_ns, st.st_size)
+
+
 def read_store_file(path: Path) -> dict | None:
     """The store's tables ({table: {doc_id: record}}), None if there is no file, StoreError if it is no store."""
+    got = read_store_file_sig(path)
+    return None if got is None else got[0]
+
+
+def read_store_file_sig(path: Path) -> tuple[dict, tuple[int, int, int]] | None:
+    """`read_store_file`, with the signature (`file_sig`) of the very file that was read."""
     try:
         with open_regular(path) as f:
+            st = os.fstat(f.fileno())
             raw = f.read()
     except FileNotFoundError:
         return None
@@ -85,7 +127,7 @@ def read_store_file(path: Path) -> dict | None:
     for name, table in data.items():
         if not isinstance(table, dict):
             raise StoreError(f"{path} is not a TinyDB store (table '{name}' is a {type(table).__name__}, not a map)")
-    return {name: _usable_table(table) for name, table in data.items()}
+    return {name: _usable_table(table) for name, table in data.items()}, (st.st_ino, st.st_mtime_ns, st.st_size)
 
 
 def _usable_table(table: dict) -> dict:
@@ -104,6 +146,10 @@ def _usable_table(table: dict) -> dict:
     return out
 
 
+def dump(data: dict) -> str:
+    return json.dumps(data, separators=(",", ":"))
+
+
 class AtomicJSONStorage(Storage):
     """JSON file storage for TinyDB with atomic replace-on-write."""
 
@@ -114,7 +160,33 @@ class AtomicJSONStorage(Storage):
         return read_store_file(self.path)
 
     def write(self, data) -> None:
-        atomic_write(self.path, json.dumps(data, sort_keys=True))
+        atomic_write(self.path, dump(data))
+
+    def close(self) -> None:
+        pass
+
+
+class BufferedStorage(Storage):
+    """A TinyDB file read once and written once: TinyDB works on the tables in memory (every
+    table operation reads and writes the whole storage), `flush()` writes them atomically.
+    Used under the store's lock, so nothing changes the file in between."""
+
+    def __init__(self, path: str | Path, tables: dict | None = None):
+        self.path = Path(path)
+        self.tables, self.loaded, self.dirty = tables, tables is not None, False
+
+    def read(self):
+        if not self.loaded:
+            self.tables, self.loaded = read_store_file(self.path), True
+        return self.tables
+
+    def write(self, data) -> None:
+        self.tables, self.loaded, self.dirty = data, True, True
+
+    def flush(self) -> None:
+        if self.dirty:
+            atomic_write(self.path, dump(self.tables or {}))
+            self.dirty = False
 
     def close(self) -> None:
         pass

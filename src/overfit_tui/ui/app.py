@@ -20,7 +20,7 @@ from overfit_tui.core.presets import list_presets
 from overfit_tui.studies import STUDIES, get_study
 from overfit_tui.ui.cache import RunCache
 from overfit_tui.ui.device_status import gpu_count
-from overfit_tui.ui.messages import DeviceStatus, MetricsArrived, RunsChanged
+from overfit_tui.ui.messages import DeviceStatus, StoreChanged
 from overfit_tui.ui.run_actions import RunActions
 from overfit_tui.ui.run_detail import RunDetailScreen
 from overfit_tui.ui.run_table import RunTable
@@ -42,6 +42,16 @@ def panes() -> dict[str, tuple[str, ...]]:
     for name in STUDIES:
         out.setdefault(get_study(name).pane, []).append(name)
     return {k: tuple(v) for k, v in out.items()}
+
+
+def newest_groups(index: dict[str, dict], panes: dict[str, tuple[str, ...]]) -> list[str]:
+    """The newest group with runs of each pane's studies (what each pane shows first)."""
+    out = []
+    for studies in panes.values():
+        mine = [g for g, e in index.items() if e["study"] in studies and sum(e["counts"].values())]
+        if mine:
+            out.append(max(mine, key=lambda g: index[g]["created"]))
+    return out
 
 
 class OverfitApp(RunActions, App):
@@ -78,6 +88,7 @@ class OverfitApp(RunActions, App):
         self.presets = list_presets(self.home.presets_dir)
         self._poll = poll
         self._stop = threading.Event()
+        self._pending_open: str | None = None  # a run to open once its group is loaded
         self.sub_title = _tilde(self.home.store_file)
         self.has_gpu = any(d.startswith("cuda") for d in devices) if devices else gpu_count() > 0
         self.pane_title = pane_title
@@ -103,31 +114,40 @@ class OverfitApp(RunActions, App):
         if pane is not None:
             pane.focus_view()  # pane keys work at once, not after a tab away from the tab bar
         self.set_interval(REDRAW_S, self._redraw_if_dirty)
+        pane = self.active_pane()
+        self._first_pane = pane.pane_name if pane is not None else ""
         if self._poll:
             self.feed()
             self.device_feed()
 
     def on_unmount(self) -> None:
         self._stop.set()  # lets the feed threads end, however the app is closed
+        self.cache.wake.set()
 
     # -- background work ---------------------------------------------------------
     @work(thread=True, exclusive=True, group="feed")
     def feed(self) -> None:
+        """The store's changes, as messages: the index, the groups on screen (and active ones), new events."""
         from overfit_tui.runs.feed import RunFeed
 
-        feed = RunFeed(self.store)
+        feed = RunFeed(self.store, groups=())
         worker = get_current_worker()
+        try:  # the newest group of the pane on screen comes with the first poll: the first screen in one step
+            first = newest_groups(self.store.index(), {"": self.panes.get(self._first_pane, ())})
+        except OverfitError:
+            first = []
+        self.call_from_thread(self.cache.want, *first)  # the cache changes on the event loop only
         while not worker.is_cancelled and not self._stop.is_set():
+            feed.want(self.cache.wanted(), only=True)
             try:
-                records, events = feed.poll()
+                batch = feed.poll()
             except OverfitError as e:
                 self.call_from_thread(self.notify, str(e), severity="error")
-                records, events = None, {}
-            if records is not None:
-                self.post_message(RunsChanged(records))
-            if events:
-                self.post_message(MetricsArrived(events))
-            self._stop.wait(POLL_S)
+                batch = None
+            if batch:
+                self.post_message(StoreChanged(batch))
+            self.cache.wake.wait(POLL_S)  # a view that wants a group not loaded yet wakes it early
+            self.cache.wake.clear()
 
     @work(thread=True, exclusive=True, group="devices")
     def device_feed(self) -> None:
@@ -143,11 +163,19 @@ class OverfitApp(RunActions, App):
             self.post_message(DeviceStatus(probe.line(counts)))
             self._stop.wait(2.0)
 
-    def on_runs_changed(self, msg: RunsChanged) -> None:
-        self.cache.set_records(msg.records)
-
-    def on_metrics_arrived(self, msg: MetricsArrived) -> None:
-        self.cache.add_events(msg.events)
+    def on_store_changed(self, msg: StoreChanged) -> None:
+        b = msg.batch
+        if b.index is not None:
+            self.cache.set_index(b.index)
+        for gid, records in b.groups.items():
+            self.cache.set_group(gid, records)
+        for gid in b.gone - set(self.cache.wanted()):
+            self.cache.drop_group(gid)
+        if b.events:
+            self.cache.add_events(b.events)
+        if self._pending_open in self.cache.records:
+            self.push_screen(RunDetailScreen(self._pending_open, self.cache))
+            self._pending_open = None
 
     def on_device_status(self, msg: DeviceStatus) -> None:
         for bar in self.query("#device-bar").results(Static):  # none while the app closes
@@ -189,6 +217,40 @@ class OverfitApp(RunActions, App):
     def on_run_table_open(self, msg: RunTable.Open) -> None:
         if msg.run_id in self.cache.records:
             self.push_screen(RunDetailScreen(msg.run_id, self.cache))
+        else:
+            self._open_later(msg.run_id)
+
+    @work(thread=True, group="open")
+    def _open_later(self, run_id: str) -> None:
+        """A run whose group is not loaded (a row of the Runs screen): load the group, then open it."""
+        rec = self.store.get_run(run_id)
+        if rec is not None:
+            self._pending_open = run_id
+            self.call_from_thread(self.cache.want, rec["group"])  # the cache changes on the event loop only
+
+    def open_compare(self, run_ids: list[str]) -> None:
+        """The Compare screen of these runs: on the live cache when they are all loaded (it follows
+        them), else on a snapshot whose records and curves are read off the event loop."""
+        from overfit_tui.ui.compare_screen import CompareScreen
+
+        recs = [self.cache.records.get(i) for i in run_ids]
+        if all(r is not None and self.cache.loaded(r["group"]) for r in recs):
+            self.push_screen(CompareScreen(self.cache, run_ids, self.home.root / "exports"))
+        else:
+            self._compare_snapshot(run_ids)
+
+    def record(self, run_id: str) -> dict | None:
+        """A run's record as the app has it: loaded in the cache, or a row of the Runs screen."""
+        rows = getattr(getattr(self.screen, "list", None), "rows", {})
+        return self.cache.records.get(run_id) or rows.get(run_id)
+
+    @work(thread=True, exclusive=True, group="compare")
+    def _compare_snapshot(self, run_ids: list[str]) -> None:
+        from overfit_tui.ui.cache import snapshot
+        from overfit_tui.ui.compare_screen import CompareScreen
+
+        snap = snapshot(self.store, run_ids, self.cache)
+        self.call_from_thread(self.push_screen, CompareScreen(snap, run_ids, self.home.root / "exports"))
 
     # -- actions ---------------------------------------------------------------------
     def action_help(self) -> None:
@@ -234,6 +296,7 @@ class OverfitApp(RunActions, App):
 
     def _leave(self) -> None:
         self._stop.set()
+        self.cache.wake.set()
         self.exit()
 
     def get_system_commands(self, screen):

@@ -1,40 +1,148 @@
-"""The app's in-memory view of the store: records and events per run, and the dirty flag
-the redraw timer reads (no Textual)."""
+"""The app's in-memory view of the store (no Textual): the index of every group, the records
+and events of the groups views asked for (and of active groups), and the dirty flag the
+redraw timer reads.
+
+Changed on the event loop only (the feed's thread reads `wanted()`, which locks). Bounded: a
+view asks for a group with `want()`; the feed loads it (records, then its events
+once) and keeps it fresh while it is wanted or active. At most `GROUPS_KEPT` groups stay
+loaded (the least recently wanted go first), each run keeps at most `PER_RUN` events
+(thinned so that every spike survives, store/metrics.py), and the events of all loaded runs
+stay under `EVENTS_MAX`.
+"""
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
+
+from overfit_tui.store.metrics import thin_events
 from overfit_tui.studies.base import RunData
+
+GROUPS_KEPT = 16  # wanted groups kept loaded
+PER_RUN = 4000  # events kept per run (thinned to half when a run passes it)
+EVENTS_MAX = 400_000  # events kept in all (about 300 MB of dicts at most)
 
 
 class RunCache:
-    def __init__(self):
+    def __init__(self, groups_kept: int = GROUPS_KEPT, per_run: int = PER_RUN, events_max: int = EVENTS_MAX):
+        self.index: dict[str, dict] = {}
         self.records: dict[str, dict] = {}
         self.events: dict[str, list[dict]] = {}
         self.dirty = True
+        self.wake = threading.Event()  # set when a view wants something not loaded yet
+        self._members: dict[str, list[str]] = {}  # group id -> its run ids in `records`
+        self._wanted: OrderedDict[str, None] = OrderedDict()
+        self._lock = threading.Lock()
+        self.groups_kept, self.per_run, self.events_max = groups_kept, per_run, events_max
+        self.n_events = 0
+
+    # -- what views ask for (event loop) and what the feed watches (its thread) ------------
+    def want(self, *group_ids: str) -> bool:
+        """Ask for these groups' records and events; True if they are all loaded already."""
+        loaded = True
+        with self._lock:
+            for gid in group_ids:
+                self._wanted[gid] = None
+                self._wanted.move_to_end(gid)
+                loaded &= gid in self._members
+            while len(self._wanted) > self.groups_kept:
+                old, _ = self._wanted.popitem(last=False)
+                if not self._active(old):
+                    self._drop(old)
+        if not loaded:
+            self.wake.set()
+        return loaded
+
+    def wanted(self) -> list[str]:
+        with self._lock:
+            return list(self._wanted)
+
+    def loaded(self, group_id: str) -> bool:
+        return group_id in self._members
+
+    # -- what the feed brings --------------------------------------------------------------
+    def set_index(self, index: dict[str, dict]) -> None:
+        self.index = index
+        self.dirty = True
+
+    def set_group(self, group_id: str, records: list[dict]) -> None:
+        """A group's current records (all of them), replacing what was cached of it."""
+        with self._lock:
+            for rid in self._members.pop(group_id, []):
+                self.records.pop(rid, None)
+            self._members[group_id] = [r["id"] for r in records]
+            for r in records:
+                self.records[r["id"]] = r
+        self.dirty = True
+
+    def drop_group(self, group_id: str) -> None:
+        with self._lock:
+            self._wanted.pop(group_id, None)
+            self._drop(group_id)
+        self.dirty = True
 
     def set_records(self, records: list[dict]) -> None:
-        self.records = {r["id"]: r for r in records}
-        self.dirty = True
+        """Every cached record at once (groups not in `records` are dropped)."""
+        by: dict[str, list[dict]] = {}
+        for r in records:
+            by.setdefault(r["group"], []).append(r)
+        for gid in set(self._members) - set(by):
+            self.drop_group(gid)
+        for gid, rs in by.items():
+            self.set_group(gid, rs)
 
     def add_events(self, events: dict[str, list[dict]]) -> None:
-        for rid, evs in events.items():
-            self.events.setdefault(rid, []).extend(evs)
+        with self._lock:
+            for rid, evs in events.items():
+                cur = self.events.setdefault(rid, [])
+                self.n_events -= len(cur)
+                cur.extend(evs)
+                if len(cur) > self.per_run:
+                    cur[:] = thin_events(cur, self.per_run // 2)
+                self.n_events += len(cur)
+            self._bound()
         self.dirty = True
 
+    def _bound(self) -> None:
+        """Under `_lock`: drop the least recently wanted groups, then thin, until under `events_max`."""
+        for gid in list(self._wanted)[:-1]:
+            if self.n_events <= self.events_max:
+                return
+            if not self._active(gid):
+                del self._wanted[gid]
+                self._drop(gid)
+        if self.n_events > self.events_max and self.events:
+            limit = max(200, self.events_max // len(self.events))
+            for cur in self.events.values():
+                if len(cur) > limit:
+                    self.n_events -= len(cur)
+                    cur[:] = thin_events(cur, limit)
+                    self.n_events += len(cur)
+
+    def _drop(self, group_id: str) -> None:
+        for rid in self._members.pop(group_id, []):
+            self.records.pop(rid, None)
+            self.n_events -= len(self.events.pop(rid, []))
+
+    def _active(self, group_id: str) -> bool:
+        return bool(self.index.get(group_id, {}).get("active"))
+
+    # -- what views read ---------------------------------------------------------------------
     def runs(self, study: str | None = None, group: str | None = None) -> list[dict]:
-        rs = list(self.records.values())
+        if group is not None:
+            rs = [self.records[i] for i in self._members.get(group, []) if i in self.records]
+        else:
+            rs = list(self.records.values())
         if study:
             rs = [r for r in rs if r["study"] == study]
-        if group:
-            rs = [r for r in rs if r["group"] == group]
         return rs
 
     def groups(self, studies: tuple[str, ...]) -> list[str]:
-        """Group ids of these studies, newest first."""
-        seen: dict[str, float] = {}
+        """Group ids of these studies, newest first: every stored group (from the index), loaded or not."""
+        seen = {g: e["created"] for g, e in self.index.items() if e["study"] in studies and sum(e["counts"].values())}
         for r in self.records.values():
-            if r["study"] in studies:
-                seen[r["group"]] = max(seen.get(r["group"], 0), r.get("created") or 0)
+            if r["study"] in studies and r["group"] not in seen:
+                seen[r["group"]] = r.get("created") or 0
         return sorted(seen, key=lambda g: -seen[g])
 
     def run_data(self, records: list[dict]) -> list[RunData]:
@@ -48,3 +156,24 @@ class RunCache:
             if e.get("kind") == kind:
                 return e
         return None
+
+
+def snapshot(store, run_ids: list[str], live: RunCache | None = None, per_run: int = PER_RUN) -> RunCache:
+    """A cache of just these runs (a comparison's), read off the event loop: each group's file
+    once, each run's metrics once (thinned), or taken from `live` where it has them loaded."""
+    from overfit_tui.store.metrics import read_metrics
+
+    snap = RunCache(groups_kept=len(run_ids) + 1, per_run=per_run, events_max=max(EVENTS_MAX, per_run * len(run_ids)))
+    wanted, by_group = set(run_ids), {}
+    for rid in run_ids:
+        rec = live.records.get(rid) if live else None
+        rec = rec or store.get_run(rid)
+        if rec is not None:
+            by_group.setdefault(rec["group"], []).append(rec)
+    for gid, recs in by_group.items():
+        snap.set_group(gid, [r for r in recs if r["id"] in wanted])
+        for r in recs:
+            evs = live.events.get(r["id"]) if live and live.loaded(gid) else None
+            snap.add_events({r["id"]: list(evs) if evs is not None else read_metrics(store.metrics_path(r["id"]))})
+    snap.dirty = True
+    return snap

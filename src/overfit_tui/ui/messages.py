@@ -2,23 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from textual.message import Message
 
-
-@dataclass
-class RunsChanged(Message):
-    """The stored run records changed (status, summary, new runs)."""
-
-    records: list[dict]
+from overfit_tui.runs.feed import FeedBatch
 
 
 @dataclass
-class MetricsArrived(Message):
-    """New metric events, by run id."""
+class StoreChanged(Message):
+    """What the feed found since its last poll (runs/feed.py's FeedBatch): index, groups, events."""
 
-    events: dict[str, list[dict]] = field(default_factory=dict)
+    batch: FeedBatch
 
 
 @dataclass

@@ -51,20 +51,19 @@ class RunActions:
         except OverfitError as e:
             self.call_from_thread(self.notify, str(e), severity="error")
             return
-        records = self.store.runs()
         self.call_from_thread(self.notify, f"launched {gid}")
-        self.call_from_thread(self._after_launch, msg.pane, gid, records)
+        self.call_from_thread(self._after_launch, msg.pane, gid)
 
-    def _after_launch(self, pane: StudyPane, gid: str, records: list[dict]) -> None:
-        self.cache.set_records(records)
+    def _after_launch(self, pane: StudyPane, gid: str) -> None:
+        self.cache.want(gid)  # the feed brings its records at once (woken), then follows it
         pane.show_group(gid)
 
     def on_run_table_cancel(self, msg: RunTable.Cancel) -> None:
         if not msg.ref.startswith("group:"):
             self._cancel(msg.ref)
             return
-        group = self.cache.records[msg.ref[6:]]["group"]
-        active = [r for r in self.cache.runs(group=group) if r["status"] in ("queued", "running")]
+        group = (self.record(msg.ref[6:]) or {}).get("group")
+        active = [r for r in self.cache.runs(group=group) if r["status"] in ("queued", "running")] if group else []
         if not active:
             self.notify("nothing to cancel: no run of this group is queued or running")
             return
@@ -94,7 +93,7 @@ class RunActions:
     def on_run_table_restart(self, msg: RunTable.Restart) -> None:
         from overfit_tui.runs.launcher import restart
 
-        rec = self.cache.records.get(msg.run_id, {})
+        rec = self.record(msg.run_id) or {}
         if rec.get("status") in ("queued", "running", "finished"):
             self.call_from_thread(
                 self.notify, "restart is for failed, diverged, cancelled or lost runs", severity="warning"

@@ -1,7 +1,8 @@
 """The global Runs screen: every stored run across studies and sessions with its group, date
 and tags, filtered by words (each must match: a label, status, device, data set, model, tag
 or note contains it, or it is a whole part of a study or group name), marked with space.
-The cursor stays on its run while the filter allows, else goes to the first match."""
+The cursor stays on its run while the filter allows, else goes to the first match. Rows are
+loaded in the background (ui/run_list.py) and shown a page at a time ([ and ] turn pages)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Static
 
 from overfit_tui.ui.cache import RunCache
+from overfit_tui.ui.run_list import RunList, load_rows
 from overfit_tui.ui.run_table import Column, RunTable
 
 
@@ -99,6 +101,8 @@ class RunsScreen(Screen):
         Binding("a", "mark_all", "Mark shown"),
         Binding("c", "compare", "Compare marked"),
         Binding("t", "tag", "Tags/note"),
+        Binding("left_square_bracket", "page(-1)", "Prev page"),
+        Binding("right_square_bracket", "page(1)", "Next page"),
     ]
     DEFAULT_CSS = """
     RunsScreen #hint { height: 1; color: $text-muted; padding: 0 1; }
@@ -109,6 +113,7 @@ class RunsScreen(Screen):
         super().__init__()
         self.cache, self.marked = cache, marked
         self.query_text = ""
+        self.list = RunList()
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -122,19 +127,43 @@ class RunsScreen(Screen):
     def on_mount(self) -> None:
         self.redraw()
         self.query_one(RunTable).focus()
+        self._load()
+
+    @work(thread=True, exclusive=True, group="runs-list")
+    def _load(self) -> None:
+        """Every run's row, newest groups first, a batch at a time (the store is read off the event loop)."""
+        from textual.worker import get_current_worker
+
+        worker = get_current_worker()
+        for batch in load_rows(self.app.store):
+            if worker.is_cancelled:
+                return
+            self.app.call_from_thread(self._add_rows, batch)
+        self.app.call_from_thread(self._add_rows, [], True)
+
+    def _add_rows(self, rows: list[dict], done: bool = False) -> None:
+        self.list.add(rows)
+        self.list.done |= done
+        self.redraw()
 
     def shown(self) -> list[dict]:
-        rs = [r for r in self.cache.records.values() if matches(r, self.query_text)]
-        return sorted(rs, key=lambda r: (-(r.get("created") or 0), r.get("index", 0)))
+        self.list.live(self.cache.records)
+        return self.list.shown(lambda r: matches(r, self.query_text), key=self.query_text)
 
     def redraw(self) -> None:
         if not self.query("#hint"):  # not composed yet, or already leaving
             return
         rows = self.shown()
+        total = sum(sum(e["counts"].values()) for e in self.cache.index.values())
+        loading = "" if self.list.done else f" · loading {len(self.list.rows):,} of {total:,}"
         self.query_one("#hint", Static).update(
-            f"{len(rows)} of {len(self.cache.records)} runs · {len(self.marked)} marked · space: mark · a: mark shown"
+            f"{self.list.where(len(rows))}{loading} · {len(self.marked)} marked · space: mark · a: mark shown"
         )
-        self.query_one(RunTable).show(rows, self.cache)
+        self.query_one(RunTable).show(self.list.page_of(rows), self.cache)
+
+    def action_page(self, step: int) -> None:
+        self.list.page += step
+        self.redraw()
 
     def on_input_changed(self, event: Input.Changed) -> None:
         self.query_text = event.value
@@ -147,15 +176,13 @@ class RunsScreen(Screen):
         self.query_one("#filter", Input).focus()
 
     def action_compare(self) -> None:
-        from overfit_tui.ui.compare_screen import CompareScreen
-
         ids = [r["id"] for r in self.shown() if r["id"] in self.marked] or [
-            i for i in self.marked if i in self.cache.records
+            i for i in self.marked if i in self.list.rows
         ]
         if len(ids) < 1:
             self.notify("mark runs with space first (or a to mark every shown run)", severity="warning")
             return
-        self.app.push_screen(CompareScreen(self.cache, ids, self.app.home.root / "exports"))
+        self.app.open_compare(ids)  # their records and curves are read off the event loop
 
     def action_tag(self) -> None:
         from overfit_tui.ui.tag_screen import TagScreen
@@ -163,20 +190,23 @@ class RunsScreen(Screen):
         rid = self.query_one(RunTable).current_id()
         if not rid:
             return
-        r = self.cache.records[rid]
+        r = self.list.rows[rid]
+        shown_tags, shown_note = list(r.get("tags") or []), r.get("notes") or ""
 
         def save(result) -> None:
             if result is not None:
                 tags, note = result
                 r["tags"], r["notes"] = tags, note
                 self.redraw()
-                self._save_tags(rid, tags, note)
+                self._save_tags(rid, shown_tags, tags, shown_note, note)
 
         self.app.push_screen(TagScreen(r["label"], list(r.get("tags") or []), r.get("notes") or ""), save)
 
     @work(thread=True, group="tags")
-    def _save_tags(self, rid: str, tags: list[str], note: str) -> None:
-        """Validated as the CLI validates them, written inside the store's lock, off the event loop."""
+    def _save_tags(self, rid: str, before: list[str], tags: list[str], before_note: str, note: str) -> None:
+        """Validated as the CLI validates them, written inside the store's lock, off the event loop, as
+        a change (tags added and removed, the note if it was edited): a tag or note another command
+        set meanwhile is kept."""
         from overfit_tui.core.errors import OverfitError
         from overfit_tui.runs.manage import NOTE_MAX, parse_tags
 
@@ -188,8 +218,13 @@ class RunsScreen(Screen):
             self.app.call_from_thread(self.notify, str(e), severity="error")
             return
 
+        added, removed = [t for t in add if t not in before], [t for t in before if t not in add]
+
         def edit(rec: dict) -> bool:
-            rec["tags"], rec["notes"] = list(dict.fromkeys(add)), note
+            cur = [t for t in rec.get("tags") or [] if t not in removed]
+            rec["tags"] = cur + [t for t in dict.fromkeys(added) if t not in cur]
+            if note != before_note:
+                rec["notes"] = note
             return True
 
         self.app.store.modify_runs([rid], edit)

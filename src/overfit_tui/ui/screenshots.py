@@ -81,6 +81,10 @@ async def shoot(home: Home, out: Path) -> list[Path]:
     app = make_app(home=home.root, preset="randomization-mnist1d")
 
     async def settle(pilot, seconds: float = 0.6) -> None:
+        for _ in range(100):  # the groups on screen are loaded on demand: wait for them
+            if all(pilot.app.cache.loaded(g) for g in pilot.app.cache.wanted()):
+                break
+            await pilot.pause(0.1)
         await pilot.pause(seconds)
 
     def save(name: str) -> None:
@@ -96,7 +100,7 @@ async def shoot(home: Home, out: Path) -> list[Path]:
     async with app.run_test(size=(120, 40)) as pilot:
         for _ in range(100):
             await pilot.pause(0.2)
-            if len(app.cache.records) == len(store.runs()) and app.cache.events:
+            if app.cache.index and all(app.cache.loaded(g) for g in app.cache.wanted()):
                 break
         app.sub_title = SHOWN_HOME
         await settle(pilot, 1.5)
@@ -158,7 +162,7 @@ async def shoot(home: Home, out: Path) -> list[Path]:
     async with small.run_test(size=(80, 24)) as pilot:
         for _ in range(100):
             await pilot.pause(0.2)
-            if len(small.cache.records) == len(store.runs()) and small.cache.events:
+            if small.cache.index and all(small.cache.loaded(g) for g in small.cache.wanted()):
                 break
         small.active_pane().show_group(finished_group(store, "randomization-mnist1d"))
         small.sub_title = SHOWN_HOME

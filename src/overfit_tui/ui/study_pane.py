@@ -200,6 +200,8 @@ class StudyPane(Vertical):
         gid = self.current_group()
         if gid and not self.view_chosen and self.view == "form":
             self.set_view("charts")
+        if gid:
+            self.cache.want(gid)  # the feed loads it (records, then events once) if it is not yet
         records = self.cache.runs(group=gid) if gid else []
         records.sort(key=lambda r: r.get("index", 0))
         runs = self.cache.run_data(records)
