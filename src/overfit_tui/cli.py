@@ -6,6 +6,7 @@ Thin: parses arguments and prints; torch and Textual are imported only where nee
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -52,6 +53,12 @@ def _root(
     preset: str = typer.Option("smoke-mnist1d", "--preset", help="preset selected when the app opens"),
 ):
     """Open the app (no subcommand)."""
+    # `overfit-tui --home H run ...`: the options before a subcommand reach it as its defaults
+    # (the subcommand's own --home, when given, still wins).
+    if home is not None:
+        os.environ["OVERFIT_TUI_HOME"] = str(home)
+    if data_dir is not None:
+        os.environ["OVERFIT_TUI_DATA"] = str(data_dir)
     if ctx.invoked_subcommand is None:
         from overfit_tui.ui.app import make_app
 

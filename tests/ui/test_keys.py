@@ -26,6 +26,21 @@ def finished(home):
     return home
 
 
+async def until(pilot, pred, timeout: float = 10.0) -> bool:
+    """Poll instead of a fixed pause: a loaded machine (two xdist workers) can be slow."""
+    loop = asyncio.get_running_loop()
+    end = loop.time() + timeout
+    while loop.time() < end:
+        if pred():
+            return True
+        await pilot.pause(0.1)
+    return pred()
+
+
+def screen_is(app, name: str):
+    return lambda: app.screen.__class__.__name__ == name
+
+
 def loaded(home, **kw):
     app = make_app(home=home.root, poll=False, **kw)
 
@@ -69,15 +84,15 @@ def test_ctrl_q_and_capital_x_ask_first(finished):
             table = app.active_pane().query_one(RunTable)
             table.focus()
             await pilot.press("X")
-            await pilot.pause(0.2)
-            assert app.screen.__class__.__name__ == "ConfirmScreen"
+            assert await until(pilot, screen_is(app, "ConfirmScreen"))
             assert gid in str(app.screen.question)
             await pilot.press("escape")  # keep them: nothing is cancelled
+            assert await until(pilot, lambda: app.screen.__class__.__name__ != "ConfirmScreen")
             await pilot.pause(0.2)
             assert not any(app.store.home.run_dir(r["id"]).joinpath("cancel").exists() for r in app.store.runs())
             await pilot.press("ctrl+q")
-            await pilot.pause(0.2)
-            assert app.screen.__class__.__name__ == "ConfirmScreen" and "running" in app.screen.question
+            assert await until(pilot, screen_is(app, "ConfirmScreen"))
+            assert "running" in app.screen.question
             await pilot.press("escape")
             assert app.is_running
 
@@ -96,7 +111,8 @@ def test_the_palette_lists_every_action_once(finished):
                 assert want in titles, want
             assert sum("Quit" in t for t in titles) == 1
             await pilot.press("r")
-            await pilot.pause(0.3)
+            assert await until(pilot, screen_is(app, "RunsScreen"))
+            await pilot.pause(0.2)
             titles = [c.title for c in app.get_system_commands(app.screen)]
             for want in ("Runs: filter (/)", "Runs: compare marked (c)", "Runs: tags and note (t)"):
                 assert want in titles, want

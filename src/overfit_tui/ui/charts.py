@@ -237,6 +237,10 @@ class ChartPanel(Vertical):
     def chart(self) -> FigureChart:
         return self.query_one(FigureChart)
 
+    def on_resize(self) -> None:
+        for legend in self.query(Legend):
+            legend.reflow()  # a taller panel has room for a longer legend
+
     def show(self, figure: Figure | None, styles: dict[str, Style] | None = None, hint: str = "") -> None:
         chart = self.chart
         chart.show(figure, styles)

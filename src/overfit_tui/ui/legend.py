@@ -45,7 +45,19 @@ def entries(figure, chart, styles: dict[str, Style]) -> list[tuple[str, str, str
 class Legend(Static):
     DEFAULT_CSS = "Legend { padding: 0 1; color: $text-muted; }"
 
+    _args = None
+
+    def on_resize(self) -> None:
+        self.reflow()
+
+    def reflow(self) -> None:
+        """Lay the last legend out again: its width and its panel's height decide the wrapping
+        and whether it is summarised, and both are known only after layout."""
+        if self._args is not None:
+            self.show(*self._args)
+
     def show(self, figure, chart, styles: dict[str, Style]) -> None:
+        self._args = (figure, chart, styles)
         if figure is None or chart.message:
             self._set(Text(""))
             return
@@ -75,3 +87,6 @@ class Legend(Static):
         if text != getattr(self, "_text", None):  # an update re-lays out the screen: only on change
             self._text = text
             self.update(text)
+            # an explicit height: the plot above is laid out against it at once, whichever of
+            # the legend's and the panel's resizes arrives first
+            self.styles.height = text.plain.count("\n") + 1 if text.plain else 0
