@@ -116,14 +116,14 @@ class Lottery(Study):
     def default_group(self) -> dict:
         return {
             "data": {"name": "mnist1d"},
-            "models": [{"name": "mlp", "width": 100, "depth": 2}],
+            "models": [{"name": "mlp", "width": 256, "depth": 2}],
             "train": {
                 "optimizer": "adam",
-                "lr": 1.2e-3,
+                "lr": 2e-3,
                 "lr_decay": 1.0,
-                "batch_size": 60,
+                "batch_size": 100,
                 "epochs": 10_000,
-                "max_steps": 3000,
+                "max_steps": 2000,
                 "target_train_acc": 0.0,
                 "log_every": 50,
             },
@@ -179,7 +179,7 @@ class Lottery(Study):
 
     # -- the pane ------------------------------------------------------------------
     def figures(self, runs: list[RunData]) -> list[Figure]:
-        done = [r for r in runs if r.summary.get("final_test_acc") is not None]
+        done = _finished(runs)
         pct = lambda r: 100 * r.spec["params"]["remaining"]
         xl = "% of weights remaining (log)"
         dense = [r for r in done if r.spec["params"]["round"] == 0]
@@ -212,7 +212,7 @@ class Lottery(Study):
         acc, step = self.field("early_stop_test_acc"), self.field("early_stop_step")
         rows = []
         by_round: dict[int, list[RunData]] = {}
-        for r in runs:
+        for r in _finished(runs):
             by_round.setdefault(r.spec["params"]["round"], []).append(r)
         for rnd in sorted(by_round):
             rs = by_round[rnd]
@@ -240,6 +240,11 @@ class Lottery(Study):
             "reinit early-stop iter",
         )
         return [Table("Iterative magnitude pruning (Frankle & Carbin 2019, Fig. 1/4)", cols, tuple(rows))]
+
+
+def _finished(runs: list[RunData]) -> list[RunData]:
+    """Runs that trained their whole budget (a cancelled run's numbers are partial)."""
+    return [r for r in runs if r.status == "finished" and r.summary.get("final_test_acc") is not None]
 
 
 def _label(rp: RunParams) -> str:
