@@ -59,7 +59,7 @@ def _group(rounds=2, steps=40, **params):
         "study": "lottery",
         "seeds": [0],
         "data": {"n_train": 600},
-        "models": [{"name": "mlp", "width": 32, "depth": 2}],
+        "models": [{"name": "mlp", "width": 32, "depth": 2, "init": "glorot_uniform"}],
         "train": {"max_steps": steps, "batch_size": 50, "lr": 3e-3, "eval_every": 1, "log_every": 10},
         "params": {"rounds": rounds, "val_size": 100, "val_every": 10, **params},
     }

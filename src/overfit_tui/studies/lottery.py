@@ -19,6 +19,7 @@ and the ticket's trained weights ('final') when it ends, so a job that restarts 
 had left resumes at its last completed round; a run restarted alone without them replays the
 tickets of the earlier rounds (deterministic on CPU) to rebuild its mask.
 
+Glorot-uniform init (the paper's) is the model's `init = "glorot_uniform"` in every preset.
 Deviations: with rewinding (k > 0) pruned nets train the full budget from θ_k with a fresh
 optimizer and the data order from the start (open_lth continues from step k); the MNIST-1D
 authors' notebook prunes biases too and uses a residual MLP (here: plain MLP, biases optional).
@@ -60,7 +61,6 @@ class Params:
     )
     val_size: int = field(500, "training samples held out for early stopping (the paper: 5,000 of MNIST's 60,000)")
     val_every: int = field(100, "steps between validation evaluations (the paper: 100 iterations)")
-    glorot: bool = field(True, "Glorot-uniform weights and zero biases (the paper, its original code)")
 
     def __post_init__(self):
         check(self.rounds >= 0, "rounds", "must be >= 0")
@@ -87,7 +87,6 @@ class RunParams:
     rewind_step: int = field(0, "rewind point (step of the dense run)")
     val_size: int = field(500, "validation samples held out of the training set")
     val_every: int = field(100, "steps between validation evaluations")
-    glorot: bool = field(True, "Glorot-uniform init")
 
     @property
     def rates(self) -> dict[str, float]:
@@ -116,7 +115,7 @@ class Lottery(Study):
     def default_group(self) -> dict:
         return {
             "data": {"name": "mnist1d"},
-            "models": [{"name": "mlp", "width": 256, "depth": 2}],
+            "models": [{"name": "mlp", "width": 256, "depth": 2, "init": "glorot_uniform"}],
             "train": {
                 "optimizer": "adam",
                 "lr": 2e-3,
@@ -161,7 +160,7 @@ class Lottery(Study):
                             _label(rp) + group.seed_tag(seeds),
                             group.data,
                             group.models[0],
-                            group.train,
+                            group.train_for(group.models[0]),
                             seeds,
                             rp,
                         )

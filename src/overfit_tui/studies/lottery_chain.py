@@ -68,18 +68,6 @@ def layout(model: ModelSpec, data: DataSpec, biases: bool):
 expected_left = expected_remaining
 
 
-def glorot_(model: nn.Module, seed: int) -> nn.Module:
-    """Glorot-uniform weights and zero biases (tf.get_variable's default: the paper's original code)."""
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
-        for m in model.modules():
-            if isinstance(m, (nn.Linear, nn.Conv1d, nn.Conv2d)):
-                nn.init.xavier_uniform_(m.weight)
-                if m.bias is not None:
-                    nn.init.zeros_(m.bias)
-    return model
-
-
 def reinit_seed(seeds: Seeds, rnd: int) -> int:
     return 1_000_003 * (seeds.init + 1) + rnd  # never the ticket's own init seed
 
@@ -144,8 +132,7 @@ class Job:
         return self.splits[key]
 
     def init(self, run: RunSpec, seed: int) -> nn.Module:
-        model = build_model(run.model, self.shape, self.k, seed)
-        return glorot_(model, seed) if run.params.glorot else model
+        return build_model(run.model, self.shape, self.k, seed)  # models.init: the paper's Glorot-uniform
 
     def state0(self, run: RunSpec, seed: int) -> dict:
         return {k: v.detach().clone() for k, v in self.init(run, seed).state_dict().items()}
