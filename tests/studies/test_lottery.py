@@ -297,3 +297,44 @@ def test_bad_lottery_settings_are_one_line_errors(override, key):
     with pytest.raises(SpecError) as e:
         group_from_dict(raw)
     assert key in str(e.value) and "\n" not in str(e.value)
+
+
+# -- claims ----------------------------------------------------------------------------------
+def _rd(rnd, arm, left, acc, step, seed=0, status="finished"):
+    spec = {
+        "seeds": {"init": seed, "order": seed, "noise": seed},
+        "params": {"round": rnd, "arm": arm, "remaining": left},
+    }
+    summary = {"early_stop_test_acc": acc, "early_stop_step": step, "final_test_acc": acc}
+    return RunData(f"{rnd}{arm}{seed}", f"r{rnd} {arm}", spec, status, summary)
+
+
+def _claims(runs):
+    from overfit_tui.studies.claims import evaluate
+
+    return {c.id: v.status for c, v in evaluate(get_study("lottery").claims(), runs)}
+
+
+def test_lottery_claims_hold_fail_and_wait():
+    dense = [_rd(0, "ticket", 1.0, 0.62, 400, seed=s) for s in (0, 1)]
+    good = dense + [
+        _rd(1, "ticket", 0.4, 0.63, 300),
+        _rd(1, "reinit", 0.4, 0.63, 500),
+        _rd(2, "ticket", 0.15, 0.645, 500),
+        _rd(2, "reinit", 0.15, 0.60, 1200),
+        _rd(3, "ticket", 0.01, 0.41, 1900),
+        _rd(3, "reinit", 0.01, 0.31, 2000),
+        _rd(3, "random", 0.01, 0.20, 1900),
+    ]
+    assert set(_claims(good).values()) == {"holds"}
+    bad = dense + [
+        _rd(1, "ticket", 0.4, 0.60, 450),  # slower than dense
+        _rd(1, "reinit", 0.4, 0.61, 300),
+        _rd(2, "ticket", 0.15, 0.55, 500),  # far below dense
+        _rd(2, "reinit", 0.15, 0.58, 400),  # reinit better and faster
+        _rd(3, "ticket", 0.01, 0.40, 1900),
+        _rd(3, "reinit", 0.01, 0.63, 1000),  # not degraded
+    ]
+    assert set(_claims(bad).values()) == {"fails"}
+    assert set(_claims([]).values()) == {"pending"}
+    assert set(_claims([_rd(2, "ticket", 0.15, 0.6, 5, status="running")] + dense).values()) == {"pending"}

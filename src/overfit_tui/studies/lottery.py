@@ -37,6 +37,7 @@ from overfit_tui.core.specs import GroupSpec, RunSpec, Seeds
 from overfit_tui.engine.train import TRAIN_FIELDS
 from overfit_tui.studies import lottery_chain as chain
 from overfit_tui.studies.base import ExecContext, Figure, RunData, Study, Table
+from overfit_tui.studies.lottery_claims import CLAIMS
 from overfit_tui.studies.replicates import scalar_series, series_of, stat
 
 Arm = Literal["ticket", "reinit", "random"]
@@ -175,6 +176,9 @@ class Lottery(Study):
 
     def execute(self, runs: list[RunSpec], ctx: ExecContext) -> None:
         chain.execute(runs, ctx)
+
+    def claims(self) -> tuple:
+        return CLAIMS
 
     # -- the pane ------------------------------------------------------------------
     def figures(self, runs: list[RunData]) -> list[Figure]:
