@@ -84,11 +84,18 @@ def test_every_model_builds_and_runs_forward():
         "alexnet_small": (3, 28, 28),
         "inception_small": (3, 28, 28),
         "vgg11": (3, 32, 32),
+        "lenet_300_100": (1, 28, 28),
+        "conv2": (3, 32, 32),
+        "conv4": (3, 32, 32),
+        "conv6": (3, 32, 32),
     }
     for name in MODELS:
         for bn in (False, True):
             spec = ModelSpec(
-                name=name, width=16 if name in ("inception_small", "vgg11") else 0, batchnorm=bn, dropout=0.1
+                name=name,
+                width=16 if name in ("inception_small", "vgg11", "conv2", "conv4", "conv6") else 0,
+                batchnorm=bn,
+                dropout=0.1,
             )
             m = build_model(spec, shapes[name], 10, seed=0)
             out = m(torch.randn(4, *shapes[name]))

@@ -19,7 +19,19 @@ MODELS_MAX = 64  # architectures in one group
 SEED_MAX = 2**32 - 1  # numpy's generators take seeds below 2**32
 
 DatasetName = Literal["mnist1d", "mnist", "fashion-mnist", "cifar10", "gaussian"]
-ModelName = Literal["linear", "mlp", "cnn1d", "lenet", "alexnet_small", "inception_small", "vgg11"]
+ModelName = Literal[
+    "linear",
+    "mlp",
+    "cnn1d",
+    "lenet",
+    "alexnet_small",
+    "inception_small",
+    "vgg11",
+    "lenet_300_100",
+    "conv2",
+    "conv4",
+    "conv6",
+]
 
 
 @dataclass(frozen=True)
@@ -63,7 +75,11 @@ class DataSpec:
 class ModelSpec:
     """Architecture and its optional regularizers."""
 
-    name: ModelName = field("mlp", "architecture: linear, mlp, cnn1d, lenet, alexnet_small, inception_small, vgg11")
+    name: ModelName = field(
+        "mlp",
+        "architecture: linear, mlp, cnn1d, lenet, alexnet_small, inception_small, vgg11, lenet_300_100, conv2, conv4,"
+        " conv6",
+    )
     width: int = field(0, "hidden units per layer (mlp) or base channels (conv nets); 0 = the model's default")
     depth: int = field(1, "hidden layers (mlp only)")
     batchnorm: bool = field(False, "BatchNorm after each hidden layer")

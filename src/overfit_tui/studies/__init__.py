@@ -35,6 +35,7 @@ def _register() -> None:
     from overfit_tui.studies.expressivity import Expressivity
     from overfit_tui.studies.kernel import KernelInterpolation
     from overfit_tui.studies.layer_robustness import LayerRobustness
+    from overfit_tui.studies.lottery import Lottery
     from overfit_tui.studies.randomization import Randomization
     from overfit_tui.studies.regularization import Regularization
     from overfit_tui.studies.rff import DoubleDescentRFF
@@ -42,6 +43,7 @@ def _register() -> None:
     for cls in (Randomization, Regularization, Expressivity, KernelInterpolation, DoubleDescentNN, DoubleDescentRFF):
         STUDIES.register(cls.name, cls())
     STUDIES.register(LayerRobustness.name, LayerRobustness())
+    STUDIES.register(Lottery.name, Lottery())
 
 
 _register()
