@@ -250,7 +250,7 @@ class PrequentialMDL(Study):
         """Train one model per live run on its first `prefix` labels (held-out tail for early
         stopping); returns the models at their best held-out state, and the hook."""
         rp = runs[live[0]].params
-        n_val = max(1, round(rp.held_out * prefix))
+        n_val = min(prefix - 1, max(1, round(rp.held_out * prefix)))  # at least one label each side
         n_tr = prefix - n_val
         spec = runs[live[0]].train
         bs = min(spec.batch_size, n_tr)

@@ -160,6 +160,9 @@ def _row(name: str, runs: list[RunData], keys: tuple[str, ...], field: Callable[
 
 
 # -- the paper's claims (studies/claims.py), checked on a group's finished runs -------------
+SLOWER_TOL = 0.9  # seeds spread epochs to fit by a few percent: more noise may not be 10 % faster
+
+
 def _fit_epochs(rs: list[RunData]) -> float:
     """Mean epochs to 100 % train accuracy; a finished run that never fitted counts as infinite."""
     vals = [r.summary.get("epochs_to_fit") for r in rs]
@@ -174,9 +177,9 @@ def _check_noise_slower(kind: str) -> Callable[[list[RunData]], Verdict]:
         if 0.0 not in by_level or len(by_level) < 2:
             return pending(f"needs finished real-data and {kind} sweep runs")
         eps = [_fit_epochs(rs) for rs in by_level.values()]
-        ok = all(e > eps[0] for e in eps[1:]) and eps[-1] == max(eps)
+        ok = all(e > eps[0] for e in eps[1:]) and all(b >= SLOWER_TOL * a for a, b in itertools.pairwise(eps))
         measured = " -> ".join("not fitted" if math.isinf(e) else f"{e:.0f}" for e in eps)
-        rule = "epochs to fit (mean over seeds): every level slower than real data, the most noise slowest"
+        rule = f"epochs to fit (mean over seeds): every level slower than real data, none {1 - SLOWER_TOL:.0%} faster than the level below"
         return verdict(ok, f"{kind} {' / '.join(f'{lv:g}' for lv in by_level)}: {measured}", rule)
 
     return check
