@@ -38,6 +38,30 @@ SHRINK = {
         "params.checkpoints": "[0, 1]",
         "params.draws": "1",
     },
+    "lottery-mnist1d": {
+        "data.n_train": "600",
+        "train.max_steps": "40",
+        "params.rounds": "2",
+        "params.val_size": "100",
+        "params.val_every": "20",
+        "params.controls": '["reinit"]',
+    },
+    "memorization-mnist1d": {
+        "data.n_train": "200",
+        "train.epochs": "2",
+        "params.kinds": '["randY"]',
+        "params.levels": "[0.0, 1.0]",
+        "params.dropout": "[0.5]",
+        "params.weight_decay": "[]",
+    },
+    "mdl-mnist1d": {
+        "data.n_train": "300",
+        "train.epochs": "1",
+        "params.corruption": "[0.0]",
+        "params.first_fraction": "0.1",
+        "params.min_steps": "5",
+        "params.eval_steps": "5",
+    },
     "double-descent-nn-mnist1d": {"data.n_train": "200", "train.epochs": "3", "params.widths": "[4, 64, 128]"},
 }
 ENDED = ("finished", "failed", "diverged", "cancelled", "lost")

@@ -36,11 +36,22 @@ def _register() -> None:
     from overfit_tui.studies.kernel import KernelInterpolation
     from overfit_tui.studies.layer_robustness import LayerRobustness
     from overfit_tui.studies.lottery import Lottery
+    from overfit_tui.studies.mdl import PrequentialMDL
+    from overfit_tui.studies.memorization import Memorization
     from overfit_tui.studies.randomization import Randomization
     from overfit_tui.studies.regularization import Regularization
     from overfit_tui.studies.rff import DoubleDescentRFF
 
-    for cls in (Randomization, Regularization, Expressivity, KernelInterpolation, DoubleDescentNN, DoubleDescentRFF):
+    for cls in (
+        Randomization,
+        Regularization,
+        Expressivity,
+        KernelInterpolation,
+        DoubleDescentNN,
+        DoubleDescentRFF,
+        Memorization,
+        PrequentialMDL,
+    ):
         STUDIES.register(cls.name, cls())
     STUDIES.register(LayerRobustness.name, LayerRobustness())
     STUDIES.register(Lottery.name, Lottery())

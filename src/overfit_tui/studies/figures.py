@@ -12,15 +12,18 @@ def run_data(store, records: list[dict]) -> list[RunData]:
     ]
 
 
+MAX_ROWS = 40  # a figure with more x values is a curve over time, not a table
+
+
 def tables_as_rich(study: Study, runs: list[RunData]):
     from rich.table import Table
 
     out = []
     for fig in study.figures(runs):
-        if fig.key == "loss" or fig.is_heatmap:
+        xs = sorted({x for s in fig.series for x in s.x})
+        if fig.key == "loss" or fig.is_heatmap or len(xs) > MAX_ROWS:
             continue  # curves: the app draws them; a heatmap's numbers come as one of the study's tables
         t = Table(fig.xlabel, *(s.name for s in fig.series), title=f"{fig.title} ({fig.ylabel})")
-        xs = sorted({x for s in fig.series for x in s.x})
         for x in xs:
             t.add_row(f"{x:g}", *(_val(s, x) for s in fig.series))
         out.append(t)
