@@ -83,6 +83,7 @@ def test_every_model_builds_and_runs_forward():
         "lenet": (1, 28, 28),
         "alexnet_small": (3, 28, 28),
         "inception_small": (3, 28, 28),
+        "vgg11": (3, 32, 32),
     }
     for name in MODELS:
         for bn in (False, True):

@@ -19,7 +19,7 @@ MODELS_MAX = 64  # architectures in one group
 SEED_MAX = 2**32 - 1  # numpy's generators take seeds below 2**32
 
 DatasetName = Literal["mnist1d", "mnist", "fashion-mnist", "cifar10", "gaussian"]
-ModelName = Literal["linear", "mlp", "cnn1d", "lenet", "alexnet_small", "inception_small"]
+ModelName = Literal["linear", "mlp", "cnn1d", "lenet", "alexnet_small", "inception_small", "vgg11"]
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,7 @@ class DataSpec:
 class ModelSpec:
     """Architecture and its optional regularizers."""
 
-    name: ModelName = field("mlp", "architecture: linear, mlp, cnn1d, lenet, alexnet_small, inception_small")
+    name: ModelName = field("mlp", "architecture: linear, mlp, cnn1d, lenet, alexnet_small, inception_small, vgg11")
     width: int = field(0, "hidden units per layer (mlp) or base channels (conv nets); 0 = the model's default")
     depth: int = field(1, "hidden layers (mlp only)")
     batchnorm: bool = field(False, "BatchNorm after each hidden layer")

@@ -1,5 +1,6 @@
-"""Models: MLPs of any width/depth, a 1-D CNN for MNIST-1D, LeNet, and the small AlexNet
-and small Inception of Zhang et al. 2017 (Fig. 3) for 28x28 CIFAR-10 crops.
+"""Models: MLPs of any width/depth, a 1-D CNN for MNIST-1D, LeNet, the small AlexNet
+and small Inception of Zhang et al. 2017 (Fig. 3) for 28x28 CIFAR-10 crops, VGG-11 for
+CIFAR-10 (Santurkar et al. 2018), and "noisy" BatchNorm (`with_noisy_batchnorm`).
 
 Every builder takes (spec, input_shape, num_classes) and returns an nn.Module.
 """
@@ -182,3 +183,93 @@ def fusable(model: nn.Module) -> bool:
     return not any(
         isinstance(m, (nn.modules.batchnorm._BatchNorm, nn.Dropout, nn.LocalResponseNorm)) for m in model.modules()
     )
+
+
+VGG11_PLAN = (64, "M", 128, "M", 256, 256, "M", 512, 512, "M", 512, 512, "M")  # Simonyan & Zisserman, config A
+
+
+def vgg11(spec: ModelSpec, input_shape, num_classes) -> nn.Module:
+    """VGG-11 (config A) for small images: 3x3 convs, five 2x2 max-pools (ceil mode, so 28 and 32
+    pixels both end at 1x1), then FC 512, FC 512, linear; `width` scales the channels (64 = VGG)."""
+    s = (spec.width or 64) / 64
+    in_c, side = input_shape[0], input_shape[-1]
+    layers: list[nn.Module] = []
+    for v in VGG11_PLAN:
+        if v == "M":
+            layers.append(nn.MaxPool2d(2, ceil_mode=True))
+            side = math.ceil(side / 2)
+        else:
+            c = max(1, round(v * s))
+            layers += [nn.Conv2d(in_c, c, 3, padding=1), *_hidden(c, spec, conv=True)]
+            in_c = c
+    fc = max(1, round(512 * s))
+    return nn.Sequential(
+        *layers,
+        nn.Flatten(),
+        nn.Linear(in_c * side * side, fc),
+        *_hidden(fc, spec),
+        nn.Linear(fc, fc),
+        *_hidden(fc, spec),
+        nn.Linear(fc, num_classes),
+    )
+
+
+MODELS.register("vgg11", vgg11)
+
+
+class _NoisyBatchNorm:
+    """BatchNorm followed by random noise whose distribution changes at every training step
+    (Santurkar et al. 2018, Sec. 2.1, "noisy" BatchNorm). At each forward pass in training
+    mode, every channel c draws a mean mu_c ~ U(-noise_mean, noise_mean) and a standard deviation
+    sigma_c ~ U(0, noise_std); every activation of every sample then gets i.i.d. noise
+    N(mu_c, sigma_c^2) added. Evaluation adds none. Draws use the global generator (seeded per
+    run by the engine, like dropout). With `hold` set, the first draw is kept and reused (a
+    landscape probe evaluates one fixed loss), until `hold` is cleared."""
+
+    noise_mean: float = 0.0
+    noise_std: float = 0.0
+    hold: bool = False
+    held: torch.Tensor | None = None
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        y = super().forward(x)
+        if not self.training or (self.noise_mean == 0 and self.noise_std == 0):
+            return y
+        if self.hold and self.held is not None and self.held.shape == y.shape:
+            return y + self.held
+        noise = self.draw(tuple(y.shape), y.device, y.dtype)
+        if self.hold:
+            self.held = noise
+        return y + noise
+
+    def draw(self, shape: tuple[int, ...], device, dtype) -> torch.Tensor:
+        """One step's noise for activations of `shape` [B, C, ...]."""
+        per_channel = (1, shape[1]) + (1,) * (len(shape) - 2)
+        mu = (2 * torch.rand(per_channel, device=device, dtype=dtype) - 1) * self.noise_mean
+        sigma = torch.rand(per_channel, device=device, dtype=dtype) * self.noise_std
+        return mu + sigma * torch.randn(shape, device=device, dtype=dtype)
+
+
+class NoisyBatchNorm1d(_NoisyBatchNorm, nn.BatchNorm1d):
+    """BatchNorm1d + time-varying noise (see `_NoisyBatchNorm`)."""
+
+
+class NoisyBatchNorm2d(_NoisyBatchNorm, nn.BatchNorm2d):
+    """BatchNorm2d + time-varying noise (see `_NoisyBatchNorm`)."""
+
+
+def with_noisy_batchnorm(model: nn.Module, noise_mean: float, noise_std: float) -> nn.Module:
+    """Replace every BatchNorm1d/2d of `model` (in place) by its noisy twin with the same
+    parameters and buffers (state-dict keys unchanged); returns the model."""
+    for parent in list(model.modules()):
+        for name, child in list(parent.named_children()):
+            kind = {nn.BatchNorm1d: NoisyBatchNorm1d, nn.BatchNorm2d: NoisyBatchNorm2d}.get(type(child))
+            if kind is None:
+                continue
+            noisy = kind(child.num_features, child.eps, child.momentum, child.affine, child.track_running_stats)
+            noisy.load_state_dict(child.state_dict())
+            noisy.noise_mean, noisy.noise_std = noise_mean, noise_std
+            where = next(iter([*child.parameters(), *child.buffers()]), None)
+            noisy = noisy.to(where.device) if where is not None else noisy
+            setattr(parent, name, noisy.train(child.training))
+    return model
