@@ -31,6 +31,7 @@ def field_for(study: str, key: str) -> Field:
 
 
 def _register() -> None:
+    from overfit_tui.studies.batchnorm import BatchNormSmoothness
     from overfit_tui.studies.double_descent import DoubleDescentNN
     from overfit_tui.studies.expressivity import Expressivity
     from overfit_tui.studies.kernel import KernelInterpolation
@@ -40,6 +41,7 @@ def _register() -> None:
 
     for cls in (Randomization, Regularization, Expressivity, KernelInterpolation, DoubleDescentNN, DoubleDescentRFF):
         STUDIES.register(cls.name, cls())
+    STUDIES.register(BatchNormSmoothness.name, BatchNormSmoothness())
 
 
 _register()
