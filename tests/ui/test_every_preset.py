@@ -62,6 +62,14 @@ SHRINK = {
         "params.min_steps": "5",
         "params.eval_steps": "5",
     },
+    "batchnorm-mnist1d": {
+        "data.n_train": "256",
+        "train.epochs": "2",
+        "params.norms": '["none", "bn"]',
+        "params.lrs": "[0.1]",
+        "params.probe_every": "2",
+        "params.n_eta": "3",
+    },
     "double-descent-nn-mnist1d": {"data.n_train": "200", "train.epochs": "3", "params.widths": "[4, 64, 128]"},
 }
 ENDED = ("finished", "failed", "diverged", "cancelled", "lost")

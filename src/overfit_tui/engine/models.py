@@ -298,3 +298,61 @@ def vgg11(spec: ModelSpec, input_shape, num_classes) -> nn.Module:
 
 
 MODELS.register("vgg11", vgg11)
+
+
+class _NoisyBatchNorm:
+    """BatchNorm followed by random noise whose distribution changes at every training step
+    (Santurkar et al. 2018, Sec. 2.1, "noisy" BatchNorm). At each forward pass in training
+    mode, every channel c draws a mean mu_c ~ U(-noise_mean, noise_mean) and a standard deviation
+    sigma_c ~ U(0, noise_std); every activation of every sample then gets i.i.d. noise
+    N(mu_c, sigma_c^2) added. Evaluation adds none. Draws use the global generator (seeded per
+    run by the engine, like dropout). With `hold` set, the first draw is kept and reused (a
+    landscape probe evaluates one fixed loss), until `hold` is cleared."""
+
+    noise_mean: float = 0.0
+    noise_std: float = 0.0
+    hold: bool = False
+    held: torch.Tensor | None = None
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        y = super().forward(x)
+        if not self.training or (self.noise_mean == 0 and self.noise_std == 0):
+            return y
+        if self.hold and self.held is not None and self.held.shape == y.shape:
+            return y + self.held
+        noise = self.draw(tuple(y.shape), y.device, y.dtype)
+        if self.hold:
+            self.held = noise
+        return y + noise
+
+    def draw(self, shape: tuple[int, ...], device, dtype) -> torch.Tensor:
+        """One step's noise for activations of `shape` [B, C, ...]."""
+        per_channel = (1, shape[1]) + (1,) * (len(shape) - 2)
+        mu = (2 * torch.rand(per_channel, device=device, dtype=dtype) - 1) * self.noise_mean
+        sigma = torch.rand(per_channel, device=device, dtype=dtype) * self.noise_std
+        return mu + sigma * torch.randn(shape, device=device, dtype=dtype)
+
+
+class NoisyBatchNorm1d(_NoisyBatchNorm, nn.BatchNorm1d):
+    """BatchNorm1d + time-varying noise (see `_NoisyBatchNorm`)."""
+
+
+class NoisyBatchNorm2d(_NoisyBatchNorm, nn.BatchNorm2d):
+    """BatchNorm2d + time-varying noise (see `_NoisyBatchNorm`)."""
+
+
+def with_noisy_batchnorm(model: nn.Module, noise_mean: float, noise_std: float) -> nn.Module:
+    """Replace every BatchNorm1d/2d of `model` (in place) by its noisy twin with the same
+    parameters and buffers (state-dict keys unchanged); returns the model."""
+    for parent in list(model.modules()):
+        for name, child in list(parent.named_children()):
+            kind = {nn.BatchNorm1d: NoisyBatchNorm1d, nn.BatchNorm2d: NoisyBatchNorm2d}.get(type(child))
+            if kind is None:
+                continue
+            noisy = kind(child.num_features, child.eps, child.momentum, child.affine, child.track_running_stats)
+            noisy.load_state_dict(child.state_dict())
+            noisy.noise_mean, noisy.noise_std = noise_mean, noise_std
+            where = next(iter([*child.parameters(), *child.buffers()]), None)
+            noisy = noisy.to(where.device) if where is not None else noisy
+            setattr(parent, name, noisy.train(child.training))
+    return model

@@ -31,6 +31,7 @@ def field_for(study: str, key: str) -> Field:
 
 
 def _register() -> None:
+    from overfit_tui.studies.batchnorm import BatchNormSmoothness
     from overfit_tui.studies.double_descent import DoubleDescentNN
     from overfit_tui.studies.expressivity import Expressivity
     from overfit_tui.studies.kernel import KernelInterpolation
@@ -55,6 +56,7 @@ def _register() -> None:
         STUDIES.register(cls.name, cls())
     STUDIES.register(LayerRobustness.name, LayerRobustness())
     STUDIES.register(Lottery.name, Lottery())
+    STUDIES.register(BatchNormSmoothness.name, BatchNormSmoothness())
 
 
 _register()
