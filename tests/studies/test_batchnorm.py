@@ -140,8 +140,9 @@ def test_vgg11_parameter_count_and_shapes():
     expected = sum(9 * i * o + o for i, o in convs) + (512 * 512 + 512) * 2 + 512 * 10 + 10
     assert param_count(m) == expected == 9_750_922
     bn = build_model(ModelSpec(name="vgg11", batchnorm=True), (3, 32, 32), 10, seed=0)
-    assert param_count(bn) == expected + 2 * (64 + 128 + 256 * 2 + 512 * 4 + 512 * 2)  # gamma, beta
-    small = build_model(ModelSpec(name="vgg11", width=8), (3, 28, 28), 10, seed=0)  # 28 px: ceil pools end at 1x1
+    # gamma and beta after each convolution (torchvision's vgg11_bn; the classifier has none)
+    assert param_count(bn) == expected + 2 * (64 + 128 + 256 * 2 + 512 * 4)
+    small = build_model(ModelSpec(name="vgg11", width=8), (3, 28, 28), 10, seed=0)  # 28 px: pools stop at 1x1
     assert small(torch.randn(2, 3, 28, 28)).shape == (2, 10)
 
 
