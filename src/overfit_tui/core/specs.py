@@ -12,7 +12,7 @@ from typing import Any, Literal
 from overfit_tui.core.spec import check, field, from_dict, spec_hash, to_dict
 
 DatasetName = Literal["mnist1d", "mnist", "fashion-mnist", "cifar10", "gaussian"]
-ModelName = Literal["linear", "mlp", "cnn1d", "lenet", "alexnet_small", "inception_small"]
+ModelName = Literal["linear", "mlp", "cnn1d", "lenet", "alexnet_small", "inception_small", "lenet_valid"]
 
 
 @dataclass(frozen=True)
@@ -44,7 +44,9 @@ class DataSpec:
 class ModelSpec:
     """Architecture and its optional regularizers."""
 
-    name: ModelName = field("mlp", "architecture: linear, mlp, cnn1d, lenet, alexnet_small, inception_small")
+    name: ModelName = field(
+        "mlp", "architecture: linear, mlp, cnn1d, lenet, lenet_valid, alexnet_small, inception_small"
+    )
     width: int = field(0, "hidden units per layer (mlp) or base channels (conv nets); 0 = the model's default")
     depth: int = field(1, "hidden layers (mlp only)")
     batchnorm: bool = field(False, "BatchNorm after each hidden layer")

@@ -1,5 +1,6 @@
 """Models: MLPs of any width/depth, a 1-D CNN for MNIST-1D, LeNet, and the small AlexNet
-and small Inception of Zhang et al. 2017 (Fig. 3) for 28x28 CIFAR-10 crops.
+and small Inception of Zhang et al. 2017 (Fig. 3) for 28x28 CIFAR-10 crops; LeNet with
+unpadded convolutions as Li et al. 2018 count it (lenet_valid).
 
 Every builder takes (spec, input_shape, num_classes) and returns an nn.Module.
 """
@@ -155,6 +156,27 @@ def inception_small(spec: ModelSpec, input_shape, num_classes) -> nn.Module:
     return nn.Sequential(*blocks, nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(c, num_classes))
 
 
+def lenet_valid(spec: ModelSpec, input_shape, num_classes) -> nn.Module:
+    """LeNet with unpadded convolutions, as Li et al. 2018 use it: D = 44,426 on MNIST, 62,006 on CIFAR-10."""
+    c = spec.width or 6
+    in_c, h, _ = input_shape
+    side = ((h - 4) // 2 - 4) // 2  # conv5, pool2, conv5, pool2
+    return nn.Sequential(
+        nn.Conv2d(in_c, c, 5),
+        *_hidden(c, spec, conv=True),
+        nn.MaxPool2d(2),
+        nn.Conv2d(c, 16 * c // 6, 5),
+        *_hidden(16 * c // 6, spec, conv=True),
+        nn.MaxPool2d(2),
+        nn.Flatten(),
+        nn.Linear(16 * c // 6 * side * side, 120),
+        *_hidden(120, spec),
+        nn.Linear(120, 84),
+        *_hidden(84, spec),
+        nn.Linear(84, num_classes),
+    )
+
+
 for _name, _fn in [
     ("linear", linear),
     ("mlp", mlp),
@@ -162,6 +184,7 @@ for _name, _fn in [
     ("lenet", lenet),
     ("alexnet_small", alexnet_small),
     ("inception_small", inception_small),
+    ("lenet_valid", lenet_valid),
 ]:
     MODELS.register(_name, _fn)
 

@@ -33,12 +33,21 @@ def field_for(study: str, key: str) -> Field:
 def _register() -> None:
     from overfit_tui.studies.double_descent import DoubleDescentNN
     from overfit_tui.studies.expressivity import Expressivity
+    from overfit_tui.studies.intrinsic_dimension import IntrinsicDimension
     from overfit_tui.studies.kernel import KernelInterpolation
     from overfit_tui.studies.randomization import Randomization
     from overfit_tui.studies.regularization import Regularization
     from overfit_tui.studies.rff import DoubleDescentRFF
 
-    for cls in (Randomization, Regularization, Expressivity, KernelInterpolation, DoubleDescentNN, DoubleDescentRFF):
+    for cls in (
+        Randomization,
+        Regularization,
+        Expressivity,
+        KernelInterpolation,
+        DoubleDescentNN,
+        DoubleDescentRFF,
+        IntrinsicDimension,
+    ):
         STUDIES.register(cls.name, cls())
 
 
