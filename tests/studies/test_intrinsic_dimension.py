@@ -5,6 +5,8 @@ forms of d_int90."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from overfit_tui.core.errors import SpecError
@@ -63,9 +65,11 @@ def test_presets_expand_into_one_sequential_job_per_sweep():
         assert len({(runs[i].model, runs[i].params.variant, runs[i].seeds) for i in job}) == 1
     labels = [r.label for r in runs]
     assert any(lab.startswith("cnn1d") and "shuffled pixels: bisection 1" in lab for lab in labels)
-    for name in ("intrinsic-dimension-widths-mnist1d", "intrinsic-dimension-mnist", "intrinsic-dimension-cifar10"):
-        g, _ = load_group(name)
-        assert ST.expand(g)
+    for name in ("widths-mnist1d", "mnist", "cifar10", "labels-mnist1d"):
+        g, _ = load_group(f"intrinsic-dimension-{name}")
+        trains = {(r.params.variant, r.train.lr, r.train.epochs) for r in ST.expand(g)}
+        assert ("true", g.train.lr, g.train.epochs) in trains
+    assert ("shuffled_labels", 0.001, 150) in trains  # the labels preset's own optimizer budget
 
 
 def test_paper_models_have_the_papers_parameter_counts():
@@ -146,3 +150,13 @@ def test_a_bisection_run_alone_says_why_it_cannot_bisect(_data_cache):
     ST.execute(lone, ctx)
     status, summary = ctx.done[0]
     assert status == "finished" and "restart the whole sweep" in summary["bisection"] and "d" not in summary
+
+
+def test_a_dense_projection_over_the_memory_bound_runs_as_fastfood_and_the_run_says_so(_data_cache):
+    group = _tiny_group(projection="dense", max_projection_mb=1, refine=0, dims=[4, 1024])
+    runs = ST.expand(group)
+    ctx = Collect(_data_cache)
+    ST.execute([replace(r, train=replace(r.train, epochs=1)) for r in runs], ctx)
+    small, big = ctx.done[1][1], ctx.done[2][1]
+    assert small["projection"] == "dense" and "projection_note" not in small  # 1,642 x 4 floats: 26 KB
+    assert big["projection"] == "fastfood" and "instead of dense" in big["projection_note"]  # 6.7 MB > 1 MiB
