@@ -81,6 +81,7 @@ def test_every_model_builds_and_runs_forward():
         "mlp": (1, 40),
         "cnn1d": (1, 40),
         "lenet": (1, 28, 28),
+        "lenet_valid": (1, 28, 28),
         "alexnet_small": (3, 28, 28),
         "inception_small": (3, 28, 28),
         "vgg11": (3, 32, 32),

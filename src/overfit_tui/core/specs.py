@@ -31,6 +31,7 @@ ModelName = Literal[
     "conv2",
     "conv4",
     "conv6",
+    "lenet_valid",
 ]
 
 
@@ -78,7 +79,7 @@ class ModelSpec:
     name: ModelName = field(
         "mlp",
         "architecture: linear, mlp, cnn1d, lenet, alexnet_small, inception_small, vgg11, lenet_300_100, conv2, conv4,"
-        " conv6",
+        " conv6, lenet_valid",
     )
     width: int = field(0, "hidden units per layer (mlp) or base channels (conv nets); 0 = the model's default")
     depth: int = field(1, "hidden layers (mlp only)")

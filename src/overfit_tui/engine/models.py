@@ -1,6 +1,7 @@
 """Models: MLPs of any width/depth, a 1-D CNN for MNIST-1D, LeNet, the small AlexNet
 and small Inception of Zhang et al. 2017 (Fig. 3) for 28x28 CIFAR-10 crops, and Frankle &
-Carbin 2019's LeNet-300-100 and Conv-2/4/6.
+Carbin 2019's LeNet-300-100 and Conv-2/4/6, LeNet with unpadded convolutions as Li et al.
+2018 count it (lenet_valid).
 
 Every builder takes (spec, input_shape, num_classes) and returns an nn.Module.
 """
@@ -183,37 +184,25 @@ def inception_small(spec: ModelSpec, input_shape, num_classes) -> nn.Module:
     return nn.Sequential(*blocks, nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(c, num_classes))
 
 
-def lenet_300_100(spec: ModelSpec, input_shape, num_classes) -> nn.Module:
-    """LeNet-300-100 (LeCun et al. 1998; Frankle & Carbin 2019's fully-connected net): 266,610 parameters on MNIST."""
+def lenet_valid(spec: ModelSpec, input_shape, num_classes) -> nn.Module:
+    """LeNet with unpadded convolutions, as Li et al. 2018 use it: D = 44,426 on MNIST, 62,006 on CIFAR-10."""
+    c = spec.width or 6
+    in_c, h, _ = input_shape
+    side = ((h - 4) // 2 - 4) // 2  # conv5, pool2, conv5, pool2
     return nn.Sequential(
+        nn.Conv2d(in_c, c, 5),
+        *_hidden(c, spec, conv=True),
+        nn.MaxPool2d(2),
+        nn.Conv2d(c, 16 * c // 6, 5),
+        *_hidden(16 * c // 6, spec, conv=True),
+        nn.MaxPool2d(2),
         nn.Flatten(),
-        nn.Linear(math.prod(input_shape), 300),
-        *_hidden(300, spec),
-        nn.Linear(300, 100),
-        *_hidden(100, spec),
-        nn.Linear(100, num_classes),
+        nn.Linear(16 * c // 6 * side * side, 120),
+        *_hidden(120, spec),
+        nn.Linear(120, 84),
+        *_hidden(84, spec),
+        nn.Linear(84, num_classes),
     )
-
-
-def _conv_lth(pairs: int):
-    """Frankle & Carbin 2019's Conv-2/4/6 (Fig. 2, VGG-like): `pairs` blocks of two 3x3 'same'
-    convolutions (64, 128, 256 channels; `width` scales them) each followed by a 2x2 max-pool,
-    then FC 256, FC 256 and the output layer."""
-
-    def build(spec: ModelSpec, input_shape, num_classes) -> nn.Module:
-        base = spec.width or 64
-        in_c, side, _ = input_shape
-        layers: list[nn.Module] = []
-        for b in range(pairs):
-            c = base * 2**b
-            layers += [nn.Conv2d(in_c, c, 3, padding=1), *_hidden(c, spec, conv=True)]
-            layers += [nn.Conv2d(c, c, 3, padding=1), *_hidden(c, spec, conv=True), nn.MaxPool2d(2)]
-            in_c, side = c, side // 2
-        layers += [nn.Flatten(), nn.Linear(in_c * side * side, 256), *_hidden(256, spec)]
-        layers += [nn.Linear(256, 256), *_hidden(256, spec), nn.Linear(256, num_classes)]
-        return nn.Sequential(*layers)
-
-    return build
 
 
 for _name, _fn in [
@@ -227,6 +216,7 @@ for _name, _fn in [
     ("conv2", _conv_lth(1)),
     ("conv4", _conv_lth(2)),
     ("conv6", _conv_lth(3)),
+    ("lenet_valid", lenet_valid),
 ]:
     MODELS.register(_name, _fn)
 

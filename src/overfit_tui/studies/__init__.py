@@ -34,6 +34,7 @@ def _register() -> None:
     from overfit_tui.studies.batchnorm import BatchNormSmoothness
     from overfit_tui.studies.double_descent import DoubleDescentNN
     from overfit_tui.studies.expressivity import Expressivity
+    from overfit_tui.studies.intrinsic_dimension import IntrinsicDimension
     from overfit_tui.studies.kernel import KernelInterpolation
     from overfit_tui.studies.layer_robustness import LayerRobustness
     from overfit_tui.studies.lottery import Lottery
@@ -52,6 +53,7 @@ def _register() -> None:
         DoubleDescentRFF,
         Memorization,
         PrequentialMDL,
+        IntrinsicDimension,
     ):
         STUDIES.register(cls.name, cls())
     STUDIES.register(LayerRobustness.name, LayerRobustness())
