@@ -184,6 +184,39 @@ def inception_small(spec: ModelSpec, input_shape, num_classes) -> nn.Module:
     return nn.Sequential(*blocks, nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(c, num_classes))
 
 
+def lenet_300_100(spec: ModelSpec, input_shape, num_classes) -> nn.Module:
+    """LeNet-300-100 (LeCun et al. 1998; Frankle & Carbin 2019's fully-connected net): 266,610 parameters on MNIST."""
+    return nn.Sequential(
+        nn.Flatten(),
+        nn.Linear(math.prod(input_shape), 300),
+        *_hidden(300, spec),
+        nn.Linear(300, 100),
+        *_hidden(100, spec),
+        nn.Linear(100, num_classes),
+    )
+
+
+def _conv_lth(pairs: int):
+    """Frankle & Carbin 2019's Conv-2/4/6 (Fig. 2, VGG-like): `pairs` blocks of two 3x3 'same'
+    convolutions (64, 128, 256 channels; `width` scales them) each followed by a 2x2 max-pool,
+    then FC 256, FC 256 and the output layer."""
+
+    def build(spec: ModelSpec, input_shape, num_classes) -> nn.Module:
+        base = spec.width or 64
+        in_c, side, _ = input_shape
+        layers: list[nn.Module] = []
+        for b in range(pairs):
+            c = base * 2**b
+            layers += [nn.Conv2d(in_c, c, 3, padding=1), *_hidden(c, spec, conv=True)]
+            layers += [nn.Conv2d(c, c, 3, padding=1), *_hidden(c, spec, conv=True), nn.MaxPool2d(2)]
+            in_c, side = c, side // 2
+        layers += [nn.Flatten(), nn.Linear(in_c * side * side, 256), *_hidden(256, spec)]
+        layers += [nn.Linear(256, 256), *_hidden(256, spec), nn.Linear(256, num_classes)]
+        return nn.Sequential(*layers)
+
+    return build
+
+
 def lenet_valid(spec: ModelSpec, input_shape, num_classes) -> nn.Module:
     """LeNet with unpadded convolutions, as Li et al. 2018 use it: D = 44,426 on MNIST, 62,006 on CIFAR-10."""
     c = spec.width or 6
