@@ -70,6 +70,27 @@ SHRINK = {
         "params.probe_every": "2",
         "params.n_eta": "3",
     },
+    "intrinsic-dimension-mnist1d": {
+        "data.n_train": "300",
+        "train.epochs": "1",
+        "params.dims": "[10, 100]",
+        "params.refine": "0",
+        "params.variants": '["true"]',
+    },
+    "intrinsic-dimension-labels-mnist1d": {
+        "data.n_train": "300",
+        "train.epochs": "1",
+        "params.dims": "[10, 100]",
+        "params.refine": "0",
+        "params.variants": '["shuffled_labels"]',
+        "params.labels_epochs": "1",
+    },
+    "intrinsic-dimension-widths-mnist1d": {
+        "data.n_train": "300",
+        "train.epochs": "1",
+        "params.dims": "[10, 100]",
+        "params.refine": "0",
+    },
     "double-descent-nn-mnist1d": {"data.n_train": "200", "train.epochs": "3", "params.widths": "[4, 64, 128]"},
 }
 ENDED = ("finished", "failed", "diverged", "cancelled", "lost")

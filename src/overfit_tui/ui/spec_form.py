@@ -80,6 +80,9 @@ class SpecForm(VerticalScroll):
         self.inputs, self.errors = {}, {}
         for section, cls, names in COMMON:
             widgets.append(Label(section, classes="section"))
+            # the common fields, then every other one the preset sets (max_steps, eval_every, ...)
+            set_here = preset.raw.get(section) if isinstance(preset.raw.get(section), dict) else {}
+            names = (*names, *(f.name for f in dataclasses.fields(cls) if f.name in set_here and f.name not in names))
             for name in names:
                 widgets += self._field(f"{section}.{name}", values[section][name], field_help(cls, name))
         widgets.append(Label(f"params ({study.name})", classes="section"))
