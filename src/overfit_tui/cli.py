@@ -495,3 +495,28 @@ def claims(
             )
         console.print(t)
         console.print(f"  {gc.count('holds')} hold, {gc.count('fails')} fail, {gc.count('pending')} pending")
+
+
+@app.command()
+def report(
+    refs: list[str] = typer.Argument(None, help="group ids (unique prefixes work); default: each study's latest group"),
+    out: Path = typer.Option(
+        None, "-o", "--output", help="FILE.html (one self-contained page) or a folder (HTML, Markdown, SVG figures)"
+    ),
+    home: Path | None = HomeOpt,
+):
+    """A reproduction report: claims (paper vs measured), figures, tables and provenance per group."""
+    from overfit_tui.export.report import write_report
+    from overfit_tui.export.scorecard import latest_groups
+
+    store = _store(home)
+    groups = [g for ref in refs for g in dict.fromkeys(r["group"] for r in store.resolve(ref))] if refs else None
+    groups = groups or latest_groups(store)
+    if not groups:
+        raise OverfitError("no finished group to report on yet: run a preset first (overfit-tui presets)")
+    target = Path(out) if out else store.home.root / "exports" / time.strftime("report-%Y%m%d-%H%M%S")
+    paths = write_report(store, groups, target)
+    console.print(
+        f"report on {len(groups)} group(s): {escape(str(paths[0]))}"
+        + (f" (+{len(paths) - 1} files)" if len(paths) > 1 else "")
+    )

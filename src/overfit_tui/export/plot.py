@@ -139,7 +139,7 @@ def study_figures(c: Comparison) -> list[tuple[str, Figure, dict[str, Style], st
         paper = study.paper.split(":")[0]
         sub = f"{paper} · {', '.join(groups)}" if len(groups) <= 2 else f"{paper} · {len(groups)} groups"
         for fig in study.figures(runs):
-            if fig.series:
+            if fig.series or fig.is_heatmap:
                 out.append((f"{slug(study_name)}-{slug(fig.key)}", fig, styles if fig.key == "loss" else {}, sub))
     return out
 
