@@ -60,6 +60,7 @@ class OverfitApp(RunActions, App):
     BINDINGS = [
         Binding("question_mark", "help", "Help"),
         Binding("r", "runs", "Runs"),
+        Binding("S", "scorecard", "Scorecard", show=False),
         Binding("q", "quit_app", "Quit"),
         Binding("ctrl+q", "quit_app", "Quit", show=False, priority=True),
         # priority: digits switch panes whatever has focus, except a text field (check_action)
@@ -265,6 +266,12 @@ class OverfitApp(RunActions, App):
         from overfit_tui.ui.runs_screen import RunsScreen
 
         self.push_screen(RunsScreen(self.cache, self.marked))
+
+    def action_scorecard(self) -> None:
+        from overfit_tui.ui.scorecard_screen import ScorecardScreen
+
+        if not isinstance(self.screen, ScorecardScreen):
+            self.push_screen(ScorecardScreen(self.store, self.home.root / "exports"))
 
     def action_quit_app(self) -> None:
         active = [r for r in self.cache.records.values() if r["status"] in ("queued", "running")]

@@ -18,6 +18,7 @@ def app_commands(app, screen):
             yield c
     yield SystemCommand("Help: keys", "Show every key", app.action_help)
     yield SystemCommand("Runs", "All stored runs: filter, mark, compare, tag", app.action_runs)
+    yield SystemCommand("Scorecard (S)", "Every study's claims, checked on its latest group", app.action_scorecard)
     for i, name in enumerate(app.panes):
         yield SystemCommand(
             f"Pane: {app.pane_title(name)}", f"Switch to the pane (key {i + 1})", lambda i=i: app.action_pane(i)
@@ -30,6 +31,7 @@ def app_commands(app, screen):
         yield SystemCommand("Chart: next figure (f)", "Cycle the study figure", pane.action_cycle_figure)
         yield SystemCommand("Chart: smoothing (s)", "EMA smoothing of the curves on/off", pane.action_toggle_smoothing)
         yield SystemCommand("Chart: log y (l)", "Log-scale y on/off", pane.action_toggle_log)
+        yield SystemCommand("Claims (c)", "The group's paper claims, checked on its runs", pane.action_claims)
         yield SystemCommand("Chart: next group (g)", "Show the pane's next group of runs", pane.action_cycle_group)
         yield SystemCommand("View: next (v)", "Form, charts or runs (narrow terminals)", pane.action_cycle_view)
     table = _table(app, screen)

@@ -14,6 +14,7 @@ GLOBAL_KEYS = [
     ("ctrl+p", "command palette: every action"),
     ("1 … {n}", "the study panes"),
     ("r", "all runs: filter, compare, tag"),
+    ("S", "scorecard: every study's claims, report (e)"),
     ("q / ctrl+q", "quit (asks about runs in flight)"),
 ]
 SECTIONS = [
@@ -27,6 +28,7 @@ SECTIONS = [
             ("l", "log y on/off"),
             ("g", "next group of runs"),
             ("n", "a heatmap's numbers on/off"),
+            ("c", "the group's claims: ✓ holds ✗ fails … pending"),
             ("v", "form / charts / runs (narrow)"),
             ("tab", "presets, form, run table"),
         ],

@@ -3,7 +3,8 @@
 Wide terminals show the three side by side; below 100 columns the pane shows one view at
 a time (form, charts or runs; `v` switches, launching switches to the charts). Keys:
 m cycles the curve metric, f the study figure, s toggles EMA smoothing, l log y,
-g the group shown, n a heatmap's numbers; moving the run table's cursor highlights that run's curve.
+g the group shown, n a heatmap's numbers, c the paper's claims checked on the group;
+moving the run table's cursor highlights that run's curve.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from overfit_tui.core.presets import Preset
 from overfit_tui.export.style import run_styles
 from overfit_tui.studies import get_study
 from overfit_tui.studies.base import Figure, Table
+from overfit_tui.studies.claims import MARK, evaluate
 from overfit_tui.studies.replicates import base_label
 from overfit_tui.ui.cache import RunCache
 from overfit_tui.ui.charts import METRICS, ChartPanel, FigureChart, curves_figure
@@ -34,6 +36,21 @@ def needs_gpu(p: Preset) -> bool:
     return p.raw.get("data", {}).get("name", "mnist1d") not in ("mnist1d", "gaussian")
 
 
+CLAIMS = "Claims"
+
+
+def claims_tables(study, runs) -> list[Table]:
+    """The study's paper claims checked on the group's runs, as one table (none without claims)."""
+    claims = study.claims()
+    if not claims or not runs:
+        return []
+    rows = tuple(
+        (MARK[v.status], c.text, c.paper or "-", v.measured or v.detail, c.source) for c, v in evaluate(claims, runs)
+    )
+    title = f"{CLAIMS}: {study.paper.split(':')[0]}"
+    return [Table(title, ("", "claim", "paper", "measured", "source"), rows)]
+
+
 class StudyPane(Vertical):
     """One pane per study family (e.g. randomization + regularization)."""
 
@@ -44,6 +61,7 @@ class StudyPane(Vertical):
         Binding("l", "toggle_log", "Log y"),
         Binding("g", "cycle_group", "Group"),
         Binding("n", "toggle_numbers", "Numbers", show=False),  # heatmaps only: in the help
+        Binding("c", "claims", "Claims", show=False),
         Binding("v", "cycle_view", "View", show=False),
     ]
 
@@ -211,8 +229,13 @@ class StudyPane(Vertical):
             if gid
             else "no runs yet: pick a preset and press enter"
         )
-        self._update("#group-title", title)
         figs = self._figures(records, runs)
+        claims = next((f for f in figs if isinstance(f, Table) and f.title.startswith(CLAIMS)), None)
+        if claims is not None:  # the verdicts at a glance; `c` shows the claims table
+            marks = [row[0] for row in claims.rows]
+            counts = f"{marks.count(MARK['holds'])}✓ {marks.count(MARK['fails'])}✗ {marks.count(MARK['pending'])}…"
+            title = f"claims {counts} (c) · {title}"  # first: a long group id must not hide it
+        self._update("#group-title", title)
         shown = figs[self.figure_index % len(figs)] if figs else None
         left = curves_figure(runs, self.metric)
         by_id = run_styles(runs)
@@ -256,7 +279,7 @@ class StudyPane(Vertical):
         study = get_study(records[0]["study"])
         figs = [f for f in study.figures(runs) if f.key != "loss"]
         heatmaps = [f for f in figs if f.is_heatmap]  # a study's heatmap is its main picture: shown first
-        return [*heatmaps, *study.tables(runs), *(f for f in figs if not f.is_heatmap)]
+        return [*heatmaps, *study.tables(runs), *(f for f in figs if not f.is_heatmap), *claims_tables(study, runs)]
 
     # -- actions ---------------------------------------------------------------
     def action_cycle_metric(self) -> None:
@@ -274,6 +297,18 @@ class StudyPane(Vertical):
 
     def action_toggle_log(self) -> None:
         self.flip_log = not self.flip_log
+        self.redraw()
+
+    def action_claims(self) -> None:
+        """Show the claims table in the figure panel (again: back to the first figure)."""
+        gid = self.current_group()
+        records = self.cache.runs(group=gid) if gid else []
+        figs = self._figures(records, self.cache.run_data(records))
+        at = next((i for i, f in enumerate(figs) if isinstance(f, Table) and f.title.startswith(CLAIMS)), None)
+        if at is None:
+            self.notify("no claims to check here yet", timeout=3)
+            return
+        self.figure_index = 0 if self.figure_index % len(figs) == at else at
         self.redraw()
 
     def action_toggle_numbers(self) -> None:
