@@ -169,6 +169,11 @@ class BatchNormSmoothness(Study):
         probe = LandscapeProbe(p.probe_every, p.eta_lo, p.eta_hi, p.n_eta, p.probe_chunk)
         train(members, runs[0].train, Hooks(probe, ctx))
 
+    def claims(self) -> tuple:
+        from overfit_tui.studies.batchnorm_claims import CLAIMS  # it reads this module's helpers
+
+        return CLAIMS
+
     # -- figures and tables ---------------------------------------------------
     def figures(self, runs: list[RunData]) -> list[Figure]:
         figs = [_accuracy_vs_lr(runs)]

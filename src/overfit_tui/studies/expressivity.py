@@ -88,6 +88,7 @@ def construct(z: torch.Tensor, t: torch.Tensor, seed: int) -> tuple[TwoLayerReLU
         err = (net(z) - t).abs().max().item()
     stats = {
         "params": sum(p.numel() for p in net.parameters()),
+        "d": z.shape[1],
         "max_fit_error": err,
         "min_gap": (xs - b).min().item(),
         "max_weight": w.abs().max().item(),
@@ -130,6 +131,11 @@ class Expressivity(Study):
                     label = f"{name}: {target}" + group.seed_tag(seeds)
                     runs.append(RunSpec(self.name, label, group.data, group.models[0], group.train, seeds, rp))
         return runs
+
+    def claims(self) -> tuple:
+        from overfit_tui.studies.expressivity_claims import CLAIMS
+
+        return CLAIMS
 
     def jobs(self, runs: list[RunSpec], on_gpu: bool = False) -> list[list[int]]:
         return [list(range(len(runs)))]  # all closed-form or small: one worker, data loaded once

@@ -1,0 +1,66 @@
+"""Claims of the expressivity and BatchNorm-smoothness studies: each holds on runs that show
+it, fails on runs that do not, and is pending without the runs it needs (hand-built records)."""
+
+from __future__ import annotations
+
+from overfit_tui.studies import get_study
+from overfit_tui.studies.base import RunData
+from overfit_tui.studies.claims import evaluate
+
+
+def _verdicts(study, runs):
+    return {c.id: v.status for c, v in evaluate(get_study(study).claims(), runs)}
+
+
+def _construction(target, err, params=8040, n=4000, d=40, method="construction"):
+    spec = {"params": {"method": method, "target": target, "n": n}}
+    summary = {"max_fit_error": err, "params": params, "n": n, "d": d}
+    return RunData(f"{method}{target}", f"{method}: {target}", spec, "finished", summary)
+
+
+def test_expressivity_claims_hold_fail_and_wait():
+    good = [_construction(t, 1e-5) for t in ("true", "random", "reals")]
+    assert _verdicts("expressivity", good) == {"fits-any": "holds", "size-2n-d": "holds"}
+    bad = [*good[:2], _construction("reals", 0.3, params=9000)]
+    assert _verdicts("expressivity", bad) == {"fits-any": "fails", "size-2n-d": "fails"}
+    trained_only = [_construction("true", 0.9, method="trained")]  # the trained net is no evidence
+    assert set(_verdicts("expressivity", trained_only).values()) == {"pending"}
+
+
+def _bn(model, norm, lr, train, test, loss_range, grad_change, seed=0):
+    m = {"mlp": {"name": "mlp", "width": 128, "depth": 4}, "cnn1d": {"name": "cnn1d", "width": 32}}[model]
+    spec = {"model": m, "train": {"lr": lr}, "params": {"norm": norm}}
+    summary = {
+        "final_train_acc": train,
+        "final_test_acc": test,
+        "loss_range": loss_range,
+        "grad_change": grad_change,
+    }
+    return RunData(f"{model}{norm}{lr}{seed}", f"{model} {norm} lr={lr}", spec, "finished", summary)
+
+
+def _santurkar(bn_range=0.1, noisy_test=0.62, bn_top=0.55):
+    return [
+        _bn("mlp", "none", 0.5, 0.67, 0.56, 4.3, 8.3),
+        _bn("mlp", "bn", 0.5, 0.89, 0.64, bn_range, 1.4),
+        _bn("mlp", "noisy_bn", 0.5, 0.78, noisy_test, 0.36, 2.0),
+        _bn("mlp", "none", 2.0, 0.10, 0.09, 0.001, 0.001),  # stopped training: its flat landscape is no evidence
+        _bn("mlp", "bn", 2.0, 0.73, bn_top, 0.5, 1.0),
+    ]
+
+
+def test_batchnorm_claims_hold_on_the_papers_picture():
+    assert set(_verdicts("batchnorm", _santurkar()).values()) == {"holds"}
+
+
+def test_batchnorm_claims_fail_where_the_runs_disagree():
+    v = _verdicts("batchnorm", _santurkar(bn_range=9.0, noisy_test=0.40, bn_top=0.05))
+    assert v == {"loss-range": "fails", "grad-predictive": "holds", "large-lr": "fails", "noisy-bn": "fails"}
+
+
+def test_batchnorm_claims_wait_for_the_runs_they_need():
+    only_bn = [_bn("mlp", "bn", 0.5, 0.89, 0.64, 0.1, 1.4)]
+    assert set(_verdicts("batchnorm", only_bn).values()) == {"pending"}
+    dead_standard = [_bn("mlp", "none", 2.0, 0.10, 0.09, 0.001, 0.001), _bn("mlp", "bn", 2.0, 0.7, 0.6, 0.5, 1.0)]
+    v = _verdicts("batchnorm", dead_standard)
+    assert v["loss-range"] == "pending" and v["large-lr"] == "holds"
