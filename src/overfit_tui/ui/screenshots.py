@@ -3,8 +3,9 @@ terminal shows them) and every study figure as exported for a talk (matplotlib S
 
     python -m overfit_tui.ui.screenshots [--home .screenshots-home] [--out screenshots]
 
-The store is built once by real training of every CPU preset at full size (about 15
-minutes on 2 cores) and reused afterwards: presets that already have a finished group in
+The store is built once by real training of every CPU preset at full size (about two hours
+on 2 cores; groups trained elsewhere can be brought in with `overfit-tui export --format json`
+and `overfit-tui import --home .screenshots-home`) and reused afterwards: presets that already have a finished group in
 `--home` are not trained again. Then the real app is driven with Textual's pilot.
 """
 
@@ -18,6 +19,15 @@ from pathlib import Path
 from overfit_tui.core.paths import Home
 from overfit_tui.store import Store
 
+# (pane, preset) of the studies after the first three, each shown on its finished group
+EXTRA = (
+    ("memorization", "memorization-mnist1d"),
+    ("memorization", "mdl-mnist1d"),
+    ("intrinsic_dimension", "intrinsic-dimension-mnist1d"),
+    ("layer_robustness", "layer-robustness-mnist1d"),
+    ("lottery_tickets", "lottery-mnist1d"),
+    ("batch_norm", "batchnorm-mnist1d"),
+)
 PRESETS = (
     "randomization-mnist1d",
     "regularization-mnist1d",
@@ -25,6 +35,7 @@ PRESETS = (
     "kernel-mnist1d",
     "double-descent-rff-mnist1d",
     "double-descent-nn-mnist1d",
+    *(preset for _, preset in EXTRA),
 )
 SHOWN_HOME = "~/.local/share/overfit-tui/store.json"  # the header shows the default home, not a scratch path
 
@@ -133,6 +144,24 @@ async def shoot(home: Home, out: Path) -> list[Path]:
         show_group("double-descent-rff-mnist1d")
         await settle(pilot)
         save("pane-double_descent-rff")
+        for pane_name, preset in EXTRA:  # the other studies' panes, each on its finished group
+            if finished_group(store, preset) is None:
+                continue
+            app.action_pane(list(app.panes).index(pane_name))
+            await settle(pilot, 0.3)
+            show_group(preset)
+            await settle(pilot)
+            save(f"pane-{preset.removesuffix('-mnist1d')}")
+        app.action_pane(0)
+        show_group("randomization-mnist1d")
+        await settle(pilot)
+        await pilot.press("c")  # the paper's claims, checked on the group
+        await settle(pilot)
+        save("claims")
+        await pilot.press("c", "S")
+        await settle(pilot, 2.0)
+        save("scorecard")
+        await pilot.press("escape")
         await pilot.press("r")
         await settle(pilot)
         save("runs")
