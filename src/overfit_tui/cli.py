@@ -405,7 +405,9 @@ def tag(
     from overfit_tui.runs.manage import parse_tags, tag_runs
 
     add, remove = parse_tags(tags)
-    console.print(f"tagged {tag_runs(_store(home), ref, add, remove)} run(s)")
+    n = tag_runs(_store(home), ref, add, remove)
+    what = ", ".join([*(f"+{t}" for t in add), *(f"-{t}" for t in remove)])
+    console.print(f"{escape(what)} on {n} run(s)", soft_wrap=True)
 
 
 @app.command()

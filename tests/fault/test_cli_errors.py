@@ -45,7 +45,7 @@ def test_prefixes_that_match_several_things_delete_nothing(cli, two_groups):
 def test_tag_syntax_of_the_readme(cli, two_groups):
     assert cli("tag", "aa11", "baseline", "old")[0] == 0
     code, out, err = cli("tag", "aa11", "baseline", "-old", "new")
-    assert code == 0 and "tagged 1 run" in out, err
+    assert code == 0 and "+baseline, +new, -old on 1 run" in out, err  # says what it removed
     assert two_groups.get_run("aa11-x")["tags"] == ["baseline", "new"]
     code, _, err = cli("tag", "aa11", "two words")
     _one_line_error(code, err, "without spaces")
