@@ -20,7 +20,7 @@ class GroupClaims:
     paper: str
     results: tuple[tuple[Claim, Verdict], ...]
     devices: tuple[str, ...]
-    seconds: float
+    seconds: float  # wall time of the group: its first run's start to its last run's end
 
     def count(self, status: str) -> int:
         return sum(1 for _, v in self.results if v.status == status)
@@ -57,9 +57,12 @@ def group_claims(store: Store, group_id: str, records: list[dict] | None = None)
     if not claims:
         return None
     runs = run_data(store, records)
-    secs = [r["ended"] - r["started"] for r in records if r.get("ended") and r.get("started")]
+    timed = [r for r in records if r.get("ended") and r.get("started")]
+    wall = (
+        max(r["ended"] for r in timed) - min(r["started"] for r in timed) if timed else 0.0
+    )  # first start to last end
     devices = tuple(sorted({r.get("device") for r in records if r.get("device")}))
-    return GroupClaims(group_id, study.name, study.paper, tuple(evaluate(claims, runs)), devices, round(sum(secs), 1))
+    return GroupClaims(group_id, study.name, study.paper, tuple(evaluate(claims, runs)), devices, round(wall, 1))
 
 
 def latest_groups(store: Store) -> list[str]:

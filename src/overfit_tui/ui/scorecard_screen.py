@@ -77,7 +77,7 @@ class ScorecardScreen(Screen):
         self.results = results
         table = self.query_one("#board", DataTable)
         table.clear(columns=True)
-        table.add_columns("study", "✓", "✗", "…", "device", "time", "group")
+        table.add_columns("study", "✓", "✗", "…", "device", "wall", "group")
         for gc in results:
             table.add_row(
                 gc.study,
