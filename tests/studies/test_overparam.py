@@ -78,6 +78,8 @@ def test_xor_net_computes_max_pooled_relu_with_fixed_signs():
     # input 0: max relu(w1.x_j) = 2, max relu(u1.x_j) = 2 -> 0; input 1: 0 - 2 = -2
     assert torch.equal(net(x), torch.tensor([0.0, -2.0]))
     assert torch.allclose(hinge(net(x), torch.tensor([1.0, -1.0])), torch.tensor(0.5))
+    one = torch.tensor([[[-1.0, -1.0]]])  # one pattern: w1 . x = -2, u1 . x = 0
+    assert net(one).item() == 0 and XorNet(net.w.detach(), leak=0.5)(one).item() == -1  # leaky: 0.5 * -2
 
 
 def test_the_output_layer_never_trains():
@@ -111,6 +113,9 @@ def test_compressed_init_puts_exactly_the_centres_in_the_small_net():
     assert torch.allclose(sorted_rows(small.w[:2]), torch.tensor([[-2.0, -1.9], [1.0, 1.1]]))
     assert torch.allclose(sorted_rows(small.w[2:]), torch.tensor([[-1.0, 1.2], [1.1, -1.0]]))
     assert torch.equal(small.signs, torch.tensor([1.0, 1.0, -1.0, -1.0]))
+    # scaled: each centre times its cluster's size (2 filters each here)
+    scaled = compressed_filters(big, 2, torch.Generator().manual_seed(0), scaled=True)
+    assert torch.allclose(scaled, 2 * small.w.detach())
 
 
 # -- Du et al. ---------------------------------------------------------------------------------
@@ -145,8 +150,9 @@ def test_xor_study_runs_the_sweep_and_the_compression():
         "params": {"ks": [2, 30], "compress_to": 2},
     }
     st, runs, data = run_group(raw)
-    assert [r.label for r in runs[:3]] == ["k=2 s0", "k=30 s0", "k=2 from k=30 centres s0"]
-    assert st.jobs(runs) == [[0, 1, 2], [3, 4, 5]]
+    labels = ["k=2 s0", "k=30 s0", "k=2 from k=30 centres s0", "k=2 from k=30 centres x size s0"]
+    assert [r.label for r in runs[:4]] == labels
+    assert st.jobs(runs) == [[0, 1, 2, 3], [4, 5, 6, 7]]
     assert all(r.status == "finished" for r in data)
     big = [r for r in data if r.summary["k"] == 30]
     assert all(r.summary["train_error"] == 0 and r.summary["steps_to_fit"] for r in big)
@@ -171,7 +177,8 @@ def test_xor_study_runs_the_sweep_and_the_compression():
     test = figs["error_vs_k"].series[0]
     assert test.x == (2, 30) and test.n == 2
     (table,) = st.tables(data)
-    assert [row[0] for row in table.rows] == ["k=2, random init", "k=2, from k=30 centres", "k=30, random init"]
+    names = ["k=2, random init", "k=2, from k=30 centres", "k=2, from k=30 centres x size", "k=30, random init"]
+    assert [row[0] for row in table.rows] == names and table.rows[0][-1] == 2
     verdicts = {c.id: v.status for c, v in evaluate(st.claims(), data)}
     assert verdicts["fits"] == "holds" and set(verdicts.values()) <= {"holds", "fails"}
 

@@ -50,8 +50,9 @@ def xor_data(n: int, d: int, gen: torch.Generator) -> tuple[torch.Tensor, torch.
 class XorNet(nn.Module):
     """2k filters of width 2 (stride 2), ReLU, max-pool over patterns, fixed ±1 output layer."""
 
-    def __init__(self, filters: torch.Tensor):
+    def __init__(self, filters: torch.Tensor, leak: float = 0.0):
         super().__init__()
+        self.leak = leak  # slope for negative inputs: 0 = ReLU, the paper's theory uses leaky ReLU
         k2 = filters.shape[0]
         if k2 % 2 or filters.shape[1:] != (2,):
             raise ValueError(f"expected [2k, 2] filters, got {tuple(filters.shape)}")
@@ -59,11 +60,12 @@ class XorNet(nn.Module):
         self.register_buffer("signs", torch.cat([torch.ones(k2 // 2), -torch.ones(k2 // 2)]))  # never trained
 
     @classmethod
-    def random(cls, k: int, std: float, gen: torch.Generator) -> XorNet:
-        return cls(torch.randn(2 * k, 2, generator=gen) * std)
+    def random(cls, k: int, std: float, gen: torch.Generator, leak: float = 0.0) -> XorNet:
+        return cls(torch.randn(2 * k, 2, generator=gen) * std, leak)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return torch.relu(x @ self.w.T).amax(1) @ self.signs  # [n, d, 2k] -> [n, 2k] -> [n]
+        act = torch.nn.functional.leaky_relu(x @ self.w.T, self.leak)  # [n, d, 2k]
+        return act.amax(1) @ self.signs  # max-pool over patterns -> [n, 2k] -> fixed output layer -> [n]
 
 
 def hinge(out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
@@ -107,10 +109,16 @@ def kmeans(points: torch.Tensor, k: int, gen: torch.Generator, iters: int = 50) 
     return centres
 
 
-def compressed_filters(big: XorNet, k: int, gen: torch.Generator) -> torch.Tensor:
-    """A small net's [2k, 2] filters: k k-means centres of the big net's +1 filters, then k of its -1 filters."""
-    w = big.w.detach()
-    return torch.cat([kmeans(w[big.signs > 0], k, gen), kmeans(w[big.signs < 0], k, gen)])
+def compressed_filters(big: XorNet, k: int, gen: torch.Generator, scaled: bool = False) -> torch.Tensor:
+    """A small net's [2k, 2] filters: k k-means centres of the big net's +1 filters, then k of its
+    -1 filters; `scaled` multiplies each centre by its cluster's size."""
+    w, out = big.w.detach(), []
+    for part in (w[big.signs > 0], w[big.signs < 0]):
+        c = kmeans(part, k, gen)
+        if scaled:
+            c = c * torch.bincount(torch.cdist(part, c).argmin(1), minlength=k)[:, None]
+        out.append(c)
+    return torch.cat(out)
 
 
 # -- Du et al.: gradient descent near initialization -------------------------------------------
