@@ -203,7 +203,8 @@ def test_du_study_distance_and_patterns_shrink_with_width():
     assert {"du_loss", "du_distance", "du_patterns", "du_lambda_ratio", "du_vs_width"} <= set(figs)
     assert figs["du_vs_width"].xlog and figs["du_vs_width"].ylog and figs["du_loss"].ylog
     verdicts = {c.id: v.status for c, v in evaluate(st.claims(), data)}
-    assert verdicts == {"loss-linear": "holds", "distance-falls": "holds", "patterns-fall": "holds"}
+    assert set(verdicts) == {"loss-linear", "distance-falls", "patterns-fall", "gram-stable"}
+    assert set(verdicts.values()) == {"holds"}
 
 
 @pytest.mark.parametrize(

@@ -262,6 +262,17 @@ def _check_linear(runs):
     return verdict(ratio.hi < 1e-3, f"m={m}: loss / initial = {ratio.mean:.2e}", "every seed below 1e-3 of its start")
 
 
+def _check_gram(runs):
+    by_m: dict[int, list[RunData]] = {}
+    for r in finished(runs, lambda r: r.summary.get("lambda_ratio_min") is not None):
+        by_m.setdefault(r.summary["width"], []).append(r)
+    if not by_m:
+        return pending("no finished run with the Gram matrix tracked (n <= gram_max_n) yet")
+    m = max(by_m)
+    low = stat_of(by_m[m], "lambda_ratio_min")
+    return verdict(low.lo > 0.5, f"m={m}: smallest ratio {low.lo:.3f}", "every seed above 1/2 all along")
+
+
 CLAIMS = (
     Claim(
         "loss-linear",
@@ -283,5 +294,12 @@ CLAIMS = (
         "Fig. 1b",
         "O(m^-1/2)",
         _falls("patterns", "fraction of changed patterns"),
+    ),
+    Claim(
+        "gram-stable",
+        "At large width the Gram matrix's smallest eigenvalue stays above half its initial value.",
+        "Lemma 3.2 / Thm. 3.1",
+        "lambda_min H(t) >= lambda_0 / 2",
+        _check_gram,
     ),
 )

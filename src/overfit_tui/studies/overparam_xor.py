@@ -26,6 +26,7 @@ is loaded). `train.lr` is the step size; batch size, momentum and lr decay are n
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass
 from typing import Literal
@@ -33,7 +34,7 @@ from typing import Literal
 import torch
 
 from overfit_tui.core.events import EvalEvent, PointEvent, StepEvent
-from overfit_tui.core.schema import Field
+from overfit_tui.core.schema import Field, Stat
 from overfit_tui.core.spec import check, field
 from overfit_tui.core.specs import GroupSpec, RunSpec, Seeds
 from overfit_tui.engine.train import TRAIN_FIELDS
@@ -295,7 +296,7 @@ def _check_error_falls(runs):
     ks = list(s)
     lo, hi = s[ks[0]], s[ks[-1]]
     measured = f"k={ks[0]}: {fmt_pct(lo)}, k={ks[-1]}: {fmt_pct(hi)}"
-    return verdict(hi.mean < lo.mean, measured, "mean test error at the largest k below that at the smallest k")
+    return verdict(_below(hi, lo), measured, "mean test error at the largest k below that at the smallest k" + _BY)
 
 
 def _check_fits(runs):
@@ -317,9 +318,17 @@ def _check_compression(how: str):
         if not rand:
             return pending(f"no finished random-init k={small} run yet")
         c, r = stat_of(comp, "test_error"), stat_of(rand, "test_error")
-        return verdict(c.mean < r.mean, f"{_START[how]} {fmt_pct(c)}, random {fmt_pct(r)}", "mean test error lower")
+        return verdict(_below(c, r), f"{_START[how]} {fmt_pct(c)}, random {fmt_pct(r)}", "mean test error lower" + _BY)
 
     return check
+
+
+_BY = ", by more than the standard error of the difference"
+
+
+def _below(a: Stat, b: Stat) -> bool:
+    """a's mean is below b's by more than one standard error of the difference of the means."""
+    return b.mean - a.mean > math.sqrt(a.std**2 / a.n + b.std**2 / b.n)
 
 
 CLAIMS = (
