@@ -75,7 +75,7 @@ class OverparamDu(Study):
     name = "overparam_du"
     title = "Overparameterization: GD near initialization"
     paper = "Du, Zhai, Poczos, Singh 2019: Gradient descent provably optimizes over-parameterized neural networks"
-    pane = "overparam"
+    pane = "overparameterization"
     Params = Params
     RunParams = RunParams
     summary_fields = (

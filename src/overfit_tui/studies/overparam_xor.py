@@ -89,7 +89,7 @@ class OverparamXOR(Study):
     name = "overparam_xor"
     title = "Overparameterization: XOR detection"
     paper = "Brutzkus & Globerson 2019: Why do larger models generalize better? A theoretical perspective via the XOR problem"
-    pane = "overparam"
+    pane = "overparameterization"
     Params = Params
     RunParams = RunParams
     summary_fields = (
