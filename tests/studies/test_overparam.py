@@ -18,6 +18,7 @@ from overfit_tui.studies.overparam_nets import (
     DuNet,
     XorNet,
     compressed_filters,
+    doubling_steps,
     gram,
     hinge,
     is_positive,
@@ -80,6 +81,11 @@ def test_xor_net_computes_max_pooled_relu_with_fixed_signs():
     assert torch.allclose(hinge(net(x), torch.tensor([1.0, -1.0])), torch.tensor(0.5))
     one = torch.tensor([[[-1.0, -1.0]]])  # one pattern: w1 . x = -2, u1 . x = 0
     assert net(one).item() == 0 and XorNet(net.w.detach(), leak=0.5)(one).item() == -1  # leaky: 0.5 * -2
+
+
+def test_doubling_snapshot_steps():
+    assert sorted(doubling_steps(20)) == [1, 2, 4, 8, 16] and sorted(doubling_steps(16)) == [1, 2, 4, 8, 16]
+    assert doubling_steps(0) == frozenset()
 
 
 def test_the_output_layer_never_trains():
@@ -173,7 +179,12 @@ def test_xor_study_runs_the_sweep_and_the_compression():
         for j in range(2):
             assert torch.allclose(c[j], pts[assign == j].mean(0), atol=1e-5)
     figs = {f.key: f for f in st.figures(data)}
-    assert {"error_vs_k", "filters_init_30", "filters_final_30", "filters_init_2"} <= set(figs)
+    assert {"error_vs_k", "filters_init_30", "filters_final_30", "filters_init_2", "filters_trail_30"} <= set(figs)
+    # snapshots at steps 1, 2, 4, ... while the run lasts, every filter each time
+    steps = big[0].summary["steps"]
+    snaps = big[0].points("filters_snap")
+    assert sorted({p["x"] for p in snaps}) == [s for s in (1, 2, 4, 8, 16, 32, 64, 128, 256) if s <= steps]
+    assert len(snaps) == 60 * len({p["x"] for p in snaps})
     test = figs["error_vs_k"].series[0]
     assert test.x == (2, 30) and test.n == 2
     (table,) = st.tables(data)

@@ -74,14 +74,15 @@ def hinge(out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
 
 
 def xor_gd(
-    net: XorNet, x: torch.Tensor, y: torch.Tensor, lr: float, steps: int, every: int
+    net: XorNet, x: torch.Tensor, y: torch.Tensor, lr: float, steps: int, every: int, at: frozenset[int] = frozenset()
 ) -> Iterator[tuple[int, float, float]]:
     """Full-batch gradient descent on the hinge loss; yields (step, loss, train error) at step 0,
-    every `every` steps and at the end. Stops once the loss is 0 (the gradient then vanishes)."""
+    every `every` steps, at the steps in `at` and at the end. Stops once the loss is 0 (the
+    gradient then vanishes)."""
     for step in range(steps + 1):
         out = net(x)
         loss = hinge(out, y)
-        if step % every == 0 or step == steps or loss.item() == 0:
+        if step % every == 0 or step == steps or step in at or loss.item() == 0:
             yield step, loss.item(), (torch.sign(out) != y).float().mean().item()
         if loss.item() == 0 or step == steps:
             return
@@ -89,6 +90,11 @@ def xor_gd(
         loss.backward()
         with torch.no_grad():
             net.w -= lr * net.w.grad
+
+
+def doubling_steps(steps: int) -> frozenset[int]:
+    """1, 2, 4, 8, ... up to `steps`: snapshot steps that follow a run's fast start and slow end."""
+    return frozenset(2**i for i in range(steps.bit_length()) if 2**i <= steps)
 
 
 def kmeans(points: torch.Tensor, k: int, gen: torch.Generator, iters: int = 50) -> torch.Tensor:

@@ -6,7 +6,8 @@ Inputs in {±1}^{2d} as d patterns; positive iff some pattern is (1, 1) or (-1, 
 (studies/overparam_nets.py): 2k width-2 stride-2 filters, ReLU, max-pool over patterns, a fixed
 output layer (+1 for k filters, -1 for the other k), full-batch gradient descent on the hinge
 loss from a small Gaussian init, until the loss is 0 or `train.epochs` steps (one step is one
-epoch: full batch). One run per k and seed; every k of a seed sees the same training and test
+epoch: full batch); the training loss every `train.log_every` steps, the test set every
+`train.eval_every`. One run per k and seed; every k of a seed sees the same training and test
 sets (seeds.noise), so the sweep is paired. Each run stores its filters at init and at the end.
 
 Compression (the notes' Fig. 15): the largest net's final filters are clustered by k-means into
@@ -41,7 +42,7 @@ from overfit_tui.engine.train import TRAIN_FIELDS
 from overfit_tui.studies.base import ExecContext, Figure, RunData, Series, Study, Table
 from overfit_tui.studies.claims import Claim, finished, fmt_pct, pending, stat_of, verdict
 from overfit_tui.studies.common import each_run
-from overfit_tui.studies.overparam_nets import XorNet, compressed_filters, hinge, xor_data, xor_gd
+from overfit_tui.studies.overparam_nets import XorNet, compressed_filters, doubling_steps, hinge, xor_data, xor_gd
 from overfit_tui.studies.replicates import scalar_series, stat
 
 
@@ -55,6 +56,7 @@ class Params:
         ("centres", "scaled"), "compressed starts: the k-means centres, and/or each centre x its cluster's size"
     )
     leak: float = field(0.0, "negative slope of the activation: 0 = ReLU; the paper's theory uses a leaky ReLU")
+    snapshots: bool = field(True, "also store the filters at GD steps 1, 2, 4, 8, ... (their trail over training)")
 
     def __post_init__(self):
         check(len(self.ks) > 0 and all(0 < k <= 10_000 for k in self.ks), "ks", "needs k in [1, 10000]")
@@ -79,6 +81,7 @@ class RunParams:
     )
     source_k: int = field(0, "k of the net whose filters were clustered (compressed only)")
     leak: float = field(0.0, "negative slope of the activation (0 = ReLU)")
+    snapshots: bool = field(True, "store the filters at steps 1, 2, 4, 8, ...")
 
 
 TEST_ERROR = Field("test_error", "test error", "%", ".1f", "lower", priority=1)
@@ -105,7 +108,7 @@ class OverparamXOR(Study):
         return {
             "data": {"name": "gaussian", "n_train": 16, "n_test": 2000},
             "models": [{"name": "linear"}],  # not used: the nets are built here
-            "train": {"lr": 0.02, "momentum": 0.0, "lr_decay": 1.0, "epochs": 3000, "log_every": 50},
+            "train": {"lr": 0.02, "momentum": 0.0, "lr_decay": 1.0, "epochs": 3000, "log_every": 10, "eval_every": 50},
             "seeds": [0, 1, 2],
         }
 
@@ -118,11 +121,11 @@ class OverparamXOR(Study):
         runs = []
         for s in group.seeds:
             for k in sorted(set(p.ks)):
-                rp = RunParams(k, p.patterns, p.init_std, leak=p.leak)
+                rp = RunParams(k, p.patterns, p.init_std, leak=p.leak, snapshots=p.snapshots)
                 runs.append(self._run(group, f"k={k}", s, rp))
             big = max(p.ks)
             for how in dict.fromkeys(p.compress) if p.compress_to else ():
-                rp = RunParams(p.compress_to, p.patterns, p.init_std, how, big, p.leak)
+                rp = RunParams(p.compress_to, p.patterns, p.init_std, how, big, p.leak, p.snapshots)
                 runs.append(self._run(group, f"k={p.compress_to} from k={big} {_START[how]}", s, rp))
         return runs
 
@@ -169,14 +172,20 @@ class OverparamXOR(Study):
         spec, t0 = run.train, time.perf_counter()
         every = max(1, min(spec.log_every, spec.eval_every))
         loss, err, step = 0.0, 1.0, 0
-        for step, loss, err in xor_gd(net, x, y, spec.lr, spec.epochs, every):
+        snaps = doubling_steps(spec.epochs) if run.params.snapshots else frozenset()
+        for step, loss, err in xor_gd(net, x, y, spec.lr, spec.epochs, every, snaps):
             wall = time.perf_counter() - t0
-            with torch.no_grad():
-                out = net(xt)
-                test_err = (torch.sign(out) != yt).float().mean().item()
-                test_loss = hinge(out, yt).item()
-            ctx.emit(i, StepEvent(step, float(step), loss, spec.lr, wall, 0.0))
-            ctx.emit(i, EvalEvent(step, float(step), loss, 1 - err, test_loss, 1 - test_err, spec.lr, wall))
+            if step in snaps:
+                self._emit_filters(ctx, i, net, "snap", step)
+            last = step == spec.epochs or loss == 0
+            if step % spec.log_every == 0 or last:
+                ctx.emit(i, StepEvent(step, float(step), loss, spec.lr, wall, 0.0))
+            if step % spec.eval_every == 0 or last:
+                with torch.no_grad():
+                    out = net(xt)
+                    test_err = (torch.sign(out) != yt).float().mean().item()
+                    test_loss = hinge(out, yt).item()
+                ctx.emit(i, EvalEvent(step, float(step), loss, 1 - err, test_loss, 1 - test_err, spec.lr, wall))
             if ctx.should_stop():
                 return None
         return {
@@ -194,10 +203,12 @@ class OverparamXOR(Study):
         }
 
     @staticmethod
-    def _emit_filters(ctx: ExecContext, i: int, net: XorNet, when: str) -> None:
-        w = net.w.detach().cpu()
-        for j, (a, b) in enumerate(w.tolist()):
-            ctx.emit(i, PointEvent(f"filters_{when}", j, {"w1": a, "w2": b, "sign": net.signs[j].item()}, 0.0))
+    def _emit_filters(ctx: ExecContext, i: int, net: XorNet, when: str, step: int = 0) -> None:
+        """One point per filter; x is the filter's index (init, final) or the GD step (snapshots)."""
+        w, signs = net.w.detach().cpu().tolist(), net.signs.tolist()
+        for j, (a, b) in enumerate(w):
+            values = {"w1": a, "w2": b, "sign": signs[j], "j": j}
+            ctx.emit(i, PointEvent(f"filters_{when}", step if when == "snap" else j, values, 0.0))
 
     def claims(self) -> tuple:
         return CLAIMS
@@ -226,6 +237,8 @@ class OverparamXOR(Study):
             r = next(r for r in sweep if r.summary["k"] == kk)
             for when in ("init", "final"):
                 figs.append(_filter_figure(r, when))
+            if kk == ks[-1] and r.points("filters_snap"):
+                figs.append(_trail_figure(r))
         return figs
 
     def tables(self, runs: list[RunData]) -> list[Table]:
@@ -274,6 +287,25 @@ def _filter_figure(r: RunData, when: str) -> Figure:
     return Figure(
         f"filters_{when}_{r.summary.get('k')}",
         f"Filters {what} ({r.label}): positive patterns (1,1), (-1,-1)",
+        "filter[0]",
+        "filter[1]",
+        tuple(series),
+        vlines=((0.0, ""),),
+        hlines=((0.0, ""),),
+    )
+
+
+def _trail_figure(r: RunData) -> Figure:
+    """Every stored snapshot of the filters at once: their paths from the init to the clusters."""
+    pts = r.points("filters_init") + r.points("filters_snap") + r.points("filters_final")
+    series = []
+    for sign, name in ((1, "+1 filters (w)"), (-1, "-1 filters (u)")):
+        mine = [p["values"] for p in pts if p["values"]["sign"] == sign]
+        series.append(Series(name, tuple(v["w1"] for v in mine), tuple(v["w2"] for v in mine), points=True))
+    steps = sorted({p["x"] for p in r.points("filters_snap")})
+    return Figure(
+        f"filters_trail_{r.summary.get('k')}",
+        f"Filters over training, steps 0, {', '.join(f'{s:g}' for s in steps)} and the end ({r.label})",
         "filter[0]",
         "filter[1]",
         tuple(series),
