@@ -158,7 +158,7 @@ def test_xor_study_runs_the_sweep_and_the_compression():
     st, runs, data = run_group(raw)
     labels = ["k=2 s0", "k=30 s0", "k=2 from k=30 centres s0", "k=2 from k=30 centres x size s0"]
     assert [r.label for r in runs[:4]] == labels
-    assert st.jobs(runs) == [[0, 1, 2, 3], [4, 5, 6, 7]]
+    assert st.jobs(runs) == [list(range(8))]  # one worker: tiny nets
     assert all(r.status == "finished" for r in data)
     big = [r for r in data if r.summary["k"] == 30]
     assert all(r.summary["train_error"] == 0 and r.summary["steps_to_fit"] for r in big)

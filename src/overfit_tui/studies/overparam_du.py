@@ -6,8 +6,9 @@ A two-layer ReLU net f(x) = m^-1/2 sum_r a_r relu(w_r . x) (studies/overparam_ne
 layer w_r ~ N(0, I) trained, output signs a_r fixed, squared loss 1/2 sum (f - y)^2, full-batch
 gradient descent with step `train.lr`, n points uniform on the unit sphere of R^d
 (`data.n_train`, `data.gaussian_dim`) with N(0, 1) labels (or random ±1). One run per width m
-and seed; every width of a seed fits the same data (seeds.noise). Over training: the loss (the
-paper: linear convergence), the largest relative distance max_r |w_r(t) - w_r(0)| / |w_r(0)|,
+and seed, all in one worker; every width of a seed fits the same data (seeds.noise). Over
+training: the loss (the paper: linear convergence), the largest relative distance
+max_r |w_r(t) - w_r(0)| / |w_r(0)|,
 the fraction of ReLU activation patterns changed since init, and for n <= `gram_max_n` the
 smallest eigenvalue of the Gram matrix H(t) over that of H(0). The theory says all but the loss
 shrink like m^-1/2.
@@ -29,7 +30,7 @@ import torch
 from overfit_tui.core.events import PointEvent, StepEvent
 from overfit_tui.core.schema import Field
 from overfit_tui.core.spec import check, field
-from overfit_tui.core.specs import GroupSpec, RunSpec, Seeds
+from overfit_tui.core.specs import GroupSpec, RunSpec
 from overfit_tui.studies.base import ExecContext, Figure, RunData, Series, Study
 from overfit_tui.studies.claims import Claim, finished, pending, stat_of, verdict
 from overfit_tui.studies.common import each_run
@@ -118,10 +119,8 @@ class OverparamDu(Study):
         ]
 
     def jobs(self, runs: list[RunSpec], on_gpu: bool = False) -> list[list[int]]:
-        by_seed: dict[Seeds, list[int]] = {}
-        for i, r in enumerate(runs):
-            by_seed.setdefault(r.seeds, []).append(i)
-        return list(by_seed.values())
+        """One job for the group: seconds of training, less than a worker process per seed costs to start."""
+        return [list(range(len(runs)))]
 
     def execute(self, runs: list[RunSpec], ctx: ExecContext) -> None:
         for i, run in each_run(runs, ctx):
