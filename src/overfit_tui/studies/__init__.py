@@ -40,6 +40,8 @@ def _register() -> None:
     from overfit_tui.studies.lottery import Lottery
     from overfit_tui.studies.mdl import PrequentialMDL
     from overfit_tui.studies.memorization import Memorization
+    from overfit_tui.studies.overparam_du import OverparamDu
+    from overfit_tui.studies.overparam_xor import OverparamXOR
     from overfit_tui.studies.randomization import Randomization
     from overfit_tui.studies.regularization import Regularization
     from overfit_tui.studies.rff import DoubleDescentRFF
@@ -59,6 +61,8 @@ def _register() -> None:
     STUDIES.register(LayerRobustness.name, LayerRobustness())
     STUDIES.register(Lottery.name, Lottery())
     STUDIES.register(BatchNormSmoothness.name, BatchNormSmoothness())
+    for cls in (OverparamXOR, OverparamDu):
+        STUDIES.register(cls.name, cls())
 
 
 _register()

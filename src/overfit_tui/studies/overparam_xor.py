@@ -1,0 +1,387 @@
+"""Overparameterization, part 1: XOR detection (Brutzkus & Globerson, ICML 2019, "Why do larger
+models generalize better? A theoretical perspective via the XOR problem"; the reading-group
+notes' §5.3, Fig. 13-15).
+
+Inputs in {±1}^{2d} as d patterns; positive iff some pattern is (1, 1) or (-1, -1). The net
+(studies/overparam_nets.py): 2k width-2 stride-2 filters, ReLU, max-pool over patterns, a fixed
+output layer (+1 for k filters, -1 for the other k), full-batch gradient descent on the hinge
+loss from a small Gaussian init, until the loss is 0 or `train.epochs` steps (one step is one
+epoch: full batch); the training loss every `train.log_every` steps, the test set every
+`train.eval_every`. One run per k and seed; every k of a seed sees the same training and test
+sets (seeds.noise), so the sweep is paired. Each run stores its filters at init and at the end.
+
+Compression (the notes' Fig. 15): the largest net's final filters are clustered by k-means into
+`compress_to` centres per sign; a small net starts from the centres and trains like the others.
+It is compared with the same small net from random init (the k = compress_to run of the sweep).
+`compress` picks the start: the centres as they are ('centres', the notes' reading), and/or each
+centre times its cluster's size ('scaled': sum_i relu(w_i . x) ~ n_c relu(c . x), so the small
+net starts near the large net's function rather than at the init's tiny scale).
+
+Deviations: the paper's theory uses a leaky ReLU (`params.leak` sets its slope; 0, the default,
+is the ReLU of its experiments and the issue) and leaves the data distribution D open; we use a
+balanced D: positives uniform over the inputs with
+a positive pattern, negatives each pattern from {(1,-1), (-1,1)}. Training and test set sizes
+are `data.n_train` / `data.n_test` (data.name 'gaussian' only marks the data as synthetic: none
+is loaded). `train.lr` is the step size; batch size, momentum and lr decay are not used (plain GD).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+from typing import Literal
+
+import torch
+
+from overfit_tui.core.events import EvalEvent, PointEvent, StepEvent
+from overfit_tui.core.schema import Field, Stat
+from overfit_tui.core.spec import check, field
+from overfit_tui.core.specs import GroupSpec, RunSpec, Seeds
+from overfit_tui.engine.train import TRAIN_FIELDS
+from overfit_tui.studies.base import ExecContext, Figure, RunData, Series, Study, Table
+from overfit_tui.studies.claims import Claim, finished, fmt_pct, pending, stat_of, verdict
+from overfit_tui.studies.common import each_run
+from overfit_tui.studies.overparam_nets import XorNet, compressed_filters, doubling_steps, hinge, xor_data, xor_gd
+from overfit_tui.studies.replicates import scalar_series, stat
+
+
+@dataclass(frozen=True)
+class Params:
+    ks: tuple[int, ...] = field((2, 4, 10, 25, 50, 100), "filters per sign k (2k filters in all), one run each")
+    patterns: int = field(6, "d: patterns (pairs of ±1) per input")
+    init_std: float = field(0.02, "std of the Gaussian filter init (small, as the paper)")
+    compress_to: int = field(2, "k of the compressed net (k-means centres per sign); 0 = no compression run")
+    compress: tuple[Literal["centres", "scaled"], ...] = field(
+        ("centres", "scaled"), "compressed starts: the k-means centres, and/or each centre x its cluster's size"
+    )
+    leak: float = field(0.0, "negative slope of the activation: 0 = ReLU; the paper's theory uses a leaky ReLU")
+    snapshots: bool = field(True, "also store the filters at GD steps 1, 2, 4, 8, ... (their trail over training)")
+
+    def __post_init__(self):
+        check(len(self.ks) > 0 and all(0 < k <= 10_000 for k in self.ks), "ks", "needs k in [1, 10000]")
+        check(1 <= self.patterns <= 1000, "patterns", "must be in [1, 1000]")
+        check(0 < self.init_std <= 10, "init_std", "must be in (0, 10]")
+        check(0 <= self.compress_to <= 10_000, "compress_to", "must be in [0, 10000]")
+        check(0 <= self.leak < 1, "leak", "must be in [0, 1)")
+        check(
+            self.compress_to == 0 or max(self.ks) >= self.compress_to,
+            "compress_to",
+            f"the largest k ({max(self.ks)}) has fewer filters per sign than {self.compress_to} centres",
+        )
+
+
+@dataclass(frozen=True)
+class RunParams:
+    k: int = field(2, "filters per sign")
+    patterns: int = field(4, "d")
+    init_std: float = field(0.05, "init std")
+    init: Literal["random", "centres", "scaled"] = field(
+        "random", "random init, the largest net's k-means centres, or the centres x their cluster sizes"
+    )
+    source_k: int = field(0, "k of the net whose filters were clustered (compressed only)")
+    leak: float = field(0.0, "negative slope of the activation (0 = ReLU)")
+    snapshots: bool = field(True, "store the filters at steps 1, 2, 4, 8, ...")
+
+
+TEST_ERROR = Field("test_error", "test error", "%", ".1f", "lower", priority=1)
+TRAIN_ERROR = Field("train_error", "train error", "%", ".1f", "lower", priority=1)
+
+
+class OverparamXOR(Study):
+    name = "overparam_xor"
+    title = "Overparameterization: XOR detection"
+    paper = "Brutzkus & Globerson 2019: Why do larger models generalize better? A theoretical perspective via the XOR problem"
+    pane = "overparameterization"
+    Params = Params
+    RunParams = RunParams
+    summary_fields = (
+        Field("k", "k", "", "d", priority=1),
+        Field("init", "init", priority=2),
+        TRAIN_ERROR,
+        TEST_ERROR,
+        Field("final_loss", "hinge loss", "", ".3g", "lower", priority=3),
+        TRAIN_FIELDS["steps_to_fit"],
+    )
+
+    def default_group(self) -> dict:
+        return {
+            "data": {"name": "gaussian", "n_train": 16, "n_test": 2000},
+            "models": [{"name": "linear"}],  # not used: the nets are built here
+            "train": {"lr": 0.02, "momentum": 0.0, "lr_decay": 1.0, "epochs": 3000, "log_every": 10, "eval_every": 50},
+            "seeds": [0, 1, 2],
+        }
+
+    def validate(self, group: GroupSpec) -> None:
+        check(group.data.name == "gaussian", "data.name", "XOR data are synthetic: keep data.name = 'gaussian'")
+        check(group.data.n_train >= 2 and group.data.n_test >= 2, "data", "n_train and n_test must be >= 2")
+
+    def expand(self, group: GroupSpec) -> list[RunSpec]:
+        p = group.params
+        runs = []
+        for s in group.seeds:
+            for k in sorted(set(p.ks)):
+                rp = RunParams(k, p.patterns, p.init_std, leak=p.leak, snapshots=p.snapshots)
+                runs.append(self._run(group, f"k={k}", s, rp))
+            big = max(p.ks)
+            for how in dict.fromkeys(p.compress) if p.compress_to else ():
+                rp = RunParams(p.compress_to, p.patterns, p.init_std, how, big, p.leak, p.snapshots)
+                runs.append(self._run(group, f"k={p.compress_to} from k={big} {_START[how]}", s, rp))
+        return runs
+
+    def _run(self, group: GroupSpec, label: str, s: Seeds, rp: RunParams) -> RunSpec:
+        return RunSpec(self.name, label + group.seed_tag(s), group.data, group.models[0], group.train, s, rp)
+
+    def jobs(self, runs: list[RunSpec], on_gpu: bool = False) -> list[list[int]]:
+        """One job for the group: the nets are tiny, so a worker process per seed would cost more to
+        start than it trains (a seed's compressed runs follow its largest net in `runs`' order)."""
+        return [list(range(len(runs)))]
+
+    def execute(self, runs: list[RunSpec], ctx: ExecContext) -> None:
+        data: dict[Seeds, tuple] = {}
+        trained: dict[tuple[Seeds, int], XorNet] = {}  # final random-init nets, for compression
+        for i, run in each_run(runs, ctx):
+            p = run.params
+            if run.seeds not in data:
+                g = torch.Generator().manual_seed(run.seeds.noise)
+                data[run.seeds] = (
+                    *xor_data(run.data.n_train, p.patterns, g),
+                    *xor_data(run.data.n_test, p.patterns, g),
+                )
+            x, y, xt, yt = (t.to(ctx.device) for t in data[run.seeds])
+            gen = torch.Generator().manual_seed(run.seeds.init * 100_003 + p.k)
+            if p.init != "random":
+                big = trained.get((run.seeds, p.source_k))
+                if big is None:
+                    ctx.finish(i, "failed", {"error": f"the k={p.source_k} net of this seed did not finish"})
+                    continue
+                net = XorNet(compressed_filters(big.cpu(), p.k, gen, p.init == "scaled"), p.leak)
+            else:
+                net = XorNet.random(p.k, p.init_std, gen, p.leak)
+            net = net.to(ctx.device)
+            self._emit_filters(ctx, i, net, "init")
+            summary = self._train(net, x, y, xt, yt, run, ctx, i)
+            self._emit_filters(ctx, i, net, "final")
+            if p.init == "random":
+                trained[(run.seeds, p.k)] = net
+            ctx.finish(i, "finished" if summary else "cancelled", summary or {})
+
+    def _train(self, net, x, y, xt, yt, run: RunSpec, ctx: ExecContext, i: int) -> dict | None:
+        spec, t0 = run.train, time.perf_counter()
+        every = max(1, min(spec.log_every, spec.eval_every))
+        loss, err, step = 0.0, 1.0, 0
+        snaps = doubling_steps(spec.epochs) if run.params.snapshots else frozenset()
+        for step, loss, err in xor_gd(net, x, y, spec.lr, spec.epochs, every, snaps):
+            wall = time.perf_counter() - t0
+            if step in snaps:
+                self._emit_filters(ctx, i, net, "snap", step)
+            last = step == spec.epochs or loss == 0
+            if step % spec.log_every == 0 or last:
+                ctx.emit(i, StepEvent(step, float(step), loss, spec.lr, wall, 0.0))
+            if step % spec.eval_every == 0 or last:
+                with torch.no_grad():
+                    out = net(xt)
+                    test_err = (torch.sign(out) != yt).float().mean().item()
+                    test_loss = hinge(out, yt).item()
+                ctx.emit(i, EvalEvent(step, float(step), loss, 1 - err, test_loss, 1 - test_err, spec.lr, wall))
+            if ctx.should_stop():
+                return None
+        return {
+            "k": run.params.k,
+            "init": run.params.init,
+            "train_error": err,
+            "test_error": test_err,
+            "final_train_acc": 1 - err,
+            "final_test_acc": 1 - test_err,
+            "final_loss": loss,
+            "final_test_loss": test_loss,
+            "steps_to_fit": step if loss == 0 else None,
+            "steps": step,
+            "seconds": round(time.perf_counter() - t0, 3),
+        }
+
+    @staticmethod
+    def _emit_filters(ctx: ExecContext, i: int, net: XorNet, when: str, step: int = 0) -> None:
+        """One point per filter; x is the filter's index (init, final) or the GD step (snapshots)."""
+        w, signs = net.w.detach().cpu().tolist(), net.signs.tolist()
+        for j, (a, b) in enumerate(w):
+            values = {"w1": a, "w2": b, "sign": signs[j], "j": j}
+            ctx.emit(i, PointEvent(f"filters_{when}", step if when == "snap" else j, values, 0.0))
+
+    def claims(self) -> tuple:
+        return CLAIMS
+
+    def figures(self, runs: list[RunData]) -> list[Figure]:
+        sweep = [r for r in runs if _init(r) == "random" and "test_error" in r.summary]
+        k = lambda r: r.summary["k"]
+        figs = [
+            Figure(
+                "error_vs_k",
+                "Test and training error vs k (random init)",
+                "k (filters per sign)",
+                "error",
+                (
+                    scalar_series("test", sweep, k, lambda r: r.summary["test_error"]),
+                    scalar_series("train", sweep, k, lambda r: r.summary["train_error"]),
+                    scalar_series(
+                        "test, fitted runs only", [r for r in sweep if r.summary["train_error"] == 0], k, _test
+                    ),
+                ),
+                xlog=True,
+            )
+        ]
+        ks = sorted({r.summary["k"] for r in sweep})
+        for kk in ks[-1:] + ks[:1] if len(ks) > 1 else ks:
+            r = next(r for r in sweep if r.summary["k"] == kk)
+            for when in ("init", "final"):
+                figs.append(_filter_figure(r, when))
+            if kk == ks[-1] and r.points("filters_snap"):
+                figs.append(_trail_figure(r))
+        return figs
+
+    def tables(self, runs: list[RunData]) -> list[Table]:
+        done = [r for r in runs if "test_error" in r.summary]
+        comp = [r for r in done if _init(r) != "random"]
+        if not comp:
+            return []
+        small = comp[0].summary["k"]
+        source = comp[0].spec["params"]["source_k"]
+        rows = []
+        for name, rs in (
+            (f"k={small}, random init", [r for r in done if _init(r) == "random" and r.summary["k"] == small]),
+            *((f"k={small}, from k={source} {_START[h]}", [r for r in comp if _init(r) == h]) for h in _START),
+            (f"k={source}, random init", [r for r in done if _init(r) == "random" and r.summary["k"] == source]),
+        ):
+            if rs:
+                rows.append((name, stat(rs, "test_error"), stat(rs, "train_error"), stat(rs, "steps"), len(rs)))
+        return [
+            Table(
+                "Compression: a small net from the large net's filter centres (notes Fig. 15)",
+                ("net", "test error", "train error", "GD steps", "seeds"),
+                tuple(rows),
+                (None, TEST_ERROR, TRAIN_ERROR, Field("steps", "steps", "", ".0f"), None),
+            )
+        ]
+
+
+_START = {"centres": "centres", "scaled": "centres x size"}
+
+
+def _test(r: RunData) -> float:
+    return r.summary["test_error"]
+
+
+def _init(r: RunData) -> str:
+    return r.spec.get("params", {}).get("init", "random")
+
+
+def _filter_figure(r: RunData, when: str) -> Figure:
+    pts = r.points(f"filters_{when}")
+    series = []
+    for sign, name in ((1, "+1 filters (w)"), (-1, "-1 filters (u)")):
+        mine = [p["values"] for p in pts if p["values"]["sign"] == sign]
+        series.append(Series(name, tuple(v["w1"] for v in mine), tuple(v["w2"] for v in mine), points=True))
+    what = "at initialization" if when == "init" else "after training"
+    return Figure(
+        f"filters_{when}_{r.summary.get('k')}",
+        f"Filters {what} ({r.label}): positive patterns (1,1), (-1,-1)",
+        "filter[0]",
+        "filter[1]",
+        tuple(series),
+        vlines=((0.0, ""),),
+        hlines=((0.0, ""),),
+    )
+
+
+def _trail_figure(r: RunData) -> Figure:
+    """Every stored snapshot of the filters at once: their paths from the init to the clusters."""
+    pts = r.points("filters_init") + r.points("filters_snap") + r.points("filters_final")
+    series = []
+    for sign, name in ((1, "+1 filters (w)"), (-1, "-1 filters (u)")):
+        mine = [p["values"] for p in pts if p["values"]["sign"] == sign]
+        series.append(Series(name, tuple(v["w1"] for v in mine), tuple(v["w2"] for v in mine), points=True))
+    steps = sorted({p["x"] for p in r.points("filters_snap")})
+    return Figure(
+        f"filters_trail_{r.summary.get('k')}",
+        f"Filters over training, steps 0, {', '.join(f'{s:g}' for s in steps)} and the end ({r.label})",
+        "filter[0]",
+        "filter[1]",
+        tuple(series),
+        vlines=((0.0, ""),),
+        hlines=((0.0, ""),),
+    )
+
+
+def _sweep_stats(runs: list[RunData]) -> dict[int, object]:
+    by_k: dict[int, list[RunData]] = {}
+    for r in finished(runs, lambda r: _init(r) == "random" and "test_error" in r.summary):
+        by_k.setdefault(r.summary["k"], []).append(r)
+    return {k: stat_of(rs, "test_error") for k, rs in sorted(by_k.items())}
+
+
+def _check_error_falls(runs):
+    s = _sweep_stats(runs)
+    if len(s) < 2:
+        return pending("needs finished runs at two k or more")
+    ks = list(s)
+    lo, hi = s[ks[0]], s[ks[-1]]
+    measured = f"k={ks[0]}: {fmt_pct(lo)}, k={ks[-1]}: {fmt_pct(hi)}"
+    return verdict(_below(hi, lo), measured, "mean test error at the largest k below that at the smallest k" + _BY)
+
+
+def _check_fits(runs):
+    s = _sweep_stats(runs)
+    big = [r for r in finished(runs, lambda r: _init(r) == "random") if s and r.summary.get("k") == max(s)]
+    if not big:
+        return pending("no finished run at the largest k yet")
+    tr = stat_of(big, "train_error")
+    return verdict(tr.hi == 0, fmt_pct(tr), f"every seed of k={max(s)} at zero training error")
+
+
+def _check_compression(how: str):
+    def check(runs):
+        comp = finished(runs, lambda r: _init(r) == how)
+        if not comp:
+            return pending(f"no finished run from the {_START[how]} yet")
+        small = comp[0].summary.get("k")
+        rand = finished(runs, lambda r: _init(r) == "random" and r.summary.get("k") == small)
+        if not rand:
+            return pending(f"no finished random-init k={small} run yet")
+        c, r = stat_of(comp, "test_error"), stat_of(rand, "test_error")
+        return verdict(_below(c, r), f"{_START[how]} {fmt_pct(c)}, random {fmt_pct(r)}", "mean test error lower" + _BY)
+
+    return check
+
+
+_BY = ", by more than the standard error of the difference"
+
+
+def _below(a: Stat, b: Stat) -> bool:
+    """a's mean is below b's by more than one standard error of the difference of the means."""
+    return b.mean - a.mean > math.sqrt(a.std**2 / a.n + b.std**2 / b.n)
+
+
+CLAIMS = (
+    Claim("fits", "The large net reaches zero training error.", "Fig. 1 / notes Fig. 13", "0 %", _check_fits),
+    Claim(
+        "error-falls",
+        "Test error falls as the number of filters k grows.",
+        "Fig. 1 / notes Fig. 13",
+        "lower at k = 50-100 than at k = 2",
+        _check_error_falls,
+    ),
+    Claim(
+        "compression",
+        "A small net started from the large net's filter centres beats the same net from random init.",
+        "notes Fig. 15",
+        "far lower test error",
+        _check_compression("centres"),
+    ),
+    Claim(
+        "compression-scaled",
+        "So does one started from the centres scaled by their cluster sizes (the large net's function).",
+        "notes Fig. 15 (our variant)",
+        "",
+        _check_compression("scaled"),
+    ),
+)
