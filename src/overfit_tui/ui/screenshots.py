@@ -27,6 +27,8 @@ EXTRA = (
     ("layer_robustness", "layer-robustness-mnist1d"),
     ("lottery_tickets", "lottery-mnist1d"),
     ("batch_norm", "batchnorm-mnist1d"),
+    ("overparameterization", "overparam-xor"),
+    ("overparameterization", "overparam-du"),
 )
 PRESETS = (
     "randomization-mnist1d",
