@@ -62,7 +62,8 @@ class Dint:
         if len(self.hits) > 1:
             std = (sum((h - self.mean) ** 2 for h in self.hits) / (len(self.hits) - 1)) ** 0.5
             spread = f" ± {std:,.0f}"
-        miss = f" ({self.misses} seeds > {self.sweep.max_d:,})" if self.misses else ""
+        n = len(self.hits) + self.misses
+        miss = f" ({self.misses} of {n} seeds > {self.sweep.max_d:,})" if self.misses else ""
         return f"{self.mean:,.0f}{spread}{miss}"
 
 
@@ -73,11 +74,12 @@ def complete(runs: list[RunData]) -> list[RunData]:
     return [r for r in runs if key(r) not in busy]
 
 
-def dints(runs: list[RunData]) -> list[Dint]:
-    """The relative d_int90 of every complete sweep with a baseline and measured points."""
+def dints(runs: list[RunData], form: str = "relative") -> list[Dint]:
+    """d_int of every complete sweep with measured points: relative (d_int90, the sweep
+    needs a baseline) or absolute (the group's fixed accuracy, `params.absolute`)."""
     out = []
     for sw in sweeps(complete(runs)):
-        per_seed = sw.d_rel()
+        per_seed = sw.d_rel() if form == "relative" else sw.d_abs()
         if per_seed:
             hits = tuple(sorted(v for v in per_seed.values() if v is not None))
             out.append(Dint(sw, hits, len(per_seed) - len(hits)))
@@ -128,10 +130,7 @@ def _check_far_below(runs: list[RunData]) -> Verdict:
 
 
 def _check_labels(runs: list[RunData]) -> Verdict:
-    by_model: dict[str, dict[str, Dint]] = {}
-    for d in dints(runs):
-        by_model.setdefault(d.sweep.model, {})[d.sweep.variant] = d
-    pairs = [(m, v["true"], v["shuffled_labels"]) for m, v in by_model.items() if {"true", "shuffled_labels"} <= set(v)]
+    pairs = [(t.sweep.model, t, s) for t, s in _variant_pairs(dints(runs), "shuffled_labels")]
     if not pairs:
         return pending("needs complete true-label and shuffled-label sweeps of one model")
     ok, parts, unknown = True, [], False
@@ -207,23 +206,40 @@ def _check_cnn_fewer(runs: list[RunData]) -> Verdict:
 
 
 def _check_pixels(runs: list[RunData]) -> Verdict:
-    true, shuf = _split_conv(runs, "true"), _split_conv(runs, "shuffled_pixels")
-    if isinstance(true, str) or isinstance(shuf, str):
+    """At a fixed accuracy (the paper's numbers use one global threshold, 90 % on MNIST):
+    the relative form would compare each variant with its own, lower, baseline."""
+    pairs = _variant_pairs(dints(runs, "absolute"), "shuffled_pixels")
+    if not any(_is_conv(t.sweep) for t, _ in pairs) or all(_is_conv(t.sweep) for t, _ in pairs):
         return pending("needs complete true-label and shuffled-pixel sweeps of a convolutional net and an MLP")
-    before = {d.sweep.model: d for d in true[0] + true[1]}
-    growth: dict[str, tuple[bool, float]] = {}
-    for d in shuf[0] + shuf[1]:
-        b = before.get(d.sweep.model)
-        if b is None or not b.known or not d.hits:
-            return pending(f"{d.sweep.model}: a sweep never crossed: extend params.dims")
-        growth[d.sweep.model] = (_is_conv(d.sweep), (d.mean if d.known else d.low) / b.mean)
-    conv = [g for c, g in growth.values() if c]
-    mlp = [g for c, g in growth.values() if not c]
-    if not conv or not mlp:
-        return pending("needs both variants of a convolutional net and of an MLP")
-    text = ", ".join(f"{m} x{g:,.2f}" for m, (_, g) in growth.items())
-    rule = "shuffled pixels raise the convolutional nets' d_int90 (ratio > 1) by more than the MLPs'"
-    return verdict(min(conv) > 1 and min(conv) > max(mlp), text, rule)
+    rel = {t.sweep.model: (t, s) for t, s in _variant_pairs(dints(runs), "shuffled_pixels")}
+    parts, conv, mlp = [], [], []
+    for t, s in pairs:
+        if not t.known or (not s.known and not _is_conv(s.sweep)):  # a CNN's bound may decide
+            return pending(f"{s.sweep.model}: a sweep never crossed the absolute threshold: extend params.dims")
+        growth = (s.mean if s.known else s.low) / t.mean
+        (conv if _is_conv(s.sweep) else mlp).append((growth, s.known))
+        sign = "x" if s.known else ">= x"
+        text = f"{t.sweep.model}: {t.text()} -> {s.text()} ({sign}{growth:,.2f})"
+        if (r := rel.get(t.sweep.model)) and r[0].known and r[1].known:
+            text += f", relative {r[0].text()} -> {r[1].text()} (x{r[1].mean / r[0].mean:,.2f})"
+        parts.append(text)
+    absolute = ", ".join(sorted({f"{t.sweep.absolute:.0%}" for t, _ in pairs}))
+    rule = (
+        f"d_int at the absolute threshold ({absolute} accuracy): shuffled pixels raise every convolutional "
+        "net's (ratio > 1) by more than every MLP's"
+    )
+    ok = min(g for g, _ in conv) > max(1.0, max(g for g, _ in mlp))
+    if not ok and not all(k for _, k in conv):  # a lower bound that does not decide
+        return Verdict("pending", "; ".join(parts), f"{rule}; a sweep never crossed: extend params.dims")
+    return verdict(ok, "; ".join(parts), rule)
+
+
+def _variant_pairs(ds: list[Dint], variant: str) -> list[tuple[Dint, Dint]]:
+    """(true labels, variant) of every model measured both ways."""
+    by_model: dict[str, dict[str, Dint]] = {}
+    for d in ds:
+        by_model.setdefault(d.sweep.model, {})[d.sweep.variant] = d
+    return [(v["true"], v[variant]) for v in by_model.values() if {"true", variant} <= set(v)]
 
 
 CLAIMS = (
@@ -257,9 +273,9 @@ CLAIMS = (
     ),
     Claim(
         "shuffled-pixels-hurt-cnn",
-        "Shuffling the pixels raises the convolutional net's d_int90 but not the fully connected net's.",
+        "Shuffling the pixels raises the d a convolutional net needs to reach a fixed accuracy, not an FC net's.",
         "Table 1",
-        "MNIST LeNet 290 -> 1,400, FC 750 -> 750",
+        "MNIST (absolute 90 %): LeNet 290 -> 1,400, FC 750 -> 750",
         _check_pixels,
     ),
 )
