@@ -14,6 +14,7 @@ from overfit_tui.studies.claims import evaluate
 
 MLP128 = ({"name": "mlp", "width": 128, "depth": 2}, 23_050)
 MLP256 = ({"name": "mlp", "width": 256, "depth": 2}, 78_858)
+WIDE = ({"name": "mlp", "width": 512, "depth": 2}, 288_778)
 CNN = ({"name": "cnn1d", "width": 64}, 28_298)
 DIMS = (100, 300, 1000, 3000, 10000)
 IDS = ("far-below-D", "shuffled-labels-larger", "width-constant", "cnn-fewer", "shuffled-pixels-hurt-cnn")
@@ -126,6 +127,13 @@ def test_a_sweep_still_running_does_not_count(status):
             "pending",
         ),
         ("width-constant", _seeds(MLP128, cross=1000) + _seeds(MLP256, cross=None), "pending"),
+        # two widths 3x apart in d_int90 fail whatever the third, never-crossing, one would show
+        ("width-constant", _seeds(MLP128, cross=1000) + _seeds(MLP256, cross=3000) + _seeds(WIDE, cross=None), "fails"),
+        (
+            "width-constant",
+            _seeds(MLP128, cross=1000) + _seeds(MLP256, cross=1000) + _seeds(WIDE, cross=None),
+            "pending",
+        ),
         # a CNN that never crosses 10,000 is no better than an MLP at 1,000
         ("cnn-fewer", _seeds(MLP256, cross=1000) + _seeds(CNN, cross=None), "fails"),
     ],

@@ -157,6 +157,9 @@ def _check_labels(runs: list[RunData]) -> Verdict:
 
 
 def _check_widths(runs: list[RunData]) -> Verdict:
+    """On the widths whose every seed crossed. A width that never crossed cannot repair a
+    failure among the others (it only widens the spread and cannot undo a fall of D / d),
+    so the verdict is pending only when the crossed widths alone would hold."""
     family = _family(runs)
     fams: dict[str, list[Dint]] = {}
     for d in dints(runs):
@@ -165,19 +168,26 @@ def _check_widths(runs: list[RunData]) -> Verdict:
     fams = {f: sorted(ds, key=lambda d: d.sweep.D) for f, ds in fams.items() if len({d.sweep.D for d in ds}) >= 2}
     if not fams:
         return pending("needs complete true-label sweeps of one family at two or more widths")
-    if any(not d.known for ds in fams.values() for d in ds):
-        missing = [d.sweep.name for ds in fams.values() for d in ds if not d.known]
-        return pending(f"the sweep never crossed for {', '.join(missing)}: extend params.dims")
-    ok, parts = True, []
-    for f, ds in fams.items():
+    ok, parts, missing = True, [], []
+    for f, all_ds in fams.items():
+        missing += [d.sweep.name for d in all_ds if not d.known]
+        ds = [d for d in all_ds if d.known]
+        cells = ", ".join(
+            f"{d.sweep.model} {d.text()}" + (f" (D/d {d.sweep.D / d.mean:,.0f})" if d.known else "") for d in all_ds
+        )
+        if len(ds) < 2:
+            parts.append(f"{f}: {cells}")
+            continue
         ratios = [d.sweep.D / d.mean for d in ds]
-        grows = all(b > a for a, b in pairwise(ratios))
         spread = max(d.mean for d in ds) / min(d.mean for d in ds)
+        ok &= all(b > a for a, b in pairwise(ratios)) and spread <= WIDTH_SPREAD
         d_span = ds[-1].sweep.D / ds[0].sweep.D
-        ok &= grows and spread <= WIDTH_SPREAD
-        cells = ", ".join(f"{d.sweep.model} {d.text()} (D/d {r:,.0f})" for d, r in zip(ds, ratios, strict=True))
-        parts.append(f"{f}: {cells}; D x{d_span:,.1f}, d_int90 x{spread:,.2f}")
+        parts.append(f"{f}: {cells}; crossed widths: D x{d_span:,.1f}, d_int90 x{spread:,.2f}")
     rule = f"within a family, D / d_int90 grows with D and d_int90 stays within a factor {WIDTH_SPREAD}"
+    if ok and missing:
+        return Verdict("pending", "; ".join(parts), f"{rule}; never crossed: {', '.join(missing)} (extend params.dims)")
+    if ok and not any("crossed widths" in p for p in parts):
+        return pending("needs two widths of one family whose every seed crossed")
     return verdict(ok, "; ".join(parts), rule)
 
 
