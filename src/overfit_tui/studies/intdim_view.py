@@ -75,7 +75,7 @@ def sweeps(runs: list[RunData]) -> list[Sweep]:
         acc = s.get(f"final_{sw.metric}")
         if r.status != "finished" or not _num(acc):
             continue
-        seed = _seed(r.spec)
+        seed = seed_tag(r.spec)
         train_acc = s.get("final_train_acc")
         if p.get("role") == "baseline":
             sw.baseline[seed] = acc
@@ -231,7 +231,8 @@ def _dint_cell(per_seed: dict[str, int | None], max_d: int) -> str:
     return text if not miss else f"{text} ({miss} of {len(per_seed)} seeds > {max_d:,})"
 
 
-def _seed(spec: dict) -> str:
+def seed_tag(spec: dict) -> str:
+    """A run's replicate: its init, order and noise seeds."""
     s = spec.get("seeds") or {}
     return f"{s.get('init')}-{s.get('order')}-{s.get('noise')}"
 

@@ -47,7 +47,9 @@ from overfit_tui.engine.subspace import SubspaceModel
 from overfit_tui.engine.train import TRAIN_FIELDS, Member, train
 from overfit_tui.studies import intdim_view
 from overfit_tui.studies.base import ExecContext, Figure, RunData, Study, Table
+from overfit_tui.studies.claims import Claim
 from overfit_tui.studies.common import AddSummary, each_run, load_data, randomize
+from overfit_tui.studies.intdim_claims import CLAIMS
 from overfit_tui.studies.intdim_sweep import RELATIVE, bracket, next_dimension
 
 Variant = Literal["true", "shuffled_pixels", "shuffled_labels"]
@@ -262,6 +264,9 @@ class IntrinsicDimension(Study):
                 threshold = RELATIVE * acc if rp.refine_on == "relative" else rp.absolute
             else:
                 points[extra["d"]] = acc
+
+    def claims(self) -> tuple[Claim, ...]:
+        return CLAIMS
 
     def figures(self, runs: list[RunData]) -> list[Figure]:
         return intdim_view.figures(runs)
