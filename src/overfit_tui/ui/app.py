@@ -130,9 +130,14 @@ class OverfitApp(RunActions, App):
     def feed(self) -> None:
         """The store's changes, as messages: the index, the groups on screen (and active ones), new events."""
         from overfit_tui.runs.feed import RunFeed
+        from overfit_tui.runs.queue import restart_if_waiting
 
         feed = RunFeed(self.store, groups=())
         worker = get_current_worker()
+        try:  # a scheduler killed while runs waited: the app's start restarts it
+            restart_if_waiting(self.store)
+        except OverfitError as e:
+            self.call_from_thread(self.notify, str(e), severity="error")
         try:  # the newest group of the pane on screen comes with the first poll: the first screen in one step
             first = newest_groups(self.store.index(), {"": self.panes.get(self._first_pane, ())})
         except OverfitError:
