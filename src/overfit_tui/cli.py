@@ -146,6 +146,12 @@ def run(
         0, "--per-device", help="at most this many of the group's jobs per device (0 = the device's slots)"
     ),
     priority: int = typer.Option(0, "--priority", help="place in the home's queue: higher starts first (-1000..1000)"),
+    backend: str | None = typer.Option(
+        None, "--backend", help="local (default, or $OVERFIT_TUI_BACKEND) or ray: each job a Ray task on the cluster"
+    ),
+    address: str | None = typer.Option(
+        None, "--address", help="with --backend ray: auto (default), HOST:PORT or ray://HOST:10001"
+    ),
     detach: bool = typer.Option(False, "--detach", help="start the runs and return; they keep running"),
     download: bool = typer.Option(False, "--download", help="allow downloading MNIST / Fashion-MNIST / CIFAR-10"),
     home: Path | None = HomeOpt,
@@ -170,7 +176,9 @@ def run(
             f"{group.data.name} is not in {data_dir}: pass --download to fetch it, or --data-dir DIR where it is"
         )
     devices = device.split(",") if device else None
-    gid, _ = launch(store, group, p.name, str(p.path), devices, per_device, data_dir, download, priority)
+    gid, _ = launch(
+        store, group, p.name, str(p.path), devices, per_device, data_dir, download, priority, backend, address
+    )
     console.print(f"group [bold]{gid}[/]: {len(store.runs(gid))} runs of {group.study} ({escape(str(p.path))})")
     if detach:  # one line per command, never wrapped: they are meant to be copied
         console.print("detached; follow with:  overfit-tui runs", soft_wrap=True)

@@ -4,6 +4,7 @@ the live workers (not lost, not trained twice) while queued runs still start."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import time
@@ -72,7 +73,7 @@ def test_one_scheduler_per_home_and_a_stale_lock_is_taken_over(home):
     assert take_lock(home, wait_s=0.3) is None  # a second scheduler of the same home leaves
     assert scheduler_pid(home) == os.getpid()
     os.close(fd)  # what the kernel does when a scheduler is killed
-    (home.queue_dir / "scheduler.lock").write_text('{"pid": %d, "start": 1}' % os.getpid())
+    (home.queue_dir / "scheduler.lock").write_text(json.dumps({"pid": os.getpid(), "start": 1}))
     assert scheduler_pid(home) is None  # a reused pid (another start time) is not the scheduler
     fd = take_lock(home, wait_s=0.3)
     assert fd is not None and scheduler_pid(home) == os.getpid()

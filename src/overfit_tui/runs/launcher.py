@@ -3,6 +3,7 @@ if it is not running), cancelling and restarting runs."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import time
 from pathlib import Path
@@ -34,8 +35,12 @@ def launch_settings(
     per_device: int = 0,
     data_dir: Path | None = None,
     download: bool = False,
+    backend: str | None = None,
+    address: str | None = None,
 ) -> dict:
-    """How a group's jobs run, kept on its group record for the home's scheduler."""
+    """How a group's jobs run, kept on its group record for the home's scheduler. The backend:
+    `backend`, else $OVERFIT_TUI_BACKEND, else local; a Ray address: `address`, else
+    $OVERFIT_TUI_RAY_ADDRESS, else auto."""
     from overfit_tui.runs.queue import SLOTS_MAX, pool_devices
 
     devices = devices or default_devices()
@@ -45,12 +50,27 @@ def launch_settings(
         raise OverfitError(f"--device {','.join(unknown)}: not on this machine (it has {', '.join(pool)})")
     if not 0 <= per_device <= SLOTS_MAX:
         raise OverfitError(f"--per-device {per_device}: give 0 (the device's slots) to {SLOTS_MAX}")
-    return {
+    backend = backend or os.environ.get("OVERFIT_TUI_BACKEND") or "local"
+    if backend not in ("local", "ray"):
+        raise OverfitError(f"backend {backend!r} (--backend / OVERFIT_TUI_BACKEND): one of local, ray")
+    out = {
         "devices": devices,
         "per_device": per_device,
         "data_dir": str(data_dir) if data_dir else None,
         "download": download,
+        "backend": backend,
     }
+    if backend == "ray":
+        import importlib.util
+
+        from overfit_tui.runs.ray_backend import check_address
+
+        if importlib.util.find_spec("ray") is None:
+            raise OverfitError("--backend ray: ray is not installed (pip install 'overfit-tui[ray]')")
+        out["address"] = check_address(address or os.environ.get("OVERFIT_TUI_RAY_ADDRESS"))
+    elif address:
+        raise OverfitError("--address is for --backend ray")
+    return out
 
 
 def launch(
@@ -63,12 +83,14 @@ def launch(
     data_dir: Path | None = None,
     download: bool = False,
     priority: int = 0,
+    backend: str | None = None,
+    address: str | None = None,
 ) -> tuple[str, subprocess.Popen | None]:
     """Record the group's runs as queued in the home's queue and make sure its scheduler runs;
     returns (group id, the scheduler if this call started it)."""
     study = get_study(group.study)
     runs = study.expand(group)
-    settings = launch_settings(devices, per_device, data_dir, download)
+    settings = launch_settings(devices, per_device, data_dir, download, backend, address)
     jobs = study.jobs(runs, on_gpu=all(d.startswith("cuda") for d in settings["devices"]))
     grec = new_group_record(group, preset, preset_path)
     grec.update(launch=settings, priority=_priority(priority))

@@ -44,6 +44,8 @@ def worker_gone(run: dict, beat_age: float) -> bool:
     pid = run.get("pid")
     if not pid_alive(pid):
         return True
+    if run.get("ray"):  # a Ray task's pid is the driver's (the home's scheduler): it lives while the driver does
+        return False
     ours = is_worker(pid, run["id"])
     if ours is not None:
         return not ours
@@ -61,7 +63,7 @@ def reconcile(store: Store) -> list[str]:
     for gid in store.active_groups():
         _, runs = store.group_runs(gid)
         for r in runs:
-            if r["status"] == "running" and (r.get("provenance") or {}).get("host", host) == host:
+            if r["status"] == "running" and (r.get("ray") or (r.get("provenance") or {}).get("host", host) == host):
                 if _worker_lost(store, r):
                     lost.append(r["id"])
     return lost

@@ -158,12 +158,16 @@ class Job:
     per_device: int  # the group's own cap of workers per device (0: only the device's slots)
     data_dir: str | None
     download: bool
+    backend: str = "local"  # or "ray"
+    address: str | None = None  # the Ray cluster (backend ray)
 
 
 def waiting(rec: dict) -> bool:
     """A queued run no live worker has been started for (or one whose worker died before claiming it)."""
     pid = rec.get("pid")
-    return rec["status"] == "queued" and not (pid and pid_alive(pid) and is_worker(pid, rec["id"]) is not False)
+    if rec["status"] != "queued" or not pid or not pid_alive(pid):
+        return rec["status"] == "queued"
+    return False if rec.get("ray") else is_worker(pid, rec["id"]) is False  # a Ray job's pid is its driver
 
 
 def queued_jobs(store: Store, default_devices: list[str] | None = None) -> list[Job]:
@@ -187,6 +191,8 @@ def queued_jobs(store: Store, default_devices: list[str] | None = None) -> list[
                     int(launch.get("per_device") or 0),
                     launch.get("data_dir"),
                     bool(launch.get("download")),
+                    launch.get("backend") or "local",
+                    launch.get("address"),
                 )
             job.runs.append(r["id"])
     return sorted(jobs.values(), key=lambda j: j.key)

@@ -21,6 +21,7 @@ import socket
 import subprocess
 import sys
 import time
+import traceback
 from collections import Counter
 from dataclasses import dataclass
 
@@ -119,6 +120,7 @@ class Scheduler:
         self.devices = devices or pool_devices()
         self.default = [d for d in self.devices if d != "cpu"] or ["cpu"]  # a group launched without --device
         self.running: list[Worker] = adopt(self.store)
+        self.ray = None  # the Ray driver (runs/ray_backend.py), connected on the first Ray job
         if self.running:
             print(f"adopted {len(self.running)} live worker(s): {[w.pid for w in self.running]}", flush=True)
 
@@ -140,16 +142,21 @@ class Scheduler:
                 )
 
     def fill(self) -> None:
-        """Start waiting jobs in queue order while a device they may use has a free slot."""
+        """Start waiting jobs in queue order while a device they may use has a free slot (local
+        jobs), or while the Ray cluster has CPUs for them (Ray jobs: Ray places them)."""
         state = read_state(self.home)
         if state.paused:
             return
         slots = device_slots(state, self.devices)
         used = Counter(w.device for w in self.running)
-        if all(used[d] >= n for d, n in slots.items()):
+        jobs = queued_jobs(self.store, self.default)
+        ray_jobs = [j for j in jobs if j.backend == "ray"]
+        if ray_jobs:
+            self._fill_ray(ray_jobs, state.gpu_slots)
+        jobs = [j for j in jobs if j.backend != "ray"]
+        if all(used[d] >= n for d, n in slots.items()) or not jobs:
             return
         by_group = Counter((w.group, w.device) for w in self.running)
-        jobs = queued_jobs(self.store, self.default)
         n_cpu = sum("cpu" in j.devices for j in jobs) + used["cpu"]
         threads = worker_threads(min(slots.get("cpu", 1), max(1, n_cpu)))
         for job in jobs:
@@ -172,31 +179,62 @@ class Scheduler:
             if all(used[d] >= n for d, n in slots.items()):
                 return
 
+    def _fill_ray(self, jobs: list[Job], gpu_slots: int) -> None:
+        from overfit_tui.core.errors import OverfitError
+        from overfit_tui.runs.ray_backend import RayJobs
+
+        for job in jobs:
+            address = job.address or "auto"
+            if self.ray is None:
+                try:
+                    self.ray = RayJobs(self.store, address)
+                except OverfitError as e:
+                    self._refuse(job, str(e))
+                    continue
+            if address != self.ray.address:
+                self._refuse(job, f"this home's scheduler drives the Ray cluster at {self.ray.address}, not {address}")
+                continue
+            if self.ray.capacity() <= 0:
+                return
+            gpu = 1.0 / gpu_slots if any(d.startswith("cuda") for d in job.devices) else None
+            self.store.modify_runs(job.runs, lambda r: _assign_ray(r, os.getpid()))
+            self.ray.submit(job, job.data_dir or str(self.home.data_dir), gpu)
+
     def start(self, job: Job, dev: str, threads: int) -> None:
         proc = spawn_worker(self.home, job.runs, dev, job.data_dir, job.download, threads)
         log = str(self.home.run_dir(job.runs[0]) / "worker.log")
         self.store.modify_runs(job.runs, lambda r, pid=proc.pid: _assign(r, pid, dev, log))
         self.running.append(Worker(proc.pid, dev, job.group, job.runs, proc))
 
-    def _refuse(self, job: Job) -> None:
-        why = f"none of its devices ({', '.join(job.devices)}) is on this machine ({', '.join(self.devices)})"
+    def _refuse(self, job: Job, why: str | None = None) -> None:
+        why = why or f"none of its devices ({', '.join(job.devices)}) is on this machine ({', '.join(self.devices)})"
         for rid in job.runs:
             self.store.transition(rid, ("queued",), status="failed", ended=time.time(), error=why)
 
     def idle(self) -> bool:
         """Nothing runs and nothing may start."""
+        if self.ray is not None and self.ray.jobs:
+            return False
         return not self.running and (read_state(self.home).paused or not queued_jobs(self.store, self.default))
 
     def loop(self, lock_fd: int) -> None:
         while True:
-            self.reap()
-            self.fill()
+            try:
+                if self.ray is not None:
+                    self.ray.poll()
+                self.reap()
+                self.fill()
+            except Exception:  # a bad turn (a full disk, a Ray hiccup) is logged; the queue goes on
+                traceback.print_exc()
+                time.sleep(1.0)
             if self.idle():
                 with self.store.transaction():  # a launch either wrote its runs before this (seen here) or
                     if self.idle():  # finds the lock marked exiting (and starts a fresh scheduler)
                         _write_lock(lock_fd, {"pid": os.getpid(), "exiting": True})
-                        return
+                        break
             time.sleep(POLL_S)
+        if self.ray is not None:
+            self.ray.close()
 
 
 def _assign(rec: dict, pid: int, device: str, log: str) -> bool:
@@ -207,6 +245,14 @@ def _assign(rec: dict, pid: int, device: str, log: str) -> bool:
         rec.update(device=device, log=log)
         return True
     return False
+
+
+def _assign_ray(rec: dict, pid: int) -> bool:
+    """A queued run submitted to Ray: its pid is the driver's (this scheduler) until it ends."""
+    if rec["status"] != "queued":
+        return False
+    rec.update(pid=pid, ray=True, device="ray", dispatched=time.time())
+    return True
 
 
 def main(argv: list[str] | None = None) -> None:
