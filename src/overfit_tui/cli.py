@@ -387,6 +387,20 @@ def queue_slots(
 
 
 @app.command()
+def devices(home: Path | None = HomeOpt):
+    """Each device of the home's pool: its slots, the runs on it, utilization and memory."""
+    from rich.table import Table
+
+    from overfit_tui.runs.devices import device_report
+
+    t = Table("device", "slots", "busy", "memory", "runs", box=None)
+    for d in device_report(_store(home)):
+        slots = "Ray" if d.slots is None else f"{len(d.runs)}/{d.slots}"
+        t.add_row(d.name, slots, d.util, d.memory, escape("\n".join(d.runs) or "-"))
+    console.print(t)
+
+
+@app.command()
 def restart(
     ref: str = typer.Argument(..., help="run id or group id (a unique prefix is enough)"),
     device: str | None = typer.Option(None, "--device"),

@@ -104,3 +104,37 @@ def test_kill_9_of_the_scheduler_readopts_live_workers(store):
     cancel(store, gid)
     runs = wait(store, gid, timeout=60)
     assert [r["status"] for r in runs] == ["cancelled", "cancelled"]
+
+
+def test_queue_commands_and_positions_in_runs(cli, store, tmp_path):
+    from ..conftest import TINY_TOML
+
+    preset = tmp_path / "tiny.toml"
+    preset.write_text(TINY_TOML.replace("log_every = 3", 'log_every = 3\nfuse = "off"'))  # two jobs
+    assert cli("queue", "pause")[0] == 0
+    code, out, err = cli("run", str(preset), "--detach", "--priority", "2")
+    assert code == 0, err
+    gid = out.split("group ")[1].split(":")[0]
+    code, out, _ = cli("runs")
+    assert code == 0 and "queued #1" in out and "queued #2" in out
+    code, out, _ = cli("queue")
+    assert "paused" in out and "#2" in out and gid in out and "priority 2" in out
+    code, _, err = cli("priority", gid, "5000")
+    assert code == 2 and "-1000 to 1000" in err and len(err.strip().splitlines()) == 1
+    code, _, err = cli("run", str(preset), "--backend", "spark")
+    assert code == 2 and "one of local, ray" in err
+    cancel(store, gid)
+    assert {r["status"] for r in store.runs(gid)} == {"cancelled"}
+
+
+def test_devices_shows_slots_and_the_runs_on_each(cli, store):
+    from ..fault.conftest import group_record, run_record
+
+    store.add_runs([run_record("dev-run", status="running", pid=os.getpid(), device="cpu")], [group_record()])
+    update_state(store, cpu_slots=3)
+    try:
+        code, out, err = cli("devices")
+    finally:
+        store.update_runs(["dev-run"], pid=None)  # (the fixture's clean-up kills recorded pids)
+    assert code == 0, err
+    assert "dev-run" in out and "1/3" in out and "GiB" in out
