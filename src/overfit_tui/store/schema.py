@@ -108,6 +108,8 @@ RUN_FIELDS = {
     "tags": (False, _tags),
     "notes": (False, _str(TEXT_MAX)),
     "log": (False, _opt(_str(4096))),
+    "dispatched": (False, _opt(_time)),  # when the home's queue handed it to a worker or to Ray
+    "ray": (False, lambda v: None if isinstance(v, bool) else f"expected true or false, got {show(v)}"),
 }
 
 GROUP_FIELDS = {
