@@ -157,16 +157,26 @@ class OverfitApp(RunActions, App):
 
     @work(thread=True, exclusive=True, group="devices")
     def device_feed(self) -> None:
+        from overfit_tui.runs.queue import queue_positions, read_state
         from overfit_tui.ui.device_status import DeviceProbe
 
         probe = DeviceProbe()
         worker = get_current_worker()
         while not self._stop.is_set() and not worker.is_cancelled:
             counts: dict[str, int] = {}
-            for r in list(self.cache.records.values()):
+            records = list(self.cache.records.values())
+            for r in records:
                 if r["status"] == "running" and r.get("device"):
                     counts[r["device"]] = counts.get(r["device"], 0) + 1
-            self.post_message(DeviceStatus(probe.line(counts)))
+            line, pos = probe.line(counts), {}
+            if any(r["status"] == "queued" for r in records):
+                try:
+                    pos = queue_positions(self.store)
+                    paused = " (paused: `overfit-tui queue resume`)" if read_state(self.store.home).paused else ""
+                    line += f"  ·  queue: {len(set(pos.values()))} waiting{paused}"
+                except OverfitError:
+                    pass
+            self.post_message(DeviceStatus(line, pos))
             self._stop.wait(2.0)
 
     def on_store_changed(self, msg: StoreChanged) -> None:
@@ -186,6 +196,8 @@ class OverfitApp(RunActions, App):
     def on_device_status(self, msg: DeviceStatus) -> None:
         for bar in self.query("#device-bar").results(Static):  # none while the app closes
             bar.update(msg.text)
+        if msg.queue is not None and msg.queue != self.cache.queue_pos:
+            self.cache.queue_pos, self.cache.dirty = msg.queue, True
 
     def _redraw_if_dirty(self) -> None:
         if not self.cache.dirty:
