@@ -8,7 +8,8 @@ is generated on the node; a torchvision set must be in `--data-dir` on every nod
 fails with that message). No shared filesystem is assumed: events travel back in batches
 (every 0.25 s) to a `Sink` actor of the driver, which appends them to the runs' metrics files
 and records starts and ends in the store, so remote runs show like local ones (the device
-column reads NODE/DEVICE; the provenance is the node's). A retried task starts its runs again:
+column reads NODE/DEVICE; the provenance is the node's, and start and end times are the
+node's clock). A retried task starts its runs again:
 their curves restart. Cancelling a run reaches the task through the sink (the study stops
 the member at its next step, like a local worker); a job whose runs are all cancelled before
 it started is cancelled in Ray. A task that fails after its retries ends its unrecorded runs
@@ -76,7 +77,8 @@ class RemoteContext(ExecContext):
         from overfit_tui.engine.provenance import provenance
 
         prov = {**provenance(self.device), "node": self.node, "backend": "ray", "pid": os.getpid()}
-        self.send(("started", self.ids[i], self.token, f"{self.node}/{self.device}"[-64:], prov), now=True)
+        where = f"{self.node}/{self.device}"[-64:]
+        self.send(("started", self.ids[i], self.token, where, prov, time.time()), now=True)
 
     def emit(self, i: int, event) -> None:
         from overfit_tui.core.events import event_to_dict
@@ -85,7 +87,7 @@ class RemoteContext(ExecContext):
 
     def finish(self, i: int, status: str, summary: dict) -> None:
         self.ended.add(i)
-        self.send(("finish", self.ids[i], self.token, status, summary), now=True)
+        self.send(("finish", self.ids[i], self.token, status, summary, time.time()), now=True)
 
     def member_cancelled(self, i: int) -> bool:
         import ray
@@ -231,7 +233,9 @@ class RayJobs:
         mine = lambda r: r.get("pid") == os.getpid()
         if kind == "started":
             if self.tokens.get(rid) not in (None, token):  # a retry: its curves start again
-                self.writers.pop(rid).close()
+                w = self.writers.pop(rid, None)
+                if w is not None:
+                    w.close()
                 self.store.metrics_path(rid).unlink(missing_ok=True)
             self.tokens[rid] = token
             self.store.transition(
@@ -240,7 +244,7 @@ class RayJobs:
                 only_if=mine,
                 status="running",
                 device=msg[3],
-                started=time.time(),
+                started=msg[5],
                 provenance=msg[4],
             )
             for v in self.jobs.values():
@@ -256,7 +260,7 @@ class RayJobs:
                 w = self.writers[rid] = MetricWriter(self.store.metrics_path(rid))
             w.write(msg[3])
         elif kind == "finish":
-            self._end(rid, ("running",), status=msg[3], summary=msg[4], error=None)
+            self._end(rid, ("running",), status=msg[3], summary=msg[4], error=None, ended=msg[5])
         elif kind == "failed":
             self._end(rid, ("queued", "running"), status="failed", error=msg[3])
 
@@ -264,7 +268,8 @@ class RayJobs:
         w = self.writers.pop(rid, None)
         if w is not None:
             w.close()
-        self.store.transition(rid, allowed, only_if=lambda r: r.get("pid") == os.getpid(), ended=time.time(), **fields)
+        fields.setdefault("ended", time.time())
+        self.store.transition(rid, allowed, only_if=lambda r: r.get("pid") == os.getpid(), **fields)
 
     def close(self) -> None:
         import ray
