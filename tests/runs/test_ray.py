@@ -69,10 +69,10 @@ def test_a_cancelled_ray_task_ends_cancelled_and_a_killed_one_is_retried(store, 
     group = _group_one(epochs=100000, target_train_acc=0.0)
     gid, _ = launch(store, group, devices=["cpu"], backend="ray", address=cluster)
     run = lambda: store.runs(gid)[0]
-    assert _wait_for(lambda: run()["status"] == "running" and len(store.metrics(run()["id"])) > 3, 90)
+    assert _wait_for(lambda: run()["status"] == "running" and store.metrics(run()["id"]), 90)
     first = run()["provenance"]["pid"]
     os.kill(first, signal.SIGKILL)  # the Ray worker process running the task: a system failure
-    assert _wait_for(lambda: run()["provenance"]["pid"] != first and len(store.metrics(run()["id"])) > 3, 90)
+    assert _wait_for(lambda: run()["provenance"]["pid"] != first and store.metrics(run()["id"]), 90)
     assert run()["status"] == "running"  # retried (max_retries), its curves started again
     cancel(store, gid)
     (r,) = wait(store, gid, timeout=60)
