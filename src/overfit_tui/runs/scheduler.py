@@ -33,6 +33,7 @@ from overfit_tui.store import Store
 from overfit_tui.store.schema import ACTIVE
 
 POLL_S = 0.3
+LOOK_S = 2.0  # with every local slot busy, how often the queue is read for Ray jobs
 TAKEOVER_S = 10.0  # how long a new scheduler waits for the lock of one that is exiting
 
 
@@ -120,6 +121,7 @@ class Scheduler:
         self.devices = devices or pool_devices()
         self.default = [d for d in self.devices if d != "cpu"] or ["cpu"]  # a group launched without --device
         self.running: list[Worker] = adopt(self.store)
+        self._looked = 0.0  # when the queued jobs were last read
         self.ray = None  # the Ray driver (runs/ray_backend.py), connected on the first Ray job
         if self.running:
             print(f"adopted {len(self.running)} live worker(s): {[w.pid for w in self.running]}", flush=True)
@@ -149,6 +151,10 @@ class Scheduler:
             return
         slots = device_slots(state, self.devices)
         used = Counter(w.device for w in self.running)
+        full = all(used[d] >= n for d, n in slots.items())
+        if full and self.ray is None and time.monotonic() - self._looked < LOOK_S:
+            return  # every slot busy: the groups' files are read again when one frees (or for Ray jobs)
+        self._looked = time.monotonic()
         jobs = queued_jobs(self.store, self.default)
         ray_jobs = [j for j in jobs if j.backend == "ray"]
         if ray_jobs:
