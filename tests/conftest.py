@@ -62,11 +62,13 @@ def _kill_leftovers(home) -> None:
     """A failing test must not leave schedulers or workers training in the background."""
     import signal
 
+    from overfit_tui.runs.queue import scheduler_pid
     from overfit_tui.store import Store
 
     try:
         store = Store(home)
-        pids = [g.get("scheduler_pid") for g in store.groups()] + [r.get("pid") for r in store.runs()]
+        pids = [scheduler_pid(home)] + [g.get("scheduler_pid") for g in store.groups()]
+        pids += [r.get("pid") for r in store.runs()]
     except Exception:
         return
     for pid in filter(None, pids):

@@ -142,7 +142,16 @@ def run(
     device: str | None = typer.Option(
         None, "--device", "--devices", help="cpu, cuda:0 or a list cuda:0,cuda:1 (default: every GPU, else cpu)"
     ),
-    per_device: int = typer.Option(0, "--per-device", help="concurrent jobs per device (0 = automatic)"),
+    per_device: int = typer.Option(
+        0, "--per-device", help="at most this many of the group's jobs per device (0 = the device's slots)"
+    ),
+    priority: int = typer.Option(0, "--priority", help="place in the home's queue: higher starts first (-1000..1000)"),
+    backend: str | None = typer.Option(
+        None, "--backend", help="local (default, or $OVERFIT_TUI_BACKEND) or ray: each job a Ray task on the cluster"
+    ),
+    address: str | None = typer.Option(
+        None, "--address", help="with --backend ray: auto (default), HOST:PORT or ray://HOST:10001"
+    ),
     detach: bool = typer.Option(False, "--detach", help="start the runs and return; they keep running"),
     download: bool = typer.Option(False, "--download", help="allow downloading MNIST / Fashion-MNIST / CIFAR-10"),
     home: Path | None = HomeOpt,
@@ -167,7 +176,9 @@ def run(
             f"{group.data.name} is not in {data_dir}: pass --download to fetch it, or --data-dir DIR where it is"
         )
     devices = device.split(",") if device else None
-    gid, proc = launch(store, group, p.name, str(p.path), devices, per_device, data_dir, download)
+    gid, _ = launch(
+        store, group, p.name, str(p.path), devices, per_device, data_dir, download, priority, backend, address
+    )
     console.print(f"group [bold]{gid}[/]: {len(store.runs(gid))} runs of {group.study} ({escape(str(p.path))})")
     if detach:  # one line per command, never wrapped: they are meant to be copied
         console.print("detached; follow with:  overfit-tui runs", soft_wrap=True)
@@ -175,6 +186,7 @@ def run(
         return
     tails = {r["id"]: MetricTail(store.metrics_path(r["id"])) for r in store.runs(gid)}
     interrupted = False
+    checked = time.monotonic()
     last: dict[str, dict] = {}
     with Progress(
         TextColumn("{task.description}", justify="left"),
@@ -203,7 +215,8 @@ def run(
                     prog.update(tasks[r["id"]], completed=progress_of(r, e), info=info)
                 if all(r["status"] not in ("queued", "running") for r in runs):
                     break
-                if proc.poll() is not None:
+                if time.monotonic() - checked > 3:
+                    checked = time.monotonic()
                     reconcile(store)
                 time.sleep(0.5)
         except KeyboardInterrupt:
@@ -271,8 +284,15 @@ def runs(
         out.write("\n]\n")
         return
     shown = False
+    pos: dict[str, int] | None = None
     for gid, grs in itertools.groupby(rows, key=lambda r: r["group"]):
-        _group_table(store, gid, list(grs))
+        grs = list(grs)
+        if any(r["status"] == "queued" for r in grs):
+            from overfit_tui.runs.queue import queue_positions
+
+            pos = queue_positions(store) if pos is None else pos
+            grs = [{**r, "queue_pos": pos.get(r["id"], 0)} for r in grs]
+        _group_table(store, gid, grs)
         shown = True
     if not shown:
         filtered = any((group, study, status, tag, since))
@@ -291,6 +311,93 @@ def cancel(
     if not ids:
         raise OverfitError(f"nothing queued or running matches '{ref}'")
     console.print(f"cancelling {len(ids)} run(s)")
+
+
+@app.command()
+def priority(
+    ref: str = typer.Argument(..., help="group id, or a run id for its group (a unique prefix is enough)"),
+    value: int = typer.Argument(..., help="higher starts first; 0 is the default (-1000..1000)"),
+    home: Path | None = HomeOpt,
+):
+    """Set a group's priority in the home's queue (its queued jobs move ahead of lower ones)."""
+    from overfit_tui.runs.queue import set_priority
+
+    groups = set_priority(_store(home), ref, value)
+    console.print(f"priority {value} for {len(groups)} group(s): {', '.join(groups)}")
+
+
+queue_app = typer.Typer(help="The home's device queue: one scheduler, one device pool, every group.")
+app.add_typer(queue_app, name="queue")
+
+
+@queue_app.callback(invoke_without_command=True)
+def queue_show(ctx: typer.Context, home: Path | None = HomeOpt):
+    """Show the queue: its scheduler, whether it is paused, the slots, the jobs waiting in order."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from overfit_tui.runs.queue import device_slots, pool_devices, queued_jobs, read_state, scheduler_pid
+
+    store = _store(home)
+    st = read_state(store.home)
+    pid = scheduler_pid(store.home)
+    slots = device_slots(st, pool_devices())
+    console.print(
+        f"scheduler: {f'pid {pid}' if pid else 'not running'}; {'[yellow]paused[/]' if st.paused else 'running'}; "
+        f"slots: {', '.join(f'{d} {n}' for d, n in slots.items())}",
+        soft_wrap=True,
+    )
+    jobs = queued_jobs(store)
+    for i, j in enumerate(jobs, 1):
+        console.print(f"  #{i}  {j.group}  priority {-j.key[0]}  {len(j.runs)} run(s)  {', '.join(j.runs[:3])}")
+    if not jobs:
+        console.print("  nothing waiting")
+
+
+@queue_app.command("pause")
+def queue_pause(home: Path | None = HomeOpt):
+    """Start no new job (running ones go on) until `queue resume`."""
+    from overfit_tui.runs.queue import update_state
+
+    update_state(_store(home), paused=True)
+    console.print("queue paused: running jobs go on, no new one starts (`overfit-tui queue resume`)")
+
+
+@queue_app.command("resume")
+def queue_resume(home: Path | None = HomeOpt):
+    """Start queued jobs again (starting the scheduler if it is not running)."""
+    from overfit_tui.runs.queue import ensure_scheduler, update_state
+
+    store = _store(home)
+    update_state(store, paused=False)
+    ensure_scheduler(store)
+    console.print("queue resumed")
+
+
+@queue_app.command("slots")
+def queue_slots(
+    cpu: int | None = typer.Option(None, "--cpu", help="concurrent workers on the CPU (0 = from the core count)"),
+    gpu: int | None = typer.Option(None, "--gpu", help="concurrent workers per GPU"),
+    home: Path | None = HomeOpt,
+):
+    """Set the slots per device of the home's pool."""
+    from overfit_tui.runs.queue import device_slots, pool_devices, update_state
+
+    st = update_state(_store(home), cpu_slots=cpu, gpu_slots=gpu)
+    console.print("slots: " + ", ".join(f"{d} {n}" for d, n in device_slots(st, pool_devices()).items()))
+
+
+@app.command()
+def devices(home: Path | None = HomeOpt):
+    """Each device of the home's pool: its slots, the runs on it, utilization and memory."""
+    from rich.table import Table
+
+    from overfit_tui.runs.devices import device_report
+
+    t = Table("device", "slots", "busy", "memory", "runs", box=None)
+    for d in device_report(_store(home)):
+        slots = "Ray" if d.slots is None else f"{len(d.runs)}/{d.slots}"
+        t.add_row(d.name, slots, d.util, d.memory, escape("\n".join(d.runs) or "-"))
+    console.print(t)
 
 
 @app.command()

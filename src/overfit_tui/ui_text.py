@@ -82,6 +82,15 @@ def summary_cell(f, r: dict, events: list[dict]) -> str:
     return f"{f.format(live)}~" if live is not None else "-"
 
 
+def status_text(r: dict) -> str:
+    """A run's status; a queued run with a place in the home's queue (`queue_pos`) reads `queued #3`,
+    one whose worker is starting (`queue_pos` 0) `starting`."""
+    pos = r.get("queue_pos")
+    if r["status"] != "queued" or pos is None:
+        return r["status"]
+    return f"queued #{pos}" if pos else "starting"
+
+
 def runs_table(runs: list[dict], fields: list, events: dict[str, list[dict]], width: int, title: str = ""):
     """A Rich table of runs for a terminal `width` wide: id, label, status, then (while runs are
     in flight) progress and ETA, then the study's summary fields by priority, then the device.
@@ -94,7 +103,7 @@ def runs_table(runs: list[dict], fields: list, events: dict[str, list[dict]], wi
     active = any(r["status"] in ("queued", "running") for r in runs)
     cols: list[tuple[str, list[str], float, bool]] = [  # header, cells, priority, numeric
         ("run", [r["id"] for r in runs], 0, False),
-        ("status", [r["status"] for r in runs], 0, False),
+        ("status", [status_text(r) for r in runs], 0, False),
     ]
     if active:
         last = {r["id"]: next((e for e in reversed(events.get(r["id"], [])) if "epoch" in e), None) for r in runs}

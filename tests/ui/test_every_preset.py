@@ -150,6 +150,13 @@ async def each_pane(pilot, app, keys: list[str], every_group: bool = False) -> N
 
 @pytest.mark.timeout(300)
 def test_launch_every_cpu_preset_from_the_app(home):
+    from overfit_tui.runs.queue import update_state
+    from overfit_tui.store import Store
+
+    # Every preset goes through the home's one queue: 4 CPU slots (1 torch thread each) overlap
+    # the workers' start-up on 2 cores, as the per-group schedulers of earlier versions did.
+    update_state(Store(home), cpu_slots=4)
+
     async def go():
         app = make_app(home=home.root, preset="smoke-mnist1d")
         async with app.run_test(size=(120, 40)) as pilot:

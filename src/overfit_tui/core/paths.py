@@ -93,6 +93,11 @@ class Home:
         return self.root / "store.lock"
 
     @property
+    def queue_dir(self) -> Path:
+        """The home's device queue: its settings, its scheduler's lock and log."""
+        return self.root / "queue"
+
+    @property
     def runs_dir(self) -> Path:
         return self.root / "runs"
 

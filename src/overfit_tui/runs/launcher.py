@@ -1,15 +1,17 @@
-"""Launching a group (records + a detached scheduler), cancelling and restarting runs."""
+"""Launching a group (its records, queued in the home's queue, and the home's scheduler started
+if it is not running), cancelling and restarting runs."""
 
 from __future__ import annotations
 
+import os
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 from overfit_tui.core.errors import OverfitError
 from overfit_tui.core.ids import new_group_id
 from overfit_tui.core.specs import GroupSpec
+from overfit_tui.runs.queue import ensure_scheduler
 from overfit_tui.runs.records import new_group_record, new_run_records
 from overfit_tui.store import Store
 from overfit_tui.store.schema import ACTIVE, group_record
@@ -23,40 +25,52 @@ def default_devices() -> list[str]:
     return cuda_devices() or ["cpu"]
 
 
-def start_scheduler(
-    store: Store,
-    group_id: str,
-    devices: list[str],
+def start_scheduler(store: Store) -> subprocess.Popen | None:
+    """The home's one scheduler, started unless it runs (it picks up every queued group)."""
+    return ensure_scheduler(store)
+
+
+def launch_settings(
+    devices: list[str] | None,
     per_device: int = 0,
     data_dir: Path | None = None,
     download: bool = False,
-) -> subprocess.Popen:
-    home = store.home
-    log = home.group_log(group_id)
-    log.parent.mkdir(parents=True, exist_ok=True)
-    cmd = [
-        sys.executable,
-        "-m",
-        "overfit_tui.runs.scheduler",
-        "--home",
-        str(home.root),
-        "--group",
-        group_id,
-        "--devices",
-        ",".join(devices),
-        "--per-device",
-        str(per_device),
-    ]
-    if data_dir:
-        cmd += ["--data-dir", str(data_dir)]
-    if download:
-        cmd.append("--download")
-    with open(log, "ab") as out:
-        proc = subprocess.Popen(
-            cmd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True
-        )
-    store.update_group(group_id, scheduler_pid=proc.pid, devices=devices)
-    return proc
+    backend: str | None = None,
+    address: str | None = None,
+) -> dict:
+    """How a group's jobs run, kept on its group record for the home's scheduler. The backend:
+    `backend`, else $OVERFIT_TUI_BACKEND, else local; a Ray address: `address`, else
+    $OVERFIT_TUI_RAY_ADDRESS, else auto."""
+    from overfit_tui.runs.queue import SLOTS_MAX, pool_devices
+
+    devices = devices or default_devices()
+    pool = pool_devices()
+    unknown = [d for d in devices if d not in pool]
+    if unknown:
+        raise OverfitError(f"--device {','.join(unknown)}: not on this machine (it has {', '.join(pool)})")
+    if not 0 <= per_device <= SLOTS_MAX:
+        raise OverfitError(f"--per-device {per_device}: give 0 (the device's slots) to {SLOTS_MAX}")
+    backend = backend or os.environ.get("OVERFIT_TUI_BACKEND") or "local"
+    if backend not in ("local", "ray"):
+        raise OverfitError(f"backend {backend!r} (--backend / OVERFIT_TUI_BACKEND): one of local, ray")
+    out = {
+        "devices": devices,
+        "per_device": per_device,
+        "data_dir": str(data_dir) if data_dir else None,
+        "download": download,
+        "backend": backend,
+    }
+    if backend == "ray":
+        import importlib.util
+
+        from overfit_tui.runs.ray_backend import check_address
+
+        if importlib.util.find_spec("ray") is None:
+            raise OverfitError("--backend ray: ray is not installed (pip install 'overfit-tui[ray]')")
+        out["address"] = check_address(address or os.environ.get("OVERFIT_TUI_RAY_ADDRESS"))
+    elif address:
+        raise OverfitError("--address is for --backend ray")
+    return out
 
 
 def launch(
@@ -68,15 +82,28 @@ def launch(
     per_device: int = 0,
     data_dir: Path | None = None,
     download: bool = False,
-) -> tuple[str, subprocess.Popen]:
-    """Record the group's runs as queued and start its scheduler; returns (group id, scheduler)."""
+    priority: int = 0,
+    backend: str | None = None,
+    address: str | None = None,
+) -> tuple[str, subprocess.Popen | None]:
+    """Record the group's runs as queued in the home's queue and make sure its scheduler runs;
+    returns (group id, the scheduler if this call started it)."""
     study = get_study(group.study)
     runs = study.expand(group)
-    devices = devices or default_devices()
-    jobs = study.jobs(runs, on_gpu=all(d.startswith("cuda") for d in devices))
+    settings = launch_settings(devices, per_device, data_dir, download, backend, address)
+    jobs = study.jobs(runs, on_gpu=all(d.startswith("cuda") for d in settings["devices"]))
     grec = new_group_record(group, preset, preset_path)
+    grec.update(launch=settings, priority=_priority(priority))
     store.add_group(grec, new_run_records(grec["id"], runs, jobs, preset))
-    return grec["id"], start_scheduler(store, grec["id"], devices, per_device, data_dir, download)
+    return grec["id"], start_scheduler(store)
+
+
+def _priority(p: int) -> int:
+    from overfit_tui.runs.queue import PRIORITY_MAX
+
+    if not -PRIORITY_MAX <= p <= PRIORITY_MAX:
+        raise OverfitError(f"--priority {p}: give a whole number from -{PRIORITY_MAX} to {PRIORITY_MAX}")
+    return p
 
 
 def cancel(store: Store, ref: str) -> list[str]:
@@ -113,8 +140,8 @@ def restart(store: Store, ref: str, devices: list[str] | None = None, data_dir: 
         )
     specs = [run_spec_from_dict(r["spec"]) for r in old]
     study = get_study(specs[0].study)
-    devices = devices or default_devices()
-    jobs = study.jobs(specs, on_gpu=all(d.startswith("cuda") for d in devices))
+    settings = launch_settings(devices, data_dir=data_dir)
+    jobs = study.jobs(specs, on_gpu=all(d.startswith("cuda") for d in settings["devices"]))
     source = old[0]["id"] if len(old) == 1 else old[0]["group"]
     gid = new_group_id(f"restart-{source}")
     preset = old[0].get("preset")
@@ -128,10 +155,12 @@ def restart(store: Store, ref: str, devices: list[str] | None = None, data_dir: 
             spec,
             old[0].get("spec_hash") if len(old) == 1 else None,
             restart_of=[r["id"] for r in old],
+            launch=settings,
+            priority=0,
         ),
         new_run_records(gid, specs, jobs, preset),
     )
-    start_scheduler(store, gid, devices, data_dir=data_dir)
+    start_scheduler(store)
     return gid
 
 

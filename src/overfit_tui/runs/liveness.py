@@ -44,6 +44,8 @@ def worker_gone(run: dict, beat_age: float) -> bool:
     pid = run.get("pid")
     if not pid_alive(pid):
         return True
+    if run.get("ray"):  # a Ray task's pid is the driver's (the home's scheduler): it lives while the driver does
+        return False
     ours = is_worker(pid, run["id"])
     if ours is not None:
         return not ours
@@ -51,29 +53,19 @@ def worker_gone(run: dict, beat_age: float) -> bool:
 
 
 def reconcile(store: Store) -> list[str]:
-    """Mark runs whose worker (or, while queued, scheduler) vanished as lost; return their ids.
+    """Mark running runs whose worker vanished as lost; return their ids. (A queued run waits in
+    the home's queue: a dead scheduler is restarted by the next launch or app start.)
     Reads only the groups with queued or running runs (the store's index knows them)."""
     if store.read_only:
         return []  # nothing can be marked in a read-only home; listing it still works
     host = socket.gethostname()
     lost = []
     for gid in store.active_groups():
-        group, runs = store.group_runs(gid)
+        _, runs = store.group_runs(gid)
         for r in runs:
-            if r["status"] == "running" and (r.get("provenance") or {}).get("host", host) == host:
+            if r["status"] == "running" and (r.get("ray") or (r.get("provenance") or {}).get("host", host) == host):
                 if _worker_lost(store, r):
                     lost.append(r["id"])
-            elif r["status"] == "queued":
-                created = (group or {}).get("created", r.get("created", 0))
-                if time.time() - created > 10 and not pid_alive((group or {}).get("scheduler_pid")):
-                    if store.transition(
-                        r["id"],
-                        ("queued",),
-                        status="lost",
-                        ended=time.time(),
-                        error="its scheduler exited before starting it",
-                    ):
-                        lost.append(r["id"])
     return lost
 
 

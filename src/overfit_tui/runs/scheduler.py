@@ -1,29 +1,57 @@
-"""Scheduler process: places a group's jobs on devices, a few at a time, and watches them.
+"""The home's scheduler process: one per home, serving every group from one device pool.
 
-Launched detached (own session, survives the terminal); spawns one worker per job with
-`--device` set, at most `per_device` at once per device; a worker that exits leaving
-runs unrecorded (kill -9, OOM) has those runs marked lost, with their curves kept. Only
-runs that worker owned (its pid) are touched: a run is claimed by exactly one worker.
+Started on demand (`runs/queue.py: ensure_scheduler`) detached in its own session; it takes the
+home's scheduler lock (or waits a few seconds for a dying one to let go, then leaves the work to
+it), adopts the workers a killed predecessor started (their runs are neither restarted nor
+marked lost while their process lives), then loops: reap workers that ended, start waiting jobs
+in queue order on the device with the most free slots (never more workers on a device than its
+slots, never more than a group's own `per_device`), and exit once nothing runs and nothing may
+start (no queued job, or the queue is paused). A worker that exits leaving runs unrecorded
+(kill -9, OOM) has those runs marked lost, with their curves kept; only runs that worker owned
+(its pid) are touched: a run is claimed by exactly one worker.
 """
 
 from __future__ import annotations
 
 import argparse
+import fcntl
+import json
 import os
+import socket
 import subprocess
 import sys
 import time
+import traceback
+from collections import Counter
+from dataclasses import dataclass
 
 from overfit_tui.core.paths import Home
-from overfit_tui.core.system import available_cores, worker_threads
+from overfit_tui.core.system import worker_threads
+from overfit_tui.runs.liveness import is_worker, pid_alive
+from overfit_tui.runs.queue import Job, device_slots, pool_devices, proc_start, queued_jobs, read_state
 from overfit_tui.store import Store
+from overfit_tui.store.schema import ACTIVE
 
 POLL_S = 0.3
+LOOK_S = 2.0  # with every local slot busy, how often the queue is read for Ray jobs
+TAKEOVER_S = 10.0  # how long a new scheduler waits for the lock of one that is exiting
 
 
-def cpu_slots() -> int:
-    n = available_cores()
-    return max(1, n if n <= 4 else n // 2)
+@dataclass
+class Worker:
+    """A worker process the scheduler watches (started by it, or adopted)."""
+
+    pid: int
+    device: str
+    group: str
+    runs: list[str]
+    proc: subprocess.Popen | None = None  # None: adopted from a scheduler that died
+
+    def exit_code(self) -> int | None:
+        """None while it runs; its exit status after (-1 when adopted: not our child, status unknown)."""
+        if self.proc is not None:
+            return self.proc.poll()
+        return None if pid_alive(self.pid) else -1
 
 
 def spawn_worker(
@@ -50,76 +78,202 @@ def spawn_worker(
         )
 
 
-def schedule(
-    home: Home, group_id: str, devices: list[str], per_device: int, data_dir: str | None, download: bool
-) -> None:
-    store = Store(home)
-    runs = store.runs(group_id)
-    jobs: dict[int, list[str]] = {}
-    for r in runs:
-        jobs.setdefault(r.get("job", r["index"]), []).append(r["id"])
-    pending = [jobs[k] for k in sorted(jobs)]
-    free = {d: per_device for d in devices}
-    threads = None
-    if devices == ["cpu"]:
-        threads = worker_threads(min(per_device, len(pending)))
-    running: list[tuple[subprocess.Popen, str, list[str]]] = []
-    while pending or running:
-        for item in list(running):
-            proc, dev, ids = item
-            if proc.poll() is None:
+def take_lock(home: Home, wait_s: float = TAKEOVER_S) -> int | None:
+    """The scheduler lock's fd, held until this process exits; None if another scheduler keeps it."""
+    home.queue_dir.mkdir(parents=True, exist_ok=True)
+    fd = os.open(home.queue_dir / "scheduler.lock", os.O_RDWR | os.O_CREAT, 0o644)
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            break
+        except BlockingIOError:
+            if time.monotonic() > deadline:
+                os.close(fd)
+                return None
+            time.sleep(0.2)
+    pid = os.getpid()
+    _write_lock(fd, {"pid": pid, "start": proc_start(pid), "host": socket.gethostname(), "since": time.time()})
+    return fd
+
+
+def _write_lock(fd: int, info: dict) -> None:
+    os.ftruncate(fd, 0)
+    os.pwrite(fd, json.dumps(info).encode(), 0)
+
+
+def adopt(store: Store) -> list[Worker]:
+    """The live workers of runs still queued or running (a killed scheduler's): watched, not restarted."""
+    found: dict[int, Worker] = {}
+    for gid in store.active_groups():
+        for r in store.runs(gid):
+            pid = r.get("pid")
+            if r["status"] in ACTIVE and pid and pid_alive(pid) and is_worker(pid, r["id"]) is not False:
+                found.setdefault(pid, Worker(pid, r.get("device") or "cpu", gid, [])).runs.append(r["id"])
+    return list(found.values())
+
+
+class Scheduler:
+    """The loop's state: the device pool, its slots, the workers running."""
+
+    def __init__(self, home: Home, devices: list[str] | None = None):
+        self.home, self.store = home, Store(home)
+        self.devices = devices or pool_devices()
+        self.default = [d for d in self.devices if d != "cpu"] or ["cpu"]  # a group launched without --device
+        self.running: list[Worker] = adopt(self.store)
+        self._looked = 0.0  # when the queued jobs were last read
+        self.ray = None  # the Ray driver (runs/ray_backend.py), connected on the first Ray job
+        if self.running:
+            print(f"adopted {len(self.running)} live worker(s): {[w.pid for w in self.running]}", flush=True)
+
+    def reap(self) -> None:
+        for w in list(self.running):
+            code = w.exit_code()
+            if code is None:
                 continue
-            running.remove(item)
-            free[dev] += 1
-            for rid in ids:
-                store.transition(
+            self.running.remove(w)
+            why = f"with code {code}" if code >= 0 else "(adopted after a scheduler restart)"
+            for rid in w.runs:
+                self.store.transition(
                     rid,
                     ("queued", "running"),
-                    only_if=lambda r, pid=proc.pid: r.get("pid") == pid,
+                    only_if=lambda r, pid=w.pid: r.get("pid") == pid,
                     status="lost",
                     ended=time.time(),
-                    error=f"worker exited with code {proc.returncode} without recording this run",
+                    error=f"worker exited {why} without recording this run",
                 )
-        while pending and any(v > 0 for v in free.values()):
-            ids = pending.pop(0)
-            queued = [r for r in ids if (store.get_run(r) or {}).get("status") == "queued"]
-            if not queued:
+
+    def fill(self) -> None:
+        """Start waiting jobs in queue order while a device they may use has a free slot (local
+        jobs), or while the Ray cluster has CPUs for them (Ray jobs: Ray places them)."""
+        state = read_state(self.home)
+        if state.paused:
+            return
+        slots = device_slots(state, self.devices)
+        used = Counter(w.device for w in self.running)
+        full = all(used[d] >= n for d, n in slots.items())
+        if full and self.ray is None and time.monotonic() - self._looked < LOOK_S:
+            return  # every slot busy: the groups' files are read again when one frees (or for Ray jobs)
+        self._looked = time.monotonic()
+        jobs = queued_jobs(self.store, self.default)
+        ray_jobs = [j for j in jobs if j.backend == "ray"]
+        if ray_jobs:
+            self._fill_ray(ray_jobs, state.gpu_slots)
+        jobs = [j for j in jobs if j.backend != "ray"]
+        if all(used[d] >= n for d, n in slots.items()) or not jobs:
+            return
+        by_group = Counter((w.group, w.device) for w in self.running)
+        n_cpu = sum("cpu" in j.devices for j in jobs) + used["cpu"]
+        threads = worker_threads(min(slots.get("cpu", 1), max(1, n_cpu)))
+        for job in jobs:
+            if not any(d in slots for d in job.devices):
+                self._refuse(job)
                 continue
-            dev = max(free, key=lambda d: free[d])
-            free[dev] -= 1
-            proc = spawn_worker(home, queued, dev, data_dir, download, threads)
-            log = str(home.run_dir(queued[0]) / "worker.log")
-            store.modify_runs(queued, lambda r, pid=proc.pid, dev=dev, log=log: _assign(r, pid, dev, log))
-            running.append((proc, dev, queued))
-        time.sleep(POLL_S)
-    store.update_group(group_id, scheduler_pid=None, ended=time.time())
+            free = [
+                d
+                for d in job.devices
+                if d in slots
+                and used[d] < slots[d]
+                and not (job.per_device and by_group[(job.group, d)] >= job.per_device)
+            ]
+            if not free:
+                continue
+            dev = min(free, key=lambda d: used[d] / slots[d])
+            self.start(job, dev, threads)
+            used[dev] += 1
+            by_group[(job.group, dev)] += 1
+            if all(used[d] >= n for d, n in slots.items()):
+                return
+
+    def _fill_ray(self, jobs: list[Job], gpu_slots: int) -> None:
+        from overfit_tui.core.errors import OverfitError
+        from overfit_tui.runs.ray_backend import RayJobs
+
+        for job in jobs:
+            address = job.address or "auto"
+            if self.ray is None:
+                try:
+                    self.ray = RayJobs(self.store, address)
+                except OverfitError as e:
+                    self._refuse(job, str(e))
+                    continue
+            if address != self.ray.address:
+                self._refuse(job, f"this home's scheduler drives the Ray cluster at {self.ray.address}, not {address}")
+                continue
+            if self.ray.capacity() <= 0:
+                return
+            gpu = 1.0 / gpu_slots if any(d.startswith("cuda") for d in job.devices) else None
+            self.store.modify_runs(job.runs, lambda r: _assign_ray(r, os.getpid()))
+            self.ray.submit(job, job.data_dir or str(self.home.data_dir), gpu)
+
+    def start(self, job: Job, dev: str, threads: int) -> None:
+        proc = spawn_worker(self.home, job.runs, dev, job.data_dir, job.download, threads)
+        log = str(self.home.run_dir(job.runs[0]) / "worker.log")
+        self.store.modify_runs(job.runs, lambda r, pid=proc.pid: _assign(r, pid, dev, log))
+        self.running.append(Worker(proc.pid, dev, job.group, job.runs, proc))
+
+    def _refuse(self, job: Job, why: str | None = None) -> None:
+        why = why or f"none of its devices ({', '.join(job.devices)}) is on this machine ({', '.join(self.devices)})"
+        for rid in job.runs:
+            self.store.transition(rid, ("queued",), status="failed", ended=time.time(), error=why)
+
+    def idle(self) -> bool:
+        """Nothing runs and nothing may start."""
+        if self.ray is not None and self.ray.jobs:
+            return False
+        return not self.running and (read_state(self.home).paused or not queued_jobs(self.store, self.default))
+
+    def loop(self, lock_fd: int) -> None:
+        while True:
+            try:
+                if self.ray is not None:
+                    self.ray.poll()
+                self.reap()
+                self.fill()
+            except Exception:  # a bad turn (a full disk, a Ray hiccup) is logged; the queue goes on
+                traceback.print_exc()
+                time.sleep(1.0)
+            if self.idle():
+                with self.store.transaction():  # a launch either wrote its runs before this (seen here) or
+                    if self.idle():  # finds the lock marked exiting (and starts a fresh scheduler)
+                        _write_lock(lock_fd, {"pid": os.getpid(), "exiting": True})
+                        break
+            time.sleep(POLL_S)
+        if self.ray is not None:
+            self.ray.close()
 
 
 def _assign(rec: dict, pid: int, device: str, log: str) -> bool:
     """Note the worker started for a run, unless another worker has claimed it (or it was cancelled)."""
     if rec["status"] == "queued" or (rec["status"] == "running" and rec.get("pid") == pid):
         if rec["status"] == "queued":
-            rec["pid"] = pid
+            rec.update(pid=pid, dispatched=time.time())  # when it left the queue (the queue's order, in tests)
         rec.update(device=device, log=log)
         return True
     return False
 
 
+def _assign_ray(rec: dict, pid: int) -> bool:
+    """A queued run submitted to Ray: its pid is the driver's (this scheduler) until it ends."""
+    if rec["status"] != "queued":
+        return False
+    rec.update(pid=pid, ray=True, device="ray", dispatched=time.time())
+    return True
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--home", required=True)
-    ap.add_argument("--group", required=True)
-    ap.add_argument("--devices", default="cpu")
-    ap.add_argument("--per-device", type=int, default=0)
-    ap.add_argument("--data-dir", default=None)
-    ap.add_argument("--download", action="store_true")
     a = ap.parse_args(argv)
     import signal
 
     signal.signal(signal.SIGHUP, signal.SIG_IGN)
-    devices = a.devices.split(",")
-    per = a.per_device or (cpu_slots() if devices == ["cpu"] else 2)
-    schedule(Home.resolve(a.home), a.group, devices, per, a.data_dir, a.download)
+    home = Home.resolve(a.home)
+    fd = take_lock(home)
+    if fd is None:
+        print("another scheduler serves this home", flush=True)
+        return
+    Scheduler(home).loop(fd)
 
 
 if __name__ == "__main__":

@@ -67,6 +67,14 @@ def _int(v) -> str | None:
     return None if ok else f"expected a non-negative integer, got {show(v)}"
 
 
+def _signed(limit: int):
+    def check(v) -> str | None:
+        ok = isinstance(v, int) and not isinstance(v, bool) and -limit <= v <= limit
+        return None if ok else f"expected a whole number from -{limit} to {limit}, got {show(v)}"
+
+    return check
+
+
 def _status(v) -> str | None:
     return None if v in STATES else f"unknown status {show(v)} (one of {', '.join(STATES)})"
 
@@ -100,6 +108,8 @@ RUN_FIELDS = {
     "tags": (False, _tags),
     "notes": (False, _str(TEXT_MAX)),
     "log": (False, _opt(_str(4096))),
+    "dispatched": (False, _opt(_time)),  # when the home's queue handed it to a worker or to Ray
+    "ray": (False, lambda v: None if isinstance(v, bool) else f"expected true or false, got {show(v)}"),
 }
 
 GROUP_FIELDS = {
@@ -110,6 +120,8 @@ GROUP_FIELDS = {
     "preset": (False, _opt(_str(500))),
     "spec": (False, _dict),
     "scheduler_pid": (False, _opt(_int)),
+    "priority": (False, _opt(_signed(1000))),  # the home's queue starts higher priorities first
+    "launch": (False, _opt(_dict)),  # how its jobs run: devices, per_device, data_dir, download, backend
     "ended": (False, _opt(_time)),
     "tags": (False, _tags),
     "notes": (False, _str(TEXT_MAX)),

@@ -130,9 +130,14 @@ class OverfitApp(RunActions, App):
     def feed(self) -> None:
         """The store's changes, as messages: the index, the groups on screen (and active ones), new events."""
         from overfit_tui.runs.feed import RunFeed
+        from overfit_tui.runs.queue import restart_if_waiting
 
         feed = RunFeed(self.store, groups=())
         worker = get_current_worker()
+        try:  # a scheduler killed while runs waited: the app's start restarts it
+            restart_if_waiting(self.store)
+        except OverfitError as e:
+            self.call_from_thread(self.notify, str(e), severity="error")
         try:  # the newest group of the pane on screen comes with the first poll: the first screen in one step
             first = newest_groups(self.store.index(), {"": self.panes.get(self._first_pane, ())})
         except OverfitError:
@@ -152,16 +157,26 @@ class OverfitApp(RunActions, App):
 
     @work(thread=True, exclusive=True, group="devices")
     def device_feed(self) -> None:
+        from overfit_tui.runs.queue import queue_positions, read_state
         from overfit_tui.ui.device_status import DeviceProbe
 
         probe = DeviceProbe()
         worker = get_current_worker()
         while not self._stop.is_set() and not worker.is_cancelled:
             counts: dict[str, int] = {}
-            for r in list(self.cache.records.values()):
+            records = list(self.cache.records.values())
+            for r in records:
                 if r["status"] == "running" and r.get("device"):
                     counts[r["device"]] = counts.get(r["device"], 0) + 1
-            self.post_message(DeviceStatus(probe.line(counts)))
+            line, pos = probe.line(counts), {}
+            if any(r["status"] == "queued" for r in records):
+                try:
+                    pos = queue_positions(self.store)
+                    paused = " (paused: `overfit-tui queue resume`)" if read_state(self.store.home).paused else ""
+                    line += f"  ·  queue: {len(set(pos.values()))} waiting{paused}"
+                except OverfitError:
+                    pass
+            self.post_message(DeviceStatus(line, pos))
             self._stop.wait(2.0)
 
     def on_store_changed(self, msg: StoreChanged) -> None:
@@ -181,6 +196,8 @@ class OverfitApp(RunActions, App):
     def on_device_status(self, msg: DeviceStatus) -> None:
         for bar in self.query("#device-bar").results(Static):  # none while the app closes
             bar.update(msg.text)
+        if msg.queue is not None and msg.queue != self.cache.queue_pos:
+            self.cache.queue_pos, self.cache.dirty = msg.queue, True
 
     def _redraw_if_dirty(self) -> None:
         if not self.cache.dirty:

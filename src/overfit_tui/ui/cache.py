@@ -35,6 +35,7 @@ class RunCache:
         self._lock = threading.Lock()
         self.groups_kept, self.per_run, self.events_max = groups_kept, per_run, events_max
         self.n_events = 0
+        self.queue_pos: dict[str, int] = {}  # run id -> its place in the home's queue (the device feed's)
 
     # -- what views ask for (event loop) and what the feed watches (its thread) ------------
     def want(self, *group_ids: str) -> bool:

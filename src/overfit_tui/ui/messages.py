@@ -18,6 +18,7 @@ class StoreChanged(Message):
 
 @dataclass
 class DeviceStatus(Message):
-    """A fresh line of device utilisation."""
+    """A fresh line of device utilisation, and each waiting run's place in the home's queue."""
 
     text: str
+    queue: dict[str, int] | None = None  # run id -> its job's place (1 starts next)

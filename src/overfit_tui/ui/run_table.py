@@ -21,7 +21,7 @@ from overfit_tui.core.schema import Field
 from overfit_tui.engine.members import TRAIN_FIELDS
 from overfit_tui.studies import fields_for
 from overfit_tui.ui.cache import RunCache
-from overfit_tui.ui_text import LIVE, bar, eta_range, fmt_eta, progress_of
+from overfit_tui.ui_text import LIVE, bar, eta_range, fmt_eta, progress_of, status_text
 
 STATUS_STYLE = {
     "queued": "dim",
@@ -179,7 +179,8 @@ class RunTable(DataTable):
         if c.key == "run":
             return Text(r["label"], overflow="ellipsis", no_wrap=True)
         if c.key == "status":
-            return Text(status, style=STATUS_STYLE.get(status, ""))
+            pos = cache.queue_pos.get(r["id"], 0 if r.get("pid") else None)
+            return Text(status_text({**r, "queue_pos": pos}), style=STATUS_STYLE.get(status, ""))
         if c.key == "progress":
             return bar(progress_of(r, cache.last(r["id"], "step") or cache.last(r["id"], "eval")))
         if c.key == "eta":

@@ -1,0 +1,86 @@
+"""What `overfit-tui devices` shows: each device of the home's pool, its slots, the runs on it,
+its utilization and memory (NVML on GPUs, as nvitop reads them; /proc on the CPU), plus the
+runs placed by Ray (on the cluster's nodes). Headless; degrades quietly where NVML or /proc is
+missing. GPU i is NVML's device i (with CUDA_VISIBLE_DEVICES set, the two may differ).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, field
+
+from overfit_tui.runs.queue import device_slots, pool_devices, read_state
+from overfit_tui.store import Store
+
+
+@dataclass
+class DeviceRow:
+    """One device: its slots, the runs on it, and how busy it is."""
+
+    name: str
+    slots: int | None  # None for Ray (the cluster places its tasks)
+    runs: list[str] = field(default_factory=list)  # "run id (group)" of the runs queued to it or running there
+    util: str = "-"  # utilization, e.g. "37%"
+    memory: str = "-"  # e.g. "2.1/80 GiB"
+
+
+def _cpu_busy(sample_s: float = 0.2) -> str:
+    def times():
+        with open("/proc/stat") as f:
+            v = [int(x) for x in f.readline().split()[1:]]
+        return sum(v), v[3] + v[4]
+
+    try:
+        a = times()
+        time.sleep(sample_s)
+        b = times()
+        total = b[0] - a[0]
+        load = os.getloadavg()[0]
+        return f"{100 * (1 - (b[1] - a[1]) / total):.0f}% (load {load:.1f} on {os.cpu_count()} cores)" if total else "-"
+    except (OSError, ValueError, IndexError):
+        return "-"
+
+
+def _ram() -> str:
+    try:
+        info = {}
+        with open("/proc/meminfo") as f:
+            for line in f:
+                k, v = line.split(":")
+                info[k] = int(v.split()[0])
+        return f"{(info['MemTotal'] - info['MemAvailable']) / 2**20:.1f}/{info['MemTotal'] / 2**20:.0f} GiB"
+    except (OSError, KeyError, ValueError):
+        return "-"
+
+
+def _gpu(i: int) -> tuple[str, str]:
+    try:
+        import pynvml
+
+        pynvml.nvmlInit()
+        h = pynvml.nvmlDeviceGetHandleByIndex(i)
+        util = pynvml.nvmlDeviceGetUtilizationRates(h).gpu
+        mem = pynvml.nvmlDeviceGetMemoryInfo(h)
+        return f"{util}%", f"{mem.used / 2**30:.1f}/{mem.total / 2**30:.0f} GiB"
+    except Exception:  # no NVML, or it failed: say nothing rather than crash the listing
+        return "-", "-"
+
+
+def device_report(store: Store) -> list[DeviceRow]:
+    state = read_state(store.home)
+    rows = {d: DeviceRow(d, n) for d, n in device_slots(state, pool_devices()).items()}
+    ray = DeviceRow("ray (cluster)", None)
+    for gid in store.active_groups():
+        for r in store.runs(gid):
+            if r["status"] not in ("queued", "running") or not r.get("pid"):
+                continue
+            where = ray if r.get("ray") else rows.get(r.get("device") or "")
+            if where is not None:
+                where.runs.append(f"{r['id']} ({gid}{', ' + r['device'] if r.get('ray') else ''})")
+    for d, row in rows.items():
+        if d.startswith("cuda"):
+            row.util, row.memory = _gpu(int(d.split(":")[1]))
+        else:
+            row.util, row.memory = _cpu_busy(), _ram()
+    return [*rows.values(), *([ray] if ray.runs else [])]
