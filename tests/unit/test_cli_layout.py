@@ -99,11 +99,17 @@ def test_ctrl_c_during_run_exits_nonzero_without_figures(tmp_path):
     from overfit_tui.store import Store
 
     store = Store(Home.resolve(home))
-    t0 = time.monotonic()
-    while not any(r["status"] == "running" for r in store.runs()) and time.monotonic() - t0 < 120:
-        time.sleep(0.3)
-    proc.send_signal(signal.SIGINT)
-    stdout, stderr = proc.communicate(timeout=120)
+    try:
+        t0 = time.monotonic()
+        while not any(r["status"] == "running" for r in store.runs()) and time.monotonic() - t0 < 120:
+            time.sleep(0.3)
+        proc.send_signal(signal.SIGINT)
+        stdout, stderr = proc.communicate(timeout=120)
+    finally:  # a 100,000-epoch run must never outlive a failed test
+        from ..conftest import _kill_leftovers
+
+        proc.kill()
+        _kill_leftovers(Home.resolve(home))
     assert proc.returncode == 130, (stdout[-2000:], stderr[-2000:])
     assert "interrupted" in stderr and "cancelled" in stdout
     assert "Test error vs label corruption" not in stdout  # no figure from half-trained runs
