@@ -1,77 +1,17 @@
-"""The `overfit-tui` command: the app with no arguments, headless subcommands otherwise.
-
-Thin: parses arguments and prints; torch and Textual are imported only where needed.
-"""
+"""Run and store commands: presets, check, run, runs, cancel, restart, rm, gc, export, import, tag, note."""
 
 from __future__ import annotations
 
 import json
-import os
 import sys
 import time
 from pathlib import Path
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 
+from overfit_tui.cli import DataDirOpt, HomeOpt, _store, _user_presets, _warn, app, console, err
 from overfit_tui.core.errors import OverfitError, printable
-
-app = typer.Typer(
-    add_completion=False, no_args_is_help=False, help="A terminal lab for 'are deep nets dramatically overfitted?'."
-)
-console = Console()
-err = Console(stderr=True)
-
-HomeOpt = typer.Option(
-    None, "--home", help="folder of the store and run files (default: $OVERFIT_TUI_HOME or the XDG data dir)"
-)
-DataDirOpt = typer.Option(None, "--data-dir", help="where MNIST / Fashion-MNIST / CIFAR-10 live (torchvision layout)")
-
-
-def _warn(text: str) -> None:
-    err.print(f"[yellow]warning:[/] {escape(printable(text, 400))}", soft_wrap=True)
-
-
-def _store(home: Path | None):
-    """The home's store, with a warning for a damaged file and for each unreadable record."""
-    from overfit_tui.core.paths import Home
-    from overfit_tui.runs.manage import store_warnings
-    from overfit_tui.store import Store
-
-    store = Store(Home.resolve(home))
-    for w in store_warnings(store):
-        _warn(w)
-    return store
-
-
-@app.callback(invoke_without_command=True)
-def _root(
-    ctx: typer.Context,
-    home: Path | None = HomeOpt,
-    data_dir: Path | None = DataDirOpt,
-    preset: str = typer.Option("smoke-mnist1d", "--preset", help="preset selected when the app opens"),
-):
-    """Open the app (no subcommand)."""
-    # `overfit-tui --home H run ...`: the options before a subcommand reach it as its defaults
-    # (the subcommand's own --home, when given, still wins).
-    if home is not None:
-        os.environ["OVERFIT_TUI_HOME"] = str(home)
-    if data_dir is not None:
-        os.environ["OVERFIT_TUI_DATA"] = str(data_dir)
-    if ctx.invoked_subcommand is None:
-        from overfit_tui.ui.app import make_app
-
-        tui = make_app(home=home, data_dir=data_dir, preset=preset)
-        tui.run()
-        if tui.return_code:  # Textual printed the traceback; a crash must not exit 0
-            raise typer.Exit(tui.return_code)
-
-
-def _user_presets(home: Path | None) -> Path:
-    from overfit_tui.core.paths import Home
-
-    return Home.resolve(home).presets_dir
 
 
 @app.command()
@@ -314,93 +254,6 @@ def cancel(
 
 
 @app.command()
-def priority(
-    ref: str = typer.Argument(..., help="group id, or a run id for its group (a unique prefix is enough)"),
-    value: int = typer.Argument(..., help="higher starts first; 0 is the default (-1000..1000)"),
-    home: Path | None = HomeOpt,
-):
-    """Set a group's priority in the home's queue (its queued jobs move ahead of lower ones)."""
-    from overfit_tui.runs.queue import set_priority
-
-    groups = set_priority(_store(home), ref, value)
-    console.print(f"priority {value} for {len(groups)} group(s): {', '.join(groups)}")
-
-
-queue_app = typer.Typer(help="The home's device queue: one scheduler, one device pool, every group.")
-app.add_typer(queue_app, name="queue")
-
-
-@queue_app.callback(invoke_without_command=True)
-def queue_show(ctx: typer.Context, home: Path | None = HomeOpt):
-    """Show the queue: its scheduler, whether it is paused, the slots, the jobs waiting in order."""
-    if ctx.invoked_subcommand is not None:
-        return
-    from overfit_tui.runs.queue import device_slots, pool_devices, queued_jobs, read_state, scheduler_pid
-
-    store = _store(home)
-    st = read_state(store.home)
-    pid = scheduler_pid(store.home)
-    slots = device_slots(st, pool_devices())
-    console.print(
-        f"scheduler: {f'pid {pid}' if pid else 'not running'}; {'[yellow]paused[/]' if st.paused else 'running'}; "
-        f"slots: {', '.join(f'{d} {n}' for d, n in slots.items())}",
-        soft_wrap=True,
-    )
-    jobs = queued_jobs(store)
-    for i, j in enumerate(jobs, 1):
-        console.print(f"  #{i}  {j.group}  priority {-j.key[0]}  {len(j.runs)} run(s)  {', '.join(j.runs[:3])}")
-    if not jobs:
-        console.print("  nothing waiting")
-
-
-@queue_app.command("pause")
-def queue_pause(home: Path | None = HomeOpt):
-    """Start no new job (running ones go on) until `queue resume`."""
-    from overfit_tui.runs.queue import update_state
-
-    update_state(_store(home), paused=True)
-    console.print("queue paused: running jobs go on, no new one starts (`overfit-tui queue resume`)")
-
-
-@queue_app.command("resume")
-def queue_resume(home: Path | None = HomeOpt):
-    """Start queued jobs again (starting the scheduler if it is not running)."""
-    from overfit_tui.runs.queue import ensure_scheduler, update_state
-
-    store = _store(home)
-    update_state(store, paused=False)
-    ensure_scheduler(store)
-    console.print("queue resumed")
-
-
-@queue_app.command("slots")
-def queue_slots(
-    cpu: int | None = typer.Option(None, "--cpu", help="concurrent workers on the CPU (0 = from the core count)"),
-    gpu: int | None = typer.Option(None, "--gpu", help="concurrent workers per GPU"),
-    home: Path | None = HomeOpt,
-):
-    """Set the slots per device of the home's pool."""
-    from overfit_tui.runs.queue import device_slots, pool_devices, update_state
-
-    st = update_state(_store(home), cpu_slots=cpu, gpu_slots=gpu)
-    console.print("slots: " + ", ".join(f"{d} {n}" for d, n in device_slots(st, pool_devices()).items()))
-
-
-@app.command()
-def devices(home: Path | None = HomeOpt):
-    """Each device of the home's pool: its slots, the runs on it, utilization and memory."""
-    from rich.table import Table
-
-    from overfit_tui.runs.devices import device_report
-
-    t = Table("device", "slots", "busy", "memory", "runs", box=None)
-    for d in device_report(_store(home)):
-        slots = "Ray" if d.slots is None else f"{len(d.runs)}/{d.slots}"
-        t.add_row(d.name, slots, d.util, d.memory, escape("\n".join(d.runs) or "-"))
-    console.print(t)
-
-
-@app.command()
 def restart(
     ref: str = typer.Argument(..., help="run id or group id (a unique prefix is enough)"),
     device: str | None = typer.Option(None, "--device"),
@@ -527,105 +380,3 @@ def note(
     from overfit_tui.runs.manage import note_runs
 
     console.print(f"noted {note_runs(_store(home), ref, text)} run(s)")
-
-
-@app.command()
-def serve(
-    host: str = typer.Option("127.0.0.1", "--host", help="address to bind (localhost by default)"),
-    port: int = typer.Option(8000, "--port", help="TCP port"),
-    allow_remote: bool = typer.Option(
-        False, "--allow-remote", help="bind a non-local address (anyone who reaches it can launch training here)"
-    ),
-    home: Path | None = HomeOpt,
-    data_dir: Path | None = DataDirOpt,
-):
-    """Serve the app to a browser (textual-serve). Over SSH: ssh -L 8000:localhost:8000 gpu-box."""
-    from overfit_tui.core.paths import Home
-    from overfit_tui.ui.serve import LOCAL_HOSTS
-    from overfit_tui.ui.serve import serve as do_serve
-
-    if host not in LOCAL_HOSTS and not allow_remote:
-        raise OverfitError(
-            f"--host {host} would let anyone who reaches it launch training on this machine; "
-            "add --allow-remote to mean it, or tunnel: ssh -L 8000:localhost:8000 this-box"
-        )
-    if host not in LOCAL_HOSTS:
-        console.print(f"[yellow]warning:[/] serving on {host}:{port}: anyone who reaches it can launch training here")
-    root = Home.resolve(home).root
-    console.print(f"serving overfit-tui ({root}) at http://{host}:{port}  (ctrl+c stops)")
-    do_serve(root, host, port, data_dir)
-
-
-def main() -> None:
-    """Every error a user can cause ends as one line on stderr and exit status 2, never a traceback."""
-    try:
-        app()
-    except OverfitError as e:
-        err.print(f"[red]error:[/] {escape(printable(e, 2000))}", soft_wrap=True)
-        sys.exit(2)
-    except OSError as e:  # the machine said no (full disk, permissions) where no check could foresee it
-        where = f"{e.filename}: " if e.filename else ""
-        err.print(f"[red]error:[/] {escape(printable(where + (e.strerror or str(e)), 2000))}", soft_wrap=True)
-        sys.exit(2)
-
-
-@app.command()
-def claims(
-    refs: list[str] = typer.Argument(None, help="group ids (unique prefixes work); default: each study's latest group"),
-    json_: bool = typer.Option(False, "--json", help="machine-readable"),
-    home: Path | None = HomeOpt,
-):
-    """Check each group's runs against its paper's claims: holds, fails or pending."""
-    from rich.markup import escape
-    from rich.table import Table
-
-    from overfit_tui.export.scorecard import group_claims, latest_groups
-    from overfit_tui.studies.claims import MARK
-
-    store = _store(home)
-    groups = [g for ref in refs for g in dict.fromkeys(r["group"] for r in store.resolve(ref))] if refs else None
-    results = [gc for g in (groups or latest_groups(store)) if (gc := group_claims(store, g)) is not None]
-    if json_:
-        print(json.dumps([gc.to_dict() for gc in results], indent=1))
-        return
-    if not results:
-        console.print("no group with claims to check yet: run a preset first (overfit-tui presets)")
-    for gc in results:
-        t = Table(
-            "", "claim", "paper", "measured", title=f"{gc.group} ({gc.study}): {escape(gc.paper)}", show_lines=False
-        )
-        for c, v in gc.results:
-            style = {"holds": "green", "fails": "red"}.get(v.status, "yellow")
-            t.add_row(
-                f"[{style}]{MARK[v.status]}[/]",
-                f"{escape(c.text)} [dim]({escape(c.source)})[/]",
-                escape(c.paper),
-                escape(v.measured),
-            )
-        console.print(t)
-        console.print(f"  {gc.count('holds')} hold, {gc.count('fails')} fail, {gc.count('pending')} pending")
-
-
-@app.command()
-def report(
-    refs: list[str] = typer.Argument(None, help="group ids (unique prefixes work); default: each study's latest group"),
-    out: Path = typer.Option(
-        None, "-o", "--output", help="FILE.html (one self-contained page) or a folder (HTML, Markdown, SVG figures)"
-    ),
-    home: Path | None = HomeOpt,
-):
-    """A reproduction report: claims (paper vs measured), figures, tables and provenance per group."""
-    from overfit_tui.export.report import write_report
-    from overfit_tui.export.scorecard import latest_groups
-
-    store = _store(home)
-    groups = [g for ref in refs for g in dict.fromkeys(r["group"] for r in store.resolve(ref))] if refs else None
-    groups = groups or latest_groups(store)
-    if not groups:
-        raise OverfitError("no finished group to report on yet: run a preset first (overfit-tui presets)")
-    target = Path(out) if out else store.home.root / "exports" / time.strftime("report-%Y%m%d-%H%M%S")
-    paths = write_report(store, groups, target)
-    console.print(
-        f"report on {len(groups)} group(s): {escape(str(paths[0]))}"
-        + (f" (+{len(paths) - 1} files)" if len(paths) > 1 else "")
-    )

@@ -1,0 +1,102 @@
+"""Claims, the reproduction report and the app served to a browser."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import typer
+from rich.markup import escape
+
+from overfit_tui.cli import DataDirOpt, HomeOpt, _store, app, console
+from overfit_tui.core.errors import OverfitError
+
+
+@app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", "--host", help="address to bind (localhost by default)"),
+    port: int = typer.Option(8000, "--port", help="TCP port"),
+    allow_remote: bool = typer.Option(
+        False, "--allow-remote", help="bind a non-local address (anyone who reaches it can launch training here)"
+    ),
+    home: Path | None = HomeOpt,
+    data_dir: Path | None = DataDirOpt,
+):
+    """Serve the app to a browser (textual-serve). Over SSH: ssh -L 8000:localhost:8000 gpu-box."""
+    from overfit_tui.core.paths import Home
+    from overfit_tui.ui.serve import LOCAL_HOSTS
+    from overfit_tui.ui.serve import serve as do_serve
+
+    if host not in LOCAL_HOSTS and not allow_remote:
+        raise OverfitError(
+            f"--host {host} would let anyone who reaches it launch training on this machine; "
+            "add --allow-remote to mean it, or tunnel: ssh -L 8000:localhost:8000 this-box"
+        )
+    if host not in LOCAL_HOSTS:
+        console.print(f"[yellow]warning:[/] serving on {host}:{port}: anyone who reaches it can launch training here")
+    root = Home.resolve(home).root
+    console.print(f"serving overfit-tui ({root}) at http://{host}:{port}  (ctrl+c stops)")
+    do_serve(root, host, port, data_dir)
+
+
+@app.command()
+def claims(
+    refs: list[str] = typer.Argument(None, help="group ids (unique prefixes work); default: each study's latest group"),
+    json_: bool = typer.Option(False, "--json", help="machine-readable"),
+    home: Path | None = HomeOpt,
+):
+    """Check each group's runs against its paper's claims: holds, fails or pending."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    from overfit_tui.export.scorecard import group_claims, latest_groups
+    from overfit_tui.studies.claims import MARK
+
+    store = _store(home)
+    groups = [g for ref in refs for g in dict.fromkeys(r["group"] for r in store.resolve(ref))] if refs else None
+    results = [gc for g in (groups or latest_groups(store)) if (gc := group_claims(store, g)) is not None]
+    if json_:
+        print(json.dumps([gc.to_dict() for gc in results], indent=1))
+        return
+    if not results:
+        console.print("no group with claims to check yet: run a preset first (overfit-tui presets)")
+    for gc in results:
+        t = Table(
+            "", "claim", "paper", "measured", title=f"{gc.group} ({gc.study}): {escape(gc.paper)}", show_lines=False
+        )
+        for c, v in gc.results:
+            style = {"holds": "green", "fails": "red"}.get(v.status, "yellow")
+            t.add_row(
+                f"[{style}]{MARK[v.status]}[/]",
+                f"{escape(c.text)} [dim]({escape(c.source)})[/]",
+                escape(c.paper),
+                escape(v.measured),
+            )
+        console.print(t)
+        console.print(f"  {gc.count('holds')} hold, {gc.count('fails')} fail, {gc.count('pending')} pending")
+
+
+@app.command()
+def report(
+    refs: list[str] = typer.Argument(None, help="group ids (unique prefixes work); default: each study's latest group"),
+    out: Path = typer.Option(
+        None, "-o", "--output", help="FILE.html (one self-contained page) or a folder (HTML, Markdown, SVG figures)"
+    ),
+    home: Path | None = HomeOpt,
+):
+    """A reproduction report: claims (paper vs measured), figures, tables and provenance per group."""
+    from overfit_tui.export.report import write_report
+    from overfit_tui.export.scorecard import latest_groups
+
+    store = _store(home)
+    groups = [g for ref in refs for g in dict.fromkeys(r["group"] for r in store.resolve(ref))] if refs else None
+    groups = groups or latest_groups(store)
+    if not groups:
+        raise OverfitError("no finished group to report on yet: run a preset first (overfit-tui presets)")
+    target = Path(out) if out else store.home.root / "exports" / time.strftime("report-%Y%m%d-%H%M%S")
+    paths = write_report(store, groups, target)
+    console.print(
+        f"report on {len(groups)} group(s): {escape(str(paths[0]))}"
+        + (f" (+{len(paths) - 1} files)" if len(paths) > 1 else "")
+    )
