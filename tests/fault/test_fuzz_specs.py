@@ -215,6 +215,13 @@ def test_issue_gaps_are_clear_errors(override, key, reason):
     assert "smoke-mnist1d.toml with --set" in msg and "\n" not in msg
 
 
+def test_a_group_with_no_runs_is_a_clear_error():
+    """Every condition list emptied by --set: one line, not a group that never trains."""
+    with pytest.raises(SpecError) as info:
+        load_group("smoke-mnist1d", parse_set(["params.corruption=[]", "params.inputs=[]"]))
+    assert info.value.key == "params" and "no runs" in str(info.value)
+
+
 def test_set_on_models_applies_to_every_model(tmp_path):
     path = tmp_path / "two.toml"
     path.write_text(toml_doc(BASE))

@@ -49,6 +49,8 @@ def group_from_dict(raw: dict, source: str | None = None) -> GroupSpec:
             description=_coerce(str, raw.get("description", ""), "description"),
         )
         study.validate(group)
+        if not study.expand(group):  # e.g. every condition list emptied by --set
+            raise SpecError("params", "the group expands to no runs: give at least one condition to run")
         return group
     except SpecError as e:
         raise e.with_source(source) if source else e from None
