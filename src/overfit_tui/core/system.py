@@ -1,4 +1,4 @@
-"""CPU cores and the torch-thread rule shared by the scheduler and the engine (no torch import)."""
+"""CPU cores, the torch-thread rule shared by the scheduler and the engine, and memory (no torch import)."""
 
 from __future__ import annotations
 
@@ -14,3 +14,16 @@ def worker_threads(workers: int = 1) -> int:
     2 torch threads collapse under any other load: the UI, a second worker)."""
     n = available_cores()
     return max(1, min(n - 1, n // max(1, workers)))
+
+
+def ram_gib() -> tuple[float, float] | None:
+    """(used, total) memory in GiB from /proc/meminfo (used = total - available); None elsewhere."""
+    try:
+        info = {}
+        with open("/proc/meminfo") as f:
+            for line in f:
+                k, v = line.split(":")
+                info[k] = int(v.split()[0])
+        return (info["MemTotal"] - info["MemAvailable"]) / 2**20, info["MemTotal"] / 2**20
+    except (OSError, KeyError, ValueError):
+        return None

@@ -10,6 +10,7 @@ import os
 import time
 from dataclasses import dataclass, field
 
+from overfit_tui.core.system import ram_gib
 from overfit_tui.runs.queue import device_slots, pool_devices, read_state
 from overfit_tui.store import Store
 
@@ -43,15 +44,8 @@ def _cpu_busy(sample_s: float = 0.2) -> str:
 
 
 def _ram() -> str:
-    try:
-        info = {}
-        with open("/proc/meminfo") as f:
-            for line in f:
-                k, v = line.split(":")
-                info[k] = int(v.split()[0])
-        return f"{(info['MemTotal'] - info['MemAvailable']) / 2**20:.1f}/{info['MemTotal'] / 2**20:.0f} GiB"
-    except (OSError, KeyError, ValueError):
-        return "-"
+    ram = ram_gib()
+    return f"{ram[0]:.1f}/{ram[1]:.0f} GiB" if ram else "-"
 
 
 def _gpu(i: int) -> tuple[str, str]:

@@ -15,13 +15,11 @@ file only, never the index.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 from overfit_tui.core.errors import StoreError
-from overfit_tui.core.paths import NotRegularFile, open_regular
 from overfit_tui.store.schema import ACTIVE, GROUP_FIELDS, record_problem, usable_id
-from overfit_tui.store.storage import atomic_write, os_reason
+from overfit_tui.store.storage import atomic_write, read_regular_sig
 
 VERSION = 1
 
@@ -67,16 +65,10 @@ def entry_ids(entry: dict) -> list[str]:
 
 def read_index(path: Path) -> tuple[dict[str, dict], tuple[int, int, int]] | None:
     """({group id: entry}, signature of the file read); None if there is no index; StoreError if it is damaged."""
-    try:
-        with open_regular(path) as f:
-            st = os.fstat(f.fileno())
-            raw = f.read()
-    except FileNotFoundError:
+    got = read_regular_sig(path)
+    if got is None:
         return None
-    except NotRegularFile:
-        raise StoreError(f"{path} is not a regular file") from None
-    except OSError as e:
-        raise StoreError(f"{path} cannot be read ({os_reason(e)})") from None
+    raw, sig = got
     try:
         data = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
@@ -87,7 +79,7 @@ def read_index(path: Path) -> tuple[dict[str, dict], tuple[int, int, int]] | Non
     for gid, e in groups.items():
         if not _entry_ok(e):
             raise StoreError(f"{path}: the entry of group '{gid}' is not an index entry")
-    return groups, (st.st_ino, st.st_mtime_ns, st.st_size)
+    return groups, sig
 
 
 def _entry_ok(e) -> bool:

@@ -100,8 +100,9 @@ def read_store_file(path: Path) -> dict | None:
     return None if got is None else got[0]
 
 
-def read_store_file_sig(path: Path) -> tuple[dict, tuple[int, int, int]] | None:
-    """`read_store_file`, with the signature (`file_sig`) of the very file that was read."""
+def read_regular_sig(path: Path) -> tuple[bytes, tuple[int, int, int]] | None:
+    """A regular file's bytes and the signature (inode, mtime, size) of the very file read;
+    None if it does not exist; StoreError (one line) if it is not a regular file or unreadable."""
     try:
         with open_regular(path) as f:
             st = os.fstat(f.fileno())
@@ -112,6 +113,15 @@ def read_store_file_sig(path: Path) -> tuple[dict, tuple[int, int, int]] | None:
         raise StoreError(f"{path} is not a regular file") from None
     except OSError as e:
         raise StoreError(f"{path} cannot be read ({os_reason(e)})") from None
+    return raw, (st.st_ino, st.st_mtime_ns, st.st_size)
+
+
+def read_store_file_sig(path: Path) -> tuple[dict, tuple[int, int, int]] | None:
+    """`read_store_file`, with the signature (`file_sig`) of the very file that was read."""
+    got = read_regular_sig(path)
+    if got is None:
+        return None
+    raw, sig = got
     if not raw.strip():
         raise StoreError(f"{path} is empty (a store file is never written empty)")
     try:
@@ -127,7 +137,7 @@ def read_store_file_sig(path: Path) -> tuple[dict, tuple[int, int, int]] | None:
     for name, table in data.items():
         if not isinstance(table, dict):
             raise StoreError(f"{path} is not a TinyDB store (table '{name}' is a {type(table).__name__}, not a map)")
-    return {name: _usable_table(table) for name, table in data.items()}, (st.st_ino, st.st_mtime_ns, st.st_size)
+    return {name: _usable_table(table) for name, table in data.items()}, sig
 
 
 def _usable_table(table: dict) -> dict:

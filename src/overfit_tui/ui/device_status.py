@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import os
 
+from overfit_tui.core.system import ram_gib
+
 
 def gpu_count() -> int:
     """Visible NVIDIA GPUs by NVML (fast, no torch import); 0 where NVML is missing."""
@@ -51,16 +53,9 @@ class DeviceProbe:
             if total > 0:
                 parts.append(f"CPU {100 * (1 - idle / total):3.0f}% of {os.cpu_count()} cores")
         self._cpu_prev = now
-        try:
-            info = {}
-            with open("/proc/meminfo") as f:
-                for line in f:
-                    k, v = line.split(":")
-                    info[k] = int(v.split()[0])
-            used = (info["MemTotal"] - info["MemAvailable"]) / 2**20
-            parts.append(f"RAM {used:.1f}/{info['MemTotal'] / 2**20:.0f} GiB")
-        except (OSError, KeyError, ValueError):
-            pass
+        ram = ram_gib()
+        if ram:
+            parts.append(f"RAM {ram[0]:.1f}/{ram[1]:.0f} GiB")
         parts.append(f"runs on cpu: {runs_per_device.get('cpu', 0)}")
         return "  ·  ".join(parts) + "  ·  no GPU"
 
