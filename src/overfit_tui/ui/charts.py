@@ -93,9 +93,14 @@ def plan(
     out.ops += [("xlabel", (fig.xlabel,), {}), ("ylabel", (fig.ylabel,), {})]
     if logx:  # round ticks (100, 1k, 10k) instead of plotext's 214.0, 1005.9, ...
         xs_all = [x for *_, xs, _ in drawn for x in xs]
-        ticks = decades(min(xs_all), max(xs_all))
+        ticks = log_ticks(min(xs_all), max(xs_all))
         if len(ticks) >= 2:
             out.ops.append(("xticks", (ticks, [short_number(t) for t in ticks]), {}))
+    if out.logy:  # 1e-08 rather than 0.00000001000 (plotext prints log ticks as long decimals)
+        ys_all = [y for *_, ys in drawn for y in ys]
+        ticks = log_ticks(min(ys_all), max(ys_all))
+        if len(ticks) >= 2:
+            out.ops.append(("yticks", (ticks, [short_number(t) for t in ticks]), {}))
     out.ops += [("xscale", ("log" if logx else "linear",), {}), ("yscale", ("log" if out.logy else "linear",), {})]
     return out
 
@@ -118,6 +123,22 @@ def decades(lo: float, hi: float) -> list[float]:
     if lo <= 0 or hi <= 0:
         return []
     return [10.0**k for k in range(math.ceil(math.log10(lo) - 1e-9), math.floor(math.log10(hi) + 1e-9) + 1)]
+
+
+def log_ticks(lo: float, hi: float) -> list[float]:
+    """Round ticks for a log axis: powers of ten, or 1-2-5 steps where the range spans too few
+    decades for those to say much; at most six."""
+    ticks = decades(lo, hi)
+    if len(ticks) < 3 and lo > 0:
+        k0 = math.floor(math.log10(lo))
+        ticks = [m * 10.0**k for k in range(k0, k0 + 4) for m in (1, 2, 5) if lo <= m * 10.0**k <= hi]
+    return thin(ticks)
+
+
+def thin(ticks: list[float], most: int = 6) -> list[float]:
+    """Every k-th tick so that at most `most` remain (the first and last decades kept in view)."""
+    step = max(1, math.ceil(len(ticks) / most))
+    return ticks[::step]
 
 
 def short_number(v: float) -> str:
