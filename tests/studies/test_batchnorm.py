@@ -16,9 +16,11 @@ from overfit_tui.engine.hooks import Hook, Hooks
 from overfit_tui.engine.models import NoisyBatchNorm1d, build_model, param_count, with_noisy_batchnorm
 from overfit_tui.engine.train import Member, train
 from overfit_tui.studies import get_study
-from overfit_tui.studies.base import ExecContext, RunData
+from overfit_tui.studies.base import RunData
 from overfit_tui.studies.groups import group_from_dict
 from overfit_tui.studies.landscape import LandscapeProbe, eta_grid, probe_along_gradient, probe_model
+
+from .collect import Collect
 
 
 def _net(batchnorm=True, noisy=False, name="mlp", seed=0):
@@ -173,18 +175,6 @@ def test_probe_of_a_stacked_member_equals_the_member_alone(mnist1d):
     ]
     train(members, spec, Hooks(probe, cmp))
     assert cmp.checked
-
-
-class Collect(ExecContext):
-    def __init__(self, cache):
-        super().__init__(cache_dir=cache, data_dir=cache)
-        self.done, self.events = {}, {}
-
-    def emit(self, i, ev):
-        self.events.setdefault(i, []).append(ev)
-
-    def finish(self, i, status, summary):
-        self.done[i] = (status, summary)
 
 
 def test_tiny_training_bn_has_the_smaller_loss_range_and_the_pane_gets_its_figures(_data_cache):

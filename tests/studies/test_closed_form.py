@@ -8,19 +8,12 @@ import torch
 from overfit_tui.core.errors import SpecError
 from overfit_tui.engine.linalg import construction_weights, kernel_matrix, min_norm_lstsq, min_norm_solve, rff_features
 from overfit_tui.studies import get_study
-from overfit_tui.studies.base import ExecContext, RunData
+from overfit_tui.studies.base import RunData
 from overfit_tui.studies.claims import evaluate
 from overfit_tui.studies.expressivity import construct
 from overfit_tui.studies.groups import group_from_dict
 
-
-class Collect(ExecContext):
-    def __init__(self, cache):
-        super().__init__(cache_dir=cache, data_dir=cache)
-        self.done = {}
-
-    def finish(self, i, status, summary):
-        self.done[i] = (status, summary)
+from .collect import Collect
 
 
 def test_construction_fits_random_targets_exactly_with_2n_plus_d_weights():
@@ -66,10 +59,9 @@ def test_expressivity_comparison_honours_the_train_spec(_data_cache):
         runs = st.expand(g)
         assert runs[1].label == f"{opt} (batch 50): reals"
         ctx = Collect(_data_cache)
-        ctx.emit = lambda i, ev, log=ctx.__dict__.setdefault("events", []): log.append(ev)
         st.execute(runs, ctx)
         results[opt] = ctx.done[1][1]
-        steps = [e for e in ctx.events if e.kind == "step"]
+        steps = [e for e in ctx.events[1] if e.kind == "step"]
         # 4 steps per epoch; after 25 epochs the lr was halved 4 times (after epochs 5, 10, 15, 20)
         assert steps[-1].epoch == 25 and steps[-1].lr == 0.01 * 0.5**4
     assert results["sgd"]["optimizer"] == "sgd (batch 50)"

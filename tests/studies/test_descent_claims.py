@@ -5,9 +5,11 @@ of the threshold; a real tiny RFF group is judged too."""
 from __future__ import annotations
 
 from overfit_tui.studies import get_study
-from overfit_tui.studies.base import ExecContext, RunData
+from overfit_tui.studies.base import RunData
 from overfit_tui.studies.claims import evaluate
 from overfit_tui.studies.groups import group_from_dict
+
+from .collect import Collect
 
 THRESHOLD = 10_000
 
@@ -51,15 +53,6 @@ def test_claims_wait_for_both_sides_of_the_threshold():
     runs = _nn_runs({0: [0.75, 0.68, 0.70]}, widths=(4, 16, 64))
     v = _verdicts("double_descent_nn", runs)
     assert {x.status for x in v.values()} == {"pending"}
-
-
-class Collect(ExecContext):
-    def __init__(self, cache):
-        super().__init__(cache_dir=cache, data_dir=cache)
-        self.done = {}
-
-    def finish(self, i, status, summary):
-        self.done[i] = (status, summary)
 
 
 def test_rff_claims_on_a_real_tiny_group(_data_cache):

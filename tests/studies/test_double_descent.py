@@ -7,21 +7,10 @@ import torch
 from overfit_tui.core.specs import ModelSpec
 from overfit_tui.engine.models import build_model
 from overfit_tui.studies import get_study
-from overfit_tui.studies.base import ExecContext
 from overfit_tui.studies.double_descent import grow, n_params
 from overfit_tui.studies.groups import group_from_dict
 
-
-class Collect(ExecContext):
-    def __init__(self, cache):
-        super().__init__(cache_dir=cache, data_dir=cache)
-        self.done, self.events = {}, {}
-
-    def emit(self, i, ev):
-        self.events.setdefault(i, []).append(ev)
-
-    def finish(self, i, status, summary):
-        self.done[i] = (status, summary)
+from .collect import Collect
 
 
 def test_grow_copies_the_smaller_net_into_the_first_units():

@@ -11,7 +11,7 @@ import torch
 
 from overfit_tui.core.errors import SpecError
 from overfit_tui.studies import get_study
-from overfit_tui.studies.base import ExecContext, RunData
+from overfit_tui.studies.base import RunData
 from overfit_tui.studies.claims import evaluate
 from overfit_tui.studies.groups import group_from_dict
 from overfit_tui.studies.overparam_nets import (
@@ -30,17 +30,7 @@ from overfit_tui.studies.overparam_nets import (
     xor_gd,
 )
 
-
-class Collect(ExecContext):
-    def __init__(self):
-        super().__init__()
-        self.done, self.events = {}, {}
-
-    def emit(self, i, ev):
-        self.events.setdefault(i, []).append(ev)
-
-    def finish(self, i, status, summary):
-        self.done[i] = (status, summary)
+from .collect import Collect
 
 
 def run_group(raw: dict):

@@ -7,10 +7,12 @@ import pytest
 
 from overfit_tui.core.errors import SpecError
 from overfit_tui.studies import get_study
-from overfit_tui.studies.base import ExecContext, RunData
+from overfit_tui.studies.base import RunData
 from overfit_tui.studies.claims import evaluate
 from overfit_tui.studies.groups import group_from_dict, load_group
 from overfit_tui.studies.regularization import PAPER_TABLE1, model_name
+
+from .collect import Collect
 
 
 def _row(run) -> tuple:
@@ -57,15 +59,6 @@ def test_a_grid_that_names_batchnorm_overrides_every_model():
 def test_augment_models_must_name_a_model():
     with pytest.raises(SpecError, match=r"params.augment_models\[0\].*no \[\[models\]\] entry 3"):
         group_from_dict({"study": "regularization", "params": {"augment_models": [3]}})
-
-
-class Collect(ExecContext):
-    def __init__(self, cache):
-        super().__init__(cache_dir=cache, data_dir=cache)
-        self.done = {}
-
-    def finish(self, i, status, summary):
-        self.done[i] = (status, summary)
 
 
 def test_tiny_ablation_trains_every_row_and_fits_random_labels(_data_cache):
