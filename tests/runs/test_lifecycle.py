@@ -8,13 +8,14 @@ import pickle
 import signal
 import subprocess
 import sys
-import time
 
 import pytest
 
 from overfit_tui.runs.launcher import cancel, launch, wait
 from overfit_tui.runs.liveness import reconcile
 from overfit_tui.studies.groups import group_from_dict
+
+from .polling import wait_for
 
 TINY = {
     "study": "randomization",
@@ -30,15 +31,6 @@ def _group(**train):
     raw = dict(TINY)
     raw["train"] = {**TINY["train"], **train}
     return group_from_dict(raw)
-
-
-def _wait_for(pred, timeout=60.0):
-    t0 = time.time()
-    while time.time() - t0 < timeout:
-        if pred():
-            return True
-        time.sleep(0.2)
-    return False
 
 
 def test_group_runs_in_workers_and_is_recorded(store):
@@ -66,7 +58,7 @@ def test_nan_spec_ends_diverged(store):
 def test_kill_9_worker_marks_lost_and_keeps_curves(store):
     group = _group(epochs=100000, target_train_acc=0.0, fuse="off")
     gid, _ = launch(store, group, devices=["cpu"], per_device=2)
-    assert _wait_for(
+    assert wait_for(
         lambda: (
             sum(r["status"] == "running" for r in store.runs(gid)) == 2
             and all(len(store.metrics(r["id"])) > 3 for r in store.runs(gid))
@@ -74,10 +66,10 @@ def test_kill_9_worker_marks_lost_and_keeps_curves(store):
     )
     victim, other = store.runs(gid)
     os.kill(victim["pid"], signal.SIGKILL)
-    assert _wait_for(lambda: store.get_run(victim["id"])["status"] == "lost", 30)
+    assert wait_for(lambda: store.get_run(victim["id"])["status"] == "lost", 30)
     assert len(store.metrics(victim["id"])) > 3
     n = len(store.metrics(other["id"]))
-    assert _wait_for(lambda: len(store.metrics(other["id"])) > n + 2, 30)  # the other run goes on
+    assert wait_for(lambda: len(store.metrics(other["id"])) > n + 2, 30)  # the other run goes on
     assert store.get_run(other["id"])["status"] == "running"
     cancel(store, gid)
     runs = wait(store, gid, timeout=60)
@@ -108,7 +100,7 @@ def test_detached_runs_survive_their_launcher(home, store):
 def test_cancel_queued_and_running(store):
     group = _group(epochs=100000, target_train_acc=0.0, fuse="off")
     gid, _ = launch(store, group, devices=["cpu"], per_device=1)
-    assert _wait_for(lambda: store.runs(gid)[0]["status"] == "running")
+    assert wait_for(lambda: store.runs(gid)[0]["status"] == "running")
     assert store.runs(gid)[1]["status"] == "queued"
     cancel(store, gid)
     runs = wait(store, gid, timeout=60)

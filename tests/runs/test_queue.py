@@ -21,6 +21,8 @@ from overfit_tui.runs.queue import (
 from overfit_tui.runs.scheduler import take_lock
 from overfit_tui.studies.groups import group_from_dict
 
+from .polling import wait_for
+
 ONE = {
     "study": "randomization",
     "name": "q",
@@ -35,15 +37,6 @@ def _group(corruption=(0.0,), **train):
     return group_from_dict(
         {**ONE, "params": {**ONE["params"], "corruption": list(corruption)}, "train": {**ONE["train"], **train}}
     )
-
-
-def _wait_for(pred, timeout=60.0):
-    t0 = time.time()
-    while time.time() - t0 < timeout:
-        if pred():
-            return True
-        time.sleep(0.2)
-    return False
 
 
 def test_five_groups_share_the_slots_in_queue_order_priority_first(store):
@@ -64,7 +57,7 @@ def test_five_groups_share_the_slots_in_queue_order_priority_first(store):
     for t, _ in spans:  # when each started, at most 2 workers (itself included) were busy
         assert sum(a <= t < b for a, b in spans) <= 2
     assert sum(a <= spans[0][0] < b for a, b in spans) >= 1
-    assert _wait_for(lambda: scheduler_pid(store.home) is None, 20)  # idle: it exits
+    assert wait_for(lambda: scheduler_pid(store.home) is None, 20)  # idle: it exits
 
 
 def test_one_scheduler_per_home_and_a_stale_lock_is_taken_over(home):
@@ -84,23 +77,23 @@ def test_one_scheduler_per_home_and_a_stale_lock_is_taken_over(home):
 def test_kill_9_of_the_scheduler_readopts_live_workers(store):
     update_state(store, cpu_slots=1)
     gid, _ = launch(store, _group((0.0, 1.0), epochs=100000, target_train_acc=0.0), devices=["cpu"])
-    assert _wait_for(lambda: store.runs(gid)[0]["status"] == "running" and store.metrics(store.runs(gid)[0]["id"]))
+    assert wait_for(lambda: store.runs(gid)[0]["status"] == "running" and store.metrics(store.runs(gid)[0]["id"]))
     first, second = store.runs(gid)
     assert second["status"] == "queued"  # one slot
     old = scheduler_pid(store.home)
     os.kill(old, signal.SIGKILL)
-    assert _wait_for(lambda: scheduler_pid(store.home) is None, 10)
+    assert wait_for(lambda: scheduler_pid(store.home) is None, 10)
     reconcile(store)
     assert store.get_run(first["id"])["status"] == "running"  # its worker lives: not lost
     assert ensure_scheduler(store) is not None  # what the next launch or app start does
-    assert _wait_for(lambda: scheduler_pid(store.home) not in (None, old), 20)
+    assert wait_for(lambda: scheduler_pid(store.home) not in (None, old), 20)
     time.sleep(2.0)
     assert store.get_run(second["id"])["status"] == "queued"  # the adopted worker holds the one slot
     n = len(store.metrics(first["id"]))
-    assert _wait_for(lambda: len(store.metrics(first["id"])) > n, 30)  # still training, same process
+    assert wait_for(lambda: len(store.metrics(first["id"])) > n, 30)  # still training, same process
     assert store.get_run(first["id"])["pid"] == first["pid"]
     cancel(store, first["id"])
-    assert _wait_for(lambda: store.get_run(second["id"])["status"] == "running", 60)  # queued runs start
+    assert wait_for(lambda: store.get_run(second["id"])["status"] == "running", 60)  # queued runs start
     cancel(store, gid)
     runs = wait(store, gid, timeout=60)
     assert [r["status"] for r in runs] == ["cancelled", "cancelled"]

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import os
 import signal
-import time
 
 import pytest
 
 from overfit_tui.runs.launcher import cancel, launch, wait
 from overfit_tui.studies.groups import group_from_dict
+
+from .polling import wait_for
 
 ray = pytest.importorskip("ray", reason="ray is not installed (pip install 'overfit-tui[ray]'; CI's test extra has it)")
 
@@ -42,15 +43,6 @@ def _group(**train):
     return group_from_dict({**TINY, "train": {**TINY["train"], **train}})
 
 
-def _wait_for(pred, timeout=60.0):
-    t0 = time.time()
-    while time.time() - t0 < timeout:
-        if pred():
-            return True
-        time.sleep(0.2)
-    return False
-
-
 def test_a_group_through_ray_gives_the_local_numbers(store, cluster):
     g_ray, _ = launch(store, _group(), devices=["cpu"], backend="ray", address=cluster)
     g_local, _ = launch(store, _group(), devices=["cpu"])
@@ -69,10 +61,10 @@ def test_a_cancelled_ray_task_ends_cancelled_and_a_killed_one_is_retried(store, 
     group = _group_one(epochs=100000, target_train_acc=0.0)
     gid, _ = launch(store, group, devices=["cpu"], backend="ray", address=cluster)
     run = lambda: store.runs(gid)[0]
-    assert _wait_for(lambda: run()["status"] == "running" and store.metrics(run()["id"]), 90)
+    assert wait_for(lambda: run()["status"] == "running" and store.metrics(run()["id"]), 90)
     first = run()["provenance"]["pid"]
     os.kill(first, signal.SIGKILL)  # the Ray worker process running the task: a system failure
-    assert _wait_for(lambda: run()["provenance"]["pid"] != first and store.metrics(run()["id"]), 90)
+    assert wait_for(lambda: run()["provenance"]["pid"] != first and store.metrics(run()["id"]), 90)
     assert run()["status"] == "running"  # retried (max_retries), its curves started again
     cancel(store, gid)
     (r,) = wait(store, gid, timeout=60)

@@ -92,6 +92,15 @@ def fused_jobs(runs: list[RunSpec], on_gpu: bool = False, max_members: int = 16)
     return sorted(jobs)
 
 
+def seed_jobs(runs: list[RunSpec]) -> list[list[int]]:
+    """One job per replicate (its `Seeds`), its runs in expansion order: for studies whose runs
+    of one seed build on each other or share what the seed draws."""
+    by_seed: dict = {}
+    for i, r in enumerate(runs):
+        by_seed.setdefault(r.seeds, []).append(i)
+    return list(by_seed.values())
+
+
 class AddSummary(Hook):
     """Adds study fields to a run's summary as it ends (put it before the context in `Hooks`)."""
 

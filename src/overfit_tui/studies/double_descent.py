@@ -19,12 +19,12 @@ import torch
 
 from overfit_tui.core.schema import Field
 from overfit_tui.core.spec import check, field
-from overfit_tui.core.specs import GroupSpec, RunSpec, Seeds, TrainSpec
+from overfit_tui.core.specs import GroupSpec, RunSpec, TrainSpec
 from overfit_tui.engine.hooks import Hooks
 from overfit_tui.engine.models import build_model
 from overfit_tui.engine.train import TRAIN_FIELDS, Member, train
 from overfit_tui.studies.base import ExecContext, Figure, RunData, Study
-from overfit_tui.studies.common import AddSummary, each_run, load_data, randomize
+from overfit_tui.studies.common import AddSummary, each_run, load_data, randomize, seed_jobs
 from overfit_tui.studies.descent_claims import descent_claims
 from overfit_tui.studies.replicates import scalar_series
 
@@ -144,10 +144,7 @@ class DoubleDescentNN(Study):
         return runs
 
     def jobs(self, runs: list[RunSpec], on_gpu: bool = False) -> list[list[int]]:
-        by_seed: dict[Seeds, list[int]] = {}
-        for i, r in enumerate(runs):
-            by_seed.setdefault(r.seeds, []).append(i)
-        return list(by_seed.values())  # a chain per seed: each width reuses the previous one's weights
+        return seed_jobs(runs)  # a chain per seed: each width reuses the previous one's weights
 
     def execute(self, runs: list[RunSpec], ctx: ExecContext) -> None:
         """A job is one seed's chain of widths (see jobs); given several seeds, each starts its own chain."""

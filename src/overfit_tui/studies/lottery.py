@@ -33,10 +33,11 @@ from typing import Literal
 
 from overfit_tui.core.schema import Field
 from overfit_tui.core.spec import check, field
-from overfit_tui.core.specs import GroupSpec, RunSpec, Seeds
+from overfit_tui.core.specs import GroupSpec, RunSpec
 from overfit_tui.engine.train import TRAIN_FIELDS
 from overfit_tui.studies import lottery_chain as chain
 from overfit_tui.studies.base import ExecContext, Figure, RunData, Study, Table
+from overfit_tui.studies.common import seed_jobs
 from overfit_tui.studies.lottery_claims import CLAIMS
 from overfit_tui.studies.replicates import scalar_series, series_of, stat
 
@@ -169,10 +170,7 @@ class Lottery(Study):
         return runs
 
     def jobs(self, runs: list[RunSpec], on_gpu: bool = False) -> list[list[int]]:
-        by_seed: dict[Seeds, list[int]] = {}
-        for i, r in enumerate(runs):
-            by_seed.setdefault(r.seeds, []).append(i)
-        return list(by_seed.values())  # a chain per seed: each round's mask comes from the previous ticket
+        return seed_jobs(runs)  # a chain per seed: each round's mask comes from the previous ticket
 
     def execute(self, runs: list[RunSpec], ctx: ExecContext) -> None:
         chain.execute(runs, ctx)

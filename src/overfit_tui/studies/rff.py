@@ -22,7 +22,7 @@ from overfit_tui.core.specs import GroupSpec, RunSpec, Seeds
 from overfit_tui.engine.linalg import min_norm_lstsq, rff_features
 from overfit_tui.studies.base import ExecContext, Figure, RunData, Study
 from overfit_tui.studies.claims import Claim
-from overfit_tui.studies.common import each_run, load_data, randomize
+from overfit_tui.studies.common import each_run, load_data, randomize, seed_jobs
 from overfit_tui.studies.descent_claims import descent_claims, peak_near
 from overfit_tui.studies.replicates import scalar_series
 
@@ -84,10 +84,7 @@ class DoubleDescentRFF(Study):
 
     def jobs(self, runs: list[RunSpec], on_gpu: bool = False) -> list[list[int]]:
         """One job per seed: its frequencies and labels are drawn once and shared by its N values."""
-        by_seed: dict[Seeds, list[int]] = {}
-        for i, r in enumerate(runs):
-            by_seed.setdefault(r.seeds, []).append(i)
-        return list(by_seed.values())
+        return seed_jobs(runs)
 
     def execute(self, runs: list[RunSpec], ctx: ExecContext) -> None:
         base = load_data(runs[0].data, ctx)
