@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import html
-import time
 
 import pytest
 
@@ -13,6 +12,7 @@ from overfit_tui.ui.run_table import RunTable
 from overfit_tui.ui.study_pane import StudyPane
 
 from ..conftest import TINY_TOML
+from .polling import until
 
 
 @pytest.fixture
@@ -24,12 +24,7 @@ def tiny_preset(home):
 
 
 async def _until(pilot, pred, timeout=60.0):
-    t0 = time.monotonic()
-    while time.monotonic() - t0 < timeout:
-        if pred():
-            return True
-        await pilot.pause(0.2)
-    return False
+    return await until(pilot, pred, timeout)  # these waits include real training
 
 
 def _statuses(app) -> list[str]:

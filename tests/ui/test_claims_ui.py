@@ -12,7 +12,8 @@ from overfit_tui.export.scorecard import group_claims, latest_groups
 from overfit_tui.ui.app import make_app
 
 from .finished_store import load_into
-from .test_keys import screen_is, until
+from .polling import until
+from .test_keys import screen_is
 
 
 def test_claims_in_the_pane_and_the_scorecard(home):

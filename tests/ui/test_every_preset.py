@@ -5,7 +5,6 @@ live and on recorded runs. Any exception, in a handler or while a chart renders,
 from __future__ import annotations
 
 import asyncio
-import time
 
 import pytest
 
@@ -13,6 +12,8 @@ from overfit_tui.core.presets import list_presets
 from overfit_tui.ui.app import make_app
 from overfit_tui.ui.charts import FigureChart
 from overfit_tui.ui.study_pane import needs_gpu
+
+from .polling import until
 
 # form field -> value typed into it: seconds of real training per preset, every figure still drawn
 SHRINK = {
@@ -104,15 +105,6 @@ def cpu_presets() -> list[str]:
 
 def test_every_cpu_preset_is_shrunk_here():
     assert sorted(cpu_presets()) == sorted(SHRINK), "a shipped CPU preset has no shrunk form values here"
-
-
-async def until(pilot, pred, timeout: float) -> bool:
-    t0 = time.monotonic()
-    while time.monotonic() - t0 < timeout:
-        if pred():
-            return True
-        await pilot.pause(0.2)
-    return False
 
 
 def check_charts(app) -> None:

@@ -17,6 +17,7 @@ from overfit_tui.ui.runs_screen import matches
 from overfit_tui.ui.study_pane import needs_gpu
 
 from .finished_store import load_into
+from .polling import until
 from .test_snapshots import svg_text
 
 
@@ -24,17 +25,6 @@ from .test_snapshots import svg_text
 def finished(home):
     load_into(home)
     return home
-
-
-async def until(pilot, pred, timeout: float = 10.0) -> bool:
-    """Poll instead of a fixed pause: a loaded machine (two xdist workers) can be slow."""
-    loop = asyncio.get_running_loop()
-    end = loop.time() + timeout
-    while loop.time() < end:
-        if pred():
-            return True
-        await pilot.pause(0.1)
-    return pred()
 
 
 def screen_is(app, name: str):
