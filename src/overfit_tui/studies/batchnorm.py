@@ -39,7 +39,7 @@ from overfit_tui.engine.train import TRAIN_FIELDS, train
 from overfit_tui.studies.base import ExecContext, Figure, RunData, Series, Study, Table
 from overfit_tui.studies.common import fused_jobs, load_data, make_member
 from overfit_tui.studies.landscape import LandscapeProbe
-from overfit_tui.studies.replicates import band, replicates, scalar_series, stat
+from overfit_tui.studies.replicates import replicate_series, replicates, scalar_series, stat
 
 Norm = Literal["none", "bn", "noisy_bn"]
 NORM_LABELS = {"none": "standard", "bn": "+BN", "noisy_bn": "+noisy BN"}  # the paper's legend, short
@@ -280,13 +280,7 @@ def _probe_curve(r: RunData, key: str) -> tuple[tuple, tuple]:
 
 def _probe_series(rs: list[RunData], key: str, name: str) -> Series | None:
     """A probe value over training: one run's curve, or the mean over seeds with a min-max band."""
-    curves = [c for c in (_probe_curve(r, key) for r in rs) if c[0]]
-    if not curves:
-        return None
-    if len(curves) == 1:
-        return Series(name, *curves[0])
-    b = band(curves)
-    return Series(name, b.x, b.y, lo=b.lo, hi=b.hi, n=len(curves))
+    return replicate_series(name, [c for c in (_probe_curve(r, key) for r in rs) if c[0]])
 
 
 def _by_norm(rs: list[RunData]) -> list[tuple[str, list[RunData]]]:

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from overfit_tui.core.schema import Field
 from overfit_tui.studies.base import Figure, RunData, Series, Table
 from overfit_tui.studies.claims import Claim, Verdict, finished, pending, stat_of, verdict
-from overfit_tui.studies.replicates import band, replicates, scalar_series, series_of, stat
+from overfit_tui.studies.replicates import replicate_series, replicates, scalar_series, series_of, stat
 
 HIST_BINS = 12
 
@@ -35,11 +35,8 @@ def point_series(runs: list[RunData], name: str, key: str, suffix: str = "") -> 
     out = []
     for label, rs in replicates(runs):
         curves = [c for c in (point_curve(r, name, key) for r in rs) if c[0]]
-        if len(curves) == 1:
-            out.append(Series(label + suffix, *curves[0]))
-        elif curves:
-            b = band(curves)
-            out.append(Series(label + suffix, b.x, b.y, lo=b.lo, hi=b.hi, n=len(curves)))
+        if (s := replicate_series(label + suffix, curves)) is not None:
+            out.append(s)
     return out
 
 

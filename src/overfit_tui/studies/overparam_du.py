@@ -43,7 +43,7 @@ from overfit_tui.studies.overparam_nets import (
     sphere_data,
     squared,
 )
-from overfit_tui.studies.replicates import band, replicates, scalar_series
+from overfit_tui.studies.replicates import replicate_series, replicates, scalar_series
 
 
 @dataclass(frozen=True)
@@ -216,11 +216,8 @@ def _point_series(runs: list[RunData], key: str) -> tuple[Series, ...]:
             pts = [(p["x"], p["values"][key]) for p in r.points("du") if p["values"].get(key) is not None]
             if pts:
                 curves.append((tuple(p[0] for p in pts), tuple(p[1] for p in pts)))
-        if len(curves) == 1:
-            out.append(Series(name, *curves[0]))
-        elif curves:
-            b = band(curves)
-            out.append(Series(name, b.x, b.y, lo=b.lo, hi=b.hi, n=len(curves)))
+        if (s := replicate_series(name, curves)) is not None:
+            out.append(s)
     return tuple(out)
 
 

@@ -61,16 +61,24 @@ def band(curves: list[tuple[tuple, tuple]]) -> Series | None:
     )
 
 
+def replicate_series(name: str, curves: list) -> Series | None:
+    """The replicates' (x, y) curves as one series: a single run's curve as it is, several as
+    their mean with the min-max band and n; None without any."""
+    if len(curves) == 1:
+        return Series(name, *curves[0])
+    if not curves:
+        return None
+    b = band(curves)
+    return Series(name, b.x, b.y, lo=b.lo, hi=b.hi, n=len(curves))
+
+
 def series_of(runs, kind: str, key: str, x: str = "step") -> tuple[Series, ...]:
     """One series per set of replicates: the run's own curve, or the mean with a band and n."""
     out = []
     for name, rs in replicates(runs):
         curves = [c for c in (curve(r.events, kind, key, x) for r in rs) if c[0]]
-        if len(curves) == 1:
-            out.append(Series(name, *curves[0]))
-        elif curves:
-            b = band(curves)
-            out.append(Series(name, b.x, b.y, lo=b.lo, hi=b.hi, n=len(curves)))
+        if (s := replicate_series(name, curves)) is not None:
+            out.append(s)
     return tuple(out)
 
 
