@@ -9,7 +9,7 @@ from pathlib import Path
 import typer
 from rich.markup import escape
 
-from overfit_tui.cli import DataDirOpt, HomeOpt, _store, app, console
+from overfit_tui.cli import DataDirOpt, HomeOpt, _store, app, console, err
 from overfit_tui.core.errors import OverfitError
 
 
@@ -44,37 +44,51 @@ def serve(
 def claims(
     refs: list[str] = typer.Argument(None, help="group ids (unique prefixes work); default: each study's latest group"),
     json_: bool = typer.Option(False, "--json", help="machine-readable"),
+    strict: bool = typer.Option(False, "--strict", help="exit 1 when any claim fails or is pending"),
     home: Path | None = HomeOpt,
 ):
-    """Check each group's runs against its paper's claims: holds, fails or pending."""
+    """Check each group's runs against its paper's claims: holds, fails or pending, with the
+    evidence (n seeds, the effect and its 95 % interval, the margin, the claim's null FPR)."""
     from rich.markup import escape
     from rich.table import Table
 
     from overfit_tui.export.scorecard import group_claims, latest_groups
-    from overfit_tui.studies.claims import MARK
+    from overfit_tui.studies.claims import MARK, evidence_text
 
     store = _store(home)
     groups = [g for ref in refs for g in dict.fromkeys(r["group"] for r in store.resolve(ref))] if refs else None
     results = [gc for g in (groups or latest_groups(store)) if (gc := group_claims(store, g)) is not None]
     if json_:
         print(json.dumps([gc.to_dict() for gc in results], indent=1))
-        return
-    if not results:
-        console.print("no group with claims to check yet: run a preset first (overfit-tui presets)")
-    for gc in results:
-        t = Table(
-            "", "claim", "paper", "measured", title=f"{gc.group} ({gc.study}): {escape(gc.paper)}", show_lines=False
-        )
-        for c, v in gc.results:
-            style = {"holds": "green", "fails": "red"}.get(v.status, "yellow")
-            t.add_row(
-                f"[{style}]{MARK[v.status]}[/]",
-                f"{escape(c.text)} [dim]({escape(c.source)})[/]",
-                escape(c.paper),
-                escape(v.measured),
+    else:
+        if not results:
+            console.print("no group with claims to check yet: run a preset first (overfit-tui presets)")
+        for gc in results:
+            t = Table(
+                "",
+                "claim",
+                "paper",
+                "measured",
+                "evidence",
+                title=f"{gc.group} ({gc.study}): {escape(gc.paper)}",
+                show_lines=False,
             )
-        console.print(t)
-        console.print(f"  {gc.count('holds')} hold, {gc.count('fails')} fail, {gc.count('pending')} pending")
+            for c, v in gc.results:
+                style = {"holds": "green", "fails": "red"}.get(v.status, "yellow")
+                kind = " [dim]construction check[/]" if c.kind == "construction" else ""
+                t.add_row(
+                    f"[{style}]{MARK[v.status]}[/]",
+                    f"{escape(c.text)} [dim]({escape(c.source)})[/]{kind}",
+                    escape(c.paper),
+                    escape(v.measured or v.detail),
+                    escape(evidence_text(c, v)),
+                )
+            console.print(t)
+            console.print(f"  {gc.count('holds')} hold, {gc.count('fails')} fail, {gc.count('pending')} pending")
+    if strict and (not results or any(v.status != "holds" for gc in results for _, v in gc.results)):
+        bad = sum(v.status != "holds" for gc in results for _, v in gc.results)
+        err.print(f"--strict: {bad} claim(s) fail or are pending" if results else "--strict: no claim was checked")
+        raise typer.Exit(1)
 
 
 @app.command()

@@ -21,7 +21,7 @@ from overfit_tui.export.scorecard import GroupClaims, group_claims
 from overfit_tui.store import Store
 from overfit_tui.studies import get_study
 from overfit_tui.studies.base import Table
-from overfit_tui.studies.claims import MARK
+from overfit_tui.studies.claims import MARK, evidence_text
 from overfit_tui.studies.figures import run_data
 
 PROVENANCE = ("device_name", "torch", "cuda", "python", "host", "overfit_tui")
@@ -79,11 +79,18 @@ def _provenance(r: dict) -> str:
     return ", ".join(f"{k} {p[k]}" for k in PROVENANCE if p.get(k))
 
 
-def _claim_rows(sec: Section) -> list[tuple[str, str, str, str, str]]:
+def _claim_rows(sec: Section) -> list[tuple[str, ...]]:
     if sec.claims is None:
         return []
     return [
-        (MARK[v.status] + " " + v.status, c.text, c.source, c.paper or "-", v.measured or v.detail)
+        (
+            MARK[v.status] + " " + v.status,
+            c.text + (" (construction check)" if c.kind == "construction" else ""),
+            c.source,
+            c.paper or "-",
+            v.measured or v.detail,
+            evidence_text(c, v),
+        )
         for c, v in sec.claims.results
     ]
 
@@ -104,7 +111,7 @@ def _run_rows(sec: Section) -> list[tuple[str, ...]]:
 
 
 RUN_COLUMNS = ("run", "label", "status", "spec hash", "device", "time", "provenance")
-CLAIM_COLUMNS = ("verdict", "claim", "source", "paper", "measured")
+CLAIM_COLUMNS = ("verdict", "claim", "source", "paper", "measured", "evidence")
 
 
 # -- Markdown ------------------------------------------------------------------

@@ -1,5 +1,9 @@
-"""The reproduction scorecard: each group's claims with their verdicts, as data for the CLI
-(`overfit-tui claims`), the app's Claims panel and Scorecard screen, and the report."""
+"""The reproduction scorecard: each group's claims with their verdicts and evidence, as data for
+the CLI (`overfit-tui claims`), the app's Claims panel and Scorecard screen, and the report.
+
+By default each study is judged on its latest *finished* group (no run queued or running) on
+which at least one claim can decide: a 4-run smoke group or a group still training is passed
+over, never read as the study's verdict."""
 
 from __future__ import annotations
 
@@ -35,12 +39,17 @@ class GroupClaims:
             "claims": [
                 {
                     "id": c.id,
+                    "kind": c.kind,
                     "text": c.text,
                     "source": c.source,
                     "paper": c.paper,
+                    "margin": c.margin,
+                    "null_fpr": c.fpr,
+                    "power": c.power,
                     "status": v.status,
                     "measured": v.measured,
                     "detail": v.detail,
+                    "evidence": v.evidence.to_dict() if v.evidence else None,
                 }
                 for c, v in self.results
             ],
@@ -65,18 +74,26 @@ def group_claims(store: Store, group_id: str, records: list[dict] | None = None)
     return GroupClaims(group_id, study.name, study.paper, tuple(evaluate(claims, runs)), devices, round(wall, 1))
 
 
+def decides(gc: GroupClaims | None) -> bool:
+    """Whether any claim of the group reached a verdict (its arms present, enough seeds)."""
+    return gc is not None and any(v.status != "pending" for _, v in gc.results)
+
+
 def latest_groups(store: Store) -> list[str]:
-    """The newest group of each study that has a finished run (the scorecard's default rows),
-    from the store's index: only active groups' files are opened (their counts move)."""
+    """Each study's newest finished group (every run ended, one finished) on which a claim can
+    decide: the scorecard's default rows. Read from the store's index; groups still training
+    are passed over. A study none of whose groups decides shows its newest finished group."""
     index = store.index()
     latest: dict[str, str] = {}
+    fallback: dict[str, str] = {}
     for gid in sorted(index, key=lambda g: index[g]["created"], reverse=True):
         e = index[gid]
-        if e["study"] in latest:
+        if e["study"] in latest or e["active"] or not e["counts"].get("finished"):
             continue
-        if (e["active"] and any(r["status"] == "finished" for r in store.runs(gid))) or (
-            not e["active"] and e["counts"].get("finished")
-        ):
+        fallback.setdefault(e["study"], gid)
+        if e["study"] not in STUDIES or not get_study(e["study"]).claims() or decides(group_claims(store, gid)):
             latest[e["study"]] = gid
+    for study, gid in fallback.items():
+        latest.setdefault(study, gid)
     order = {name: i for i, name in enumerate(STUDIES.names())}
     return [g for s, g in sorted(latest.items(), key=lambda kv: order.get(kv[0], 99))]

@@ -15,7 +15,7 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
-from overfit_tui.studies.claims import MARK
+from overfit_tui.studies.claims import MARK, evidence_text
 from overfit_tui.ui_text import duration
 
 STYLE = {"holds": "green", "fails": "red", "pending": "yellow"}
@@ -28,12 +28,15 @@ def claims_table(gc) -> RichTable:
     t.add_column("claim", ratio=3)
     t.add_column("paper", ratio=1)
     t.add_column("measured", ratio=2)
+    t.add_column("evidence (effect [95 %] vs margin, n; null FPR)", ratio=2)
     for c, v in gc.results:
+        kind = Text(" construction check", style="italic dim") if c.kind == "construction" else Text("")
         t.add_row(
             Text(MARK[v.status], style=STYLE[v.status]),
-            Text(f"{c.text} ") + Text(f"({c.source})", style="dim"),
+            Text(f"{c.text} ") + Text(f"({c.source})", style="dim") + kind,
             Text(c.paper or "-"),
             Text(v.measured or v.detail, style="" if v.measured else "dim"),
+            Text(evidence_text(c, v), style="dim"),
         )
     return t
 
