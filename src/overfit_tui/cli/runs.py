@@ -323,11 +323,12 @@ def gc(home: Path | None = HomeOpt, yes: bool = typer.Option(False, "--yes", "-y
 @app.command()
 def export(
     refs: list[str] = typer.Argument(..., help="run ids and/or group ids (unique prefixes work)"),
-    fmt: str = typer.Option("md", "--format", "-f", help="csv | json | md | svg"),
+    fmt: str = typer.Option("md", "--format", "-f", help="csv | json | md | svg | png (figures: one file each)"),
     out: Path = typer.Option(..., "--output", "-o", help="file to write"),
     home: Path | None = HomeOpt,
 ):
-    """Export a comparison of runs: CSV (long form), JSON (full), Markdown (tables), SVG (charts)."""
+    """Export a comparison of runs: CSV (long form), JSON (full), Markdown (tables), SVG or PNG (one
+    file per figure, named OUTPUT-STEM-<study>-<figure>)."""
     from overfit_tui.export.formats import write
     from overfit_tui.export.transfer import load_comparison
     from overfit_tui.runs.manage import check_output
@@ -335,12 +336,13 @@ def export(
     check_output(out)
     c = load_comparison(_store(home), refs)
     try:
-        write(c, fmt, out)
+        paths = write(c, fmt, out)
     except OSError as e:
         raise OverfitError(f"--output {out}: cannot write it ({e.strerror or e})") from None
     if c.skipped_lines:
         _warn(f"{c.skipped_lines} damaged metric line(s) left out")
-    console.print(f"wrote {len(c.records)} run(s) to {escape(str(out))}")
+    where = ", ".join(escape(str(p)) for p in paths) if paths else f"nothing (no figure to draw for {escape(str(out))})"
+    console.print(f"wrote {len(c.records)} run(s) to {where}")
 
 
 @app.command("import")

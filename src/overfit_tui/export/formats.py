@@ -18,7 +18,10 @@ def to_csv(c: Comparison) -> str:
     diff = c.diff
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["run", "group", "study", "label", "metric", "step", "epoch", "wall", "value", *diff])
+    # a spec key that differs between runs gets its own column, named `spec.<key>` where it would
+    # repeat a fixed column (study, group): a CSV header never names two columns alike
+    fixed = ("run", "group", "study", "label", "metric", "step", "epoch", "wall", "value")
+    w.writerow([*fixed, *(f"spec.{k}" if k in fixed else k for k in diff)])
     fields = c.fields()
     for i, r in enumerate(c.records):
         extra = [_cell(v[i]) for v in diff.values()]
@@ -104,31 +107,38 @@ def _study_tables(c: Comparison) -> list[str]:
             for r in recs
         ]
         for t in get_study(name).tables(runs):
-            out += ["", f"## {t.title}", "", "| " + " | ".join(t.columns) + " |", "|" + "---|" * len(t.columns)]
-            out += ["| " + " | ".join(t.cell(i, j) for j in range(len(row))) + " |" for i, row in enumerate(t.rows)]
+            out += ["", f"## {t.title}", "", md_row(t.columns), "|" + "---|" * len(t.columns)]
+            out += [md_row(t.cell(i, j) for j in range(len(row))) for i, row in enumerate(t.rows)]
     return out
+
+
+def md_cell(v) -> str:
+    """A Markdown table cell: pipes escaped (a header like `norm ||w||` must not split the
+    row), newlines folded."""
+    return str(v).replace("|", "\\|").replace("\n", " ")
+
+
+def md_row(cells) -> str:
+    return "| " + " | ".join(md_cell(c) for c in cells) + " |"
 
 
 def to_markdown(c: Comparison) -> str:
     names, fields, rows, best = c.names, c.fields(), c.summary_rows(), c.best()
     out = [f"# Comparison of {len(c.records)} runs", ""]
-    out += [
-        "| run | name | status | " + " | ".join(f.header for f in fields) + " |",
-        "|---|---|---|" + "---|" * len(fields),
-    ]
+    out += [md_row(["run", "name", "status", *(f.header for f in fields)]), "|---|---|---|" + "---|" * len(fields)]
     for i, (r, row) in enumerate(zip(c.records, rows)):
         cells = []
         for j, v in enumerate(row):
             txt = fields[j].format(v)
             cells.append(f"**{txt}**" if best.get(fields[j].key) == i else txt)
-        out.append(f"| {r['id']} | {names[i]} | {r['status']} | " + " | ".join(cells) + " |")
+        out.append(md_row([r["id"], names[i], r["status"], *cells]))
     out += _study_tables(c)
     out += ["", "## Spec differences", ""]
     diff = c.diff
     if diff:
-        out += ["| key | " + " | ".join(r["id"] for r in c.records) + " |", "|---|" + "---|" * len(c.records)]
+        out += [md_row(["key", *(r["id"] for r in c.records)]), "|---|" + "---|" * len(c.records)]
         for k, vals in diff.items():
-            out.append(f"| {k} | " + " | ".join(str(_cell(v)) for v in vals) + " |")
+            out.append(md_row([k, *(_cell(v) for v in vals)]))
     else:
         out.append("The runs share one spec.")
     out += ["", "## Provenance", ""]

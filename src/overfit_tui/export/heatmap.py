@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+from overfit_tui.export.mpl import save_quietly
 from overfit_tui.studies.base import Figure
 
 
@@ -48,6 +49,6 @@ def draw_heatmap(fig: Figure, path: Path) -> Path:
     f.colorbar(im, ax=ax, label=fig.vlabel)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    f.savefig(path, metadata={"Date": None} if path.suffix == ".svg" else None)
+    save_quietly(f, path, metadata={"Date": None} if path.suffix == ".svg" else None)
     plt.close(f)
     return path

@@ -16,6 +16,7 @@ import textwrap
 from pathlib import Path
 
 from overfit_tui.export.compare import Comparison
+from overfit_tui.export.mpl import save_quietly
 from overfit_tui.export.style import DASHES, Style, color_hex, run_styles, series_colors
 from overfit_tui.studies.base import Figure, RunData
 
@@ -111,7 +112,7 @@ def draw(fig: Figure, path: Path, styles: dict[str, Style] | None = None, subtit
             ax.legend(handles=entries, fontsize=8, frameon=False)
     path = Path(path)
     meta = {"Date": None} if path.suffix == ".svg" else {"Software": None}
-    f.savefig(path, dpi=150, metadata=meta)
+    save_quietly(f, path, dpi=150, metadata=meta)
     plt.close(f)
     return path
 

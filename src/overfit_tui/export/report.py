@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from overfit_tui.export.compare import Comparison
+from overfit_tui.export.formats import md_row
 from overfit_tui.export.plot import draw, study_figures
 from overfit_tui.export.scorecard import GroupClaims, group_claims
 from overfit_tui.store import Store
@@ -115,14 +116,8 @@ CLAIM_COLUMNS = ("verdict", "claim", "source", "paper", "measured", "evidence")
 
 
 # -- Markdown ------------------------------------------------------------------
-def _md_cell(v: str) -> str:
-    return str(v).replace("|", "\\|").replace("\n", " ")
-
-
 def _md_table(columns, rows) -> str:
-    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
-    lines += ["| " + " | ".join(_md_cell(c) for c in row) + " |" for row in rows]
-    return "\n".join(lines)
+    return "\n".join([md_row(columns), "|" + "---|" * len(columns), *(md_row(row) for row in rows)])
 
 
 def to_markdown(sections: list[Section], figures_rel: str) -> str:
