@@ -33,13 +33,14 @@ def test_claims_in_the_pane_and_the_scorecard(home):
             want = f"claims {gc.count('holds')}✓ {gc.count('fails')}✗ {gc.count('pending')}… (c)"
             assert want in str(title.render())  # the same verdicts as `overfit-tui claims`
             await pilot.press("c")
-            table = pane.query_one("#figure-table", DataTable)
-            assert await until(pilot, lambda: table.display and str(table.border_title).startswith("Claims"))
-            assert table.row_count == len(gc.results)
+            view = pane.query_one("#claims-view")
+            assert await until(pilot, lambda: view.display and str(view.border_title).startswith("Claims"))
+            text = str(pane.query_one("#claims-text", Static).render())
+            for c, _ in gc.results:  # every claim in full (wrapped, never cut), with its verdict
+                assert c.text in " ".join(text.split()), c.text
+            assert text.count("paper:") == len(gc.results)
             await pilot.press("c")  # again: back to the first figure
-            assert await until(
-                pilot, lambda: not str(table.border_title or "").startswith("Claims") or not table.display
-            )
+            assert await until(pilot, lambda: not view.display)
             await pilot.press("S")
             assert await until(pilot, screen_is(app, "ScorecardScreen"))
             board = app.screen.query_one("#board", DataTable)

@@ -9,9 +9,10 @@ moving the run table's cursor highlights that run's curve.
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import Button, DataTable, Label, OptionList, Static
 from textual.widgets.option_list import Option
@@ -20,7 +21,7 @@ from overfit_tui.core.presets import Preset
 from overfit_tui.export.style import run_styles
 from overfit_tui.studies import get_study
 from overfit_tui.studies.base import Figure, Table
-from overfit_tui.studies.claims import MARK, evaluate
+from overfit_tui.studies.claims import MARK, evaluate, evidence_text
 from overfit_tui.studies.replicates import base_label
 from overfit_tui.ui.cache import RunCache
 from overfit_tui.ui.charts import METRICS, ChartPanel, FigureChart, curves_figure
@@ -45,10 +46,41 @@ def claims_tables(study, runs) -> list[Table]:
     if not claims or not runs:
         return []
     rows = tuple(
-        (MARK[v.status], c.text, c.paper or "-", v.measured or v.detail, c.source) for c, v in evaluate(claims, runs)
+        (
+            MARK[v.status],
+            c.text + (" [construction check]" if c.kind == "construction" else ""),
+            c.paper or "-",
+            v.measured or v.detail,
+            c.source,
+            evidence_text(c, v),
+        )
+        for c, v in evaluate(claims, runs)
     )
     title = f"{CLAIMS}: {study.paper.split(':')[0]}"
-    return [Table(title, ("", "claim", "paper", "measured", "source"), rows)]
+    return [Table(title, ("", "claim", "paper", "measured", "source", "evidence"), rows)]
+
+
+def claims_text(table: Table) -> Text:
+    """The claims table as one block per claim, wrapped to the panel's width (never cut): the
+    verdict and the claim, then the paper's number beside ours, then the evidence."""
+    out = Text()
+    for i, (mark, claim, paper, measured, source, evidence) in enumerate(table.rows):
+        if i:
+            out.append("\n\n")
+        out.append(f"{mark} ", style=MARK_STYLE.get(mark, ""))
+        out.append(claim, style="bold")
+        out.append(f" ({source})", style="dim")
+        out.append("\n  paper: ", style="dim")
+        out.append(paper)
+        out.append("\n  ours:  ", style="dim")
+        out.append(measured)
+        if evidence:
+            out.append("\n  evidence: ", style="dim")
+            out.append(evidence, style="dim")
+    return out
+
+
+MARK_STYLE = {MARK["holds"]: "bold green", MARK["fails"]: "bold red", MARK["pending"]: "bold yellow"}
 
 
 class StudyPane(Vertical):
@@ -74,6 +106,7 @@ class StudyPane(Vertical):
     StudyPane #group-title { height: 1; color: $text-muted; padding: 0 1; }
     StudyPane RunTable { height: 11; }
     StudyPane #figure-table { width: 1fr; height: 1fr; border: round $panel; }
+    StudyPane #claims-view { width: 1fr; height: 1fr; border: round $panel; padding: 0 1; display: none; }
     StudyPane Button { width: 100%; }
     StudyPane #views { display: none; height: 1; padding: 0 1; background: $panel; }
     StudyPane.-narrow #views { display: block; }
@@ -128,6 +161,8 @@ class StudyPane(Vertical):
                     yield ChartPanel("the runs' curves appear here", id="curves")
                     yield ChartPanel("the study's figures appear here", id="figure")
                     yield DataTable(id="figure-table", zebra_stripes=True, cursor_type="none")
+                    with VerticalScroll(id="claims-view"):
+                        yield Static("", id="claims-text")
                 yield Static("", id="group-title")
                 yield RunTable(self.marked, id="runs")
 
@@ -251,9 +286,17 @@ class StudyPane(Vertical):
         curves.show(left if records else None, styles, hint)
         fig_panel = self.query_one("#figure", ChartPanel)
         table = self.query_one("#figure-table", DataTable)
-        is_table = isinstance(shown, Table)
-        fig_panel.display, table.display = not is_table, is_table
-        if is_table:
+        claims_view = self.query_one("#claims-view", VerticalScroll)
+        is_claims = isinstance(shown, Table) and shown.title.startswith(CLAIMS)
+        is_table = isinstance(shown, Table) and not is_claims
+        fig_panel.display, table.display, claims_view.display = not (is_table or is_claims), is_table, is_claims
+        if is_claims:
+            if self._table_shown != (shown.columns, shown.rows):
+                self._table_shown = (shown.columns, shown.rows)
+                self.query_one("#claims-text", Static).update(claims_text(shown))
+                claims_view.border_title = shown.title
+                claims_view.border_subtitle = "c: back · f: next figure"
+        elif is_table:
             if self._table_shown != (shown.columns, shown.rows):
                 self._table_shown = (shown.columns, shown.rows)
                 table.clear(columns=True)
