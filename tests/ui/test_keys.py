@@ -63,6 +63,28 @@ def test_keys_work_at_once_and_digits_skip_text_fields(finished):
     asyncio.run(go())
 
 
+def test_escape_leaves_a_field_and_chart_keys_then_act(finished):
+    async def go():
+        app, fill = loaded(finished, preset="smoke-mnist1d")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await fill()
+            await pilot.pause(0.3)
+            pane = app.active_pane()
+            inp = pane.query_one("#form").inputs["train.lr"]
+            inp.focus()
+            before = inp.value
+            await pilot.press("end", "g")  # inside a field a letter is text
+            assert inp.value == before + "g"
+            await pilot.press("backspace", "escape")
+            assert await until(pilot, lambda: app.focused is pane.query_one("#presets"))
+            groups, metric = pane.group_index, pane.metric
+            await pilot.press("g", "m")  # outside it, the pane's keys act and type nothing
+            assert (pane.group_index, pane.metric) == (groups + 1, metric + 1)
+            assert inp.value == before
+
+    asyncio.run(go())
+
+
 def test_ctrl_q_and_capital_x_ask_first(finished):
     async def go():
         app, fill = loaded(finished, preset="smoke-mnist1d")

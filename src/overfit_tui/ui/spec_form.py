@@ -8,6 +8,7 @@ import dataclasses
 import tomllib
 
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Input, Label, Static
 
@@ -39,7 +40,11 @@ def _parse(text: str):
 
 
 class SpecForm(VerticalScroll):
-    """Fields of the selected preset; `group()` validates and returns the GroupSpec."""
+    """Fields of the selected preset; `group()` validates and returns the GroupSpec. Esc leaves
+    a field for the preset list, where the pane's one-letter keys (m f s l g c v) work again:
+    inside a field those letters are text."""
+
+    BINDINGS = [Binding("escape", "leave_field", "Leave field")]
 
     DEFAULT_CSS = """
     SpecForm { height: 1fr; padding: 0 1 0 0; }
@@ -47,6 +52,8 @@ class SpecForm(VerticalScroll):
     SpecForm Horizontal.row { height: 1; }
     SpecForm Label.key { color: $text-muted; width: 16; }
     SpecForm Input { height: 1; width: 1fr; }
+    SpecForm Input:focus { background: $accent 35%; text-style: bold; }
+    SpecForm Horizontal.row:focus-within Label.key { color: $accent; text-style: bold; }
     SpecForm Input.-invalid { border: none; background: $error 30%; }
     SpecForm Static.field-error { color: $error; height: auto; padding-left: 2; display: none; }
     SpecForm Static.field-error.-shown { display: block; }
@@ -130,6 +137,14 @@ class SpecForm(VerticalScroll):
             return None
         self.query_one("#form-error", Static).update("")
         return group
+
+    def action_leave_field(self) -> None:
+        """Focus the preset list beside the form (the pane's keys act again)."""
+        target = self.parent.query("#presets") if self.parent else None
+        if target:
+            target.first().focus()
+        else:
+            self.screen.set_focus(None)
 
     def on_input_changed(self, event: Input.Changed) -> None:
         self.group()  # validate as the user types
