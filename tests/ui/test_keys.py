@@ -186,6 +186,18 @@ def test_runs_filter_matches_words_and_the_cursor_follows(finished):
             shown = [app.cache.records[k.value]["label"] for k in table.rows]
             assert shown and all("random labels" in s for s in shown)
             assert table.cursor_row == 0 and app.focused is table  # enter: on to the matches
+            # marks the filter hides are counted as hidden, and compare takes them too
+            hidden = [r["id"] for r in app.store.runs() if "random labels" not in r["label"]][:2]
+            app.marked.update(hidden)
+            app.marked.add(next(iter(table.rows)).value)
+            app.screen.redraw()
+            hint = str(app.screen.query_one("#hint").render())
+            assert f"{len(app.marked)} marked (2 hidden by the filter)" in hint
+            opened = []
+            app.open_compare = opened.append
+            await pilot.press("c")
+            assert await until(pilot, lambda: opened)
+            assert set(opened[0]) == set(app.marked)
 
     asyncio.run(go())
 

@@ -156,8 +156,11 @@ class RunsScreen(Screen):
         rows = self.shown()
         total = sum(sum(e["counts"].values()) for e in self.cache.index.values())
         loading = "" if self.list.done else f" · loading {len(self.list.rows):,} of {total:,}"
+        shown_ids = {r["id"] for r in rows}
+        hidden = sum(1 for i in self.marked if i not in shown_ids)
+        marked = f"{len(self.marked)} marked" + (f" ({hidden} hidden by the filter)" if hidden else "")
         self.query_one("#hint", Static).update(
-            f"{self.list.where(len(rows))}{loading} · {len(self.marked)} marked · space: mark · a: mark shown"
+            f"{self.list.where(len(rows))}{loading} · {marked} · space: mark · a: mark shown"
         )
         self.query_one(RunTable).show(self.list.page_of(rows), self.cache)
 
@@ -176,12 +179,15 @@ class RunsScreen(Screen):
         self.query_one("#filter", Input).focus()
 
     def action_compare(self) -> None:
-        ids = [r["id"] for r in self.shown() if r["id"] in self.marked] or [
-            i for i in self.marked if i in self.list.rows
-        ]
+        """Compare every marked run, the ones the filter hides too (the hint counts them): a mark
+        is the user's choice, a filter only what is on screen now."""
+        shown = [r["id"] for r in self.shown() if r["id"] in self.marked]
+        ids = shown + sorted(i for i in self.marked if i in self.list.rows and i not in shown)
         if len(ids) < 1:
             self.notify("mark runs with space first (or a to mark every shown run)", severity="warning")
             return
+        if len(ids) > len(shown):
+            self.notify(f"comparing {len(ids)} marked runs ({len(ids) - len(shown)} hidden by the filter)")
         self.app.open_compare(ids)  # their records and curves are read off the event loop
 
     def action_tag(self) -> None:
