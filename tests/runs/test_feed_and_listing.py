@@ -63,6 +63,9 @@ def test_runs_filters_and_streamed_json(store, cli):
     assert ids() == ["done-a", "other-c", "live-b"]
     assert ids("--status", "failed,running") == ["other-c", "live-b"]
     assert ids("--tag", "keep") == ["done-a"] and ids("--group", G2) == ["live-b"]
+    assert ids("--group", G2[:-2]) == ["live-b"]  # a unique prefix, as every other command takes
+    code, _, err = cli("runs", "--group", "zzz")
+    assert code == 2 and "--group 'zzz'" in err and err.count("\n") == 1, err
     assert ids("--since", "1d") == ["live-b"] and ids("--since", "2024-01-01") == ["live-b"]
     assert ids("--study", "randomization", "--status", "finished") == ["done-a"]
     code, out, _ = cli("runs", "--json", "--tag", "nothing")

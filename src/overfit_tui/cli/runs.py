@@ -197,7 +197,7 @@ def runs(
     json_: bool = typer.Option(
         False, "--json", help="machine-readable: a JSON list of records, one per line, streamed"
     ),
-    group: str | None = typer.Option(None, "--group", help="only this group"),
+    group: str | None = typer.Option(None, "--group", help="only this group (a unique prefix of its id works)"),
     study: str | None = typer.Option(None, "--study", help="only runs of this study"),
     status: list[str] = typer.Option([], "--status", help="only runs in this state (repeatable, or a,b)"),
     tag: str | None = typer.Option(None, "--tag", help="only runs with this tag"),
@@ -213,6 +213,7 @@ def runs(
     from overfit_tui.store.query import run_filter
 
     store = _store(home)
+    group = store.resolve_group(group) if group else group  # a unique prefix works, as everywhere
     flt = run_filter(study=study, group=group, status=status, tag=tag, since=since)
     reconcile(store)
     rows = store.iter_runs(flt)

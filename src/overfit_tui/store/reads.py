@@ -122,6 +122,24 @@ class StoreReads:
                         out.append(BadRecord(table, doc_id, usable_id(rec), *problem, where=str(path)))
         return out
 
+    def resolve_group(self, ref: str) -> str:
+        """The group a `--group` value names: its id, or a prefix of exactly one group's id."""
+        index = self._index_now()
+        if ref in index:
+            return ref
+        groups = sorted(g for g in index if g.startswith(ref))
+        if len(groups) == 1:
+            return groups[0]
+        if not groups:
+            raise RefError(
+                f"--group '{printable(ref, 80)}': no group's id starts with it (overfit-tui runs lists them)"
+            )
+        more = f", and {len(groups) - REF_SHOWN} more" if len(groups) > REF_SHOWN else ""
+        raise RefError(
+            f"--group '{printable(ref, 80)}' matches {len(groups)} groups: {', '.join(groups[:REF_SHOWN])}{more}; "
+            "give more of the id"
+        )
+
     def resolve(self, ref: str) -> list[dict]:
         """The runs a reference names: a run id, a group id, or a prefix of exactly one of them.
 
