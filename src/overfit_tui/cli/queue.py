@@ -90,8 +90,9 @@ def devices(home: Path | None = HomeOpt):
 
     from overfit_tui.runs.devices import device_report
 
-    t = Table("device", "slots", "busy", "memory", "runs", box=None)
+    t = Table("device", "slots used", "busy", "memory", "runs", box=None)
     for d in device_report(_store(home)):
-        slots = "Ray" if d.slots is None else f"{len(d.runs)}/{d.slots}"
+        # a slot holds one worker process, which may train several stacked runs
+        slots = "Ray" if d.slots is None else f"{len(d.workers)}/{d.slots} ({len(d.runs)} runs)"
         t.add_row(d.name, slots, d.util, d.memory, escape("\n".join(d.runs) or "-"))
     console.print(t)

@@ -22,6 +22,8 @@ class DeviceRow:
     name: str
     slots: int | None  # None for Ray (the cluster places its tasks)
     runs: list[str] = field(default_factory=list)  # "run id (group)" of the runs queued to it or running there
+    workers: set[int] = field(default_factory=set)  # pids of the worker processes on it: a slot holds one worker,
+    # which may train many stacked runs, so busy slots are workers, not runs
     util: str = "-"  # utilization, e.g. "37%"
     memory: str = "-"  # e.g. "2.1/80 GiB"
 
@@ -72,6 +74,7 @@ def device_report(store: Store) -> list[DeviceRow]:
             where = ray if r.get("ray") else rows.get(r.get("device") or "")
             if where is not None:
                 where.runs.append(f"{r['id']} ({gid}{', ' + r['device'] if r.get('ray') else ''})")
+                where.workers.add(r["pid"])
     for d, row in rows.items():
         if d.startswith("cuda"):
             row.util, row.memory = _gpu(int(d.split(":")[1]))

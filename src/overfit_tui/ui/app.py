@@ -90,7 +90,7 @@ class OverfitApp(RunActions, App):
         self._poll = poll
         self._stop = threading.Event()
         self._pending_open: str | None = None  # a run to open once its group is loaded
-        self.sub_title = _tilde(self.home.store_file)
+        self.sub_title = _tilde(self.home.root)
         self.has_gpu = any(d.startswith("cuda") for d in devices) if devices else gpu_count() > 0
         self.pane_title = pane_title
 
@@ -164,11 +164,13 @@ class OverfitApp(RunActions, App):
         worker = get_current_worker()
         while not self._stop.is_set() and not worker.is_cancelled:
             counts: dict[str, int] = {}
+            workers: dict[str, set] = {}
             records = list(self.cache.records.values())
             for r in records:
                 if r["status"] == "running" and r.get("device"):
                     counts[r["device"]] = counts.get(r["device"], 0) + 1
-            line, pos = probe.line(counts), {}
+                    workers.setdefault(r["device"], set()).add(r.get("pid"))
+            line, pos = probe.line(counts, {d: len(w) for d, w in workers.items()}), {}
             if any(r["status"] == "queued" for r in records):
                 try:
                     pos = queue_positions(self.store)

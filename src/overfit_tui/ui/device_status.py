@@ -43,7 +43,9 @@ class DeviceProbe:
         except (OSError, ValueError, IndexError):
             return None
 
-    def line(self, runs_per_device: dict[str, int]) -> str:
+    def line(self, runs_per_device: dict[str, int], workers_per_device: dict[str, int] | None = None) -> str:
+        """CPU/RAM (or each GPU's) load, and the runs training on each device with the worker
+        processes that train them (stacked runs share one worker)."""
         if self._nvml is not None:
             return self._gpu_line(runs_per_device)
         parts = []
@@ -56,7 +58,8 @@ class DeviceProbe:
         ram = ram_gib()
         if ram:
             parts.append(f"RAM {ram[0]:.1f}/{ram[1]:.0f} GiB")
-        parts.append(f"runs on cpu: {runs_per_device.get('cpu', 0)}")
+        n, w = runs_per_device.get("cpu", 0), (workers_per_device or {}).get("cpu", 0)
+        parts.append(f"training on cpu: {n} run{'s' * (n != 1)}" + (f" in {w} worker{'s' * (w != 1)}" if w else ""))
         return "  ·  ".join(parts) + "  ·  no GPU"
 
     def _gpu_line(self, runs_per_device: dict[str, int]) -> str:

@@ -39,7 +39,7 @@ PRESETS = (
     "double-descent-nn-mnist1d",
     *(preset for _, preset in EXTRA),
 )
-SHOWN_HOME = "~/.local/share/overfit-tui/store.json"  # the header shows the default home, not a scratch path
+SHOWN_HOME = "~/.local/share/overfit-tui"  # the header shows the default home, not a scratch path
 
 
 def finished_group(store: Store, preset: str) -> str | None:
