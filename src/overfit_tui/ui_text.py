@@ -76,7 +76,7 @@ def summary_cell(f, r: dict, events: list[dict]) -> str:
     """A summary field's cell: the stored value once the run ended, its latest evaluation
     (suffixed '~') while it trains, '-' before."""
     if r["status"] not in ("queued", "running"):
-        return f.format((r.get("summary") or {}).get(f.key))
+        return f.cell(r.get("summary") or {}, r["status"], bool(r.get("started")))
     ev = next((e for e in reversed(events) if e.get("kind") == "eval"), None)
     live = ev.get(LIVE.get(f.key, "")) if ev else None
     return f"{f.format(live)}~" if live is not None else "-"

@@ -59,3 +59,26 @@ def test_served_page_fetches_nothing_from_the_network(tmp_path):
         hrefs = re.findall(r"(?:href|src)=\"(https?://[^\"]+)\"", text)
         assert not hrefs, (page.name, hrefs)
     assert "googleapis" not in "".join(p.read_text() for p in pages)
+
+
+def test_cells_tell_not_fitted_from_not_applicable_and_not_started():
+    rand = _record(2, "randomization", "g-rand", {"final_test_acc": 0.5, "steps_to_fit": None})
+    rand["started"] = 1.0
+    never = _record(3, "randomization", "g-rand", {})
+    never["status"] = "cancelled"  # cancelled while queued: it never trained
+    kernel = _record(4, "kernel", "g-kernel", {"test_error": 0.4})
+    kernel["started"] = 1.0
+    c = Comparison([rand, never, kernel], {})
+    fields = [f.key for f in c.fields()]
+    cells = {r["id"]: dict(zip(fields, row)) for r, row in zip(c.records, c.summary_cells())}
+    assert cells["r2"]["steps_to_fit"] == "not fitted"  # trained, never reached 100 %
+    assert cells["r3"]["steps_to_fit"] == "not started"
+    assert cells["r4"]["steps_to_fit"] == "n/a"  # a closed-form kernel has no steps
+    assert "not fitted" not in to_markdown(Comparison([kernel], {}))
+
+
+def test_a_runs_headline_is_a_result_not_a_setting():
+    from overfit_tui.ui.runs_screen import headline
+
+    du = _record(5, "overparam_du", "g-du", {"m": 50, "final_loss": 1e-9})
+    assert headline(du).startswith("final") and "m 50" not in headline(du)

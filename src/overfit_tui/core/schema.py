@@ -37,6 +37,10 @@ class Stat:
         return cls(m, sd, min(vals), max(vals), len(vals))
 
 
+NOT_APPLICABLE = "n/a"  # a finished run whose study does not report this field (a closed-form kernel's steps to fit)
+NOT_STARTED = "not started"  # a run that ended (cancelled, failed) before it trained
+
+
 @dataclass(frozen=True)
 class Field:
     """How one summary value is named, formatted and compared."""
@@ -55,6 +59,15 @@ class Field:
 
     def scale(self, v: float) -> float:
         return 100 * v if self.unit == "%" else v
+
+    def cell(self, summary: dict, status: str, started: bool) -> str:
+        """A run's cell: its value; `missing` where it reported none (a run that never fit);
+        n/a where a finished run has no such field; 'not started' for a run that ended unstarted."""
+        if self.key in summary:
+            return self.format(summary[self.key])
+        if status == "finished":
+            return NOT_APPLICABLE
+        return "-" if started else NOT_STARTED
 
     def format(self, v: Any) -> str:
         """A table cell: numbers scaled and formatted, a `Stat` as mean ± std (n), None as `missing`."""

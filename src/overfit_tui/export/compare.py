@@ -97,6 +97,14 @@ class Comparison:
     def summary_columns(self) -> list[str]:
         return [f.key for f in self.fields()]
 
+    def summary_cells(self) -> list[list[str]]:
+        """The summary rows as text: values, n/a where a run's study has no such field, 'not
+        started' for a run that ended before it trained."""
+        fields = self.fields()
+        return [
+            [f.cell(r.get("summary") or {}, r["status"], bool(r.get("started"))) for f in fields] for r in self.records
+        ]
+
     def summary_rows(self) -> list[list]:
         cols = self.summary_columns()
         return [[(r.get("summary") or {}).get(c) for c in cols] for r in self.records]

@@ -123,13 +123,12 @@ def md_row(cells) -> str:
 
 
 def to_markdown(c: Comparison) -> str:
-    names, fields, rows, best = c.names, c.fields(), c.summary_rows(), c.best()
+    names, fields, rows, best = c.names, c.fields(), c.summary_cells(), c.best()
     out = [f"# Comparison of {len(c.records)} runs", ""]
     out += [md_row(["run", "name", "status", *(f.header for f in fields)]), "|---|---|---|" + "---|" * len(fields)]
     for i, (r, row) in enumerate(zip(c.records, rows)):
         cells = []
-        for j, v in enumerate(row):
-            txt = fields[j].format(v)
+        for j, txt in enumerate(row):
             cells.append(f"**{txt}**" if best.get(fields[j].key) == i else txt)
         out.append(md_row([r["id"], names[i], r["status"], *cells]))
     out += _study_tables(c)

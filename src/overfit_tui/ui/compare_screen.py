@@ -117,10 +117,10 @@ class CompareScreen(Screen):
         fields = c.fields()
         best = c.best()
         rows = []
-        for i, (r, row) in enumerate(zip(c.records, c.summary_rows())):
+        for i, (r, row) in enumerate(zip(c.records, c.summary_cells())):
             cells = [
-                Text(f.format(v), justify="right", style="bold green" if best.get(f.key) == i else "")
-                for f, v in zip(fields, row)
+                Text(txt, justify="right", style="bold green" if best.get(f.key) == i else "")
+                for f, txt in zip(fields, row)
             ]
             rows.append([Text(names[r["id"]], no_wrap=True), *cells])
         headers = ["run", *(f.header for f in fields)]

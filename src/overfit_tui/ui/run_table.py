@@ -192,8 +192,8 @@ class RunTable(DataTable):
             return f"{step['samples_per_s']:,.0f}" if step and status == "running" else "-"
         if c.field is not None:
             f, s = c.field, r.get("summary") or {}
-            if f.key in s:
-                return Text(f.format(s[f.key]), justify="right")
+            if f.key in s or status not in ("queued", "running"):
+                return Text(f.cell(s, status, bool(r.get("started"))), justify="right")
             ev = cache.last(r["id"], "eval") or {}
             live = ev.get(LIVE.get(f.key, ""))
             return Text(f.format(live) if live is not None else "-", justify="right", style="dim")

@@ -60,8 +60,10 @@ def headline(r: dict) -> str:
     s = r.get("summary") or {}
     if r["study"] not in STUDIES or not s:
         return "-"
-    fields = [f for f in STUDIES.get(r["study"]).summary_fields if f.key in s and f.priority <= 1]
-    f = next((f for f in fields if "test" in f.key), fields[0] if fields else None)
+    # a result has a better direction; a setting the study echoes (Du's width m) has none
+    fields = [f for f in STUDIES.get(r["study"]).summary_fields if f.key in s and f.better]
+    top = [f for f in fields if f.priority <= 1] or fields
+    f = next((f for f in top if "test" in f.key), top[0] if top else None)
     return f"{f.label} {f.format(s[f.key])}" if f else "-"
 
 
