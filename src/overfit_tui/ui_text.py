@@ -18,28 +18,46 @@ def progress_of(rec: dict, last: dict | None) -> float:
     return min(1.0, last.get("epoch", 0) / max(1, rec["spec"]["train"]["epochs"]))
 
 
+RECENT = 8  # timed events the pace is measured over: recent enough to follow a slowdown, long enough to be steady
+
+
 def eta_range(rec: dict, events: list[dict]) -> tuple[float, float] | None:
     """Seconds left for a running run: (if it fits at its recent pace, if it trains its whole budget).
 
-    Runs stop when they reach `train.target_train_acc`; the first bound extrapolates the
-    recent rise of training accuracy to that target, the second assumes the full epoch budget."""
+    Remaining steps over this run's measured pace: the pace is the seconds per step between its
+    recent timed events (start-up and past evaluation bursts do not count), the budget is
+    `train.max_steps` or the epochs at its steps per epoch. Only where the stopping rule is uncertain
+    (a `target_train_acc` that training accuracy is rising towards) is it a range; the low end
+    extrapolates that rise, per step, to the target. A run with no rise has one ETA: its budget."""
     if rec["status"] != "running":
         return None
-    last = next((e for e in reversed(events) if e.get("kind") in ("step", "eval") and e.get("epoch")), None)
-    if not last or not last.get("wall"):
+    timed = [e for e in events if e.get("kind") in ("step", "eval") and e.get("wall") and e.get("step")]
+    if not timed:
         return None
+    last = timed[-1]
+    first = timed[-min(len(timed), RECENT)]
+    if last["step"] > first["step"] and last["wall"] > first["wall"]:
+        pace = (last["wall"] - first["wall"]) / (last["step"] - first["step"])  # seconds per step, recently
+    else:
+        pace = last["wall"] / last["step"]
     train = rec["spec"]["train"]
-    rate = last["wall"] / last["epoch"]  # seconds per epoch so far
-    hi = max(0.0, (train["epochs"] - last["epoch"]) * rate)
+    per_epoch = last["step"] / last["epoch"] if last.get("epoch") else None
+    budgets = [train["max_steps"]] if train.get("max_steps") else []
+    if per_epoch:
+        budgets.append(train["epochs"] * per_epoch)
+    if not budgets:
+        return None
+    left = max(0.0, min(budgets) - last["step"])
+    hi = left * pace
     lo = hi
     target = train.get("target_train_acc", 0)
-    evals = [e for e in events if e.get("kind") == "eval"]
+    evals = [e for e in events if e.get("kind") == "eval" and e.get("step") is not None]
     if target and len(evals) >= 2:
         a, b = evals[-max(2, len(evals) // 4)], evals[-1]
-        if b["epoch"] > a["epoch"]:
-            slope = (b["train_acc"] - a["train_acc"]) / (b["epoch"] - a["epoch"])
+        if b["step"] > a["step"]:
+            slope = (b["train_acc"] - a["train_acc"]) / (b["step"] - a["step"])  # accuracy per step
             if slope > 0:
-                lo = min(hi, max(0.0, (target - b["train_acc"]) / slope) * rate)
+                lo = min(hi, max(0.0, (target - b["train_acc"]) / slope) * pace)
     return lo, hi
 
 
