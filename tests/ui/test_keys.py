@@ -121,7 +121,11 @@ def test_the_palette_lists_every_action_once(finished):
             titles = [c.title for c in app.get_system_commands(app.screen)]
             for want in ("Run: cancel (x)", "Run: cancel group (X)", "Pane: Double descent", "Chart: log y (l)"):
                 assert want in titles, want
+            assert "Group: compare" in titles  # compare and export from the main screen
             assert sum("Quit" in t for t in titles) == 1
+            if not app.has_gpu:  # a CPU box offers no GPU preset as a one-keystroke action
+                assert "Run preset: randomization-mnist1d" in titles
+                assert not [t for t in titles if t.startswith("Run preset:") and "cifar10" in t]
             await pilot.press("r")
             assert await until(pilot, screen_is(app, "RunsScreen"))
             await pilot.pause(0.2)

@@ -23,8 +23,13 @@ def app_commands(app, screen):
         yield SystemCommand(
             f"Pane: {app.pane_title(name)}", f"Switch to the pane (key {i + 1})", lambda i=i: app.action_pane(i)
         )
-    for p in app.presets:
-        yield SystemCommand(f"Run preset: {p.name}", p.description or p.study, lambda p=p: app.launch_preset(p.name))
+    from overfit_tui.ui.study_pane import needs_gpu
+
+    for p in app.presets:  # the papers' GPU setups are one keystroke only where a GPU is
+        if app.has_gpu or not needs_gpu(p):
+            yield SystemCommand(
+                f"Run preset: {p.name}", p.description or p.study, lambda p=p: app.launch_preset(p.name)
+            )
     pane = app.active_pane() if screen is app.screen_stack[0] else None
     if isinstance(pane, StudyPane):
         yield SystemCommand("Chart: next metric (m)", "Cycle the curve metric", pane.action_cycle_metric)
@@ -34,6 +39,12 @@ def app_commands(app, screen):
         yield SystemCommand("Claims (c)", "The group's paper claims, checked on its runs", pane.action_claims)
         yield SystemCommand("Chart: next group (g)", "Show the pane's next group of runs", pane.action_cycle_group)
         yield SystemCommand("View: next (v)", "Form, charts or runs (narrow terminals)", pane.action_cycle_view)
+        if pane.current_group():
+            yield SystemCommand(
+                "Group: compare",
+                "Compare every run of the group shown (export from there: e)",
+                pane.action_compare_group,
+            )
     table = _table(app, screen)
     if table is not None and table.current_id():
         yield SystemCommand("Run: cancel (x)", "Cancel the run under the cursor", table.action_cancel_run)

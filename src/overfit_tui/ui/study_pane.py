@@ -354,6 +354,13 @@ class StudyPane(Vertical):
         self.figure_index = 0 if self.figure_index % len(figs) == at else at
         self.redraw()
 
+    def action_compare_group(self) -> None:
+        """The Compare screen of the group shown (where `e` exports it)."""
+        gid = self.current_group()
+        ids = [r["id"] for r in self.cache.runs(group=gid)] if gid else []
+        if ids:
+            self.app.open_compare(ids)
+
     def action_toggle_numbers(self) -> None:
         for c in self.query(FigureChart):
             c.numbers = not c.numbers
