@@ -45,12 +45,26 @@ def _store(home: Path | None):
     return store
 
 
+def _version(value: bool) -> None:
+    if value:
+        from overfit_tui import __version__
+
+        print(f"overfit-tui {__version__}")
+        raise typer.Exit()
+
+
+JsonOpt = typer.Option(False, "--json", help="machine-readable JSON on stdout")
+
+
 @app.callback(invoke_without_command=True)
 def _root(
     ctx: typer.Context,
     home: Path | None = HomeOpt,
     data_dir: Path | None = DataDirOpt,
     preset: str = typer.Option("smoke-mnist1d", "--preset", help="preset selected when the app opens"),
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="print the version and exit"
+    ),
 ):
     """Open the app (no subcommand)."""
     # `overfit-tui --home H run ...`: the options before a subcommand reach it as its defaults

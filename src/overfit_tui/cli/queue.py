@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import typer
 from rich.markup import escape
 
-from overfit_tui.cli import HomeOpt, _store, app, console
+from overfit_tui.cli import HomeOpt, JsonOpt, _store, app, console
 
 
 @app.command()
@@ -28,7 +29,7 @@ app.add_typer(queue_app, name="queue")
 
 
 @queue_app.callback(invoke_without_command=True)
-def queue_show(ctx: typer.Context, home: Path | None = HomeOpt):
+def queue_show(ctx: typer.Context, json_: bool = JsonOpt, home: Path | None = HomeOpt):
     """Show the queue: its scheduler, whether it is paused, the slots, the jobs waiting in order."""
     if ctx.invoked_subcommand is not None:
         return
@@ -38,6 +39,13 @@ def queue_show(ctx: typer.Context, home: Path | None = HomeOpt):
     st = read_state(store.home)
     pid = scheduler_pid(store.home)
     slots = device_slots(st, pool_devices())
+    if json_:
+        jobs = [
+            {"position": i, "group": j.group, "priority": -j.key[0], "runs": list(j.runs)}
+            for i, j in enumerate(queued_jobs(store), 1)
+        ]
+        print(json.dumps({"scheduler_pid": pid, "paused": st.paused, "slots": slots, "jobs": jobs}, indent=1))
+        return
     console.print(
         f"scheduler: {f'pid {pid}' if pid else 'not running'}; {'[yellow]paused[/]' if st.paused else 'running'}; "
         f"slots: {', '.join(f'{d} {n}' for d, n in slots.items())}",
@@ -84,11 +92,26 @@ def queue_slots(
 
 
 @app.command()
-def devices(home: Path | None = HomeOpt):
+def devices(json_: bool = JsonOpt, home: Path | None = HomeOpt):
     """Each device of the home's pool: its slots, the runs on it, utilization and memory."""
     from rich.table import Table
 
     from overfit_tui.runs.devices import device_report
+
+    if json_:
+        rows = [
+            {
+                "device": d.name,
+                "slots": d.slots,
+                "workers": len(d.workers),
+                "busy": d.util,
+                "memory": d.memory,
+                "runs": d.runs,
+            }
+            for d in device_report(_store(home))
+        ]
+        print(json.dumps(rows, indent=1))
+        return
 
     t = Table("device", "slots used", "busy", "memory", "runs", box=None)
     for d in device_report(_store(home)):

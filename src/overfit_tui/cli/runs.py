@@ -10,19 +10,24 @@ from pathlib import Path
 import typer
 from rich.markup import escape
 
-from overfit_tui.cli import DataDirOpt, HomeOpt, _store, _user_presets, _warn, app, console, err
+from overfit_tui.cli import DataDirOpt, HomeOpt, JsonOpt, _store, _user_presets, _warn, app, console, err
 from overfit_tui.core.errors import OverfitError, printable
 
 
 @app.command()
-def presets(home: Path | None = HomeOpt):
+def presets(json_: bool = JsonOpt, home: Path | None = HomeOpt):
     """List the presets (shipped ones, and HOME/presets/*.toml, which override by name)."""
     from rich.table import Table
 
     from overfit_tui.core.presets import list_presets
 
+    found = list_presets(_user_presets(home))
+    if json_:
+        rows = [{"name": p.name, "study": p.study, "file": str(p.path), "description": p.description} for p in found]
+        print(json.dumps(rows, indent=1))
+        return
     t = Table("preset", "study", "file", "description", box=None)
-    for p in list_presets(_user_presets(home)):
+    for p in found:
         t.add_row(*(escape(printable(v, 200)) for v in (p.name, p.study, p.path, p.description)))
     console.print(t)
 
@@ -31,6 +36,7 @@ def presets(home: Path | None = HomeOpt):
 def check(
     preset: str = typer.Argument(..., help="preset name or path to a .toml file"),
     set_: list[str] = typer.Option([], "--set", help="override: key=value (TOML value), repeatable"),
+    json_: bool = JsonOpt,
     home: Path | None = HomeOpt,
 ):
     """Validate a preset and show the runs it expands to."""
@@ -41,6 +47,11 @@ def check(
     group, p = load_group(preset, parse_set(set_), _user_presets(home))
     runs = get_study(group.study).expand(group)
     jobs = get_study(group.study).jobs(runs)
+    if json_:
+        out = {"preset": str(p.path), "study": group.study, "jobs": [list(j) for j in jobs]}
+        out["runs"] = [{"hash": r.hash, "label": r.label, "spec": r.to_dict()} for r in runs]
+        print(json.dumps(out, indent=1))
+        return
     console.print(f"[green]ok[/] {escape(str(p.path))}: study {group.study}, {len(runs)} runs in {len(jobs)} jobs")
     for r in runs:
         console.print(f"  {r.hash[:8]}  {escape(r.label)}")
