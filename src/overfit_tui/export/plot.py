@@ -150,6 +150,8 @@ def curve_figures(c: Comparison, align: str = "step") -> list[tuple[str, Figure,
     from overfit_tui.studies.base import Series
 
     names = dict(zip((r["id"] for r in c.records), c.names))
+    by_id = run_styles(c.records)  # colour by condition, line style by model, as the panes draw them
+    styles = {names[i]: st for i, st in by_id.items()}
     out = []
     for kind, key, title in CURVES:
         series = []
@@ -160,7 +162,7 @@ def curve_figures(c: Comparison, align: str = "step") -> list[tuple[str, Figure,
         if series:
             sub = f"{len(series)} runs of {', '.join(sorted({r['group'] for r in c.records}))}"
             fig = Figure(key, f"{title} vs {align}", align, key.replace("_", " "), tuple(series))
-            out.append((f"curves-{slug(key)}", fig, {}, sub if len(sub) < 110 else f"{len(series)} runs"))
+            out.append((f"curves-{slug(key)}", fig, styles, sub if len(sub) < 110 else f"{len(series)} runs"))
     return out
 
 
