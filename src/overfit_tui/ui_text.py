@@ -80,6 +80,15 @@ def fmt_eta(rng: tuple[float, float] | None) -> str:
     return f"{duration(lo)}-{duration(hi)}"
 
 
+def middle(text: str, width: int) -> str:
+    """`text` in at most `width` characters, cut in the middle: labels differ at their end
+    ('gaussian on 8000 ReLU features: true labels' vs '...: random labels'), so the end stays."""
+    if len(text) <= width or width < 5:
+        return text[:width]
+    tail = (width - 1) * 3 // 5  # the end carries the condition: it gets the larger share
+    return text[: width - 1 - tail].rstrip() + "…" + text[-tail:].lstrip()
+
+
 def bar(frac: float, width: int = 5) -> str:
     full = int(frac * width)
     return "█" * full + "░" * (width - full) + f" {100 * frac:3.0f}%"
@@ -143,7 +152,7 @@ def runs_table(runs: list[dict], fields: list, events: dict[str, list[dict]], wi
         for c in kept[1:]:
             t.add_column(c[0], justify="right" if c[3] else "left", min_width=need(c))
         for i, r in enumerate(runs):  # Text: a label or device is never read as markup
-            t.add_row(Text(r["id"]), Text(r["label"]), *(Text(c[1][i]) for c in kept[1:]))
+            t.add_row(Text(r["id"]), Text(middle(r["label"], label_max)), *(Text(c[1][i]) for c in kept[1:]))
         return t
 
     def fits(kept, label_max: int) -> bool:

@@ -3,7 +3,7 @@ full unless it finished), an ETA is a range while the run may fit before its bud
 
 from __future__ import annotations
 
-from overfit_tui.ui_text import bar, eta_range, fmt_eta, progress_of
+from overfit_tui.ui_text import bar, eta_range, fmt_eta, middle, progress_of
 
 SPEC = {"train": {"epochs": 100, "target_train_acc": 1.0}}
 
@@ -69,3 +69,11 @@ def test_eta_follows_a_slowdown():
     for e in evs[10:]:  # from epoch 11 the pace halves (another run took the core)
         e["wall"] = evs[9]["wall"] + (e["step"] - evs[9]["step"]) * 0.2
     assert eta_range(r, evs) == (80 * 10 * 0.2, 80 * 10 * 0.2)
+
+
+def test_long_labels_are_cut_in_the_middle_so_their_ends_still_differ():
+    a, b = "gaussian on 8000 ReLU features: true labels", "gaussian on 8000 ReLU features: random labels"
+    ca, cb = middle(a, 26), middle(b, 26)
+    assert len(ca) <= 26 and len(cb) <= 26 and ca != cb
+    assert ca.endswith("true labels") and cb.endswith("random labels") and "…" in ca
+    assert middle("short", 26) == "short"

@@ -21,7 +21,7 @@ from overfit_tui.core.schema import Field
 from overfit_tui.engine.members import TRAIN_FIELDS
 from overfit_tui.studies import fields_for
 from overfit_tui.ui.cache import RunCache
-from overfit_tui.ui_text import LIVE, bar, eta_range, fmt_eta, progress_of, status_text
+from overfit_tui.ui_text import LIVE, bar, eta_range, fmt_eta, middle, progress_of, status_text
 
 STATUS_STYLE = {
     "queued": "dim",
@@ -177,7 +177,7 @@ class RunTable(DataTable):
         if c.key == "mark":
             return "●" if r["id"] in self.marked else " "
         if c.key == "run":
-            return Text(r["label"], overflow="ellipsis", no_wrap=True)
+            return Text(middle(r["label"], c.width), no_wrap=True)
         if c.key == "status":
             pos = cache.queue_pos.get(r["id"], 0 if r.get("pid") else None)
             return Text(status_text({**r, "queue_pos": pos}), style=STATUS_STYLE.get(status, ""))
