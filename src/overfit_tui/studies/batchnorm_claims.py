@@ -199,8 +199,7 @@ CLAIMS = (
     ),
     Claim(
         "large-lr",
-        "At the largest learning rate where the standard network still trains, BatchNorm trains "
-        "better (and it keeps training at larger rates).",
+        "At the largest learning rate where the standard network still trains, BatchNorm trains better.",
         "Fig. 1",
         "standard VGG far worse at lr 0.5",
         _large_lr,
