@@ -221,6 +221,8 @@ def test_du_study_distance_and_patterns_shrink_with_width():
     assert {"du_loss", "du_distance", "du_patterns", "du_lambda_ratio", "du_gram_drift", "du_vs_width"} <= set(figs)
     assert figs["du_vs_width"].xlog and figs["du_vs_width"].ylog and figs["du_loss"].ylog
     assert figs["du_vs_width"].vlines == ((10.0, "m = n"),)
+    dist, ref = figs["du_vs_width"].series[0], figs["du_vs_width"].series[-1]
+    assert ref.name == "m^-1/2 (theory)" and ref.y[1] == pytest.approx(dist.y[1])  # through m = 20, the first m >= n
     verdicts = {c.id: v for c, v in evaluate(st.claims(), data)}
     assert set(verdicts) == {"loss-linear", "distance-falls", "patterns-fall", "gram-stable"}
     # decided over 3 seeds on the widths m >= n (20, 200, 2000); m = 3 < n is shown, not decided on

@@ -167,7 +167,8 @@ class OverparamDu(Study):
             scalar_series("max distance", done, m, lambda r: r.summary["distance"]),
             scalar_series("patterns changed", done, m, lambda r: r.summary["patterns"]),
         ]
-        ref = _reference(final[0])
+        n = min((r.spec["data"]["n_train"] for r in done), default=0)
+        ref = _reference(final[0], n)
         figs.append(
             Figure(
                 "du_vs_width",
@@ -256,11 +257,14 @@ def _point_series(runs: list[RunData], key: str) -> tuple[Series, ...]:
     return tuple(out)
 
 
-def _reference(s: Series) -> Series | None:
-    """c m^-1/2 through the first point of `s`: the theory's rate, for the eye."""
-    if not s.x or s.y[0] <= 0:
+def _reference(s: Series, n: int = 0) -> Series | None:
+    """c m^-1/2 through the first point of `s` at m >= n (the first at all if none): the theory's rate, for the eye."""
+    if not s.x:
         return None
-    c = s.y[0] * math.sqrt(s.x[0])
+    i = next((j for j, m in enumerate(s.x) if m >= n), 0)
+    if s.y[i] <= 0:
+        return None
+    c = s.y[i] * math.sqrt(s.x[i])
     return Series("m^-1/2 (theory)", s.x, tuple(c / math.sqrt(m) for m in s.x))
 
 
