@@ -7,8 +7,9 @@ first k filters, -1 for the other k), trained by full-batch gradient descent on 
 
 Gradient descent near initialization (Du, Zhai, Poczos, Singh 2019): f(x) = m^-1/2 sum_r a_r
 relu(w_r . x) with a_r fixed random signs, squared loss 1/2 sum_i (f(x_i) - y_i)^2, points on the
-unit sphere. The measures: the largest relative distance of a w_r from its initialization, the
-fraction of ReLU activation patterns changed since init, and the Gram matrix H(t).
+unit sphere. The measures: the largest distance of a w_r from its initialization, the fraction
+of ReLU activation patterns changed since init, the Gram matrix H(t) and its infinite-width
+limit H^inf, whose smallest eigenvalue is the theory's lambda_0.
 
 Everything here takes tensors and generators and returns tensors or numbers, so tests can check
 it on hand-built inputs; the study (studies/overparam.py) turns the loops' output into events.
@@ -160,9 +161,9 @@ def squared(out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     return 0.5 * (out - y).pow(2).sum()
 
 
-def max_relative_distance(w: torch.Tensor, w0: torch.Tensor) -> float:
-    """max_r ||w_r - w_r(0)|| / ||w_r(0)||."""
-    return ((w - w0).norm(dim=1) / w0.norm(dim=1)).max().item()
+def max_distance(w: torch.Tensor, w0: torch.Tensor) -> float:
+    """max_r ||w_r - w_r(0)||: the paper's Fig. 1c (its bound R' = 4 sqrt(n) ||y - u(0)|| / (sqrt(m) lambda_0))."""
+    return (w - w0).norm(dim=1).max().item()
 
 
 def pattern_change(w: torch.Tensor, w0: torch.Tensor, x: torch.Tensor) -> float:
@@ -176,5 +177,17 @@ def gram(w: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
     return (x @ x.T) * (s @ s.T) / w.shape[0]
 
 
+def gram_infinity(x: torch.Tensor) -> torch.Tensor:
+    """H^inf_ij = E_w[x_i . x_j 1{w . x_i >= 0, w . x_j >= 0}] = x_i . x_j (pi - arccos(x_i . x_j)) / (2 pi)
+    for unit-norm x_i, w ~ N(0, I) (Du et al., eq. 4; the expectation of H(0) over the init)."""
+    g = (x @ x.T).clamp(-1.0, 1.0)
+    return g * (math.pi - torch.arccos(g)) / (2 * math.pi)
+
+
 def lambda_min(h: torch.Tensor) -> float:
     return torch.linalg.eigvalsh(h.double()).min().item()
+
+
+def spectral_norm(h: torch.Tensor) -> float:
+    """||h||_2 of a symmetric matrix: its largest absolute eigenvalue."""
+    return torch.linalg.eigvalsh(h.double()).abs().max().item()
