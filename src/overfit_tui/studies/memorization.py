@@ -235,6 +235,9 @@ class FirstEpochCorrect(Hook):
             self.correct[run] = correct[row]
 
 
+FIG1_STACK = 20  # Fig. 1 nets trained stacked at once
+
+
 def first_epoch(run: RunSpec, base: Dataset, ctx: ExecContext, index: int) -> None:
     """Fig. 1: `inits` nets (init and order seeds derived from the run's) train one epoch on the
     same training set (its noise drawn once from the run's noise seed); per example, the
@@ -245,7 +248,11 @@ def first_epoch(run: RunSpec, base: Dataset, ctx: ExecContext, index: int) -> No
         r = replace(run, seeds=replace(run.seeds, init=run.seeds.init * 1009 + t, order=run.seeds.order * 1009 + t))
         members.append(make_member(r, ds, ctx.device, t))
     hook = FirstEpochCorrect()
-    results = train(members, run.train, hook)
+    results = []
+    for j in range(0, len(members), FIG1_STACK):  # at most FIG1_STACK nets stacked (2x4096 MLPs on a GPU)
+        if ctx.should_stop():
+            break
+        results += train(members[j : j + FIG1_STACK], run.train, hook)
     if ctx.should_stop() or len(hook.correct) < len(members):
         ctx.finish(index, "cancelled", {})
         return
