@@ -4,8 +4,9 @@ Fig. 1: per-example misclassification rate after one epoch over many inits, sort
 kind, beside the binomial null with the same mean error. Noise sweep: epochs to fit vs noise level, validation curves per level. Learning order (the
 mixed run nearest 50 % noise per noise type): live train accuracy on the clean and noisy
 subsets, the cumulative fraction of examples learned and kept, and its histogram. Regularizers:
-final clean/noisy train accuracy and test accuracy vs dropout rate and vs weight decay, and the
-noisy subset's accuracy over time per strength. Seeds are one mean line with a min-max band.
+the noise-data nets' train accuracy on their noisy examples and the real-data nets' validation
+accuracy vs dropout rate and vs weight decay, and the noisy examples' accuracy over time per
+strength. Seeds are one mean line with a min-max band.
 """
 
 from __future__ import annotations
