@@ -16,7 +16,8 @@ yet cannot compress them, since no prefix predicts the next labels.
 uniform code, weights 1/2 each: -log2(2^-L_model / 2 + 2^-L_uniform / 2) bits, never more
 than 1 bit above the better of the two. Without it, a model that is confidently wrong (random
 labels, tiny prefixes whose held-out part is one or two labels) can cost far more than the
-uniform code. Blier & Ollivier switch between several architectures and hyperparameters;
+uniform code; it also caps random labels at the uniform code, hiding that overconfidence, so
+the presets turn it off (the paper's code). Blier & Ollivier switch between several architectures and hyperparameters;
 here a run uses one architecture, so its codelength is an upper bound on theirs. Same-shaped runs (an MLP per corruption level and seed) train each
 chunk's models stacked in one worker; each chunk emits a point event as it is coded.
 """
