@@ -79,9 +79,9 @@ def _answers(address: str) -> bool:
         return False
 
 
-def _wait_answers(address: str, wanted, seconds: float = CONNECT_S) -> bool:
-    """Probe until something answers (True), `seconds` pass (False) or no run wants it (Abandoned)."""
-    deadline = time.monotonic() + seconds
+def _wait_answers(address: str, wanted, seconds: float | None = None) -> bool:
+    """Probe until something answers (True), `seconds` (CONNECT_S) pass (False) or no run wants it (Abandoned)."""
+    deadline = time.monotonic() + (CONNECT_S if seconds is None else seconds)
     while True:
         if _answers(address):
             return True

@@ -194,6 +194,7 @@ class Scheduler:
         if self.ray is None:  # connect for the first job's address; its failure fails every job asking for it
             address = jobs[0].address or "auto"
             same = [j for j in jobs if (j.address or "auto") == address]
+            print(f"ray: connecting to {address}", flush=True)
             try:
                 self.ray = RayJobs(self.store, address, lambda: self._still_queued(same))
             except Abandoned:
