@@ -139,6 +139,21 @@ def _init(address: str, wanted, **kw) -> None:
         raise OverfitError(str(out["error"]).strip().splitlines()[0][:200] or type(out["error"]).__name__)
 
 
+def _token_if_any() -> bool:
+    """Send Ray's auth token (~/.ray/auth_token, or $RAY_AUTH_TOKEN) when one exists and RAY_AUTH_MODE
+    is unset. `ray start --head` turns token auth on when a token exists (an earlier `ray.init()`
+    makes one), and Ray itself sends it only for `auto`: an explicit address was refused as
+    "Failed to connect to Ray cluster at NODE_IP:PORT" after 20 retries. A head without auth
+    ignores the token."""
+    try:
+        from ray._private.authentication.authentication_token_setup import (
+            maybe_enable_token_auth_if_token_available,
+        )
+    except ImportError:  # a Ray without token auth
+        return False
+    return maybe_enable_token_auth_if_token_available(warn_if_disabled=False)
+
+
 def _start_local() -> None:
     """Start a local Ray instance in this process, as `ray.init()` does. On the main thread: Ray ties
     its processes to the thread that started them (they die with it), and Ray bounds its own start."""
@@ -176,12 +191,12 @@ def connect(address: str, wanted=lambda: True) -> str:
         if target is not None and _wait_answers(target, wanted, CONNECT_S / 4):
             try:
                 _init("auto", wanted)
-                return f"Ray: joined the Ray cluster of this machine at {target} ({_cpus()} CPUs)"
             except Abandoned:
                 raise
-            except OverfitError as e:
-                why = f"the Ray cluster at {target} did not let this scheduler join ({e})"
-        elif target is not None:
+            except OverfitError as e:  # a cluster runs here but refused this scheduler: no second instance
+                raise OverfitError(f"could not join the Ray cluster of this machine at {target}: {e}") from None
+            return f"Ray: joined the Ray cluster of this machine at {target} ({_cpus()} CPUs)"
+        if target is not None:
             why = f"the Ray cluster recorded at {target} does not answer (stopped since `ray start`?)"
         else:
             why = "no Ray cluster runs on this machine"
@@ -201,12 +216,16 @@ def connect(address: str, wanted=lambda: True) -> str:
             f"no Ray cluster at {tried}: nothing accepted a connection there in {CONNECT_S:.0f} s; {hint}"
             + (" (it starts a local Ray instance if none runs)" if _loopback(host) else "")
         )
+    token = _token_if_any()
     try:
         _init(address, wanted)
     except Abandoned:
         raise
     except OverfitError as e:
-        raise OverfitError(f"could not join the Ray cluster at {tried}: {e}") from None
+        auth = " with Ray's auth token" if token else " without an auth token (is RAY_AUTH_MODE set?)"
+        raise OverfitError(
+            f"could not join the Ray cluster at {tried}{auth}: {e}; for a head on this machine, --address auto"
+        ) from None
     return f"Ray: joined the Ray cluster at {tried} ({_cpus()} CPUs)"
 
 
