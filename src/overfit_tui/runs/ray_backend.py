@@ -386,9 +386,26 @@ class RayJobs:
             )
         return False
 
+    def watch(self, on_lost) -> None:
+        """Probe the head every second from a thread of its own: a Ray call of the scheduler's loop
+        can block on a dead head until Ray ends the process (60 s), so the loss is acted on here
+        (`on_lost(why)`) whatever the loop is doing."""
+        import threading
+
+        def run():
+            while True:
+                time.sleep(1.0)
+                try:
+                    self.head_alive()
+                except HeadLost as e:
+                    on_lost(str(e))
+                    return
+
+        threading.Thread(target=run, name="ray-head-watch", daemon=True).start()
+
     def lose_all(self, why: str) -> list[str]:
         """The head is gone: every run of a submitted job ends lost with `why`, its curves kept."""
-        ids = [rid for runs, *_ in self.jobs.values() for rid in runs]
+        ids = [rid for runs, *_ in list(self.jobs.values()) for rid in runs]
         for rid in ids:
             self._end(rid, ("queued", "running"), status="lost", error=why)
         self.jobs.clear()

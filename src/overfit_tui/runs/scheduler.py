@@ -20,6 +20,7 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 import traceback
 from collections import Counter
@@ -123,6 +124,8 @@ class Scheduler:
         self.running: list[Worker] = adopt(self.store)
         self._looked = 0.0  # when the queued jobs were last read
         self.ray = None  # the Ray driver (runs/ray_backend.py), connected on the first Ray job
+        self.lock_fd = -1  # the scheduler lock (set by loop)
+        self._lost = threading.Lock()
         if self.running:
             print(f"adopted {len(self.running)} live worker(s): {[w.pid for w in self.running]}", flush=True)
 
@@ -205,6 +208,7 @@ class Scheduler:
                     self._refuse(job, str(e))
                 return
             print(self.ray.note, flush=True)
+            self.ray.watch(lambda why: self.ray_lost(self.lock_fd, why))
         for job in jobs:
             address = job.address or "auto"
             if address != self.ray.address:
@@ -244,6 +248,10 @@ class Scheduler:
         """The Ray head died: its runs end lost, the queued runs that asked for it fail, with `why`; then
         this process hands the home to a fresh scheduler and leaves (Ray would end it anyway: a driver
         whose head is gone is terminated by Ray, and its Ray state cannot be reset)."""
+        with self._lost:  # the head watcher's thread, or the loop: once
+            self._ray_lost(lock_fd, why)
+
+    def _ray_lost(self, lock_fd: int, why: str) -> None:
         print(f"ray: {why}", flush=True)
         self.ray.lose_all(why)
         for job in queued_jobs(self.store, self.default):
@@ -259,6 +267,7 @@ class Scheduler:
     def loop(self, lock_fd: int) -> None:
         from overfit_tui.runs.ray_backend import HeadLost
 
+        self.lock_fd = lock_fd
         while True:
             try:
                 if self.ray is not None:
