@@ -16,6 +16,11 @@ it started is cancelled in Ray. A task that fails after its retries ends its unr
 lost, their partial curves kept. The sink and the tasks belong to the driver's Ray job: if
 the driver dies, Ray cancels them (nothing is left on the cluster) and the home marks the
 runs lost.
+
+Connecting (`connect`) is bounded: `auto` joins this machine's cluster or, when none answers,
+starts a local instance (as `ray.init()` does) and says so; an explicit address that accepts no
+connection within CONNECT_S fails the runs with the reason, in one line. A head that stops
+answering for HEAD_LOST_S (watched from a thread) ends the submitted runs lost.
 """
 
 from __future__ import annotations
