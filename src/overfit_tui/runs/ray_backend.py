@@ -357,6 +357,7 @@ class RayJobs:
         ctx = ray.get_runtime_context()
         self.head = address if address.startswith("ray://") else getattr(ctx, "gcs_address", None)
         self.silent_since: float | None = None
+        self.on_lost = None  # set by watch(): what to do when the head is lost
         self.sink = _sink_class().remote()
         self.remote = ray.remote(task_body)
         self.jobs: dict = {}  # ObjectRef -> (run ids, group, submitted at, started?)
@@ -397,6 +398,8 @@ class RayJobs:
         (`on_lost(why)`) whatever the loop is doing."""
         import threading
 
+        self.on_lost = on_lost
+
         def run():
             while True:
                 time.sleep(1.0)
@@ -419,7 +422,13 @@ class RayJobs:
     def poll(self) -> None:
         import ray
 
-        if not self.head_alive():
+        try:
+            if not self.head_alive():
+                return
+        except HeadLost as e:
+            if self.on_lost is None:
+                raise
+            self.on_lost(str(e))  # the scheduler's: ends the runs and this process
             return
         ready = ray.wait(list(self.jobs), num_returns=len(self.jobs), timeout=0)[0] if self.jobs else []
         try:  # bounded: a slow sink (an overloaded node) is read at the next turn

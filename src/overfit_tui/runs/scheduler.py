@@ -265,8 +265,6 @@ class Scheduler:
         os._exit(0)
 
     def loop(self, lock_fd: int) -> None:
-        from overfit_tui.runs.ray_backend import HeadLost
-
         self.lock_fd = lock_fd
         while True:
             try:
@@ -274,8 +272,6 @@ class Scheduler:
                     self.ray.poll()
                 self.reap()
                 self.fill()
-            except HeadLost as e:
-                self.ray_lost(lock_fd, str(e))
             except Exception:  # a bad turn (a full disk, a Ray hiccup) is logged; the queue goes on
                 traceback.print_exc()
                 time.sleep(1.0)
