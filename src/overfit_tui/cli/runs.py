@@ -137,6 +137,7 @@ def run(
         return
     tails = {r["id"]: MetricTail(store.metrics_path(r["id"])) for r in store.runs(gid)}
     interrupted = False
+    ray_note: str | None = None
     checked = time.monotonic()
     last: dict[str, dict] = {}
     with Progress(
@@ -150,6 +151,7 @@ def run(
         try:
             while True:
                 runs = store.runs(gid)
+                ray_note = _ray_note(runs, ray_note, prog.console)
                 for r in runs:
                     evs = tails[r["id"]].read_new()
                     for e in evs:
@@ -183,6 +185,16 @@ def run(
         err.print(f"interrupted: {n} run(s) cancelled; the study's figures need finished runs", soft_wrap=True)
         raise typer.Exit(130)
     _figures_text(store, gid)
+
+
+def _ray_note(runs: list[dict], shown: str | None, out) -> str | None:
+    """--backend ray: print once the line saying which Ray cluster runs the group (or that a local
+    Ray instance was started for it), from the first started run's provenance."""
+    if shown is None:
+        shown = next((n for r in runs if (n := (r.get("provenance") or {}).get("ray_cluster"))), None)
+        if shown:
+            out.print(escape(shown), soft_wrap=True)
+    return shown
 
 
 RUN_KEYS = (

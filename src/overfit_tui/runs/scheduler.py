@@ -20,6 +20,7 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 import traceback
 from collections import Counter
@@ -123,6 +124,8 @@ class Scheduler:
         self.running: list[Worker] = adopt(self.store)
         self._looked = 0.0  # when the queued jobs were last read
         self.ray = None  # the Ray driver (runs/ray_backend.py), connected on the first Ray job
+        self.lock_fd = -1  # the scheduler lock (set by loop)
+        self._lost = threading.Lock()
         if self.running:
             print(f"adopted {len(self.running)} live worker(s): {[w.pid for w in self.running]}", flush=True)
 
@@ -187,16 +190,27 @@ class Scheduler:
 
     def _fill_ray(self, jobs: list[Job], gpu_slots: int) -> None:
         from overfit_tui.core.errors import OverfitError
-        from overfit_tui.runs.ray_backend import RayJobs
+        from overfit_tui.runs.ray_backend import Abandoned, RayJobs
 
+        if self.ray is not None and self.ray.silent_since is not None:
+            return  # the head does not answer right now: nothing is submitted (it may be lost)
+        if self.ray is None:  # connect for the first job's address; its failure fails every job asking for it
+            address = jobs[0].address or "auto"
+            same = [j for j in jobs if (j.address or "auto") == address]
+            print(f"ray: connecting to {address}", flush=True)
+            try:
+                self.ray = RayJobs(self.store, address, lambda: self._still_queued(same))
+            except Abandoned:
+                return
+            except OverfitError as e:
+                print(f"ray: {e}", flush=True)
+                for job in same:
+                    self._refuse(job, str(e))
+                return
+            print(self.ray.note, flush=True)
+            self.ray.watch(lambda why: self.ray_lost(self.lock_fd, why))
         for job in jobs:
             address = job.address or "auto"
-            if self.ray is None:
-                try:
-                    self.ray = RayJobs(self.store, address)
-                except OverfitError as e:
-                    self._refuse(job, str(e))
-                    continue
             if address != self.ray.address:
                 self._refuse(job, f"this home's scheduler drives the Ray cluster at {self.ray.address}, not {address}")
                 continue
@@ -205,6 +219,13 @@ class Scheduler:
             gpu = 1.0 / gpu_slots if any(d.startswith("cuda") for d in job.devices) else None
             self.store.modify_runs(job.runs, lambda r: _assign_ray(r, os.getpid()))
             self.ray.submit(job, job.data_dir or str(self.home.data_dir), gpu)
+
+    def _still_queued(self, jobs: list[Job]) -> bool:
+        """Some run of these jobs still waits (not cancelled while Ray is being connected)."""
+        ids = {r for j in jobs for r in j.runs}
+        return any(
+            r["id"] in ids and r["status"] == "queued" for g in {j.group for j in jobs} for r in self.store.runs(g)
+        )
 
     def start(self, job: Job, dev: str, threads: int) -> None:
         proc = spawn_worker(self.home, job.runs, dev, job.data_dir, job.download, threads)
@@ -223,7 +244,28 @@ class Scheduler:
             return False
         return not self.running and (read_state(self.home).paused or not queued_jobs(self.store, self.default))
 
+    def ray_lost(self, lock_fd: int, why: str) -> None:
+        """The Ray head died: its runs end lost, the queued runs that asked for it fail, with `why`; then
+        this process hands the home to a fresh scheduler and leaves (Ray would end it anyway: a driver
+        whose head is gone is terminated by Ray, and its Ray state cannot be reset)."""
+        with self._lost:  # the head watcher's thread, or the loop: once
+            self._ray_lost(lock_fd, why)
+
+    def _ray_lost(self, lock_fd: int, why: str) -> None:
+        print(f"ray: {why}", flush=True)
+        self.ray.lose_all(why)
+        for job in queued_jobs(self.store, self.default):
+            if job.backend == "ray" and (job.address or "auto") == self.ray.address:
+                self._refuse(job, f"{why}; not started")
+        _write_lock(lock_fd, {"pid": os.getpid(), "exiting": True})
+        from overfit_tui.runs.queue import restart_if_waiting
+
+        restart_if_waiting(self.store)  # local jobs and workers get a successor (it waits for this lock)
+        sys.stdout.flush()
+        os._exit(0)
+
     def loop(self, lock_fd: int) -> None:
+        self.lock_fd = lock_fd
         while True:
             try:
                 if self.ray is not None:
