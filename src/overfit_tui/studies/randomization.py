@@ -271,9 +271,10 @@ def _check_random_chance(runs):
     models = _models(ix, "labels", 1.0)
     if not models:
         return pending("needs: random labels (present and finished)")
-    a = arms(runs, **{m: _where(ix, m, "labels", 1.0) for m in models})
+    a = arms(runs, **{f"{m} random labels": _where(ix, m, "labels", 1.0) for m in models})
     if isinstance(a, Verdict):
         return a
+    a = {m: a[f"{m} random labels"] for m in models}
     rs = [r for v in a.values() for r in v]
     h = chance_margin(rs[0].spec.get("data", {}).get("n_test") or 1000)
     lo, hi = 0.1 - h, 0.1 + h

@@ -7,9 +7,10 @@ MLP 3x512 x weight decay, MLP 1x512 x weight decay, each with a random-labels ro
 dropout. A model keeps its own flags (BatchNorm, dropout) unless the grid names them, and
 its own learning rate (`models[i].lr`: 0.1 for Inception, 0.01 for AlexNet and the MLPs).
 `augment_models` says which models get crop rows. Summary: the paper's table of train and
-test accuracy per row, with the paper's own numbers beside CIFAR-10 rows. The claim:
-explicit regularizers help test accuracy a little, their absence does not prevent
-generalization and their presence does not prevent fitting random labels.
+test accuracy per row, with the paper's own numbers beside CIFAR-10 rows. The claims, per
+model over >= 3 seeds: random labels are fitted (>= 99 %, Table 1's lowest is 99.34 %); without
+regularizers the net is far above chance (> 20 pp, half of Table 1's smallest 40.5 pp); each
+regularizer adds less than 10 pp (twice Table 1's largest gain, 5.15 pp), paired per seed.
 """
 
 from __future__ import annotations
