@@ -11,12 +11,12 @@ def test_expansion_covers_every_condition_per_model():
     group, _ = load_group("randomization-mnist1d")
     st = get_study("randomization")
     runs = st.expand(group)
-    assert len(runs) == 2 * (6 + 3)
+    assert len(runs) == 2 * 3 * (4 + 3)  # 2 models x 3 seeds x (4 corruption levels + 3 input conditions)
     labels = [r.label for r in runs]
-    assert "mlp 1x512: random labels" in labels and "cnn1d w128: gaussian" in labels
+    assert "mlp 1x512: random labels s0" in labels and "cnn1d w64: gaussian s2" in labels
     jobs = st.jobs(runs)
-    # the 9 small-MLP runs train stacked in one job; the CNN runs one job each
-    assert sorted(len(j) for j in jobs) == [1] * 9 + [9]
+    # the 21 small-MLP runs train stacked (in chunks); the CNN runs one job each
+    assert sorted(len(j) for j in jobs) == [1] * 21 + [5, 16]
 
 
 def test_big_mlps_are_not_stacked():
