@@ -57,12 +57,18 @@ class Params:
         ("randY", "randX"), "noise types: randY (labels replaced by another class), randX (inputs by Gaussian noise)"
     )
     levels: tuple[float, ...] = field(
-        (0.0, 0.2, 0.4, 0.6, 0.8, 1.0), "fractions of the training set that are noise (0 = real data, run once)"
+        (0.0, 0.2, 0.4, 0.6, 0.8, 1.0),
+        "fractions of the training set that are noise (0 = real data, run once)",
+        range="[0, 1]",
     )
-    dropout: tuple[float, ...] = field((0.0, 0.25, 0.5), "dropout rates tried on the mixed set (empty: none)")
-    weight_decay: tuple[float, ...] = field((1e-4, 1e-3), "weight decays tried on the mixed set (empty: none)")
+    dropout: tuple[float, ...] = field(
+        (0.0, 0.25, 0.5), "dropout rates tried on the mixed set (empty: none)", range="[0, 1)"
+    )
+    weight_decay: tuple[float, ...] = field(
+        (1e-4, 1e-3), "weight decays tried on the mixed set (empty: none)", range="[0, 100]"
+    )
     reg_kind: NoiseKind = field("randY", "noise type of the regularizer runs' mixed set")
-    reg_level: float = field(0.5, "noise fraction of the regularizer runs' mixed set")
+    reg_level: float = field(0.5, "noise fraction of the regularizer runs' mixed set", range="(0, 1)")
 
     def __post_init__(self):
         check(len(set(self.kinds)) == len(self.kinds), "kinds", "a noise type is listed twice")
@@ -83,9 +89,9 @@ class RunParams:
 
     experiment: Experiment = field("sweep", "sweep (stops at 100 % train accuracy) or regularizer (whole budget)")
     kind: NoiseKind = field("randY", "randY or randX")
-    level: float = field(0.0, "fraction of noisy training examples")
-    dropout: float = field(0.0, "dropout rate")
-    weight_decay: float = field(0.0, "weight decay")
+    level: float = field(0.0, "fraction of noisy training examples", range="[0, 1]")
+    dropout: float = field(0.0, "dropout rate", range="[0, 1)")
+    weight_decay: float = field(0.0, "weight decay", range="[0, 100]")
 
     def __post_init__(self):
         check(0.0 <= self.level <= 1.0, "level", "must be in [0, 1]")
