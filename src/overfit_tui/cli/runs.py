@@ -309,14 +309,15 @@ def gc(home: Path | None = HomeOpt, yes: bool = typer.Option(False, "--yes", "-y
 
     from overfit_tui.runs.manage import orphan_dirs
 
-    orphans = orphan_dirs(_store(home))
+    store = _store(home)
+    orphans = orphan_dirs(store)
     if not orphans:
         console.print("no orphaned files")
         return
     if not yes and not typer.confirm(f"remove {len(orphans)} orphaned run folder(s)?"):
         raise typer.Abort()
     for d in orphans:
-        shutil.rmtree(d, ignore_errors=True)
+        shutil.rmtree(store.home.deletable("runs", d.name), ignore_errors=True)  # checked again, just before
     console.print(f"removed {len(orphans)} folder(s)")
 
 
