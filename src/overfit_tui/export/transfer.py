@@ -43,7 +43,7 @@ def load_comparison(store: Store, refs: list[str]):
                 records.append(r)
     events, skipped = {}, 0
     for r in records:
-        events[r["id"]], bad = read_metrics_counted(store.metrics_path(r["id"]))
+        events[r["id"]], bad = read_metrics_counted(store.metrics_path(r["id"]), r["status"] not in ACTIVE)
         skipped += bad
     return Comparison(records, events, skipped)
 
