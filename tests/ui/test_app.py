@@ -38,7 +38,9 @@ def test_launch_watch_finish_and_reopen(home, tiny_preset):
         async with app.run_test(size=(120, 40)) as pilot:
             await pilot.pause(0.5)
             pane = app.query_one(StudyPane)
-            pane.query_one("#presets").focus()
+            focused = pane.query_one("#presets")
+            focused.focus()
+            assert await _until(pilot, lambda: app.focused is focused)  # before any key reaches it
             await pilot.press("enter")  # launch the highlighted preset
             assert await _until(pilot, lambda: len(app.cache.records) == 2)
             seen = set()
@@ -81,6 +83,7 @@ def test_cancel_run_from_table_and_quit_dialog(home, tiny_preset, monkeypatch):
             assert await _until(pilot, lambda: "running" in _statuses(app))
             table = pane.query_one(RunTable)
             table.focus()
+            assert await _until(pilot, lambda: app.focused is table)  # before any key reaches it
             await _until(pilot, lambda: table.row_count == 2)
             await pilot.press("x")  # cancel the run under the cursor
             first = table.current_id()

@@ -162,7 +162,9 @@ def test_launch_every_cpu_preset_from_the_app(home):
                     form.inputs[key].value = value
                 await pilot.pause(0.1)
                 assert form.group() is not None, name
-                pane.query_one("#presets").focus()
+                focused = pane.query_one("#presets")
+                focused.focus()
+                assert await until(pilot, lambda w=focused: app.focused is w)  # before any key reaches it
                 await pilot.press("enter")  # launch from the preset list, as a user does
                 assert await until(pilot, lambda n=name: any(r["preset"] == n for r in app.cache.records.values()))
             await until(pilot, lambda: any(r["status"] == "running" for r in app.cache.records.values()))

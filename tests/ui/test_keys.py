@@ -56,6 +56,7 @@ def test_keys_work_at_once_and_digits_skip_text_fields(finished):
             await pilot.press("1")
             inp = app.active_pane().query_one("#form").inputs["train.epochs"]
             inp.focus()
+            assert await until(pilot, lambda: app.focused is inp)  # before any key reaches it
             inp.value = ""
             await pilot.press("3", "0")
             assert app.active_pane().pane_name == "randomization" and inp.value == "30"
@@ -73,6 +74,7 @@ def test_ctrl_q_and_capital_x_ask_first(finished):
             await pilot.pause(0.3)
             table = app.active_pane().query_one(RunTable)
             table.focus()
+            assert await until(pilot, lambda: app.focused is table)  # before any key reaches it
             await pilot.press("X")
             assert await until(pilot, screen_is(app, "ConfirmScreen"))
             assert gid in str(app.screen.question)
@@ -95,7 +97,9 @@ def test_the_palette_lists_every_action_once(finished):
         async with app.run_test(size=(120, 40)) as pilot:
             await fill()
             await pilot.pause(0.3)
-            app.active_pane().query_one(RunTable).focus()
+            focused = app.active_pane().query_one(RunTable)
+            focused.focus()
+            assert await until(pilot, lambda: app.focused is focused)  # before any key reaches it
             titles = [c.title for c in app.get_system_commands(app.screen)]
             for want in ("Run: cancel (x)", "Run: cancel group (X)", "Pane: Double descent", "Chart: log y (l)"):
                 assert want in titles, want
@@ -131,6 +135,7 @@ def test_run_detail_reads_as_text(finished):
             await pilot.pause(0.3)
             table = app.active_pane().query_one(RunTable)
             table.focus()
+            assert await until(pilot, lambda: app.focused is table)  # before any key reaches it
             await pilot.press("enter")  # the log and latest evaluations are read off the event loop
             assert await until(pilot, lambda: "latest evaluations" in str(app.screen.query_one("#log").render()))
             text = svg_text(app.export_screenshot())
@@ -155,7 +160,9 @@ def test_runs_filter_matches_words_and_the_cursor_follows(finished):
             assert await until(pilot, screen_is(app, "RunsScreen"))
             table = app.screen.query_one(RunTable)
             table.move_cursor(row=3)
-            app.screen.query_one("#filter", Input).focus()
+            focused = app.screen.query_one("#filter", Input)
+            focused.focus()
+            assert await until(pilot, lambda: app.focused is focused)  # before any key reaches it
             await pilot.press(*"random labels", "enter")
 
             def labels():
