@@ -190,13 +190,14 @@ def from_dict(cls: type[S], data: dict[str, Any] | None, prefix: str = "") -> S:
         if key not in names:
             raise SpecError(prefix + str(key), f"unknown key, {did_you_mean(key, names)}")
         kwargs[key] = _coerce(hints[key], value, prefix + key)
-        problem = range_problem(fields[key], kwargs[key], prefix + key)
-        if problem:
-            raise problem
     try:
-        obj = cls(**kwargs)
+        obj = cls(**kwargs)  # the dataclass's own checks first: their reasons are the most specific
     except SpecError as e:
         raise SpecError(prefix + e.key, e.reason) from None
+    for key, value in kwargs.items():  # then every declared range, whatever __post_init__ checked
+        problem = range_problem(fields[key], value, prefix + key)
+        if problem:
+            raise problem
     return obj
 
 
