@@ -87,3 +87,33 @@ def test_export_output_and_home_errors(cli, two_groups, tmp_path):
     code, _, err = cli("runs", home_dir=file_home)
     _one_line_error(code, err, "not a folder")
     assert Store(two_groups.home).problems() == []
+
+
+@pytest.mark.parametrize("port", ["80000", "-1", "0", "65536"])
+def test_a_port_out_of_range_is_one_line(cli, port):
+    code, _, err = cli("serve", "--port", port)
+    _one_line_error(code, err, f"--port {port}", "[1, 65535]")
+
+
+def test_a_full_disk_during_import_names_the_file_and_leaves_nothing(cli, two_groups, tmp_path, monkeypatch):
+    import errno
+    import json
+
+    from overfit_tui.export import transfer
+
+    good = tmp_path / "good.json"
+    rec = run_record("new-run", group="g-0202-000000-00000000")
+    good.write_text(json.dumps({"format": "overfit-tui-export/1", "runs": [{"record": rec, "events": []}]}))
+    real_open = open
+
+    def full(path, mode="r", *a, **kw):
+        if "w" in mode and str(path).endswith(".import.tmp"):
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_open(path, mode, *a, **kw)
+
+    monkeypatch.setattr(transfer, "open", full, raising=False)
+    code, _, err = cli("import", str(good))
+    metrics = two_groups.metrics_path("new-run")
+    _one_line_error(code, err, f"cannot write {metrics}", "no space left")
+    assert not metrics.exists() and not list(metrics.parent.glob("*.tmp"))
+    assert "new-run" not in {r["id"] for r in Store(two_groups.home).runs()}

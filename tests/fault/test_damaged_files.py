@@ -11,6 +11,7 @@ import math
 import multiprocessing as mp
 import os
 import shutil
+import stat
 import tempfile
 from pathlib import Path
 
@@ -59,6 +60,36 @@ def test_a_folder_named_store_json_and_two_set_asides_in_one_second(home):
     assert second.recovered_from != first.recovered_from
     assert second.recovered_from.read_text() == "garbage" and first.recovered_from.is_dir()
     assert len(list(home.root.glob("store.json.damaged-*"))) == 2
+
+
+@pytest.mark.parametrize("odd", ["folder", "fifo", "socket"])
+def test_a_group_file_that_is_no_file_is_set_aside_and_named_never_opened(home, cli, odd):
+    store = Store(home)
+    store.add_runs([run_record("kept-run", group="g-kept"), run_record("lost-run", group="g-odd")])
+    path = home.group_file("g-odd")
+    path.unlink()
+    if odd == "folder":
+        path.mkdir()
+        (path / "inside").write_text("x")
+    elif odd == "fifo":
+        os.mkfifo(path)  # opening it for reading would block: it must never be opened
+    else:
+        import socket
+
+        sock = socket.socket(socket.AF_UNIX)
+        sock.bind(str(path))
+        sock.close()
+    code, out, err = cli("runs")
+    assert code == 0 and "kept-run" in out and "Traceback" not in err, err
+    warning = [line for line in err.splitlines() if str(path) in line]
+    assert len(warning) == 1 and "not a regular file" in warning[0] and "kept as" in warning[0], err
+    (aside,) = home.group_file("g-odd").parent.glob("g-odd.json.damaged-*")
+    kind = {"folder": aside.is_dir(), "fifo": stat.S_ISFIFO(os.lstat(aside).st_mode)}
+    assert kind.get(odd, stat.S_ISSOCK(os.lstat(aside).st_mode))
+    assert odd != "folder" or (aside / "inside").read_text() == "x"
+    assert not os.path.lexists(path)
+    code, out, err = cli("runs")  # said once: the store is usable again
+    assert code == 0 and "kept-run" in out and not err, err
 
 
 def test_leftover_temporary_files_are_cleaned_on_open(home):
@@ -173,9 +204,10 @@ def test_damaged_metric_lines_are_skipped_and_counted_and_exports_stay_strict(ho
     store.add_runs([run_record("m-run")])
     _damaged_metrics(store.metrics_path("m-run"))
     events, bad = read_metrics_counted(store.metrics_path("m-run"))
-    assert [e["step"] for e in events] == [0, 1, 2] and bad == 4
+    assert [e["step"] for e in events] == [0, 1, 2] and bad == 5  # the torn last line counts: the run ended
+    assert read_metrics_counted(store.metrics_path("m-run"), ended=False)[1] == 4  # a running run's is in progress
     c = load_comparison(store, ["m-run"])
-    assert c.skipped_lines == 4
+    assert c.skipped_lines == 5
     assert c.curve("m-run", "eval", "train_loss") == ([0, 2], [1.0, 0.5])  # the NaN point is dropped
     for fmt, writer in WRITERS.items():
         assert writer(c), fmt
@@ -187,6 +219,17 @@ def test_damaged_metric_lines_are_skipped_and_counted_and_exports_stay_strict(ho
         path.parent.mkdir(parents=True)
         path.mkdir() if odd == "folder" else os.mkfifo(path)
         assert read_metrics_counted(path) == ([], 0)  # read as empty, never blocked on
+
+
+def test_export_warns_with_the_count_of_a_torn_last_line(home, cli, tmp_path):
+    store = Store(home)
+    store.add_runs([run_record("torn-run")])
+    path = store.metrics_path("torn-run")
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b'{"kind": "eval", "step": 0, "train_loss": 1.0}\n{"kind": "eval", "st')
+    code, out, err = cli("export", "torn-run", "-f", "json", "-o", str(tmp_path / "out.json"))
+    assert code == 0 and "wrote 1 run" in out, err
+    assert err.count("\n") == 1 and "1 damaged metric line(s) left out" in err, err
 
 
 def _store_files(home: Home) -> dict[str, bytes]:

@@ -15,7 +15,7 @@ from overfit_tui.runs.launcher import cancel, launch, wait
 from overfit_tui.runs.liveness import reconcile
 from overfit_tui.studies.groups import group_from_dict
 
-from .polling import wait_for
+from .polling import HANG, wait_for
 
 TINY = {
     "study": "randomization",
@@ -35,7 +35,7 @@ def _group(**train):
 
 def test_group_runs_in_workers_and_is_recorded(store):
     gid, _ = launch(store, _group(), devices=["cpu"])
-    runs = wait(store, gid, timeout=120)
+    runs = wait(store, gid, timeout=HANG)
     assert [r["status"] for r in runs] == ["finished", "finished"]
     for r in runs:
         assert r["pid"] and r["pid"] != os.getpid()  # trained in a worker process
@@ -48,7 +48,7 @@ def test_group_runs_in_workers_and_is_recorded(store):
 
 def test_nan_spec_ends_diverged(store):
     gid, _ = launch(store, _group(lr=1e6, momentum=0.9), devices=["cpu"])
-    runs = wait(store, gid, timeout=120)
+    runs = wait(store, gid, timeout=HANG)
     assert {r["status"] for r in runs} == {"diverged"}
     assert all(store.metrics(r["id"]) for r in runs)  # partial curves kept
     for r in runs:  # final_* are the last finite evaluation (engine/loop.py marks its epoch when it diverged)
@@ -66,13 +66,13 @@ def test_kill_9_worker_marks_lost_and_keeps_curves(store):
     )
     victim, other = store.runs(gid)
     os.kill(victim["pid"], signal.SIGKILL)
-    assert wait_for(lambda: store.get_run(victim["id"])["status"] == "lost", 30)
+    assert wait_for(lambda: store.get_run(victim["id"])["status"] == "lost")
     assert len(store.metrics(victim["id"])) > 3
     n = len(store.metrics(other["id"]))
-    assert wait_for(lambda: len(store.metrics(other["id"])) > n + 2, 30)  # the other run goes on
+    assert wait_for(lambda: len(store.metrics(other["id"])) > n + 2)  # the other run goes on
     assert store.get_run(other["id"])["status"] == "running"
     cancel(store, gid)
-    runs = wait(store, gid, timeout=60)
+    runs = wait(store, gid, timeout=HANG)
     assert {r["id"]: r["status"] for r in runs} == {victim["id"]: "lost", other["id"]: "cancelled"}
 
 
@@ -93,7 +93,7 @@ def test_detached_runs_survive_their_launcher(home, store):
     assert gid
     launcher.kill()  # kill -9 of the launching process
     launcher.wait()
-    runs = wait(store, gid, timeout=180)
+    runs = wait(store, gid, timeout=HANG)
     assert [r["status"] for r in runs] == ["finished", "finished"]
 
 
@@ -103,7 +103,7 @@ def test_cancel_queued_and_running(store):
     assert wait_for(lambda: store.runs(gid)[0]["status"] == "running")
     assert store.runs(gid)[1]["status"] == "queued"
     cancel(store, gid)
-    runs = wait(store, gid, timeout=60)
+    runs = wait(store, gid, timeout=HANG)
     assert [r["status"] for r in runs] == ["cancelled", "cancelled"]
     assert store.metrics(runs[0]["id"])  # its partial curves stay
 
@@ -124,7 +124,7 @@ def test_reconcile_marks_running_run_without_process_lost(store):
 def test_crash_marks_failed_with_traceback(store, tmp_path):
     raw = {**TINY, "data": {"name": "cifar10"}}  # not on disk, download not allowed: the worker raises
     gid, _ = launch(store, group_from_dict(raw), devices=["cpu"], data_dir=tmp_path / "empty")
-    runs = wait(store, gid, timeout=120)
+    runs = wait(store, gid, timeout=HANG)
     assert {r["status"] for r in runs} == {"failed"}
     assert all("DataUnavailable" in r["error"] and "Traceback" in r["error"] for r in runs)
 

@@ -21,7 +21,7 @@ from overfit_tui.runs.queue import (
 from overfit_tui.runs.scheduler import take_lock
 from overfit_tui.studies.groups import group_from_dict
 
-from .polling import wait_for
+from .polling import HANG, wait_for
 
 ONE = {
     "study": "randomization",
@@ -49,7 +49,7 @@ def test_five_groups_share_the_slots_in_queue_order_priority_first(store):
     assert [pos[store.runs(g)[0]["id"]] for g in gids] == [2, 3, 4, 1, 5]
     update_state(store, paused=False)
     ensure_scheduler(store)
-    runs = {g: wait(store, g, timeout=120)[0] for g in gids}
+    runs = {g: wait(store, g, timeout=HANG)[0] for g in gids}
     assert all(r["status"] == "finished" for r in runs.values())
     order = sorted(gids, key=lambda g: runs[g]["dispatched"])
     assert order == [gids[3], gids[0], gids[1], gids[2], gids[4]]
@@ -57,7 +57,7 @@ def test_five_groups_share_the_slots_in_queue_order_priority_first(store):
     for t, _ in spans:  # when each started, at most 2 workers (itself included) were busy
         assert sum(a <= t < b for a, b in spans) <= 2
     assert sum(a <= spans[0][0] < b for a, b in spans) >= 1
-    assert wait_for(lambda: scheduler_pid(store.home) is None, 20)  # idle: it exits
+    assert wait_for(lambda: scheduler_pid(store.home) is None)  # idle: it exits
 
 
 def test_one_scheduler_per_home_and_a_stale_lock_is_taken_over(home):
@@ -82,20 +82,20 @@ def test_kill_9_of_the_scheduler_readopts_live_workers(store):
     assert second["status"] == "queued"  # one slot
     old = scheduler_pid(store.home)
     os.kill(old, signal.SIGKILL)
-    assert wait_for(lambda: scheduler_pid(store.home) is None, 10)
+    assert wait_for(lambda: scheduler_pid(store.home) is None)
     reconcile(store)
     assert store.get_run(first["id"])["status"] == "running"  # its worker lives: not lost
     assert ensure_scheduler(store) is not None  # what the next launch or app start does
-    assert wait_for(lambda: scheduler_pid(store.home) not in (None, old), 20)
+    assert wait_for(lambda: scheduler_pid(store.home) not in (None, old))
     time.sleep(2.0)
     assert store.get_run(second["id"])["status"] == "queued"  # the adopted worker holds the one slot
     n = len(store.metrics(first["id"]))
-    assert wait_for(lambda: len(store.metrics(first["id"])) > n, 30)  # still training, same process
+    assert wait_for(lambda: len(store.metrics(first["id"])) > n)  # still training, same process
     assert store.get_run(first["id"])["pid"] == first["pid"]
     cancel(store, first["id"])
-    assert wait_for(lambda: store.get_run(second["id"])["status"] == "running", 60)  # queued runs start
+    assert wait_for(lambda: store.get_run(second["id"])["status"] == "running")  # queued runs start
     cancel(store, gid)
-    runs = wait(store, gid, timeout=60)
+    runs = wait(store, gid, timeout=HANG)
     assert [r["status"] for r in runs] == ["cancelled", "cancelled"]
 
 

@@ -48,7 +48,7 @@ def test_claims_in_the_pane_and_the_scorecard(home):
             assert len(with_claims) >= 3
             assert await until(pilot, lambda: board.row_count == len(with_claims))
             await pilot.press("e")
-            assert await until(pilot, lambda: any((home.root / "exports").glob("report-*/report.html")), 30)
+            assert await until(pilot, lambda: any((home.root / "exports").glob("report-*/report.html")))
             await pilot.press("escape")
             assert await until(pilot, lambda: app.screen is app.screen_stack[0])
 

@@ -56,6 +56,7 @@ def test_keys_work_at_once_and_digits_skip_text_fields(finished):
             await pilot.press("1")
             inp = app.active_pane().query_one("#form").inputs["train.epochs"]
             inp.focus()
+            assert await until(pilot, lambda: app.focused is inp)  # before any key reaches it
             inp.value = ""
             await pilot.press("3", "0")
             assert app.active_pane().pane_name == "randomization" and inp.value == "30"
@@ -95,6 +96,7 @@ def test_ctrl_q_and_capital_x_ask_first(finished):
             await pilot.pause(0.3)
             table = app.active_pane().query_one(RunTable)
             table.focus()
+            assert await until(pilot, lambda: app.focused is table)  # before any key reaches it
             await pilot.press("X")
             assert await until(pilot, screen_is(app, "ConfirmScreen"))
             assert gid in str(app.screen.question)
@@ -117,7 +119,9 @@ def test_the_palette_lists_every_action_once(finished):
         async with app.run_test(size=(120, 40)) as pilot:
             await fill()
             await pilot.pause(0.3)
-            app.active_pane().query_one(RunTable).focus()
+            focused = app.active_pane().query_one(RunTable)
+            focused.focus()
+            assert await until(pilot, lambda: app.focused is focused)  # before any key reaches it
             titles = [c.title for c in app.get_system_commands(app.screen)]
             for want in ("Run: cancel (x)", "Run: cancel group (X)", "Pane: Double descent", "Chart: log y (l)"):
                 assert want in titles, want
@@ -157,11 +161,9 @@ def test_run_detail_reads_as_text(finished):
             await pilot.pause(0.3)
             table = app.active_pane().query_one(RunTable)
             table.focus()
-            await pilot.press("enter")
-            for _ in range(50):  # the log and latest evaluations are read off the event loop
-                await pilot.pause(0.2)
-                if "latest evaluations" in str(app.screen.query_one("#log").render()):
-                    break
+            assert await until(pilot, lambda: app.focused is table)  # before any key reaches it
+            await pilot.press("enter")  # the log and latest evaluations are read off the event loop
+            assert await until(pilot, lambda: "latest evaluations" in str(app.screen.query_one("#log").render()))
             text = svg_text(app.export_screenshot())
             assert "summary" in text and "latest evaluations" in text and "spec hash" in text
             assert "test acc" in text and "{" not in text  # fields by label, no raw JSON
@@ -181,13 +183,19 @@ def test_runs_filter_matches_words_and_the_cursor_follows(finished):
         async with app.run_test(size=(120, 40)) as pilot:
             await fill()
             await pilot.press("r")
-            await pilot.pause(0.3)
+            assert await until(pilot, screen_is(app, "RunsScreen"))
             table = app.screen.query_one(RunTable)
             table.move_cursor(row=3)
-            app.screen.query_one("#filter", Input).focus()
+            focused = app.screen.query_one("#filter", Input)
+            focused.focus()
+            assert await until(pilot, lambda: app.focused is focused)  # before any key reaches it
             await pilot.press(*"random labels", "enter")
-            await pilot.pause(0.3)
-            shown = [app.cache.records[k.value]["label"] for k in table.rows]
+
+            def labels():
+                return [app.cache.records[k.value]["label"] for k in table.rows]
+
+            assert await until(pilot, lambda: labels() and all("random labels" in s for s in labels()))
+            shown = labels()
             assert shown and all("random labels" in s for s in shown)
             assert table.cursor_row == 0 and app.focused is table  # enter: on to the matches
             # marks the filter hides are counted as hidden, and compare takes them too
@@ -214,11 +222,10 @@ def test_compare_at_80x24_overlays_groups_and_cuts_no_number(finished):
             recs = [r for r in app.store.runs() if r["study"] == "randomization"]
             app.marked.update(r["id"] for r in recs)
             await pilot.press("r")
-            await pilot.pause(0.3)
+            assert await until(pilot, screen_is(app, "RunsScreen"))
             await pilot.press("c")
-            await pilot.pause(0.8)
+            assert await until(pilot, screen_is(app, "CompareScreen"))
             screen = app.screen
-            assert screen.__class__.__name__ == "CompareScreen"
             chart = screen.query_one("#chart").chart
             assert len(chart.figure.series) == len(recs)  # every run of both groups on one axis
             assert "2 groups" in chart.figure.title
@@ -227,12 +234,12 @@ def test_compare_at_80x24_overlays_groups_and_cuts_no_number(finished):
             app.marked.clear()
             app.marked.update(r["id"] for r in smoke)
             await pilot.press("r")
-            await pilot.pause(0.3)
+            assert await until(pilot, screen_is(app, "RunsScreen"))
             await pilot.press("c")
-            await pilot.pause(0.8)
-            text = svg_text(app.export_screenshot())
+            assert await until(pilot, screen_is(app, "CompareScreen"))
             field = next(f for f in app.screen.comparison().fields() if f.key == "steps_to_fit")
-            for r in smoke:  # whole numbers at 80 columns (the issue saw 1042 for 10420)
-                assert f" {field.format(r['summary'].get('steps_to_fit'))} " in text, r["label"]
+            want = [f" {field.format(r['summary'].get('steps_to_fit'))} " for r in smoke]
+            # whole numbers at 80 columns (the issue saw 1042 for 10420), once the screen has drawn them
+            assert await until(pilot, lambda: all(w in svg_text(app.export_screenshot()) for w in want)), want
 
     asyncio.run(go())

@@ -11,6 +11,7 @@ from overfit_tui.ui.app import make_app
 from overfit_tui.ui.run_table import RunTable
 
 from ..fault.conftest import group_record, run_record
+from .polling import until
 
 GROUPS, PER = 30, 15
 
@@ -32,12 +33,8 @@ def _store_of_many(store) -> list[str]:
     return gids
 
 
-async def _until(pilot, pred, timeout=90.0) -> bool:
-    for _ in range(int(timeout / 0.1)):
-        if pred():
-            return True
-        await pilot.pause(0.1)
-    return False
+async def _until(pilot, pred) -> bool:
+    return await until(pilot, pred)
 
 
 def test_start_runs_screen_pages_compare_and_detail_of_a_store_of_many_runs(home, store):

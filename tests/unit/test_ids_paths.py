@@ -47,7 +47,7 @@ def test_invalid_ids_are_refused_with_the_key(bad):
     assert "\n" not in str(info.value) and "p.toml" in str(info.value)
 
 
-def test_paths_from_ids_stay_inside_the_home(tmp_path):
+def test_paths_from_ids_stay_inside_the_home(tmp_path, monkeypatch):
     home = Home.resolve(tmp_path / "home")
     assert home.run_dir("abc") == home.root / "runs" / "abc"
     assert home.group_log("g-1") == home.root / "groups" / "g-1.log"
@@ -59,13 +59,19 @@ def test_paths_from_ids_stay_inside_the_home(tmp_path):
     os.symlink(tmp_path, home.root / "runs" / "escape")
     with pytest.raises(PathError, match="outside"):
         home.run_dir("escape")
-    # runs/ itself may be a link the user made (a bigger disk): its entries are the home's
+    # runs/ itself may be a link the user made (a bigger disk) only where the user allows links
     other = tmp_path / "big-disk"
     other.mkdir()
     (home.root / "runs" / "escape").unlink()
     (home.root / "runs").rmdir()
     os.symlink(other, home.root / "runs")
+    monkeypatch.delenv("OVERFIT_TUI_ALLOW_LINKS", raising=False)
+    with pytest.raises(PathError, match="is a link"):
+        home.run_dir("abc")
+    monkeypatch.setenv("OVERFIT_TUI_ALLOW_LINKS", "1")
     assert home.run_dir("abc") == other / "abc"
+    with pytest.raises(PathError, match="never deletes through a link"):
+        home.deletable("runs", "abc")  # whatever the setting
 
 
 def test_home_that_is_a_file_is_a_clear_error(tmp_path):

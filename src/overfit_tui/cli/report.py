@@ -28,6 +28,8 @@ def serve(
     from overfit_tui.ui.serve import LOCAL_HOSTS
     from overfit_tui.ui.serve import serve as do_serve
 
+    if not 1 <= port <= 65535:
+        raise OverfitError(f"--port {port}: a TCP port is in [1, 65535] (8000 by default)")
     if host not in LOCAL_HOSTS and not allow_remote:
         raise OverfitError(
             f"--host {host} would let anyone who reaches it launch training on this machine; "

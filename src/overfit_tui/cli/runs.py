@@ -108,7 +108,11 @@ def run(
     home: Path | None = HomeOpt,
     data_dir: Path | None = DataDirOpt,
 ):
-    """Run a preset headless: progress bars per run, a summary table, results in the store."""
+    """Run a preset headless: progress bars per run, a summary table, results in the store.
+
+    Exit status: 0 when every run ended well (finished, or cancelled by a user), 1 when any run
+    failed, was lost or diverged (one line each on stderr says why), 130 when interrupted, 2 on
+    bad input; with --detach, 0 once the runs are queued."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     from overfit_tui.core.presets import parse_set
@@ -185,6 +189,37 @@ def run(
         err.print(f"interrupted: {n} run(s) cancelled; the study's figures need finished runs", soft_wrap=True)
         raise typer.Exit(130)
     _figures_text(store, gid)
+    problems = ended_badly(store.runs(gid))
+    if problems:
+        for line in problems:
+            err.print(f"[red]error:[/] {escape(line)}", soft_wrap=True)
+        raise typer.Exit(1)
+
+
+BAD_ENDS = ("failed", "lost", "diverged")  # a run that ended so makes `run` exit 1
+SHOWN_MAX = 20  # lines, one per run, before "... and N more"
+
+
+def ended_badly(runs: list[dict]) -> list[str]:
+    """One line per run of the group that failed, was lost or diverged, saying why; then a count."""
+    bad = [r for r in runs if r["status"] in BAD_ENDS]
+    out = []
+    for r in bad[:SHOWN_MAX]:
+        why = [ln.strip() for ln in str(r.get("error") or "").splitlines() if ln.strip()]
+        reason = (
+            why[-1]
+            if why
+            else ("its loss became NaN or infinite" if r["status"] == "diverged" else "no reason recorded")
+        )
+        out.append(f"run {r['id']} ({printable(r.get('label'), 60)}) {r['status']}: {printable(reason, 300)}")
+    if len(bad) > SHOWN_MAX:
+        out.append(f"... and {len(bad) - SHOWN_MAX} more (overfit-tui runs --status failed,lost,diverged)")
+    if bad:
+        counts = ", ".join(
+            f"{sum(r['status'] == s for r in bad)} {s}" for s in BAD_ENDS if any(r["status"] == s for r in bad)
+        )
+        out.append(f"{len(bad)} of {len(runs)} run(s) did not end well ({counts}): exit status 1")
+    return out
 
 
 def _ray_note(runs: list[dict], shown: str | None, out) -> str | None:
@@ -333,14 +368,15 @@ def gc(home: Path | None = HomeOpt, yes: bool = typer.Option(False, "--yes", "-y
 
     from overfit_tui.runs.manage import orphan_dirs
 
-    orphans = orphan_dirs(_store(home))
+    store = _store(home)
+    orphans = orphan_dirs(store)
     if not orphans:
         console.print("no orphaned files")
         return
     if not yes and not typer.confirm(f"remove {len(orphans)} orphaned run folder(s)?"):
         raise typer.Abort()
     for d in orphans:
-        shutil.rmtree(d, ignore_errors=True)
+        shutil.rmtree(store.home.deletable("runs", d.name), ignore_errors=True)  # checked again, just before
     console.print(f"removed {len(orphans)} folder(s)")
 
 

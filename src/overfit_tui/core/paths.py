@@ -5,6 +5,12 @@ in HOME/store/ (an index and one TinyDB file per group); HOME/store.json is the 
 earlier versions, converted on first open. Every path built from an id (a run's folder, a
 group's log or records) goes through `Home.inside`, which checks the id's pattern, resolves
 the path and refuses anything outside the home, before any write or delete.
+
+Links: a folder or file the home writes through (WRITTEN: store/, runs/, groups/, queue/,
+data/, the lock and log files) that is a symbolic link is refused, with one line naming it,
+unless the user sets OVERFIT_TUI_ALLOW_LINKS=1 (e.g. runs/ on a bigger disk). Whatever the
+setting, nothing is ever deleted through a link (`Home.deletable`): `rm` and `gc` leave such
+files in place. The home folder itself may be a link: it is the folder the user named.
 """
 
 from __future__ import annotations
@@ -16,6 +22,36 @@ from pathlib import Path
 
 from overfit_tui.core.errors import PathError
 from overfit_tui.core.ids import id_problem
+
+ALLOW_LINKS = "OVERFIT_TUI_ALLOW_LINKS"
+# what the home writes through, relative to it: a link here would carry writes elsewhere
+WRITTEN = (
+    "store",
+    "store/groups",
+    "store.lock",
+    "runs",
+    "groups",
+    "queue",
+    "queue/scheduler.lock",
+    "queue/scheduler.log",
+    "data",
+)
+
+
+def links_allowed() -> bool:
+    """Whether the user opted in to writing through linked folders of the home."""
+    return os.environ.get(ALLOW_LINKS, "").strip() == "1"
+
+
+def _link_refused(path: Path) -> PathError:
+    try:
+        target = os.readlink(path)
+    except OSError:
+        target = "?"
+    return PathError(
+        f"{path} is a link to {target}: overfit-tui writes only inside its home "
+        f"(replace the link by a folder, or set {ALLOW_LINKS}=1 to write through it)"
+    )
 
 
 class NotRegularFile(OSError):
@@ -59,15 +95,45 @@ class Home:
                 root.mkdir(parents=True, exist_ok=True)
             except OSError as e:
                 raise PathError(f"home {root}: cannot create it ({e.strerror or e})") from None
-        return cls(root.resolve())
+        home = cls(root.resolve())
+        home.check_links()
+        return home
+
+    def check_links(self) -> None:
+        """Refuse (one line naming it) a link among the entries the home writes through, unless allowed."""
+        if links_allowed():
+            return
+        for rel in WRITTEN:
+            if rel == "data" and os.environ.get("OVERFIT_TUI_DATA"):
+                continue  # the data cache is where the user said, not the home's
+            path = self.root / rel
+            if path.is_symlink():
+                raise _link_refused(path)
+
+    def deletable(self, folder: str, name: str) -> Path:
+        """HOME/folder/<name> for a delete: checked like `inside`, and refused if the folder, or
+        any folder on the way, or the entry itself is a link, whatever OVERFIT_TUI_ALLOW_LINKS says."""
+        self.inside(folder, name)
+        path = self.root
+        for part in (*Path(folder).parts, name):
+            path = path / part
+            if path.is_symlink():
+                raise PathError(f"{path} is a link: overfit-tui never deletes through a link")
+        return path
 
     def inside(self, folder: str, name: str, suffix: str = "") -> Path:
         """HOME/folder/<name><suffix> for an id `name`: checked against the id pattern, resolved, and
         refused unless it is an entry of that folder (a link planted there that leads elsewhere is
-        refused; the folder itself may be a link the user made, e.g. runs/ on a bigger disk)."""
+        refused; the folder itself may be a link only where the user allows links, see WRITTEN)."""
         reason = id_problem(name)
         if reason:
             raise PathError(f"refusing a path from an unsafe id: {reason}")
+        if not links_allowed():
+            path = self.root
+            for part in Path(folder).parts:
+                path = path / part
+                if path.is_symlink():
+                    raise _link_refused(path)
         base = (self.root / folder).resolve()
         path = (base / f"{name}{suffix}").resolve()
         if path.parent != base:

@@ -6,8 +6,10 @@ mean" hint); `to_dict` round-trips; `spec_hash` is a stable id of the content.
 
 Shared bounds, whatever the field: numbers are finite, integers fit in 64 bits, strings
 are printable text of at most STR_MAX characters, lists hold at most LIST_MAX distinct
-values, and a value nests at most DEPTH_MAX levels. Each field's own range is checked in
-its dataclass's `__post_init__`.
+values, and a value nests at most DEPTH_MAX levels. Every numeric field declares its range
+(`field(0.1, "...", range="(0, 100]")`, each value of a list too), checked by `from_dict` (and
+by `check_ranges`, which the spec dataclasses call on construction) with an error naming the
+key and the range; rules that tie several fields together stay in `__post_init__`.
 """
 
 from __future__ import annotations
@@ -31,10 +33,48 @@ INT_MAX = 2**63 - 1  # integers reach torch and numpy as int64
 
 
 def field(default: Any, help: str, **kw) -> Any:
-    """A spec field with its one-line meaning (and unit) as `help`."""
+    """A spec field with its one-line meaning (and unit) as `help`; a numeric field also gives
+    `range="[lo, hi]"` (a parenthesis for an open end; every value of a list is checked) and may
+    give `why=` (the reason of the range, shown with it)."""
     if isinstance(default, (list, dict, set)):
         raise TypeError("spec defaults must be immutable: use a tuple")
+    if "range" in kw:
+        parse_range(kw["range"])  # a malformed range fails at import, not on a user's input
     return dataclasses.field(default=default, metadata={"help": help, **kw})
+
+
+def parse_range(text: str) -> tuple[float, bool, float, bool]:
+    """ "(0, 1e6]" -> (0.0, open, 1e6, closed): an interval written as the user reads it."""
+    lo, sep, hi = text[1:-1].partition(", ")
+    if not sep or text[0] not in "[(" or text[-1] not in "])":
+        raise ValueError(f"a range is written [lo, hi], (lo, hi], [lo, hi) or (lo, hi), not {text!r}")
+    return float(lo), text[0] == "(", float(hi), text[-1] == ")"
+
+
+def range_problem(f: dataclasses.Field, value: Any, key: str) -> SpecError | None:
+    """The error for a value (or a list's first value) outside field `f`'s declared range."""
+    text = f.metadata.get("range")
+    if text is None:
+        return None
+    lo, lo_open, hi, hi_open = parse_range(text)
+    many = isinstance(value, (tuple, list))
+    for i, v in enumerate(value if many else (value,)):
+        if v is None or isinstance(v, bool) or not isinstance(v, (int, float)):
+            continue
+        below = v <= lo if lo_open else v < lo
+        above = v >= hi if hi_open else v > hi
+        if below or above:
+            why = f" ({f.metadata['why']})" if f.metadata.get("why") else ""
+            return SpecError(f"{key}[{i}]" if many else key, f"{show(v)} is out of range: must be in {text}{why}")
+    return None
+
+
+def check_ranges(spec: Any) -> None:
+    """Every field of a spec dataclass inside its declared range (for `__post_init__`)."""
+    for f in dataclasses.fields(spec):
+        problem = range_problem(f, getattr(spec, f.name), f.name)
+        if problem:
+            raise problem
 
 
 def field_help(cls, name: str) -> str:
@@ -143,16 +183,21 @@ def from_dict(cls: type[S], data: dict[str, Any] | None, prefix: str = "") -> S:
         )
     data = dict(data or {})
     hints = get_type_hints(cls)
-    names = [f.name for f in dataclasses.fields(cls) if f.init]
+    fields = {f.name: f for f in dataclasses.fields(cls) if f.init}
+    names = list(fields)
     kwargs = {}
     for key, value in data.items():
         if key not in names:
             raise SpecError(prefix + str(key), f"unknown key, {did_you_mean(key, names)}")
         kwargs[key] = _coerce(hints[key], value, prefix + key)
     try:
-        obj = cls(**kwargs)
+        obj = cls(**kwargs)  # the dataclass's own checks first: their reasons are the most specific
     except SpecError as e:
         raise SpecError(prefix + e.key, e.reason) from None
+    for key, value in kwargs.items():  # then every declared range, whatever __post_init__ checked
+        problem = range_problem(fields[key], value, prefix + key)
+        if problem:
+            raise problem
     return obj
 
 

@@ -10,13 +10,14 @@ from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from overfit_tui.core.ids import check_name
-from overfit_tui.core.spec import LIST_MAX, check, field, from_dict, spec_hash, to_dict
+from overfit_tui.core.spec import LIST_MAX, check, check_ranges, field, from_dict, spec_hash, to_dict
 
 SAMPLES_MAX = 1_000_000  # samples in a data set or a batch
 STEPS_MAX = 1_000_000_000  # steps or epochs between two events, or in a budget
 SEEDS_MAX = 1000  # seeds in one group
 MODELS_MAX = 64  # architectures in one group
 SEED_MAX = 2**32 - 1  # numpy's generators take seeds below 2**32
+SEED_WHY = "numpy's generators take seeds below 2**32"
 
 DatasetName = Literal["mnist1d", "mnist", "fashion-mnist", "cifar10", "gaussian"]
 ModelName = Literal[
@@ -42,27 +43,40 @@ class DataSpec:
     name: DatasetName = field(
         "mnist1d", "data set: mnist1d (generated offline), mnist, fashion-mnist, cifar10, gaussian"
     )
-    n_train: int = field(0, "training samples kept (first n after a seeded shuffle); 0 = all")
-    n_test: int = field(0, "test samples kept; 0 = all")
-    crop: int = field(0, "center crop to crop x crop pixels (the paper: 28 for CIFAR-10); 0 = none")
+    n_train: int = field(
+        0,
+        "training samples kept (first n after a seeded shuffle); 0 = all",
+        range="[0, 1000000]",
+        why="the data sets here have at most 60,000 training samples",
+    )
+    n_test: int = field(
+        0,
+        "test samples kept; 0 = all",
+        range="[0, 1000000]",
+        why="the data sets here have at most 60,000 training samples",
+    )
+    crop: int = field(
+        0,
+        "center crop to crop x crop pixels (the paper: 28 for CIFAR-10); 0 = none",
+        range="[0, 32]",
+        why="the largest images here are 32x32",
+    )
     whiten: Literal["standardize", "per_image", "none"] = field(
         "standardize", "input normalisation: data set mean/std, per-image whitening (the paper), or none"
     )
     augment: bool = field(
         False, "random crops on the device: the image (or 1-D signal) moved by up to 2 pixels, zero fill; no flip"
     )
-    gaussian_dim: int = field(40, "input dimension of the synthetic 'gaussian' data set")
-    gaussian_classes: int = field(10, "classes of the synthetic 'gaussian' data set")
+    gaussian_dim: int = field(
+        40,
+        "input dimension of the synthetic 'gaussian' data set",
+        range="[1, 4096]",
+        why="MNIST has 784 inputs, CIFAR-10 3,072",
+    )
+    gaussian_classes: int = field(10, "classes of the synthetic 'gaussian' data set", range="[2, 1000]")
 
     def __post_init__(self):
-        big = "(the data sets here have at most 60,000 training samples)"
-        check(0 <= self.n_train <= SAMPLES_MAX, "n_train", f"must be in [0, {SAMPLES_MAX:,}] {big}")
-        check(0 <= self.n_test <= SAMPLES_MAX, "n_test", f"must be in [0, {SAMPLES_MAX:,}] {big}")
-        check(0 <= self.crop <= 32, "crop", "must be in [0, 32] (the largest images here are 32x32)")
-        check(
-            0 < self.gaussian_dim <= 4096, "gaussian_dim", "must be in [1, 4096] (MNIST has 784 inputs, CIFAR-10 3,072)"
-        )
-        check(1 < self.gaussian_classes <= 1000, "gaussian_classes", "must be in [2, 1000]")
+        check_ranges(self)
         if self.name == "gaussian":
             n = (self.n_train or 4000) + (self.n_test or 1000)
             check(
@@ -81,26 +95,29 @@ class ModelSpec:
         "architecture: linear, mlp, cnn1d, lenet, alexnet_small, inception_small, vgg11, lenet_300_100, conv2, conv4,"
         " conv6, lenet_valid",
     )
-    width: int = field(0, "hidden units per layer (mlp) or base channels (conv nets); 0 = the model's default")
-    depth: int = field(1, "hidden layers (mlp only)")
+    width: int = field(
+        0,
+        "hidden units per layer (mlp) or base channels (conv nets); 0 = the model's default",
+        range="[0, 65536]",
+        why="wider layers are beyond every paper here and need GBs",
+    )
+    depth: int = field(
+        1, "hidden layers (mlp only)", range="[0, 64]", why="deeper plain MLPs do not train without residuals"
+    )
     batchnorm: bool = field(False, "BatchNorm after each hidden layer")
-    dropout: float = field(0.0, "dropout probability before each hidden->next layer (0 = off)")
+    dropout: float = field(0.0, "dropout probability before each hidden->next layer (0 = off)", range="[0, 1)")
     init: Literal["default", "glorot_uniform"] = field(
         "default", "weight init: torch's default, or Glorot-uniform weights with zero biases (Keras; Belkin et al.)"
     )
     lr: float = field(
-        0.0, "this model's learning rate, overriding train.lr (Zhang et al.: 0.1 Inception, 0.01 others); 0 = train.lr"
+        0.0,
+        "this model's learning rate, overriding train.lr (Zhang et al.: 0.1 Inception, 0.01 others); 0 = train.lr",
+        range="[0, 1e6]",
+        why="0 = train.lr",
     )
 
     def __post_init__(self):
-        check(
-            0 <= self.width <= 65_536,
-            "width",
-            "must be in [0, 65536] (wider layers are beyond every paper here and need GBs)",
-        )
-        check(0 <= self.depth <= 64, "depth", "must be in [0, 64] (deeper plain MLPs do not train without residuals)")
-        check(0.0 <= self.dropout < 1.0, "dropout", "must be in [0, 1)")
-        check(0 <= self.lr <= 1e6, "lr", "must be in [0, 1e6] (0 = train.lr)")
+        check_ranges(self)
 
     @property
     def label(self) -> str:
@@ -114,53 +131,46 @@ class TrainSpec:
     """The optimizer and the training loop's limits."""
 
     optimizer: Literal["sgd", "adam"] = field("sgd", "sgd (with momentum) or adam")
-    lr: float = field(0.01, "initial learning rate")
-    momentum: float = field(0.9, "SGD momentum (ignored by adam)")
+    lr: float = field(0.01, "initial learning rate", range="(0, 1e6]", why="a step of 1e6 already diverges at once")
+    momentum: float = field(0.9, "SGD momentum (ignored by adam)", range="[0, 1)")
     lr_decay: float = field(
-        0.95, "learning rate multiplied by this every lr_decay_every epochs (Zhang et al.: 0.95 per epoch)"
+        0.95,
+        "learning rate multiplied by this every lr_decay_every epochs (Zhang et al.: 0.95 per epoch)",
+        range="(0, 1]",
     )
-    lr_decay_every: int = field(1, "epochs between two learning-rate decays (Belkin et al.: x0.9 every 500 epochs)")
-    weight_decay: float = field(0.0, "L2 weight decay coefficient")
-    batch_size: int = field(128, "samples per gradient step")
-    epochs: int = field(100, "maximum epochs")
-    max_steps: int = field(0, "maximum gradient steps; 0 = no limit besides epochs")
+    lr_decay_every: int = field(
+        1, "epochs between two learning-rate decays (Belkin et al.: x0.9 every 500 epochs)", range="[1, 1e9]"
+    )
+    weight_decay: float = field(0.0, "L2 weight decay coefficient", range="[0, 100]", why="the papers use <= 5e-4")
+    batch_size: int = field(128, "samples per gradient step", range="[1, 1e6]")
+    epochs: int = field(100, "maximum epochs", range="[1, 1e6]", why="Belkin et al. train 6,000")
+    max_steps: int = field(0, "maximum gradient steps; 0 = no limit besides epochs", range="[0, 1e9]")
     target_train_acc: float = field(
-        1.0, "stop once training accuracy reaches this (1.0 = fitted); 0 = never stop early"
+        1.0, "stop once training accuracy reaches this (1.0 = fitted); 0 = never stop early", range="[0, 1]"
     )
     loss: Literal["ce", "mse"] = field("ce", "cross-entropy, or squared loss on one-hot targets")
-    eval_every: int = field(1, "evaluate train and test sets every this many epochs")
-    log_every: int = field(20, "emit a step event (mean training loss) every this many steps")
+    eval_every: int = field(1, "evaluate train and test sets every this many epochs", range="[1, 1e9]")
+    log_every: int = field(20, "emit a step event (mean training loss) every this many steps", range="[1, 1e9]")
     fuse: Literal["auto", "off"] = field("auto", "train same-shaped runs of a group together (vmap) when it pays")
 
     def __post_init__(self):
-        check(0 < self.lr <= 1e6, "lr", "must be in (0, 1e6] (a step of 1e6 already diverges at once)")
-        check(0 <= self.momentum < 1, "momentum", "must be in [0, 1)")
-        check(0 < self.lr_decay <= 1, "lr_decay", "must be in (0, 1]")
-        check(0 <= self.weight_decay <= 100, "weight_decay", "must be in [0, 100] (the papers use <= 5e-4)")
-        check(0 < self.lr_decay_every <= STEPS_MAX, "lr_decay_every", f"must be in [1, {STEPS_MAX:,}]")
-        check(0 < self.batch_size <= SAMPLES_MAX, "batch_size", f"must be in [1, {SAMPLES_MAX:,}]")
-        check(0 < self.epochs <= 1_000_000, "epochs", "must be in [1, 1,000,000] (Belkin et al. train 6,000)")
-        check(0 <= self.max_steps <= STEPS_MAX, "max_steps", f"must be in [0, {STEPS_MAX:,}]")
-        check(0 <= self.target_train_acc <= 1, "target_train_acc", "must be in [0, 1]")
-        check(0 < self.eval_every <= STEPS_MAX, "eval_every", f"must be in [1, {STEPS_MAX:,}]")
-        check(0 < self.log_every <= STEPS_MAX, "log_every", f"must be in [1, {STEPS_MAX:,}]")
+        check_ranges(self)
 
 
 @dataclass(frozen=True)
 class Seeds:
     """Separate seeds for weight init, data order and data randomization (label noise, permutations)."""
 
-    init: int = field(0, "seed of the weight initialization")
-    order: int = field(0, "seed of the minibatch order, dropout masks and augmentation draws")
-    noise: int = field(0, "seed of label corruption, pixel permutations and Gaussian inputs")
+    init: int = field(0, "seed of the weight initialization", range="[0, 4294967295]", why=SEED_WHY)
+    order: int = field(
+        0, "seed of the minibatch order, dropout masks and augmentation draws", range="[0, 4294967295]", why=SEED_WHY
+    )
+    noise: int = field(
+        0, "seed of label corruption, pixel permutations and Gaussian inputs", range="[0, 4294967295]", why=SEED_WHY
+    )
 
     def __post_init__(self):
-        for key in ("init", "order", "noise"):
-            check(
-                0 <= getattr(self, key) <= SEED_MAX,
-                key,
-                f"must be in [0, {SEED_MAX}] (numpy's generators take seeds below 2**32)",
-            )
+        check_ranges(self)
 
     @classmethod
     def same(cls, seed: int) -> Seeds:

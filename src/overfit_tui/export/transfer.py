@@ -17,12 +17,13 @@ import os
 import time
 from pathlib import Path
 
-from overfit_tui.core.errors import ImportRejected, OverfitError, PresetError, SpecError, printable, show
+from overfit_tui.core.errors import ImportRejected, OverfitError, PresetError, SpecError, StoreError, printable, show
 from overfit_tui.core.presets import read_text_file
 from overfit_tui.core.spec import check_depth
 from overfit_tui.store import Store
 from overfit_tui.store.metrics import read_metrics_counted
 from overfit_tui.store.schema import ACTIVE, RUN_FIELDS, group_record, record_problem
+from overfit_tui.store.storage import os_reason
 
 FORMAT = "overfit-tui-export/1"
 IMPORT_MAX = 256 << 20  # bytes: far above any real export (a 100-run comparison is a few MB)
@@ -42,7 +43,7 @@ def load_comparison(store: Store, refs: list[str]):
                 records.append(r)
     events, skipped = {}, 0
     for r in records:
-        events[r["id"]], bad = read_metrics_counted(store.metrics_path(r["id"]))
+        events[r["id"]], bad = read_metrics_counted(store.metrics_path(r["id"]), r["status"] not in ACTIVE)
         skipped += bad
     return Comparison(records, events, skipped)
 
@@ -151,9 +152,16 @@ def import_json(store: Store, path: Path) -> tuple[int, int]:
         known = store.stored_ids([rec["id"] for rec, _ in items])
         new = [(rec, evs) for rec, evs in items if rec["id"] not in known]
         new_groups: dict[str, dict] = {}
-        for rec, events in new:
-            _write_metrics(store.metrics_path(rec["id"]), events)
-            new_groups.setdefault(rec["group"], _group_of(rec, path))
+        written: list[Path] = []
+        try:
+            for rec, events in new:
+                written.append(store.metrics_path(rec["id"]))
+                _write_metrics(written[-1], events)
+                new_groups.setdefault(rec["group"], _group_of(rec, path))
+        except BaseException:
+            for m in written:  # no record owns these curves yet: a failed import leaves none behind
+                m.unlink(missing_ok=True)
+            raise
         store.add_runs([rec for rec, _ in new], groups=list(new_groups.values()))  # a group record where none is
     return len(new), len(items) - len(new)
 
@@ -165,10 +173,15 @@ def _group_of(rec: dict, path: Path) -> dict:
 
 
 def _write_metrics(path: Path, events: list[dict]) -> None:
-    """A run's metrics file, whole or not at all (temporary file, then rename)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """A run's metrics file, whole or not at all (temporary file, then rename); a full disk or a
+    read-only home is a StoreError naming the file."""
     tmp = path.with_name(f".{path.name}.import.tmp")
-    with open(tmp, "w", encoding="utf-8") as f:
-        for ev in events:
-            f.write(json.dumps(ev, allow_nan=False) + "\n")
-    os.replace(tmp, path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(tmp, "w", encoding="utf-8") as f:
+            for ev in events:
+                f.write(json.dumps(ev, allow_nan=False) + "\n")
+        os.replace(tmp, path)
+    except OSError as e:
+        tmp.unlink(missing_ok=True)
+        raise StoreError(f"cannot write {path}: {os_reason(e)}") from None

@@ -1,6 +1,7 @@
 """Looking after stored runs: what is wrong with a store, tags and notes (edited inside the
 store's lock, so concurrent edits all land), removing runs with their files (never a path
-outside the home), orphaned folders, and the checks `export -o` makes before writing."""
+outside the home, never through a link), orphaned folders, and the checks `export -o` makes
+before writing."""
 
 from __future__ import annotations
 
@@ -82,15 +83,18 @@ def remove_runs(store: Store, run_ids: list[str]) -> tuple[list[dict], list[str]
     removed, warnings = store.remove_runs(run_ids), []
     for r in removed:
         try:
-            shutil.rmtree(store.home.run_dir(r["id"]), ignore_errors=True)
+            shutil.rmtree(store.home.deletable("runs", r["id"]), ignore_errors=True)
         except PathError as e:
             warnings.append(f"files of run {printable(r.get('id'), 80)!r} left in place: {e}")
     return removed, warnings
 
 
 def orphan_dirs(store: Store) -> list[Path]:
-    """Run folders no record owns (readable or not); a link or an odd name is never offered."""
+    """Run folders no record owns (readable or not); a link or an odd name is never offered, and
+    a runs/ that is a link is refused (nothing is deleted through a link, whatever the setting)."""
     runs_dir = store.home.runs_dir
+    if runs_dir.is_symlink():
+        raise PathError(f"{runs_dir} is a link: overfit-tui never deletes through a link (gc removes nothing)")
     if not runs_dir.is_dir():
         return []
     known = store.run_ids() | {b.id for b in store.problems() if b.id}
@@ -98,7 +102,7 @@ def orphan_dirs(store: Store) -> list[Path]:
     for d in sorted(runs_dir.iterdir()):
         if d.name in known or not is_id(d.name) or d.is_symlink() or not d.is_dir():
             continue
-        out.append(store.home.run_dir(d.name))  # resolved and checked to be inside the home
+        out.append(store.home.deletable("runs", d.name))  # checked: inside the home, no link on the way
     return out
 
 

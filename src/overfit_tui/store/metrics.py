@@ -6,7 +6,8 @@ take complete lines only, so a worker killed mid-line loses at most that line, a
 `MetricTail` reads only what was appended since its last call. A line that is not an
 event (a torn write, NUL bytes after a power cut, invalid UTF-8, a bare number) is
 skipped and counted in `MetricTail.bad`; a metrics "file" that is not a regular file
-reads as empty.
+reads as empty. A last line without its newline is a write in progress while the run is
+active, and a torn write once it has ended: `read_metrics_counted(path, ended=True)` counts it.
 """
 
 from __future__ import annotations
@@ -38,10 +39,12 @@ def read_metrics(path: Path) -> list[dict]:
     return MetricTail(path).read_new()
 
 
-def read_metrics_counted(path: Path) -> tuple[list[dict], int]:
-    """Every event of a metrics file, and how many lines were skipped as damaged."""
+def read_metrics_counted(path: Path, ended: bool = True) -> tuple[list[dict], int]:
+    """Every event of a metrics file, and how many lines were skipped as damaged (with a torn last
+    line, unless the run has not `ended`: then it is a write in progress)."""
     tail = MetricTail(path)
-    return tail.read_new(), tail.bad
+    events = tail.read_new()
+    return events, tail.bad + (1 if ended and tail.partial else 0)
 
 
 def parse_event(line: bytes) -> dict | None:
@@ -60,6 +63,7 @@ class MetricTail:
     def __init__(self, path: Path):
         self.path, self.offset = Path(path), 0
         self.bad = 0  # lines skipped because they were not events
+        self.partial = False  # the file ends in a line without its newline (in progress, or torn)
         self._seen: tuple[int, int] | None = None  # (size, mtime) at the last read
 
     def read_new(self) -> list[dict]:
@@ -77,6 +81,7 @@ class MetricTail:
         except OSError:
             return []  # not written yet, unreadable, or not a file (a folder, a FIFO)
         end = chunk.rfind(b"\n")
+        self.partial = bool(chunk[end + 1 :].strip(b"\x00 \t\r\n"))
         if end < 0:
             return []
         self.offset += end + 1

@@ -27,6 +27,7 @@ from __future__ import annotations
 import errno
 import fcntl
 import os
+import stat
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -167,15 +168,29 @@ class Store(StoreReads, StoreWrites):
                 self.damage = str(e)
         groups, changed = (dict(got[0]), False) if got else ({}, True)
         on_disk: dict[str, list] = {}
+        odd: list[tuple[str, Path, str]] = []  # a group's entry that is no regular file
         try:
             with os.scandir(self.groups_dir) as it:
                 for e in it:
                     gid = e.name[:-5]
-                    if e.name.endswith(".json") and is_id(gid) and e.is_file(follow_symlinks=False):
+                    if not (e.name.endswith(".json") and is_id(gid)):
+                        continue
+                    try:
                         st = e.stat(follow_symlinks=False)
+                    except FileNotFoundError:
+                        continue  # removed meanwhile
+                    if stat.S_ISREG(st.st_mode):
                         on_disk[gid] = [st.st_ino, st.st_mtime_ns, st.st_size]
+                    else:
+                        odd.append((gid, Path(e.path), _kind(st.st_mode)))
         except FileNotFoundError:
             pass
+        for gid, path, kind in odd:  # never opened (a FIFO would block): set aside, or reported
+            error = StoreError(f"{path} is not a regular file (a {kind})")
+            if write:
+                self._set_aside(path, error, f"the runs of group '{gid}' are no longer listed (their curves stay)")
+            elif self.damage is None:
+                self.damage = str(error)
         for gid in [g for g in groups if g not in on_disk]:
             del groups[gid]
             changed = True
@@ -337,6 +352,21 @@ class Store(StoreReads, StoreWrites):
 
     def metrics(self, run_id: str) -> list[dict]:
         return read_metrics(self.metrics_path(run_id))
+
+
+def _kind(mode: int) -> str:
+    """What a non-regular file is, in a user's words."""
+    for test, name in (
+        (stat.S_ISDIR, "folder"),
+        (stat.S_ISFIFO, "FIFO"),
+        (stat.S_ISSOCK, "socket"),
+        (stat.S_ISLNK, "link"),
+        (stat.S_ISCHR, "device"),
+        (stat.S_ISBLK, "device"),
+    ):
+        if test(mode):
+            return name
+    return "special file"
 
 
 class _NoLock(StoreError):

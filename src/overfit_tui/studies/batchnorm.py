@@ -61,14 +61,22 @@ class Params:
     """What a group sweeps (x the preset's models and seeds) and how it probes."""
 
     norms: tuple[Norm, ...] = field(("none", "bn", "noisy_bn"), "networks: none (standard), bn, noisy_bn")
-    lrs: tuple[float, ...] = field((0.1, 0.5, 2.0), "learning rates, one run of every network at each")
-    probe_every: int = field(50, "steps between two landscape probes")
-    eta_lo: float = field(0.5, "smallest probe step, in multiples of the learning rate")
-    eta_hi: float = field(4.0, "largest probe step, in multiples of the learning rate (the paper: 0.4 at lr 0.1)")
-    n_eta: int = field(8, "probe steps, evenly spaced in log scale")
-    probe_chunk: int = field(0, "probe steps evaluated at once (memory; 0 = all in one batched pass)")
-    noise_mean: float = field(0.5, "noisy BN: per-step channel means drawn from U(-noise_mean, noise_mean)")
-    noise_std: float = field(0.5, "noisy BN: per-step channel standard deviations drawn from U(0, noise_std)")
+    lrs: tuple[float, ...] = field(
+        (0.1, 0.5, 2.0), "learning rates, one run of every network at each", range="(0, 100]"
+    )
+    probe_every: int = field(50, "steps between two landscape probes", range="[1, 1e9]")
+    eta_lo: float = field(0.5, "smallest probe step, in multiples of the learning rate", range="(0, 1000]")
+    eta_hi: float = field(
+        4.0, "largest probe step, in multiples of the learning rate (the paper: 0.4 at lr 0.1)", range="(0, 1000]"
+    )
+    n_eta: int = field(8, "probe steps, evenly spaced in log scale", range="[2, 1000]")
+    probe_chunk: int = field(0, "probe steps evaluated at once (memory; 0 = all in one batched pass)", range="[0, 1e6]")
+    noise_mean: float = field(
+        0.5, "noisy BN: per-step channel means drawn from U(-noise_mean, noise_mean)", range="[0, 100]"
+    )
+    noise_std: float = field(
+        0.5, "noisy BN: per-step channel standard deviations drawn from U(0, noise_std)", range="[0, 100]"
+    )
 
     def __post_init__(self):
         check(len(self.norms) > 0 and len(set(self.norms)) == len(self.norms), "norms", "needs distinct values")
@@ -86,13 +94,13 @@ class RunParams:
     """One network at one learning rate."""
 
     norm: Norm = field("none", "none (standard), bn or noisy_bn")
-    probe_every: int = field(50, "steps between probes")
-    eta_lo: float = field(0.5, "smallest probe step / lr")
-    eta_hi: float = field(4.0, "largest probe step / lr")
-    n_eta: int = field(8, "probe steps")
-    probe_chunk: int = field(0, "probe steps at once (0 = all)")
-    noise_mean: float = field(0.0, "noisy BN mean range")
-    noise_std: float = field(0.0, "noisy BN standard deviation range")
+    probe_every: int = field(50, "steps between probes", range="[1, 1e9]")
+    eta_lo: float = field(0.5, "smallest probe step / lr", range="(0, 1000]")
+    eta_hi: float = field(4.0, "largest probe step / lr", range="(0, 1000]")
+    n_eta: int = field(8, "probe steps", range="[2, 1000]")
+    probe_chunk: int = field(0, "probe steps at once (0 = all)", range="[0, 1e6]")
+    noise_mean: float = field(0.0, "noisy BN mean range", range="[0, 100]")
+    noise_std: float = field(0.0, "noisy BN standard deviation range", range="[0, 100]")
 
 
 class BatchNormSmoothness(Study):

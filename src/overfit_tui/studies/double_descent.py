@@ -32,11 +32,15 @@ from overfit_tui.studies.replicates import scalar_series
 @dataclass(frozen=True)
 class Params:
     widths: tuple[int, ...] = field(
-        (2, 4, 8, 12, 16, 20, 24, 32, 48, 64, 128, 256, 512), "hidden units H, one run each"
+        (2, 4, 8, 12, 16, 20, 24, 32, 48, 64, 128, 256, 512), "hidden units H, one run each", range="[1, 1e6]"
     )
-    label_noise: float = field(0.15, "fraction of training labels redrawn at random (makes the peak clearer)")
+    label_noise: float = field(
+        0.15, "fraction of training labels redrawn at random (makes the peak clearer)", range="[0, 1]"
+    )
     weight_reuse: bool = field(True, "below the threshold, start from the previous width's trained weights")
-    new_weight_std: float = field(0.1, "std of the new weights added by weight reuse (Belkin: variance 0.01)")
+    new_weight_std: float = field(
+        0.1, "std of the new weights added by weight reuse (Belkin: variance 0.01)", range="[0, 100]"
+    )
     belkin_schedule: bool = field(
         True,
         "below n*K: decay the lr per train.lr_decay(_every) and stop at zero training error; "
@@ -50,10 +54,10 @@ class Params:
 
 @dataclass(frozen=True)
 class RunParams:
-    width: int = field(8, "hidden units")
-    label_noise: float = field(0.0, "label noise")
+    width: int = field(8, "hidden units", range="[1, 1e6]")
+    label_noise: float = field(0.0, "label noise", range="[0, 1]")
     weight_reuse: bool = field(True, "weight reuse")
-    new_weight_std: float = field(0.1, "std of new weights")
+    new_weight_std: float = field(0.1, "std of new weights", range="[0, 100]")
     belkin_schedule: bool = field(True, "decay and stop at fit below n*K only")
 
 

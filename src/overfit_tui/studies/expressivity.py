@@ -32,10 +32,12 @@ Target = Literal["true", "random", "reals"]
 class Params:
     """Sample count, targets, and the trained comparison."""
 
-    n: int = field(1000, "samples to fit (the first n of the training set)")
+    n: int = field(1000, "samples to fit (the first n of the training set)", range="[2, 1e6]")
     targets: tuple[Target, ...] = field(("true", "random", "reals"), "true labels, random labels, random reals N(0,1)")
     trained: bool = field(True, "also train a two-layer net with the same parameter count ([train]'s optimizer)")
-    train_steps: int = field(3000, "optimizer steps of the trained comparison (batches of train.batch_size)")
+    train_steps: int = field(
+        3000, "optimizer steps of the trained comparison (batches of train.batch_size)", range="[1, 1e9]"
+    )
 
     def __post_init__(self):
         check(self.n > 1, "n", "must be > 1")
@@ -48,8 +50,8 @@ class RunParams:
         "construction", "closed-form 2n+d construction, or a same-size net trained by [train]'s optimizer"
     )
     target: Target = field("random", "what is fitted")
-    n: int = field(1000, "samples fitted")
-    train_steps: int = field(3000, "optimizer steps (trained only)")
+    n: int = field(1000, "samples fitted", range="[2, 1e6]")
+    train_steps: int = field(3000, "optimizer steps (trained only)", range="[1, 1e9]")
 
 
 class TwoLayerReLU(nn.Module):

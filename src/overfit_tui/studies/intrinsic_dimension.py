@@ -62,19 +62,29 @@ INPUT_SHAPES = {"mnist1d": (1, 40), "mnist": (1, 28, 28), "fashion-mnist": (1, 2
 class Params:
     """The d sweep of one group: grid, refinement, projection, variants."""
 
-    dims: tuple[int, ...] = field((10, 30, 100, 300, 1000, 3000), "subspace dimensions d of the log grid")
-    refine: int = field(3, "bisection runs after the grid, around the crossing (per model, variant and seed)")
+    dims: tuple[int, ...] = field(
+        (10, 30, 100, 300, 1000, 3000), "subspace dimensions d of the log grid", range="[1, 1e9]"
+    )
+    refine: int = field(
+        3, "bisection runs after the grid, around the crossing (per model, variant and seed)", range="[0, 100]"
+    )
     refine_on: Literal["relative", "absolute"] = field(
         "relative", "which crossing the bisection refines: 90 % of the baseline, or the absolute threshold"
     )
-    absolute: float = field(0.9, "the absolute accuracy threshold (the paper's MNIST numbers use 0.9)")
+    absolute: float = field(0.9, "the absolute accuracy threshold (the paper's MNIST numbers use 0.9)", range="(0, 1]")
     projection: Projection = field("sparse", "random projection P: dense, sparse or fastfood")
-    max_projection_mb: int = field(1024, "above this a dense or sparse P is replaced by Fastfood (MiB; 0 = never)")
+    max_projection_mb: int = field(
+        1024, "above this a dense or sparse P is replaced by Fastfood (MiB; 0 = never)", range="[0, 1e7]"
+    )
     variants: tuple[Variant, ...] = field(
         ("true",), "data variants: true, shuffled_pixels (one permutation), shuffled_labels (on training accuracy)"
     )
-    labels_lr: float = field(0.0, "learning rate of the shuffled-labels runs (0 = train.lr; the paper: Adam 1e-4)")
-    labels_epochs: int = field(0, "epochs of the shuffled-labels runs (0 = train.epochs; the paper: 500)")
+    labels_lr: float = field(
+        0.0, "learning rate of the shuffled-labels runs (0 = train.lr; the paper: Adam 1e-4)", range="[0, 100]"
+    )
+    labels_epochs: int = field(
+        0, "epochs of the shuffled-labels runs (0 = train.epochs; the paper: 500)", range="[0, 1e6]"
+    )
 
     def __post_init__(self):
         check(len(self.dims) > 0, "dims", "needs at least one d")
@@ -95,13 +105,13 @@ class RunParams:
     """One run of a sweep: the baseline, a grid d, or a bisection step (d chosen at run time)."""
 
     role: Role = field("grid", "baseline (direct training), grid (a fixed d) or bisection (d chosen at run time)")
-    d: int = field(0, "subspace dimension (grid runs; 0 for the baseline and bisection runs)")
-    step: int = field(0, "bisection step (1, 2, ...)")
+    d: int = field(0, "subspace dimension (grid runs; 0 for the baseline and bisection runs)", range="[0, 1e9]")
+    step: int = field(0, "bisection step (1, 2, ...)", range="[0, 100]")
     variant: Variant = field("true", "data variant")
     projection: Projection = field("sparse", "random projection P")
-    max_projection_mb: int = field(1024, "memory bound of P before Fastfood takes over (MiB)")
+    max_projection_mb: int = field(1024, "memory bound of P before Fastfood takes over (MiB)", range="[0, 1e7]")
     refine_on: Literal["relative", "absolute"] = field("relative", "the crossing the bisection refines")
-    absolute: float = field(0.9, "absolute accuracy threshold")
+    absolute: float = field(0.9, "absolute accuracy threshold", range="(0, 1]")
 
     def __post_init__(self):
         check(self.role != "grid" or self.d >= 1, "d", f"d = {self.d}: the subspace dimension must be >= 1")

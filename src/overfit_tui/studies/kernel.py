@@ -36,14 +36,16 @@ Kernel = Literal["linear", "gaussian"]
 @dataclass(frozen=True)
 class Params:
     kernels: tuple[Kernel, ...] = field(("gaussian",), "kernels to solve with: gaussian, linear")
-    labels: tuple[float, ...] = field((0.0, 1.0), "label corruption levels (0 true, 1 random)")
+    labels: tuple[float, ...] = field((0.0, 1.0), "label corruption levels (0 true, 1 random)", range="[0, 1]")
     random_features: tuple[int, ...] = field(
-        (0,), "preprocessings: 0 = raw inputs, F = F random ReLU features; every kernel runs on each"
+        (0,), "preprocessings: 0 = raw inputs, F = F random ReLU features; every kernel runs on each", range="[0, 1e6]"
     )
     least_squares: bool = field(
         False, "also solve pairs that cannot interpolate (linear kernel, fewer features than samples)"
     )
-    gamma: float = field(0.0, "Gaussian kernel exp(-gamma |x-y|^2); 0 = 1 / (d * mean feature variance)")
+    gamma: float = field(
+        0.0, "Gaussian kernel exp(-gamma |x-y|^2); 0 = 1 / (d * mean feature variance)", range="[0, 1e6]"
+    )
     precision: Literal["float64", "float32"] = field("float64", "solve precision (float32 only on a GPU)")
 
     def __post_init__(self):
@@ -57,9 +59,9 @@ class Params:
 @dataclass(frozen=True)
 class RunParams:
     kernel: Kernel = field("gaussian", "kernel")
-    p: float = field(0.0, "label corruption")
-    random_features: int = field(0, "random ReLU features")
-    gamma: float = field(0.0, "Gaussian bandwidth (0 = automatic)")
+    p: float = field(0.0, "label corruption", range="[0, 1]")
+    random_features: int = field(0, "random ReLU features", range="[0, 1e6]")
+    gamma: float = field(0.0, "Gaussian bandwidth (0 = automatic)", range="[0, 1e6]")
     precision: str = field("float64", "solve precision")
 
 

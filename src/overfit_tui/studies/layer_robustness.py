@@ -52,17 +52,23 @@ class Params:
     """What a layer-robustness group saves and evaluates."""
 
     checkpoints: tuple[int, ...] = field(
-        (0, 1, 2, 3, 5, 10, 20, 40), "epochs whose weights are saved; every layer is re-initialized to each (0 = init)"
+        (0, 1, 2, 3, 5, 10, 20, 40),
+        "epochs whose weights are saved; every layer is re-initialized to each (0 = init)",
+        range="[0, 1e6]",
     )
-    draws: int = field(3, "re-randomization draws per layer (fresh seeds of the layer's own initializer)")
+    draws: int = field(
+        3, "re-randomization draws per layer (fresh seeds of the layer's own initializer)", range="[1, 1000]"
+    )
     threshold: float = field(
-        0.05, "a layer is robust when the operation raises test error by at most this (0.05 = 5 points)"
+        0.05, "a layer is robust when the operation raises test error by at most this (0.05 = 5 points)", range="[0, 1]"
     )
     bn_travels: bool = field(
         True,
         "BatchNorm after a layer (scale, shift, running stats) is replaced with it; false: it keeps its final values",
     )
-    eval_chunk: int = field(16384, "samples x variants per evaluation pass (bounds memory; larger is faster)")
+    eval_chunk: int = field(
+        16384, "samples x variants per evaluation pass (bounds memory; larger is faster)", range="[1, 1e9]"
+    )
 
     def __post_init__(self):
         check(0 in self.checkpoints, "checkpoints", "must include 0 (the initialization)")
@@ -77,11 +83,13 @@ class Params:
 class RunParams:
     """One trained model and its layer operations (the group's settings)."""
 
-    checkpoints: tuple[int, ...] = field((0, 1, 2, 3, 5, 10, 20, 40), "epochs saved and re-initialized to")
-    draws: int = field(3, "re-randomization draws per layer")
-    threshold: float = field(0.05, "robustness threshold (test-error difference)")
+    checkpoints: tuple[int, ...] = field(
+        (0, 1, 2, 3, 5, 10, 20, 40), "epochs saved and re-initialized to", range="[0, 1e6]"
+    )
+    draws: int = field(3, "re-randomization draws per layer", range="[1, 1000]")
+    threshold: float = field(0.05, "robustness threshold (test-error difference)", range="[0, 1]")
     bn_travels: bool = field(True, "BatchNorm travels with its layer")
-    eval_chunk: int = field(16384, "samples x variants per evaluation pass")
+    eval_chunk: int = field(16384, "samples x variants per evaluation pass", range="[1, 1e9]")
 
 
 def checkpoint_name(epoch: int) -> str:

@@ -49,20 +49,32 @@ Strategy = Literal["layerwise", "global"]
 class Params:
     """The IMP schedule, the controls and the early-stopping split of one group."""
 
-    rounds: int = field(20, "pruning rounds after the dense round 0 (0.8^20 ≈ 1.2 % of weights left at 20 %)")
-    rate_fc: float = field(0.2, "fraction of a hidden fully-connected layer's remaining weights pruned per round")
-    rate_conv: float = field(0.1, "fraction of a conv layer's remaining weights pruned per round (Conv-6: 0.15)")
-    rate_output: float = field(0.1, "fraction of the output layer's remaining weights pruned per round (0 = never)")
+    rounds: int = field(
+        20, "pruning rounds after the dense round 0 (0.8^20 ≈ 1.2 % of weights left at 20 %)", range="[0, 1000]"
+    )
+    rate_fc: float = field(
+        0.2, "fraction of a hidden fully-connected layer's remaining weights pruned per round", range="[0, 1)"
+    )
+    rate_conv: float = field(
+        0.1, "fraction of a conv layer's remaining weights pruned per round (Conv-6: 0.15)", range="[0, 1)"
+    )
+    rate_output: float = field(
+        0.1, "fraction of the output layer's remaining weights pruned per round (0 = never)", range="[0, 1)"
+    )
     strategy: Strategy = field(
         "layerwise", "layerwise (the paper) or global over all non-output layers at rate_fc (open_lth)"
     )
     prune_biases: bool = field(False, "prune biases with their layer's weights (the MNIST-1D notebook does)")
-    rewind_step: int = field(0, "rewind survivors to their value at this step of the dense run (0 = θ₀, the paper)")
+    rewind_step: int = field(
+        0, "rewind survivors to their value at this step of the dense run (0 = θ₀, the paper)", range="[0, 1e9]"
+    )
     controls: tuple[Literal["reinit", "random"], ...] = field(
         ("reinit", "random"), "controls at every sparsity: reinit (same mask, fresh init), random (random mask)"
     )
-    val_size: int = field(500, "training samples held out for early stopping (the paper: 5,000 of MNIST's 60,000)")
-    val_every: int = field(100, "steps between validation evaluations (the paper: 100 iterations)")
+    val_size: int = field(
+        500, "training samples held out for early stopping (the paper: 5,000 of MNIST's 60,000)", range="[1, 1e6]"
+    )
+    val_every: int = field(100, "steps between validation evaluations (the paper: 100 iterations)", range="[1, 1e9]")
 
     def __post_init__(self):
         check(self.rounds >= 0, "rounds", "must be >= 0")
@@ -78,17 +90,17 @@ class Params:
 class RunParams:
     """One (round, arm): everything a run needs to rebuild its mask on its own."""
 
-    round: int = field(0, "pruning round (0 = dense)")
+    round: int = field(0, "pruning round (0 = dense)", range="[0, 1000]")
     arm: Arm = field("ticket", "ticket (rewound survivors), reinit (same mask, new init) or random (random mask)")
-    remaining: float = field(1.0, "fraction of prunable weights left at this round")
-    rate_fc: float = field(0.2, "hidden-layer pruning rate per round")
-    rate_conv: float = field(0.1, "conv-layer pruning rate per round")
-    rate_output: float = field(0.1, "output-layer pruning rate per round")
+    remaining: float = field(1.0, "fraction of prunable weights left at this round", range="[0, 1]")
+    rate_fc: float = field(0.2, "hidden-layer pruning rate per round", range="[0, 1)")
+    rate_conv: float = field(0.1, "conv-layer pruning rate per round", range="[0, 1)")
+    rate_output: float = field(0.1, "output-layer pruning rate per round", range="[0, 1)")
     strategy: Strategy = field("layerwise", "layerwise or global")
     prune_biases: bool = field(False, "biases pruned with their layer")
-    rewind_step: int = field(0, "rewind point (step of the dense run)")
-    val_size: int = field(500, "validation samples held out of the training set")
-    val_every: int = field(100, "steps between validation evaluations")
+    rewind_step: int = field(0, "rewind point (step of the dense run)", range="[0, 1e9]")
+    val_size: int = field(500, "validation samples held out of the training set", range="[1, 1e6]")
+    val_every: int = field(100, "steps between validation evaluations", range="[1, 1e9]")
 
     @property
     def rates(self) -> dict[str, float]:

@@ -48,14 +48,28 @@ class Params:
     """Label conditions and the chunking and training of the prequential code."""
 
     corruption: tuple[float, ...] = field(
-        (0.0, 0.1, 0.2, 0.5, 1.0), "label corruption levels p (0 = true labels, 1 = random labels), one run each"
+        (0.0, 0.1, 0.2, 0.5, 1.0),
+        "label corruption levels p (0 = true labels, 1 = random labels), one run each",
+        range="[0, 1]",
     )
-    first_fraction: float = field(0.001, "end of the first chunk (sent uniformly) as a fraction of n; at least 2")
-    growth: float = field(2.0, "each timestep is this many times the previous one (the paper doubles)")
-    held_out: float = field(0.1, "fraction of each prefix held out for early stopping (at least 1 example)")
-    eval_steps: int = field(20, "gradient steps between two held-out evaluations (rounded up to whole epochs)")
-    patience: int = field(15, "held-out evaluations without improvement before a chunk's training stops")
-    min_steps: int = field(500, "each chunk's model trains at least this many steps (train.epochs otherwise)")
+    first_fraction: float = field(
+        0.001, "end of the first chunk (sent uniformly) as a fraction of n; at least 2", range="(0, 1)"
+    )
+    growth: float = field(
+        2.0, "each timestep is this many times the previous one (the paper doubles)", range="(1, 100]"
+    )
+    held_out: float = field(
+        0.1, "fraction of each prefix held out for early stopping (at least 1 example)", range="(0, 1)"
+    )
+    eval_steps: int = field(
+        20, "gradient steps between two held-out evaluations (rounded up to whole epochs)", range="[1, 1e9]"
+    )
+    patience: int = field(
+        15, "held-out evaluations without improvement before a chunk's training stops", range="[1, 1e6]"
+    )
+    min_steps: int = field(
+        500, "each chunk's model trains at least this many steps (train.epochs otherwise)", range="[0, 1e9]"
+    )
     mixture: bool = field(
         True, "code each chunk with a 1/2-1/2 mixture of the model and the uniform code (<= 1 bit more)"
     )
@@ -76,13 +90,13 @@ class Params:
 class RunParams:
     """One label condition (the code's settings are the group's)."""
 
-    p: float = field(0.0, "label corruption probability")
-    first_fraction: float = field(0.001, "first timestep / n")
-    growth: float = field(2.0, "timestep growth factor")
-    held_out: float = field(0.1, "held-out fraction of each prefix")
-    eval_steps: int = field(20, "steps between held-out evaluations")
-    patience: int = field(15, "evaluations without improvement before stopping")
-    min_steps: int = field(500, "minimum steps per chunk")
+    p: float = field(0.0, "label corruption probability", range="[0, 1]")
+    first_fraction: float = field(0.001, "first timestep / n", range="(0, 1)")
+    growth: float = field(2.0, "timestep growth factor", range="(1, 100]")
+    held_out: float = field(0.1, "held-out fraction of each prefix", range="(0, 1)")
+    eval_steps: int = field(20, "steps between held-out evaluations", range="[1, 1e9]")
+    patience: int = field(15, "evaluations without improvement before stopping", range="[1, 1e6]")
+    min_steps: int = field(500, "minimum steps per chunk", range="[0, 1e9]")
     mixture: bool = field(True, "mixture with the uniform code per chunk")
 
 

@@ -71,13 +71,23 @@ class Params:
         ("randY", "randX"), "noise types: randY (labels replaced by another class), randX (inputs by Gaussian noise)"
     )
     levels: tuple[float, ...] = field(
-        (0.0, 0.2, 0.4, 0.6, 0.8, 1.0), "fractions of the training set that are noise (0 = real data, run once)"
+        (0.0, 0.2, 0.4, 0.6, 0.8, 1.0),
+        "fractions of the training set that are noise (0 = real data, run once)",
+        range="[0, 1]",
     )
-    dropout: tuple[float, ...] = field((0.0, 0.25, 0.5), "dropout rates tried on the mixed set (empty: none)")
-    weight_decay: tuple[float, ...] = field((1e-4, 1e-3), "weight decays tried on the mixed set (empty: none)")
+    dropout: tuple[float, ...] = field(
+        (0.0, 0.25, 0.5), "dropout rates tried on the noise and the real data (empty: none)", range="[0, 1)"
+    )
+    weight_decay: tuple[float, ...] = field(
+        (1e-4, 1e-3), "weight decays tried on the noise and the real data (empty: none)", range="[0, 100]"
+    )
     reg_kind: NoiseKind = field("randY", "noise type of the regularizer runs' noise data")
-    reg_level: float = field(1.0, "noise fraction of the regularizer runs' noise data (1 = all noise, the paper's)")
-    inits: int = field(20, "Fig. 1: initializations per replicate and data kind, each trained one epoch (0: none)")
+    reg_level: float = field(
+        1.0, "noise fraction of the regularizer runs' noise data (1 = all noise, the paper's)", range="(0, 1]"
+    )
+    inits: int = field(
+        20, "Fig. 1: initializations per replicate and data kind, each trained one epoch (0: none)", range="[0, 1000]"
+    )
 
     def __post_init__(self):
         check(len(set(self.kinds)) == len(self.kinds), "kinds", "a noise type is listed twice")
@@ -102,10 +112,10 @@ class RunParams:
         "sweep", "sweep (stops at 100 % train accuracy), regularizer (whole budget) or first_epoch (Fig. 1)"
     )
     kind: NoiseKind = field("randY", "randY or randX")
-    level: float = field(0.0, "fraction of noisy training examples")
-    dropout: float = field(0.0, "dropout rate")
-    weight_decay: float = field(0.0, "weight decay")
-    inits: int = field(0, "first_epoch: initializations trained one epoch each")
+    level: float = field(0.0, "fraction of noisy training examples", range="[0, 1]")
+    dropout: float = field(0.0, "dropout rate", range="[0, 1)")
+    weight_decay: float = field(0.0, "weight decay", range="[0, 100]")
+    inits: int = field(0, "first_epoch: initializations trained one epoch each", range="[0, 1000]")
 
     def __post_init__(self):
         check(0.0 <= self.level <= 1.0, "level", "must be in [0, 1]")

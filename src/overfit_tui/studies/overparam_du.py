@@ -59,9 +59,12 @@ class Params:
     widths: tuple[int, ...] = field(
         (10, 25, 100, 200, 400, 800, 1600, 3200),
         "hidden units m (a log grid), one run each; m < n: under-parameterized",
+        range="[1, 1e6]",
     )
     labels: Literal["gaussian", "signs"] = field("gaussian", "labels: N(0, 1) (the paper) or random ±1")
-    gram_max_n: int = field(200, "track the Gram matrix's smallest eigenvalue when n is at most this")
+    gram_max_n: int = field(
+        200, "track the Gram matrix's smallest eigenvalue when n is at most this", range="[0, 5000]"
+    )
 
     def __post_init__(self):
         check(len(self.widths) > 0 and all(0 < m <= 1_000_000 for m in self.widths), "widths", "needs m in [1, 1e6]")
@@ -70,7 +73,7 @@ class Params:
 
 @dataclass(frozen=True)
 class RunParams:
-    width: int = field(100, "hidden units m")
+    width: int = field(100, "hidden units m", range="[1, 1e6]")
     labels: Literal["gaussian", "signs"] = field("gaussian", "labels")
     gram: bool = field(True, "track the Gram matrix's smallest eigenvalue")
 

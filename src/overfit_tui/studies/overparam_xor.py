@@ -61,14 +61,20 @@ from overfit_tui.studies.replicates import scalar_series, stat
 
 @dataclass(frozen=True)
 class Params:
-    ks: tuple[int, ...] = field((2, 4, 10, 25, 50, 100), "filters per sign k (2k filters in all), one run each")
-    patterns: int = field(6, "d: patterns (pairs of ±1) per input")
-    init_std: float = field(0.02, "std of the Gaussian filter init (small, as the paper)")
-    compress_to: int = field(2, "k of the compressed net (k-means centres per sign); 0 = no compression run")
+    ks: tuple[int, ...] = field(
+        (2, 4, 10, 25, 50, 100), "filters per sign k (2k filters in all), one run each", range="[1, 10000]"
+    )
+    patterns: int = field(6, "d: patterns (pairs of ±1) per input", range="[1, 1000]")
+    init_std: float = field(0.02, "std of the Gaussian filter init (small, as the paper)", range="(0, 10]")
+    compress_to: int = field(
+        2, "k of the compressed net (k-means centres per sign); 0 = no compression run", range="[0, 10000]"
+    )
     compress: tuple[Literal["centres", "scaled"], ...] = field(
         ("centres", "scaled"), "compressed starts: the k-means centres, and/or each centre x its cluster's size"
     )
-    leak: float = field(0.0, "negative slope of the activation: 0 = ReLU; the paper's theory uses a leaky ReLU")
+    leak: float = field(
+        0.0, "negative slope of the activation: 0 = ReLU; the paper's theory uses a leaky ReLU", range="[0, 1)"
+    )
     snapshots: bool = field(True, "also store the filters at GD steps 1, 2, 4, 8, ... (their trail over training)")
 
     def __post_init__(self):
@@ -86,14 +92,14 @@ class Params:
 
 @dataclass(frozen=True)
 class RunParams:
-    k: int = field(2, "filters per sign")
-    patterns: int = field(4, "d")
-    init_std: float = field(0.05, "init std")
+    k: int = field(2, "filters per sign", range="[1, 10000]")
+    patterns: int = field(4, "d", range="[1, 1000]")
+    init_std: float = field(0.05, "init std", range="(0, 10]")
     init: Literal["random", "centres", "scaled"] = field(
         "random", "random init, the largest net's k-means centres, or the centres x their cluster sizes"
     )
-    source_k: int = field(0, "k of the net whose filters were clustered (compressed only)")
-    leak: float = field(0.0, "negative slope of the activation (0 = ReLU)")
+    source_k: int = field(0, "k of the net whose filters were clustered (compressed only)", range="[0, 10000]")
+    leak: float = field(0.0, "negative slope of the activation (0 = ReLU)", range="[0, 1)")
     snapshots: bool = field(True, "store the filters at steps 1, 2, 4, 8, ...")
 
 

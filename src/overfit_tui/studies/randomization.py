@@ -48,6 +48,7 @@ class Params:
     corruption: tuple[float, ...] = field(
         (0.0, 0.2, 0.4, 0.6, 0.8, 1.0),
         "label corruption levels p (0 = true labels, 1 = random labels); each label is redrawn uniformly with prob. p",
+        range="[0, 1]",
     )
     inputs: tuple[Condition, ...] = field(
         INPUT_CONDITIONS, "input conditions: shuffled_pixels, random_pixels, gaussian"
@@ -64,7 +65,7 @@ class RunParams:
     """One condition."""
 
     condition: Condition = field("labels", "labels (with corruption p) or an input condition")
-    p: float = field(0.0, "label corruption probability (condition 'labels' only)")
+    p: float = field(0.0, "label corruption probability (condition 'labels' only)", range="[0, 1]")
 
 
 def condition_label(rp: RunParams) -> str:

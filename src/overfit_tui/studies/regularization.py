@@ -47,11 +47,15 @@ class Params:
 
     augment: tuple[bool, ...] = field((True, False), "random crops on/off (for the models in augment_models)")
     augment_models: tuple[int, ...] = field(
-        (), "indices (from 0) of the [[models]] that get augmentation rows; the others train without; empty = all"
+        (),
+        "indices (from 0) of the [[models]] that get augmentation rows; the others train without; empty = all",
+        range="[0, 63]",
     )
-    weight_decay: tuple[float, ...] = field((5e-4, 0.0), "weight decay values")
+    weight_decay: tuple[float, ...] = field((5e-4, 0.0), "weight decay values", range="[0, 100]")
     batchnorm: tuple[bool, ...] = field((), "BatchNorm values to sweep; empty = each model's own `batchnorm`")
-    dropout: tuple[float, ...] = field((), "dropout values to sweep; empty = each model's own `dropout`")
+    dropout: tuple[float, ...] = field(
+        (), "dropout values to sweep; empty = each model's own `dropout`", range="[0, 1)"
+    )
     random_labels: bool = field(
         True, "add one random-label run per model: no augmentation, no weight decay, the model's own flags"
     )
@@ -68,10 +72,10 @@ class RunParams:
     """One row of the table: the regularizers the run trains with."""
 
     augment: bool = field(False, "random crops")
-    weight_decay: float = field(0.0, "weight decay")
+    weight_decay: float = field(0.0, "weight decay", range="[0, 100]")
     batchnorm: bool = field(False, "BatchNorm")
-    dropout: float = field(0.0, "dropout probability")
-    p: float = field(0.0, "label corruption (1 = random labels)")
+    dropout: float = field(0.0, "dropout probability", range="[0, 1)")
+    p: float = field(0.0, "label corruption (1 = random labels)", range="[0, 1]")
 
 
 # Zhang et al. 2017, Table 1 (CIFAR-10): (model, crop, weight decay, labels) -> (train %, test %)

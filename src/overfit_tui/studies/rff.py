@@ -32,9 +32,10 @@ class Params:
     features: tuple[int, ...] = field(
         (50, 100, 200, 400, 600, 800, 900, 1000, 1100, 1200, 1500, 2000, 4000, 8000, 16000),
         "numbers of features N (even: cos/sin pairs)",
+        range="[2, 1e6]",
     )
-    sigma: float = field(0.0, "bandwidth of the frequencies v ~ N(0, sigma^-2); 0 = sqrt(d)")
-    label_noise: float = field(0.0, "fraction of training labels redrawn at random")
+    sigma: float = field(0.0, "bandwidth of the frequencies v ~ N(0, sigma^-2); 0 = sqrt(d)", range="[0, 1e6]")
+    label_noise: float = field(0.0, "fraction of training labels redrawn at random", range="[0, 1]")
 
     def __post_init__(self):
         check(all(f >= 2 for f in self.features), "features", "every N must be >= 2")
@@ -43,9 +44,9 @@ class Params:
 
 @dataclass(frozen=True)
 class RunParams:
-    n_features: int = field(1000, "N")
-    sigma: float = field(0.0, "bandwidth")
-    label_noise: float = field(0.0, "label noise")
+    n_features: int = field(1000, "N", range="[2, 1e6]")
+    sigma: float = field(0.0, "bandwidth", range="[0, 1e6]")
+    label_noise: float = field(0.0, "label noise", range="[0, 1]")
 
 
 class DoubleDescentRFF(Study):
