@@ -105,7 +105,9 @@ CASES = {
     "second-descent-zero-one": Case(
         nulls=SECOND_NULLS,
         effect=EFFECT,
-        note=NOTE.format(", a peak with no second descent", ", zero-one error 0.85x the first minimum at the largest N"),
+        note=NOTE.format(
+            ", a peak with no second descent", ", zero-one error 0.85x the first minimum at the largest N"
+        ),
     ),
     "norm-peak": Case(
         nulls=NORM_NULLS, effect=EFFECT, note=NOTE.format(", a norm peak at N = 2 n", ", norm 5x its trend at N = n")
