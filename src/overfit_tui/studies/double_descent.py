@@ -209,10 +209,10 @@ def _error(key: str):
 # audited (fpr, power) per claim: tests/studies/audit/double_descent_nn.py
 RATES = {
     "interpolates": (0.0, 1.0),
-    "peak": (0.0, 1.0),
-    "second-descent": (0.0, 1.0),
-    "peak-squared": (0.0, 1.0),
-    "second-descent-squared": (0.0, 1.0),
+    "peak": (0.025, 0.99),
+    "second-descent": (0.0, 0.98),
+    "peak-squared": (0.015, 1.0),
+    "second-descent-squared": (0.0, 0.98),
 }
 # Fig. 3 plots the zero-one error and the squared loss: each is its own pair of claims
 CLAIMS = descent_claims(

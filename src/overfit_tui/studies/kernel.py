@@ -351,7 +351,7 @@ CLAIMS = (
         "MNIST norm ≈ 220 (true labels)",
         _check_norm,
         margin="per setup: paired per-seed log(||w|| random / ||w|| true) > 0 (one-sided 95 %), >= 3 seeds",
-        fpr=0.0,
-        power=1.0,
+        fpr=0.04,
+        power=0.97,
     ),
 )
