@@ -81,6 +81,8 @@ def test_interpolates_fails_when_a_model_past_the_threshold_does_not_fit():
 def test_claims_wait_for_three_seeds_both_sides_and_every_run():
     assert set(_status("double_descent_nn", _nn_runs(TWICE, seeds=2)).values()) == {"pending"}
     assert set(_status("double_descent_nn", _nn_runs(TWICE, status="running")).values()) == {"pending"}
+    diverged = _status("double_descent_nn", _nn_runs(TWICE, status="diverged"))  # a hole is not dropped
+    assert set(diverged.values()) == {"pending"}
     below = [r for r in _nn_runs(TWICE) if r.summary["params"] < THRESHOLD]
     assert set(_status("double_descent_nn", below).values()) == {"pending"}
 

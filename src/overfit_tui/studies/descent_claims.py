@@ -71,10 +71,17 @@ def _unfinished(runs: list[RunData]) -> Verdict | None:
     return pending(f"{len(going)} run(s) still going") if going else None
 
 
+def _no_result(runs: list[RunData]) -> Verdict | None:
+    """A run that ended without a result (failed, diverged, lost) is a hole in the curve that could
+    hide a rise or a fall: the curve claims wait for it to be rerun rather than drop it."""
+    lost = sorted(r.label for r in runs if r.status in ENDED and r.status != "finished")
+    return pending(f"ended without a result, rerun: {', '.join(lost[:4])}") if lost else None
+
+
 def three_points(runs: list[RunData], x: Get, threshold: Get, y: Get, factor: float):
     """Per seed, log y at its first minimum, its peak, its highest point past the peak window and
     its largest model (points chosen on the other seeds), or a pending verdict naming what is missing."""
-    if (wait := _unfinished(runs)) is not None:
+    if (wait := _unfinished(runs) or _no_result(runs)) is not None:
         return wait
     thr = _threshold(runs, threshold)
     curves = _curves(runs, x, y)
@@ -171,7 +178,7 @@ def interpolates(x: Get, threshold: Get, train_error: Get):
     """Every seed's every finished model at or past the threshold has zero training error."""
 
     def check(runs: list[RunData]) -> Verdict:
-        if (wait := _unfinished(runs)) is not None:
+        if (wait := _unfinished(runs) or _no_result(runs)) is not None:
             return wait
         thr = _threshold(runs, threshold)
         past = [r for r in finished(runs) if thr and _num(x(r)) and x(r) >= thr and _num(train_error(r))]
