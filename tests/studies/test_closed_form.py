@@ -188,6 +188,7 @@ def test_kernel_claims_on_a_real_tiny_group(_data_cache):
         {
             "study": "kernel",
             "data": {"n_train": 600},
+            "seeds": [0, 1, 2],
             "params": {"kernels": ["gaussian", "linear"], "random_features": [0], "least_squares": True},
         }
     )
@@ -200,5 +201,8 @@ def test_kernel_claims_on_a_real_tiny_group(_data_cache):
     assert v["generalizes"].status == "holds"  # judged on the Gaussian interpolants only
     assert v["norm-grows"].status == "holds" and "gaussian:" in v["norm-grows"].measured
     assert "linear" not in v["norm-grows"].measured  # its least-squares fit makes no claim about norms
+    assert v["norm-grows"].evidence.n == 3
     gaussian_only = [r for r in rd if r.spec["params"]["kernel"] == "gaussian"]
     assert {x.status for _, x in evaluate(st.claims(), gaussian_only)} == {"holds"}
+    one_seed = [r for r in gaussian_only if r.spec["seeds"]["init"] == 0]
+    assert {x.status for _, x in evaluate(st.claims(), one_seed)} == {"pending"}  # >= 3 seeds decide

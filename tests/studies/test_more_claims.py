@@ -12,17 +12,22 @@ def _verdicts(study, runs):
     return {c.id: v.status for c, v in evaluate(get_study(study).claims(), runs)}
 
 
-def _construction(target, err, params=8040, n=4000, d=40, method="construction"):
-    spec = {"params": {"method": method, "target": target, "n": n}}
+def _construction(target, err, params=8040, n=4000, d=40, method="construction", seed=0):
+    spec = {
+        "params": {"method": method, "target": target, "n": n},
+        "seeds": {"init": seed, "order": seed, "noise": seed},
+    }
     summary = {"max_fit_error": err, "params": params, "n": n, "d": d}
-    return RunData(f"{method}{target}", f"{method}: {target}", spec, "finished", summary)
+    return RunData(f"{method}{target}{seed}", f"{method}: {target} s{seed}", spec, "finished", summary)
 
 
 def test_expressivity_claims_hold_fail_and_wait():
-    good = [_construction(t, 1e-5) for t in ("true", "random", "reals")]
+    good = [_construction(t, 1e-5, seed=s) for t in ("true", "random", "reals") for s in range(3)]
     assert _verdicts("expressivity", good) == {"fits-any": "holds", "size-2n-d": "holds"}
-    bad = [*good[:2], _construction("reals", 0.3, params=9000)]
+    bad = [*good[:-1], _construction("reals", 0.3, params=9000, seed=2)]
     assert _verdicts("expressivity", bad) == {"fits-any": "fails", "size-2n-d": "fails"}
+    one_seed = [r for r in good if r.spec["seeds"]["init"] == 0]  # fits-any decides on >= 3 seeds
+    assert _verdicts("expressivity", one_seed)["fits-any"] == "pending"
     trained_only = [_construction("true", 0.9, method="trained")]  # the trained net is no evidence
     assert set(_verdicts("expressivity", trained_only).values()) == {"pending"}
 

@@ -93,6 +93,7 @@ SHRINK = {
         "params.refine": "0",
     },
     "double-descent-nn-mnist1d": {"data.n_train": "200", "train.epochs": "3", "params.widths": "[4, 64, 128]"},
+    "double-descent-nn-mnist1d-noisy": {"data.n_train": "200", "train.epochs": "3", "params.widths": "[4, 64, 128]"},
     "overparam-xor": {"train.epochs": "200", "params.ks": "[2, 10]"},
     "overparam-du": {"data.n_train": "20", "train.epochs": "30", "params.widths": "[20, 200]"},
 }
