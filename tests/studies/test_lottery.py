@@ -315,7 +315,7 @@ def _claims(runs):
     return {c.id: v.status for c, v in evaluate(get_study("lottery").claims(), runs)}
 
 
-def _group(ticket, reinit, random_, dense_acc=0.62, dense_step=400, seeds=(0, 1, 2)):
+def _claims_group(ticket, reinit, random_, dense_acc=0.62, dense_step=400, seeds=(0, 1, 2)):
     """Three seeds at the preset's levels; ticket/reinit/random(left, seed) -> (acc, step)."""
     levels = (0.646, 0.418, 0.271, 0.176, 0.115, 0.076, 0.05, 0.033, 0.022, 0.01)
     runs = []
@@ -344,16 +344,16 @@ def test_lottery_claims_hold_fail_and_wait():
         acc, step = reinit(left, s)
         return acc - 0.02, step
 
-    good = _group(ticket, reinit, random_)
+    good = _claims_group(ticket, reinit, random_)
     assert set(_claims(good).values()) == {"holds"}, _claims(good)
     flat = lambda left, s: (0.62 + 0.003 * ((s * 7 + round(left * 1000)) % 3 - 1), 400 + 3 * s)
-    assert set(_claims(_group(flat, flat, flat)).values()) == {"fails"}
+    assert set(_claims(_claims_group(flat, flat, flat)).values()) == {"fails"}
     # one level of 21-51 % better and faster than dense, the other not: the old any-level rule held
     one = lambda left, s: (0.66, 250) if 0.4 < left < 0.45 else flat(left, s)
-    verdicts = _claims(_group(one, flat, flat))
+    verdicts = _claims(_claims_group(one, flat, flat))
     assert verdicts["ticket-matches-dense"] == verdicts["ticket-learns-faster"] == "fails"
     assert set(_claims([]).values()) == {"pending"}
-    two = _group(ticket, reinit, random_, seeds=(0, 1))
+    two = _claims_group(ticket, reinit, random_, seeds=(0, 1))
     assert set(_claims(two).values()) == {"pending"}  # fewer than 3 seeds never decide
     running = [_rd(2, "ticket", 0.3, 0.6, 5, status="running")] + good
     assert _claims(running)["ticket-matches-dense"] == "pending"
