@@ -315,26 +315,45 @@ def _claims(runs):
     return {c.id: v.status for c, v in evaluate(get_study("lottery").claims(), runs)}
 
 
+def _claims_group(ticket, reinit, random_, dense_acc=0.62, dense_step=400, seeds=(0, 1, 2)):
+    """Three seeds at the preset's levels; ticket/reinit/random(left, seed) -> (acc, step)."""
+    levels = (0.646, 0.418, 0.271, 0.176, 0.115, 0.076, 0.05, 0.033, 0.022, 0.01)
+    runs = []
+    for s in seeds:
+        runs.append(_rd(0, "ticket", 1.0, dense_acc + 0.01 * s, dense_step + 10 * s, seed=s))
+        for k, left in enumerate(levels, 1):
+            for arm, fn in (("ticket", ticket), ("reinit", reinit), ("random", random_)):
+                acc, step = fn(left, s)
+                runs.append(_rd(k, arm, left, acc + 0.01 * s, step, seed=s))
+    return runs
+
+
 def test_lottery_claims_hold_fail_and_wait():
-    dense = [_rd(0, "ticket", 1.0, 0.62, 400, seed=s) for s in (0, 1)]
-    good = dense + [
-        _rd(1, "ticket", 0.4, 0.63, 300),
-        _rd(1, "reinit", 0.4, 0.63, 500),
-        _rd(2, "ticket", 0.15, 0.645, 500),
-        _rd(2, "reinit", 0.15, 0.60, 1200),
-        _rd(3, "ticket", 0.01, 0.41, 1900),
-        _rd(3, "reinit", 0.01, 0.31, 2000),
-        _rd(3, "random", 0.01, 0.20, 1900),
-    ]
-    assert set(_claims(good).values()) == {"holds"}
-    bad = dense + [
-        _rd(1, "ticket", 0.4, 0.60, 450),  # slower than dense
-        _rd(1, "reinit", 0.4, 0.61, 300),
-        _rd(2, "ticket", 0.15, 0.55, 500),  # far below dense
-        _rd(2, "reinit", 0.15, 0.58, 400),  # reinit better and faster
-        _rd(3, "ticket", 0.01, 0.40, 1900),
-        _rd(3, "reinit", 0.01, 0.63, 1000),  # not degraded
-    ]
-    assert set(_claims(bad).values()) == {"fails"}
+    """Paired per seed and level over 3 seeds (the old rule took means over 2 seeds and any level)."""
+    jitter = lambda s: 0.002 * (s - 1)
+
+    def ticket(left, s):
+        acc = 0.64 if left > 0.2 else (0.62 if left > 0.04 else 0.55)
+        return acc + jitter(s), (280 + 5 * s if left > 0.2 else 900)
+
+    def reinit(left, s):
+        acc, step = ticket(left, s)
+        return (acc - 0.05 - jitter(s), step * 1.5 + 7 * s) if left < 0.21 else (acc, step + 50)
+
+    def random_(left, s):
+        acc, step = reinit(left, s)
+        return acc - 0.02, step
+
+    good = _claims_group(ticket, reinit, random_)
+    assert set(_claims(good).values()) == {"holds"}, _claims(good)
+    flat = lambda left, s: (0.62 + 0.003 * ((s * 7 + round(left * 1000)) % 3 - 1), 400 + 3 * s)
+    assert set(_claims(_claims_group(flat, flat, flat)).values()) == {"fails"}
+    # one level of 21-51 % better and faster than dense, the other not: the old any-level rule held
+    one = lambda left, s: (0.66, 250) if 0.4 < left < 0.45 else flat(left, s)
+    verdicts = _claims(_claims_group(one, flat, flat))
+    assert verdicts["ticket-matches-dense"] == verdicts["ticket-learns-faster"] == "fails"
     assert set(_claims([]).values()) == {"pending"}
-    assert set(_claims([_rd(2, "ticket", 0.15, 0.6, 5, status="running")] + dense).values()) == {"pending"}
+    two = _claims_group(ticket, reinit, random_, seeds=(0, 1))
+    assert set(_claims(two).values()) == {"pending"}  # fewer than 3 seeds never decide
+    running = [_rd(2, "ticket", 0.3, 0.6, 5, status="running")] + good
+    assert _claims(running)["ticket-matches-dense"] == "pending"

@@ -10,8 +10,10 @@ A sweep is one (model, variant); its replicates are the seeds. d_int is found pe
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from overfit_tui.core.schema import Field, Stat
 from overfit_tui.core.spec import from_dict
@@ -57,11 +59,21 @@ class Sweep:
         return {s: d_int(self.points(s), self.absolute) for s in set(self.grid) | set(self.bisection)}
 
 
+@lru_cache(maxsize=1024)
+def _label_of(key: str) -> str:
+    return from_dict(ModelSpec, json.loads(key)).label
+
+
+def model_label(model: dict | None) -> str:
+    """A stored model spec's label (parsed once per distinct spec: a group has a few models)."""
+    return _label_of(json.dumps(model, sort_keys=True))
+
+
 def sweeps(runs: list[RunData]) -> list[Sweep]:
     out: dict[tuple, Sweep] = {}
     for r in runs:
         p, s = r.spec.get("params") or {}, r.summary
-        model = from_dict(ModelSpec, r.spec.get("model")).label
+        model = model_label(r.spec.get("model"))
         variant = p.get("variant", "true")
         on_train = variant == "shuffled_labels"
         name = model + ("" if variant == "true" else f" {variant.replace('_', ' ')}") + (" (train)" if on_train else "")
