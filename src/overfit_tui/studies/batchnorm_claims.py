@@ -28,10 +28,10 @@ from overfit_tui.studies.claims import (
     Claim,
     Mean,
     Verdict,
+    all_hold,
     by_seed,
     exceeds,
     pending,
-    verdict,
     within,
 )
 
@@ -82,20 +82,6 @@ def _is(norm: str) -> Callable[[RunData], bool]:
     return lambda r: _norm(r) == norm
 
 
-def _all(parts: list[tuple[str, Verdict]], rule: str, empty: str) -> Verdict:
-    """Holds when every part holds; pending while any part is; the evidence shown is the first
-    failing part's (else the first part's)."""
-    if not parts:
-        return pending(empty)
-    for name, v in parts:
-        if v.status == "pending":
-            return pending(f"{name}: {v.detail}")
-    ok = all(v.status == "holds" for _, v in parts)
-    shown = next((v for _, v in parts if v.status != "holds"), parts[0][1])
-    measured = "; ".join(f"{name}: {v.measured}" for name, v in parts)
-    return verdict(ok, measured, rule, shown.evidence)
-
-
 def _log_ratio(a: dict[tuple, float], b: dict[tuple, float]) -> Mean | None:
     """The mean over shared seeds of log(a / b) (positive: b smaller)."""
     common = [k for k in a if k in b and a[k] > 0 and b[k] > 0]
@@ -120,7 +106,7 @@ def _smoother(key: str, what: str):
                     v.status, f"{math.exp(m.mean):.3g}x smaller with BN (log ratio {v.measured})", v.detail, v.evidence
                 )
             parts.append((f"{model} lr={lr:g}", v))
-        return _all(
+        return all_hold(
             parts,
             f"per-seed log({what} standard / BN) > 0 (one-sided 95 %), at every rate where the standard net trains",
             f"needs a rate where every standard seed trains (train accuracy >= {TRAINS:.0%}), with BN beside it",
@@ -144,7 +130,7 @@ def _large_lr(runs: list[RunData]) -> Verdict:
         for key, name in METRICS:
             m = _paired_acc(bn, std, key)
             parts.append((f"{model} lr={lr:g} {name}", exceeds(m, 0.0, "BN - standard")))
-    return _all(
+    return all_hold(
         parts,
         f"at the largest rate where every standard seed trains (train accuracy >= {TRAINS:.0%}): "
         "paired BN - standard train and test accuracy > 0 (one-sided 95 %)",
@@ -168,7 +154,7 @@ def _noisy(runs: list[RunData]) -> Verdict:
         for key, name in METRICS:
             m = _paired_acc(noisy, bn, key)
             parts.append((f"{model} lr={lr:g} {name}", within(m, -NOISY_MARGIN, math.inf, "noisy BN - BN")))
-    return _all(
+    return all_hold(
         parts,
         f"at every rate where every BN seed trains: paired noisy BN - BN train and test accuracy "
         f"> -{NOISY_MARGIN:g} (one-sided 95 %: as good as BN, or better)",

@@ -248,6 +248,22 @@ def within(m: Mean | None, lo: float, hi: float, what: str = "", need: int = MIN
     return verdict(ok, f"{what} {_g(m.mean)} [{_g(m.lower)}, {_g(m.upper)}] (n={m.n})".strip(), ev.margin, ev)
 
 
+def all_hold(parts: list[tuple[str, Verdict]], rule: str = "", empty: str = "nothing to check yet") -> Verdict:
+    """One verdict from the verdicts of several parts (models, setups, layers, levels): pending
+    while any part is (naming it), else holds only if every part holds (an intersection-union
+    test: each part at its own 95 % bound). The evidence shown is the first failing part's, else
+    the first part's; `rule` says the joint rule (default: that part's)."""
+    if not parts:
+        return pending(empty)
+    waiting = [f"{name}: {v.detail}" for name, v in parts if v.status == "pending"]
+    if waiting:
+        return pending("; ".join(waiting))
+    ok = all(v.status == "holds" for _, v in parts)
+    shown = next((v for _, v in parts if v.status != "holds"), parts[0][1])
+    measured = "; ".join(f"{name}: {v.measured}" for name, v in parts)
+    return verdict(ok, measured, rule or shown.detail, shown.evidence)
+
+
 def evaluate(claims: Iterable[Claim], runs: list[RunData]) -> list[tuple[Claim, Verdict]]:
     """Every claim's verdict; a check that raises on odd data reads as pending, never crashes a screen."""
     out = []

@@ -30,7 +30,7 @@ from itertools import product
 from overfit_tui.core.spec import from_dict
 from overfit_tui.core.specs import ModelSpec
 from overfit_tui.studies.base import RunData
-from overfit_tui.studies.claims import Claim, Mean, Verdict, exceeds, pending, verdict, within
+from overfit_tui.studies.claims import Claim, Mean, Verdict, all_hold, exceeds, pending, within
 from overfit_tui.studies.intdim_view import Sweep, seed_tag, sweeps
 
 ACTIVE = ("queued", "running")  # the store's active statuses (studies never import the store)
@@ -165,19 +165,6 @@ def _log_ratio(a: dict[str, float], b: dict[str, float]) -> Mean | None:
     return Mean.of(math.log10(a[s] / b[s]) for s in a if s in b and a[s] > 0 and b[s] > 0)
 
 
-def _every(parts: list[tuple[str, Verdict]], rule: str) -> Verdict:
-    """Intersection-union: holds when every part holds; pending when one is; else fails."""
-    if not parts:
-        return pending(rule)
-    for name, v in parts:
-        if v.status == "pending":
-            return Verdict("pending", v.measured, f"{name}: {v.detail}", v.evidence)
-    measured = "; ".join(f"{name}: {v.measured}" for name, v in parts)
-    ok = all(v.status == "holds" for _, v in parts)
-    first = next((v for _, v in parts if v.status != "holds"), parts[0][1])
-    return verdict(ok, measured, rule, first.evidence)
-
-
 def _f(v: float) -> str:
     return f"{v:,.0f}" if v >= 100 else f"{v:.3g}"
 
@@ -202,7 +189,7 @@ def _check_far_below(runs: list[RunData]) -> Verdict:
             m = Mean.of(math.log10(d.sweep.D / v) for v in vals[d.sweep.name].values())
             v = exceeds(m, math.log10(FAR_BELOW), "log10(D / d_int90)")
             parts.append((f"{d.sweep.name} d_int90 {d.text()} of D = {d.sweep.D:,}{_x(m)}", v))
-        return _every(parts, rule)
+        return all_hold(parts, rule, rule)
 
     return _corners(check, {d.sweep.name: ends(d.sweep) for d in ds})
 
@@ -222,7 +209,7 @@ def _check_labels(runs: list[RunData]) -> Verdict:
             m = _log_ratio(vals[s.sweep.name], vals[t.sweep.name])
             v = exceeds(m, math.log10(LABELS_FACTOR), "log10 ratio")
             parts.append((f"{t.sweep.model}: shuffled {s.text()} vs true {t.text()}{_x(m)}", v))
-        return _every(parts, rule)
+        return all_hold(parts, rule, rule)
 
     return _corners(check, {d.sweep.name: ends(d.sweep) for p in pairs for d in p})
 
@@ -253,7 +240,7 @@ def _check_widths(runs: list[RunData]) -> Verdict:
                 parts.append(
                     (f"{d.sweep.model} {d.text()} vs {base.sweep.model} {base.text()} (D x{span:,.1f}){_x(m)}", v)
                 )
-        return _every(parts, rule)
+        return all_hold(parts, rule, rule)
 
     return _corners(check, {d.sweep.name: ends(d.sweep) for ds in fams.values() for d in ds})
 
@@ -282,7 +269,7 @@ def _check_cnn_fewer(runs: list[RunData]) -> Verdict:
                 m = _log_ratio(vals[f.sweep.name], vals[c.sweep.name])
                 v = exceeds(m, math.log10(CNN_FACTOR), "log10 ratio")
                 parts.append((f"{f.sweep.model} {f.text()} vs {c.sweep.model} {c.text()}{_x(m)}", v))
-        return _every(parts, rule)
+        return all_hold(parts, rule, rule)
 
     return _corners(check, {d.sweep.name: ends(d.sweep) for d in conv + mlp})
 
@@ -310,7 +297,7 @@ def _check_pixels(runs: list[RunData]) -> Verdict:
             if a := absolute.get(t.sweep.model):
                 text += f"; at the absolute {a[0].sweep.absolute:.0%}: {a[0].text()} -> {a[1].text()}"
             parts.append((text, v))
-        return _every(parts, rule)
+        return all_hold(parts, rule, rule)
 
     return _corners(check, {d.sweep.name: ends(d.sweep) for p in pairs for d in p})
 

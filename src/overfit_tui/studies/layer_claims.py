@@ -23,7 +23,7 @@ import math
 from collections.abc import Callable
 
 from overfit_tui.studies.base import RunData
-from overfit_tui.studies.claims import Claim, Mean, Verdict, arms, exceeds, pending, seed_of, verdict, within
+from overfit_tui.studies.claims import Claim, Mean, Verdict, all_hold, arms, exceeds, pending, seed_of, within
 from overfit_tui.studies.replicates import replicates
 
 RANDOM_MARGIN = 0.1  # re-randomized counts as "at chance" within 10 points of the chance error (Weng: 4-10 % acc)
@@ -85,19 +85,6 @@ def _models(runs: list[RunData]) -> list[Seeded] | Verdict:
     return out or pending("no finished run with evaluated layers")
 
 
-def _all(parts: list[tuple[str, Verdict]], rule: str) -> Verdict:
-    """Holds when every part holds; pending while any part is; shows the first failing part's evidence."""
-    if not parts:
-        return pending("no layer evaluated yet")
-    for name, v in parts:
-        if v.status == "pending":
-            return pending(f"{name}: {v.detail}")
-    ok = all(v.status == "holds" for _, v in parts)
-    shown = next((v for _, v in parts if v.status != "holds"), parts[0][1])
-    measured = "; ".join(f"{name}: {v.measured}" for name, v in parts if v.status != "holds" or ok)
-    return verdict(ok, measured, rule, shown.evidence)
-
-
 def _pp(m: Mean | None) -> str:
     return "-" if m is None else f"{100 * m.mean:+.1f} pp"
 
@@ -107,7 +94,7 @@ def _per_model(check: Callable[[Seeded], list[tuple[str, Verdict]]], rule: str) 
         models = _models(runs)
         if isinstance(models, Verdict):
             return models
-        return _all([p for m in models for p in check(m)], rule)
+        return all_hold([p for m in models for p in check(m)], rule, "no layer evaluated yet")
 
     return run
 

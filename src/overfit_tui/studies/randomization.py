@@ -23,6 +23,7 @@ from overfit_tui.studies.claims import (
     Evidence,
     Mean,
     Verdict,
+    all_hold,
     arms,
     by_seed,
     chance_margin,
@@ -203,19 +204,6 @@ def _seeds(rs) -> int:
     return len({seed_of(r) for r in rs})
 
 
-def per_model(parts: list[tuple[str, Verdict]]) -> Verdict:
-    """One verdict from each model's: pending while any is, else holds only if every model holds
-    (the evidence shown is the first failing model's, else the first model's)."""
-    if not parts:
-        return pending("no model has runs yet")
-    waiting = [f"{m}: {v.detail}" for m, v in parts if v.status == "pending"]
-    if waiting:
-        return pending("; ".join(waiting))
-    bad = [v for _, v in parts if v.status == "fails"]
-    decisive = bad[0] if bad else parts[0][1]
-    return verdict(not bad, "; ".join(f"{m}: {v.measured}" for m, v in parts), decisive.detail, decisive.evidence)
-
-
 def every_run_fits(runs, floor: float, what: str, **preds) -> Verdict:
     """Holds when every run of the named arms (each present and finished, >= 3 seeds) reached
     `floor` training accuracy. A run that diverged did not fit: it fails the claim, never dropped."""
@@ -242,14 +230,14 @@ def _check_random_fit(runs):
     if not models:
         return pending("needs: random labels (present and finished)")
     fits = lambda m: every_run_fits(runs, FIT_ACC, "random-label", random_labels=_where(ix, m, "labels", 1.0))
-    return per_model([(m, fits(m)) for m in models])
+    return all_hold([(m, fits(m)) for m in models])
 
 
 def _check_inputs_fit(runs):
     if not runs:
         return pending("needs: shuffled pixels, random pixels, gaussian (present and finished)")
     ix = _index(runs)
-    return per_model(
+    return all_hold(
         [
             (
                 m,
@@ -325,7 +313,7 @@ def _check_fit_time(runs):
         return verdict(ok, measured, f"paired steps-to-fit ratio random / true labels in {margin}", ev)
 
     ix = _index(runs)
-    return per_model([(m, one(m)) for m in _models(ix, "labels")])
+    return all_hold([(m, one(m)) for m in _models(ix, "labels")])
 
 
 def spearman(xs: list[float], ys: list[float]) -> float:
@@ -372,7 +360,7 @@ def _check_error_rises(runs):
         return Verdict(v.status, f"{mean_err}; {v.measured}" if v.status != "pending" else "", v.detail, v.evidence)
 
     ix = _index(runs)
-    return per_model([(m, one(m)) for m in _models(ix, "labels")])
+    return all_hold([(m, one(m)) for m in _models(ix, "labels")])
 
 
 def _check_shuffle(runs):
@@ -394,7 +382,7 @@ def _check_shuffle(runs):
     m = SHUFFLE_MARGIN
     mlp_v = within(gap("mlp_true_labels", "mlp_shuffled_pixels"), -m, m, "true - shuffled")
     cnn_v = exceeds(gap("cnn_true_labels", "cnn_shuffled_pixels"), m, "true - shuffled")
-    return per_model([("MLP", mlp_v), ("CNN", cnn_v)])
+    return all_hold([("MLP", mlp_v), ("CNN", cnn_v)])
 
 
 CLAIMS = (

@@ -27,6 +27,7 @@ from overfit_tui.studies.claims import (
     MIN_SEEDS,
     Claim,
     Verdict,
+    all_hold,
     arms,
     by_seed,
     exceeds,
@@ -37,7 +38,7 @@ from overfit_tui.studies.claims import (
     verdict,
 )
 from overfit_tui.studies.common import load_data, make_member, randomize
-from overfit_tui.studies.randomization import every_run_fits, per_model
+from overfit_tui.studies.randomization import every_run_fits
 from overfit_tui.studies.replicates import replicates, stat
 
 
@@ -247,7 +248,7 @@ def _check_random_fit(runs):
     if not models:
         return pending("needs: random labels (present and finished)")
     pred = lambda m: lambda r: rows[r.id][::3] == (m, 1.0)
-    return per_model([(m, every_run_fits(runs, RANDOM_FIT_ACC, "random-label", random_labels=pred(m))) for m in models])
+    return all_hold([(m, every_run_fits(runs, RANDOM_FIT_ACC, "random-label", random_labels=pred(m))) for m in models])
 
 
 def _check_unregularized(runs):
@@ -262,7 +263,7 @@ def _check_unregularized(runs):
     models = _models(rows)
     if not models:
         return pending("needs: true-label rows without regularizers (present and finished)")
-    return per_model([(m, one(m)) for m in models])
+    return all_hold([(m, one(m)) for m in models])
 
 
 def _check_gains(runs):
@@ -295,7 +296,7 @@ def _check_gains(runs):
     models = _models(rows)
     if not models:
         return pending("needs: true-label rows (present and finished)")
-    return per_model([(m, one(m)) for m in models])
+    return all_hold([(m, one(m)) for m in models])
 
 
 CLAIMS = (
