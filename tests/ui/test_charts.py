@@ -114,3 +114,16 @@ def test_seed_bands_are_drawn_under_the_mean():
     assert [op[0] for op in p.ops[:3]] == ["plot", "plot", "plot"]  # min, max, then the mean on top
     assert p.ops[2][1] == ([1, 2, 3], [0.5, 0.4, 0.3])
     build(p.ops, (60, 15))
+
+
+def test_linear_ticks_are_round_numbers():
+    """Ticks at 0, 500, 1000 steps, never plotext's 317.5; a figure's own ticks thinned to fit."""
+    from overfit_tui.ui.charts import nice_ticks, plan, spread
+
+    assert nice_ticks(0, 3000) == [0, 1000, 2000, 3000]
+    assert nice_ticks(0, 1270) == [0, 500, 1000]
+    assert nice_ticks(-1, 40) == [0, 10, 20, 30, 40]
+    assert spread([-4, 0, 1, 2, 3, 5, 10, 20, 40], 5) == [-4, 5, 20, 40]
+    fig = Figure("l", "Loss", "step", "loss", (Series("a", (0, 1270), (1.0, 0.1)),))
+    ticks = next(op for op in plan(fig, 80).ops if op[0] == "xticks")[1]
+    assert ticks == ([0, 500, 1000], ["0", "500", "1k"])
