@@ -4,6 +4,7 @@ nothing that touches the store (launch, cancel, stop, restart) runs on the event
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from pathlib import Path
 
@@ -26,6 +27,7 @@ from overfit_tui.ui.run_detail import RunDetailScreen
 from overfit_tui.ui.run_table import RunTable
 from overfit_tui.ui.screens import ConfirmScreen, HelpScreen
 from overfit_tui.ui.study_pane import StudyPane
+from overfit_tui.ui.workers import DaemonExecutor, writing
 
 POLL_S = 0.4  # store/metric polling period of the background feed
 REDRAW_S = 0.25  # at most 4 redraws a second, however fast workers log
@@ -93,6 +95,10 @@ class OverfitApp(RunActions, App):
         self.sub_title = _tilde(self.home.root)
         self.has_gpu = any(d.startswith("cuda") for d in devices) if devices else gpu_count() > 0
         self.pane_title = pane_title
+
+    def on_load(self) -> None:
+        # before any worker starts: quitting must not wait for a thread in a slow read
+        asyncio.get_running_loop().set_default_executor(DaemonExecutor())
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -321,9 +327,21 @@ class OverfitApp(RunActions, App):
         self.call_from_thread(self._leave)
 
     def _leave(self) -> None:
+        """Exit now: reading threads are dropped (daemons), the runs go on under the detached
+        scheduler; only a launch or cancel still writing is waited for, with the screen up."""
         self._stop.set()
         self.cache.wake.set()
-        self.exit()
+        busy = writing(self.workers)
+        if not busy:
+            self.exit()
+            return
+        self.notify(f"finishing {', '.join(sorted({w.group for w in busy}))} before quitting ...")
+
+        async def exit_when_written() -> None:
+            await self.workers.wait_for_complete(busy)
+            self.exit()
+
+        self.run_worker(exit_when_written(), group="quit-wait")
 
     def get_system_commands(self, screen):
         from overfit_tui.ui.commands import app_commands
