@@ -19,9 +19,9 @@ from overfit_tui.core.errors import OverfitError
 from overfit_tui.core.paths import Home
 from overfit_tui.core.presets import list_presets
 from overfit_tui.studies import STUDIES, get_study
-from overfit_tui.ui.cache import RunCache
+from overfit_tui.ui.cache import RunCache, restart_sources
 from overfit_tui.ui.device_status import gpu_count
-from overfit_tui.ui.messages import DeviceStatus, StoreChanged
+from overfit_tui.ui.messages import DeviceStatus, RestartsFound, StoreChanged
 from overfit_tui.ui.run_actions import RunActions
 from overfit_tui.ui.run_detail import RunDetailScreen
 from overfit_tui.ui.run_table import RunTable
@@ -149,10 +149,16 @@ class OverfitApp(RunActions, App):
         except OverfitError:
             first = []
         self.call_from_thread(self.cache.want, *first)  # the cache changes on the event loop only
+        restarts: dict = {}
         while not worker.is_cancelled and not self._stop.is_set():
             feed.want(self.cache.wanted(), only=True)
             try:
                 batch = feed.poll()
+                if batch and batch.index is not None:
+                    found = restart_sources(self.store, batch.index, restarts)
+                    if found != restarts:
+                        restarts = found
+                        self.post_message(RestartsFound(found))  # before the batch: no frame lists a restart alone
             except OverfitError as e:
                 self.call_from_thread(self.notify, str(e), severity="error")
                 batch = None
@@ -200,6 +206,9 @@ class OverfitApp(RunActions, App):
         if self._pending_open in self.cache.records:
             self.push_screen(RunDetailScreen(self._pending_open, self.cache))
             self._pending_open = None
+
+    def on_restarts_found(self, msg: RestartsFound) -> None:
+        self.cache.set_restarts(msg.restarts)
 
     def on_device_status(self, msg: DeviceStatus) -> None:
         for bar in self.query("#device-bar").results(Static):  # none while the app closes

@@ -253,11 +253,9 @@ class StudyPane(Vertical):
         gid = self.current_group()
         if gid and not self.view_chosen and self.view == "form":
             self.set_view("charts")
-        if gid:
-            self.cache.want(gid)  # the feed loads it (records, then events once) if it is not yet
-        records = self.cache.runs(group=gid) if gid else []
-        records.sort(key=lambda r: r.get("index", 0))
-        runs = self.cache.run_data(records)
+        if gid:  # the feed loads them (records, then events once) if they are not yet
+            self.cache.want(*self.cache.family(gid))
+        records, runs = self._group_runs(gid)
         n_groups = len(self.cache.groups(self.studies))
         title = (
             f"group {gid} ({self.group_index % max(n_groups, 1) + 1}/{n_groups}, g: next)"
@@ -309,6 +307,14 @@ class StudyPane(Vertical):
             fig_panel.show(shown, hint="f: next figure" if len(figs) > 1 else "")
         self.query_one(RunTable).show(records, self.cache)
 
+    def _group_runs(self, gid: str | None) -> tuple[list[dict], list]:
+        """The group's records with its restarts' after them (the run table lists both), and the
+        runs its figures and claims read: a run redone by a restart counts by its redo."""
+        if not gid:
+            return [], []
+        records, redone = self.cache.family_runs(gid)
+        return records, self.cache.run_data([r for r in records if r["id"] not in redone])
+
     def _update(self, selector: str, text) -> None:
         """Update a Static only when its text changes (an update re-lays out the screen)."""
         if self._texts.get(selector) != text:
@@ -344,9 +350,8 @@ class StudyPane(Vertical):
 
     def action_claims(self) -> None:
         """Show the claims table in the figure panel (again: back to the first figure)."""
-        gid = self.current_group()
-        records = self.cache.runs(group=gid) if gid else []
-        figs = self._figures(records, self.cache.run_data(records))
+        records, runs = self._group_runs(self.current_group())
+        figs = self._figures(records, runs)
         at = next((i for i, f in enumerate(figs) if isinstance(f, Table) and f.title.startswith(CLAIMS)), None)
         if at is None:
             self.notify("no claims to check here yet", timeout=3)
@@ -356,8 +361,7 @@ class StudyPane(Vertical):
 
     def action_compare_group(self) -> None:
         """The Compare screen of the group shown (where `e` exports it)."""
-        gid = self.current_group()
-        ids = [r["id"] for r in self.cache.runs(group=gid)] if gid else []
+        ids = [r["id"] for r in self._group_runs(self.current_group())[0]]
         if ids:
             self.app.open_compare(ids)
 
