@@ -32,6 +32,11 @@ NARROW = 100  # below this width the pane shows one view at a time
 VIEWS = ("form", "charts", "runs")
 
 
+def _shown(w) -> bool:
+    """Displayed, with every container above it displayed (a narrow pane hides whole views)."""
+    return w.display and all(a.display for a in w.ancestors if hasattr(a, "display"))
+
+
 def needs_gpu(p: Preset) -> bool:
     """Presets on full image data sets (MNIST, CIFAR-10) are the papers' GPU setups; MNIST-1D runs on CPU."""
     return p.raw.get("data", {}).get("name", "mnist1d") not in ("mnist1d", "gaussian")
@@ -95,6 +100,12 @@ class StudyPane(Vertical):
         Binding("n", "toggle_numbers", "Numbers", show=False),  # heatmaps only: in the help
         Binding("c", "claims", "Claims", show=False),
         Binding("v", "cycle_view", "View", show=False),
+        # tab stops: presets, run table, the figure panel (then the tab bar); the form's fields
+        # are one stop away from the presets (e), and tab cycles inside the form
+        Binding("tab", "stop(1)", "Next", show=False),
+        Binding("shift+tab", "stop(-1)", "Previous", show=False),
+        Binding("e", "edit_form", "Edit form", show=False),
+        Binding("escape", "leave_form", "Leave form", show=False),  # from Run (a field has its own)
     ]
 
     DEFAULT_CSS = """
@@ -107,6 +118,11 @@ class StudyPane(Vertical):
     StudyPane RunTable { height: 11; }
     StudyPane #figure-table { width: 1fr; height: 1fr; border: round $panel; }
     StudyPane #claims-view { width: 1fr; height: 1fr; border: round $panel; padding: 0 1; display: none; }
+    StudyPane #figure-table:focus, StudyPane #claims-view:focus { border: round $accent; }
+    StudyPane #presets:focus { background: $accent 10%; }
+    StudyPane #presets:focus > .option-list--option-highlighted { background: $accent; text-style: bold; }
+    StudyPane RunTable:focus { background: $accent 8%; }
+    StudyPane Button:focus { text-style: bold reverse; }
     StudyPane Button { width: 100%; }
     StudyPane #views { display: none; height: 1; padding: 0 1; background: $panel; }
     StudyPane.-narrow #views { display: block; }
@@ -202,6 +218,46 @@ class StudyPane(Vertical):
         narrow = self.has_class("-narrow")
         target = {"form": "#presets", "charts": "#runs", "runs": "#runs"}[self.view] if narrow else "#presets"
         self.query_one(target).focus()
+
+    # -- focus ----------------------------------------------------------------
+    def _stops(self) -> list:
+        """The pane's tab stops on screen: presets, run table, the figure panel's table or claims."""
+        ids = ("#presets", "#runs", "#figure-table", "#claims-view")
+        return [w for w in (self.query_one(i) for i in ids) if w.focusable and _shown(w)]
+
+    def action_stop(self, step: int) -> None:
+        """Tab: the next stop; inside the form, the next field (its fields and Run cycle)."""
+        focused = self.app.focused
+        form = self.query_one(SpecForm)
+        run = self.query_one("#run", Button)
+        if focused is not None and (focused is run or form in focused.ancestors):
+            fields = [w for w in (*form.inputs.values(), run) if w.focusable]
+            at = fields.index(focused) if focused in fields else -1
+            fields[(at + step) % len(fields)].focus()
+            return
+        stops = self._stops()
+        at = next((i for i, w in enumerate(stops) if focused is w or w in getattr(focused, "ancestors", ())), None)
+        nxt = (at + step) if at is not None else 0
+        if 0 <= nxt < len(stops):
+            stops[nxt].focus()
+        else:  # past either end: the tab bar, where tab comes back to the presets
+            self.app.query_one("#tabs Tabs").focus()
+
+    def check_action(self, action: str, parameters) -> bool | None:
+        if action == "leave_form":  # only from the Run button: esc elsewhere keeps its meaning
+            return self.app.focused is self.query_one("#run")
+        return True
+
+    def action_leave_form(self) -> None:
+        self.query_one("#presets").focus()
+
+    def action_edit_form(self) -> None:
+        """e: into the form's first field (esc comes back to the presets)."""
+        fields = [w for w in self.query_one(SpecForm).inputs.values() if w.focusable]
+        if fields:
+            if self.has_class("-narrow") and self.view != "form":
+                self.set_view("form")
+            fields[0].focus()
 
     def select_preset(self, name: str) -> None:
         ol = self.query_one("#presets", OptionList)

@@ -1,0 +1,54 @@
+"""Tab goes where a user looks: presets -> run table -> the figure panel's table -> the tab bar
+-> presets (it took ~14 presses through every form field to reach the run table); `e` enters
+the form, tab cycles its fields and Run, esc comes back; every stop shows that it has focus."""
+
+from __future__ import annotations
+
+import asyncio
+
+from textual.widgets import Tabs
+
+from overfit_tui.ui.app import make_app
+from overfit_tui.ui.run_table import RunTable
+
+from .finished_store import load_into
+from .polling import until
+
+
+def test_tab_cycles_the_panes_stops_and_the_form_on_its_own(home):
+    load_into(home)
+
+    async def go():
+        app = make_app(home=home.root, poll=False, preset="randomization-mnist1d")
+        async with app.run_test(size=(140, 45)) as pilot:
+            app.cache.set_records(app.store.runs())
+            await pilot.pause(0.3)
+            pane = app.active_pane()
+            presets, runs = pane.query_one("#presets"), pane.query_one(RunTable)
+            assert await until(pilot, lambda: app.focused is presets)
+            await pilot.press("tab")
+            assert app.focused is runs  # one press from the presets to the run table
+            while pane._stops()[-1].id not in ("figure-table", "claims-view"):  # a table in the figure panel
+                await pilot.press("f")
+            before = pane._stops()[-1].styles.border_top
+            await pilot.press("tab")
+            stop = app.focused
+            assert stop is pane._stops()[-1] and stop.styles.border_top != before  # focus is visible
+            await pilot.press("tab")
+            assert isinstance(app.focused, Tabs)
+            await pilot.press("tab")
+            assert app.focused is presets  # round again
+            await pilot.press("shift+tab")
+            assert isinstance(app.focused, Tabs)
+            await pilot.press("tab", "e")
+            form = pane.query_one("#form")
+            fields = list(form.inputs.values())
+            assert app.focused is fields[0]
+            await pilot.press("tab")
+            assert app.focused is fields[1]  # tab stays in the form
+            await pilot.press("shift+tab", "shift+tab")
+            assert app.focused is pane.query_one("#run")  # ... cycling through Run
+            await pilot.press("escape")
+            assert await until(pilot, lambda: app.focused is presets)
+
+    asyncio.run(go())
