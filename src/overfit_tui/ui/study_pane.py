@@ -37,6 +37,21 @@ def _shown(w) -> bool:
     return w.display and all(a.display for a in w.ancestors if hasattr(a, "display"))
 
 
+def fitting_columns(columns, rows: list[list[str]], width: int) -> int:
+    """How many leading columns of a table fit in `width` cells whole (a DataTable pads each
+    cell by one on both sides); the rest are left out whole rather than cut mid-number. At
+    least the first; all when the width is not known yet."""
+    if width <= 0:
+        return len(columns)
+    used, keep = 0, 0
+    for j, head in enumerate(columns):
+        used += max([len(str(head))] + [len(r[j]) for r in rows if j < len(r)]) + 2
+        if used > width and keep:
+            break
+        keep += 1
+    return keep
+
+
 def needs_gpu(p: Preset) -> bool:
     """Presets on full image data sets (MNIST, CIFAR-10) are the papers' GPU setups; MNIST-1D runs on CPU."""
     return p.raw.get("data", {}).get("name", "mnist1d") not in ("mnist1d", "gaussian")
@@ -198,6 +213,7 @@ class StudyPane(Vertical):
     def on_resize(self) -> None:
         self.set_class(self.size.width < NARROW, "-narrow")
         self.set_view(self.view)
+        self.call_after_refresh(self.redraw)  # a figure table is fitted to its new width
 
     def set_view(self, view: str) -> None:
         self.view = view
@@ -351,13 +367,21 @@ class StudyPane(Vertical):
                 claims_view.border_title = shown.title
                 claims_view.border_subtitle = "c: back · f: next figure"
         elif is_table:
-            if self._table_shown != (shown.columns, shown.rows):
-                self._table_shown = (shown.columns, shown.rows)
+            width = table.size.width
+            if self._table_shown != (shown.columns, shown.rows, width):
+                self._table_shown = (shown.columns, shown.rows, width)
+                cells = [[shown.cell(i, j) for j in range(len(row))] for i, row in enumerate(shown.rows)]
+                keep = fitting_columns(shown.columns, cells, width - 2)  # inside the border
+                if not width:  # just shown: fitted again once laid out
+                    self.call_after_refresh(self.redraw)
                 table.clear(columns=True)
-                table.add_columns(*shown.columns)
-                table.add_rows([[shown.cell(i, j) for j in range(len(row))] for i, row in enumerate(shown.rows)])
+                table.add_columns(*shown.columns[:keep])
+                table.add_rows([row[:keep] for row in cells])
                 table.border_title = shown.title
-                table.border_subtitle = "f: next figure"
+                left = len(shown.columns) - keep
+                table.border_subtitle = "f: next figure" + (
+                    f" · {left} column(s) left out: widen, or see them in the export" if left else ""
+                )
         else:
             fig_panel.chart.flip_logy = self.flip_log
             fig_panel.show(shown, hint="f: next figure" if len(figs) > 1 else "")
