@@ -52,3 +52,30 @@ def test_tab_cycles_the_panes_stops_and_the_form_on_its_own(home):
             assert await until(pilot, lambda: app.focused is presets)
 
     asyncio.run(go())
+
+
+def test_tab_titles_fit_and_preset_names_take_one_line(home):
+    """Every pane's tab is on screen at 80 and 120 columns (the bar was cut at 'Batc' with the
+    active tab scrolled away), and a long preset name is cut in the middle, never wrapped."""
+    from textual.widgets import OptionList
+
+    from overfit_tui.ui.app import tab_titles
+
+    assert tab_titles(["Double descent", "Batch norm"], 40) == ["Double descent", "Batch norm"]
+    assert tab_titles(["Double descent", "Batch norm"], 20) == ["Double", "Batch"]
+    assert tab_titles(["Overparameterization", "Batch norm"], 14) == ["Over…", "Batch"]
+
+    async def go(size):
+        app = make_app(home=home.root, poll=False, preset="intrinsic-dimension-widths-mnist1d")
+        async with app.run_test(size=size) as pilot:
+            await pilot.pause(0.5)
+            tabs = list(app.query("#tabs ContentTab"))
+            assert sum(t.size.width for t in tabs) <= size[0], [t.label_text for t in tabs]
+            pane = app.active_pane()
+            ol = pane.query_one("#presets", OptionList)
+            prompts = [str(ol.get_option_at_index(i).prompt) for i in range(ol.option_count)]
+            assert any("…" in p for p in prompts)  # the longest names, cut in the middle
+            assert all(len(p) <= 29 for p in prompts if "[" not in p)
+
+    for size in ((80, 30), (120, 40)):
+        asyncio.run(go(size))

@@ -38,6 +38,19 @@ def pane_title(pane: str) -> str:
     return pane.replace("_", " ").capitalize()
 
 
+def tab_titles(titles: list[str], width: int) -> list[str]:
+    """Pane titles that all fit a tab bar `width` wide (a tab pads its label by one each side):
+    in full, else their first words, else each cut to an even share; never scrolled out of view."""
+    fits = lambda ts: sum(len(t) + 2 for t in ts) <= width
+    if fits(titles):
+        return titles
+    first = [t.split()[0] for t in titles]
+    if fits(first):
+        return first
+    share = max(3, width // max(1, len(titles)) - 2)
+    return [t if len(t) <= share else t[: share - 1] + "…" for t in first]
+
+
 def panes() -> dict[str, tuple[str, ...]]:
     """Pane name -> the studies shown in it, in registry order."""
     out: dict[str, list[str]] = {}
@@ -126,6 +139,13 @@ class OverfitApp(RunActions, App):
         if self._poll:
             self.feed()
             self.device_feed()
+
+    def on_resize(self) -> None:
+        tabs = self.query_one("#tabs", TabbedContent)
+        for pane, title in zip(self.panes, tab_titles([pane_title(p) for p in self.panes], self.size.width)):
+            tab = tabs.get_tab(f"pane-{pane}")
+            if tab.label_text != title:
+                tab.label = title
 
     def on_unmount(self) -> None:
         self._stop.set()  # lets the feed threads end, however the app is closed

@@ -27,8 +27,10 @@ from overfit_tui.ui.cache import RunCache
 from overfit_tui.ui.charts import METRICS, ChartPanel, FigureChart, curves_figure
 from overfit_tui.ui.run_table import RunTable
 from overfit_tui.ui.spec_form import SpecForm
+from overfit_tui.ui_text import middle
 
 NARROW = 100  # below this width the pane shows one view at a time
+PRESET_W = 29  # a preset name's room in the preset list (36 wide, less border, padding, scrollbar)
 VIEWS = ("form", "charts", "runs")
 
 
@@ -199,8 +201,10 @@ class StudyPane(Vertical):
 
     def _options(self) -> list:
         """CPU presets first, then the papers' GPU setups under their own heading."""
-        cpu = [Option(p.name, id=p.name) for p in self.presets if not needs_gpu(p)]
-        gpu = [Option(p.name, id=p.name) for p in self.presets if needs_gpu(p)]
+        # one line each, cut in the middle where too long (the end tells presets apart): a
+        # name wrapped mid-word read as two presets
+        cpu = [Option(middle(p.name, PRESET_W), id=p.name) for p in self.presets if not needs_gpu(p)]
+        gpu = [Option(middle(p.name, PRESET_W), id=p.name) for p in self.presets if needs_gpu(p)]
         head = "[dim]paper setups (GPU)[/]" if self.has_gpu else "[dim]paper setups (need a GPU)[/]"
         return [*cpu, *([None, Option(head, disabled=True), *gpu] if gpu else [])]
 
