@@ -44,6 +44,20 @@ def entries(figure, chart, styles: dict[str, Style]) -> list[tuple[str, str, str
     return out
 
 
+def with_highlight(items: list, highlight: str | None, styles: dict[str, Style]) -> list:
+    """The highlighted series' own entry marked ▶ (it appeared twice: '▶ true labels ━━ true
+    labels'); a name the legend does not list comes first."""
+    if not highlight:
+        return items
+    st = styles.get(highlight)
+    mine = {highlight, *((st.condition, st.model) if st else ())}
+    at = next((j for j, (_, _, name) in enumerate(items) if name.split(" (n=")[0] in mine), None)
+    if at is None:
+        return [("▶", color_hex(st.color) if st else "white", highlight), *items]
+    _, color, name = items[at]
+    return [*items[:at], ("▶", color, name), *items[at + 1 :]]
+
+
 class Legend(Static):
     DEFAULT_CSS = "Legend { padding: 0 1; color: $text-muted; }"
 
@@ -63,16 +77,7 @@ class Legend(Static):
         if figure is None or chart.message:
             self._set(Text(""))
             return
-        items = entries(figure, chart, styles)
-        if chart.highlight:  # its own entry gets the marker; a name not in the legend comes first
-            st = styles.get(chart.highlight)
-            mine = {chart.highlight, *((st.condition, st.model) if st else ())}
-            at = next((j for j, (_, _, name) in enumerate(items) if name.split(" (n=")[0] in mine), None)
-            if at is not None:
-                _, color, name = items[at]
-                items[at] = ("▶", color, name)
-            else:
-                items = [("▶", color_hex(st.color) if st else "white", chart.highlight)] + items
+        items = with_highlight(entries(figure, chart, styles), chart.highlight, styles)
         text = Text()
         width = max(self.size.width - 2, 20) if self.size.width else 200
         line, lines = 0, 1
