@@ -117,16 +117,31 @@ def draw(fig: Figure, path: Path, styles: dict[str, Style] | None = None, subtit
         entries.append(Line2D([], [], marker="o", linestyle="", color="0.45", label=f"{what} (colour: as its line)"))
     if banded and entries:
         entries.append(Patch(color="0.6", alpha=0.35, label="shaded: min-max over seeds"))
-    if entries:
-        if len(entries) > 6:  # outside, to the right: a long legend would hide the curves
-            ax.legend(handles=entries, loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8, frameon=False)
-        else:
-            ax.legend(handles=entries, fontsize=8, frameon=False)
+    _legend(f, ax, entries)
     path = Path(path)
     meta = {"Date": None} if path.suffix == ".svg" else {"Software": None}
     save_quietly(f, path, dpi=150, metadata=meta)
     plt.close(f)
     return path
+
+
+def _legend(f, ax, entries: list) -> None:
+    """Inside the axes when short; to the right when it has many short entries; below the axes
+    (the figure grows to hold it) when its names are long, each whole, wrapped rather than cut."""
+    if not entries:
+        return
+    longest = max(len(h.get_label()) for h in entries)
+    if len(entries) <= 6 and longest <= 40:
+        ax.legend(handles=entries, fontsize=8, frameon=False)
+    elif longest <= 32:
+        ax.legend(handles=entries, loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8, frameon=False)
+    else:
+        for h in entries:
+            h.set_label(textwrap.fill(h.get_label(), 90, subsequent_indent="  "))
+        lines = sum(h.get_label().count("\n") + 1 for h in entries)
+        w, h = f.get_size_inches()
+        f.set_size_inches(w, h + 0.17 * lines)
+        ax.legend(handles=entries, loc="upper left", bbox_to_anchor=(0, -0.14), fontsize=8, frameon=False)
 
 
 def _xticks(ax, fig: Figure) -> None:
