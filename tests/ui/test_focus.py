@@ -75,7 +75,7 @@ def test_tab_titles_fit_and_preset_names_take_one_line(home):
             ol = pane.query_one("#presets", OptionList)
             prompts = [str(ol.get_option_at_index(i).prompt) for i in range(ol.option_count)]
             assert any("…" in p for p in prompts)  # the longest names, cut in the middle
-            assert all(len(p) <= 29 for p in prompts if "[" not in p)
+            assert all(len(p) <= 33 for p in prompts if "[" not in p)
 
     for size in ((80, 30), (120, 40)):
         asyncio.run(go(size))

@@ -47,8 +47,13 @@ def tab_titles(titles: list[str], width: int) -> list[str]:
     first = [t.split()[0] for t in titles]
     if fits(first):
         return first
-    share = max(3, width // max(1, len(titles)) - 2)
-    return [t if len(t) <= share else t[: share - 1] + "…" for t in first]
+    # an even share, what short words leave over going to the long ones
+    room, order, out = width - 2 * len(first), sorted(range(len(first)), key=lambda i: len(first[i])), list(first)
+    for k, i in enumerate(order):
+        share = max(3, room // (len(first) - k))
+        out[i] = first[i] if len(first[i]) <= share else first[i][: share - 1] + "…"
+        room -= len(out[i])
+    return out
 
 
 def panes() -> dict[str, tuple[str, ...]]:
@@ -142,7 +147,7 @@ class OverfitApp(RunActions, App):
 
     def on_resize(self) -> None:
         tabs = self.query_one("#tabs", TabbedContent)
-        for pane, title in zip(self.panes, tab_titles([pane_title(p) for p in self.panes], self.size.width)):
+        for pane, title in zip(self.panes, tab_titles([pane_title(p) for p in self.panes], self.size.width - 2)):
             tab = tabs.get_tab(f"pane-{pane}")
             if tab.label_text != title:
                 tab.label = title

@@ -30,7 +30,7 @@ from overfit_tui.ui.spec_form import SpecForm
 from overfit_tui.ui_text import middle
 
 NARROW = 100  # below this width the pane shows one view at a time
-PRESET_W = 29  # a preset name's room in the preset list (36 wide, less border, padding, scrollbar)
+PRESET_W = 33  # a preset name's room in the preset list (36 wide, less border and scrollbar)
 VIEWS = ("form", "charts", "runs")
 
 
@@ -371,11 +371,11 @@ class StudyPane(Vertical):
                 claims_view.border_title = shown.title
                 claims_view.border_subtitle = "c: back · f: next figure"
         elif is_table:
-            width = table.size.width
+            width = table.scrollable_content_region.width  # inside its border and scrollbar
             if self._table_shown != (shown.columns, shown.rows, width):
                 self._table_shown = (shown.columns, shown.rows, width)
                 cells = [[shown.cell(i, j) for j in range(len(row))] for i, row in enumerate(shown.rows)]
-                keep = fitting_columns(shown.columns, cells, width - 2)  # inside the border
+                keep = fitting_columns(shown.columns, cells, width)
                 if not width:  # just shown: fitted again once laid out
                     self.call_after_refresh(self.redraw)
                 table.clear(columns=True)
