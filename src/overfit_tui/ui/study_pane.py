@@ -384,7 +384,7 @@ class StudyPane(Vertical):
                 table.border_title = shown.title
                 left = len(shown.columns) - keep
                 table.border_subtitle = "f: next figure" + (
-                    f" · {left} column(s) left out: widen, or see them in the export" if left else ""
+                    f" · +{left} col. (widen)" if left else ""  # short: a border subtitle is cut to fit
                 )
         else:
             fig_panel.chart.flip_logy = self.flip_log
