@@ -91,3 +91,43 @@ def test_seed_bands_and_n_in_the_legend(tmp_path):
     text = svg.read_text()
     assert "test (n=3)" in texts(text) and "train" in texts(text)
     assert "fill-opacity: 0.2" in text or 'fill-opacity="0.2"' in text  # the band
+
+
+def test_n_per_point_where_runs_drop_out(tmp_path):
+    """A series whose points rest on different numbers of runs (those that fit at each k) says
+    so: 'n=8-10', never the largest n alone."""
+    from overfit_tui.studies.base import RunData
+    from overfit_tui.studies.replicates import scalar_series
+
+    runs = [RunData(f"r{k}{s}", "x", {}, "finished", {"k": k, "e": 0.1}) for k in (2, 4, 10) for s in range(10)]
+    fitted = [r for r in runs if not (r.summary["k"] == 2 and r.id[-1] in "01")]  # 8 of 10 at k = 2
+    s = scalar_series("test, fitted runs only", fitted, lambda r: r.summary["k"], lambda r: r.summary["e"])
+    assert s.ns == (8, 10, 10) and s.n_text == "n=8-10"
+    words = texts(draw(Figure("e", "Error vs k", "k", "error", (s,), xlog=True), tmp_path / "k.svg").read_text())
+    assert "test, fitted runs only (n=8-10)" in words
+    assert "shaded: min-max over seeds" in words  # the band is explained
+    for k in ("2", "4", "10"):  # a log axis over a few k: each k is a tick, not only 10 and 100
+        assert k in words.split()
+
+
+def test_points_in_their_lines_colour_and_own_ticks(tmp_path):
+    """Layer robustness: each layer's re-randomized point in its line's colour, one legend entry
+    for them all, under its own tick label rather than at x = -1."""
+    fig = Figure(
+        "r",
+        "Reset",
+        "epoch",
+        "test error",
+        (
+            Series("fc1", (0, 5), (0.6, 0.3)),
+            Series("fc2", (0, 5), (0.5, 0.2)),
+            Series("fc1 re-randomized", (-1.2,), (0.9,), points=True, like="fc1"),
+            Series("fc2 re-randomized", (-0.8,), (0.88,), points=True, like="fc2"),
+        ),
+        xticks=((-1.0, "re-rand."), (0.0, "0"), (5.0, "5")),
+    )
+    svg = draw(fig, tmp_path / "r.svg").read_text()
+    words = texts(svg)
+    assert "re-rand." in words and "re-randomized (colour: as its line)" in words
+    assert "fc1 re-randomized" not in words  # no entry per layer
+    assert svg.count("#1f77b4") >= 2 and svg.count("#ff7f0e") >= 2  # each point shares its line's colour

@@ -236,7 +236,8 @@ def test_heatmap_fills_in_live_and_tables_say_which_layers_are_critical():
     assert heat.is_heatmap and heat.columns == ("rnd", "0", "5") and heat.rows == ("fc1 (1k)", "fc2 (2k)")
     assert heat.matrix[0] == pytest.approx((0.89, 0.6, 0.1)) and heat.matrix[1] == (None, None, None)
     assert heat.vrange == (0.0, 1.0) and not lines.is_heatmap
-    assert [s.name for s in lines.series] == ["fc1", "re-randomized (x = -1)"]
+    assert [s.name for s in lines.series] == ["fc1", "fc1 re-randomized"]  # in fc1's colour, apart at the left
+    assert lines.series[1].like == "fc1" and lines.series[1].x[0] < 0 and lines.xticks[0][1] == "re-rand."
     assert (0.9, "chance") in lines.hlines and (0.1, "final model") in lines.hlines
     test, robust, train = STUDY.tables(_synthetic(n_seeds=2))
     assert test.columns == ("layer", "params", "re-randomize", "epoch 0", "epoch 5")

@@ -114,3 +114,41 @@ def test_seed_bands_are_drawn_under_the_mean():
     assert [op[0] for op in p.ops[:3]] == ["plot", "plot", "plot"]  # min, max, then the mean on top
     assert p.ops[2][1] == ([1, 2, 3], [0.5, 0.4, 0.3])
     build(p.ops, (60, 15))
+
+
+def test_linear_ticks_are_round_numbers():
+    """Ticks at 0, 500, 1000 steps, never plotext's 317.5; a figure's own ticks thinned to fit."""
+    from overfit_tui.ui.charts import nice_ticks, plan, spread
+
+    assert nice_ticks(0, 3000) == [0, 1000, 2000, 3000]
+    assert nice_ticks(0, 1270) == [0, 500, 1000]
+    assert nice_ticks(-1, 40) == [0, 10, 20, 30, 40]
+    assert spread([-4, 0, 1, 2, 3, 5, 10, 20, 40], 5) == [-4, 5, 20, 40]
+    fig = Figure("l", "Loss", "step", "loss", (Series("a", (0, 1270), (1.0, 0.1)),))
+    ticks = next(op for op in plan(fig, 80).ops if op[0] == "xticks")[1]
+    assert ticks == ([0, 500, 1000], ["0", "500", "1k"])
+
+
+def test_legend_says_n_per_point_and_names_a_highlighted_run_once():
+    """'fitted runs only (n=8-10)' where 8 of 10 fit at the smallest k; the highlighted run
+    marked in its own entry, not listed twice; re-randomized points share one entry."""
+    from overfit_tui.ui.charts import FigureChart
+    from overfit_tui.ui.legend import entries, with_highlight
+
+    fitted = Series("test, fitted runs only", (2, 4, 10), (0.05, 0.04, 0.03), n=10, ns=(8, 9, 10))
+    layer = Series("fc1", (0, 5), (0.6, 0.3), lo=(0.5, 0.2), hi=(0.7, 0.4), n=3)
+    rnd = Series("fc1 re-randomized", (-1,), (0.9,), points=True, like="fc1")
+    names = [e[2] for e in entries(Figure("e", "E", "k", "error", (fitted, layer, rnd)), FigureChart(), {})]
+    assert names == ["test, fitted runs only (n=8-10)", "fc1 (n=3)", "re-randomized (colour: as its line)"]
+    runs = [
+        RunData(
+            f"r{s}{c}", f"{c} labels s{s}", {"params": {"c": c}, "seeds": {"init": s, "order": s, "noise": s}}, "", {}
+        )
+        for c in ("true", "random")
+        for s in range(3)
+    ]
+    by_id = run_styles(runs)
+    styles = {f"{c} labels": by_id[f"r0{c}"] for c in ("true", "random")}
+    curves = Figure("l", "Loss", "step", "loss", tuple(Series(n, (0, 1), (1.0, 0.5), n=3) for n in styles))
+    items = with_highlight(entries(curves, FigureChart(), styles), "true labels", styles)
+    assert [(g, n) for g, _, n in items] == [("▶", "true labels (n=3)"), ("━━", "random labels (n=3)")]

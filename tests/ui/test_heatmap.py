@@ -7,7 +7,7 @@ from __future__ import annotations
 from rich.style import Style
 
 from overfit_tui.studies.base import Figure
-from overfit_tui.ui.heatmap import VIRIDIS, ramp, render_heatmap
+from overfit_tui.ui.heatmap import VIRIDIS, fmt, ramp, render_heatmap, short, value_range
 
 FIG = Figure(
     "heatmap:m",
@@ -45,7 +45,9 @@ def test_cells_are_coloured_by_value_and_unknown_cells_are_dots():
     assert "0.90" not in t.plain  # numbers only on demand
     assert "0.00" in lines[-2] and "1.00" in lines[-2] and "test error" in lines[-2]
     assert lines[-1].strip() == "n: show the numbers"
-    assert all(len(line) <= 60 for line in lines) and len(render_heatmap(FIG, width=30).plain.splitlines()) == 7
+    assert all(len(line) <= 60 for line in lines)
+    narrow = render_heatmap(FIG, width=30).plain.splitlines()
+    assert len(narrow) == 8 and narrow[-2].strip() == "test error"  # the scale's label on a line of its own
 
 
 def test_numbers_on_demand_and_the_scale_ends():
@@ -64,3 +66,33 @@ def test_the_chart_widget_draws_a_heatmap_figure():
     chart = FigureChart()
     chart.figure = FIG
     assert render_heatmap(FIG, 0).plain.splitlines()[0] == chart.render().plain.splitlines()[0]
+
+
+def test_no_number_is_cut_at_any_width():
+    """The colour bar's ends and every cell's number are whole (rounded to fit, or the column
+    left out whole and said so), never '1.' or '51.' at the panel's edge."""
+    wide = Figure(
+        "h",
+        "t",
+        "x",
+        "y",
+        (),
+        matrix=((51.234, 5.8, 0.5, 12.0, 7.7, 3.3),),
+        rows=("layer one",),
+        columns=tuple(f"epoch {i}" for i in range(6)),
+        vlabel="test error (%)",
+    )
+    for fig in (FIG, wide):
+        for width in (24, 30, 40, 60, 80, 120):
+            for numbers in (False, True):
+                text = render_heatmap(fig, width, numbers).plain
+                lo, hi = value_range(fig)
+                assert fmt(lo, lo, hi) in text and fmt(hi, lo, hi) in text, (width, text)
+                assert all(len(line) <= width for line in text.splitlines())
+                if numbers:
+                    shown = [c for c in fig.columns if c in text.splitlines()[2]]
+                    for v in fig.matrix[0][: len(shown)]:
+                        if v is not None:
+                            assert short(v, lo, hi, 9).replace("0.", ".", 1) in text, (v, width, text)
+                    if len(shown) < len(fig.columns):
+                        assert f"+{len(fig.columns) - len(shown)} →" in text  # said, not cut

@@ -65,7 +65,7 @@ def test_serve_shows_the_first_screen_over_a_websocket(home):
             except OSError:
                 time.sleep(0.1)
         text = asyncio.run(_first_screen(port, timeout=60))
-        assert "Randomization" in text and "Double descent" in text
+        assert "Randomization" in text and "Double" in text  # the pane tabs (short titles where the bar is narrow)
     finally:
         proc.send_signal(signal.SIGINT)
         try:

@@ -49,20 +49,23 @@ def draw(fig: Figure, path: Path, styles: dict[str, Style] | None = None, subtit
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
 
     styles = styles or {}
     plt.rcParams["svg.hashsalt"] = "overfit-tui"  # stable element ids: the same runs give the same file
     f, ax = plt.subplots(figsize=(7.0, 4.4), layout="constrained")
     dropped = 0
     colors = series_colors(len(fig.series))
+    index = {s.name: i for i, s in enumerate(fig.series)}
+    banded = False
     for i, s in enumerate(fig.series):
         xs, ys, lost = _finite(s.x, s.y, fig.xlog, fig.ylog)
         dropped += lost
         if not xs:
             continue
         st = styles.get(s.name)
-        color = color_hex(st.color if st else colors[i])
-        label = None if st else (f"{s.name} (n={s.n})" if s.n > 1 else s.name)
+        color = color_hex(st.color if st else colors[index.get(s.like, i)])
+        label = None if st or s.like else s.legend_name()
         if s.points:
             ax.plot(xs, ys, "o", color=color, label=label, markersize=5)
         else:
@@ -72,6 +75,7 @@ def draw(fig: Figure, path: Path, styles: dict[str, Style] | None = None, subtit
             bx2, bhi, _ = _finite(s.x, s.hi, fig.xlog, fig.ylog)
             if bx == bx2 and bx:
                 ax.fill_between(bx, blo, bhi, color=color, alpha=0.2, linewidth=0)
+                banded = True
     for x, text in fig.vlines:
         if not fig.xlog or x > 0:
             ax.axvline(x, color="0.4", linestyle="--", linewidth=1)
@@ -81,6 +85,7 @@ def draw(fig: Figure, path: Path, styles: dict[str, Style] | None = None, subtit
             ax.axhline(y, color="0.4", linestyle=":", linewidth=1)
             ax.annotate(text, (0, y), xycoords=("axes fraction", "data"), xytext=(3, 3), textcoords="offset points")
     ax.set_xscale("log" if fig.xlog else "linear")
+    _xticks(ax, fig)
     ax.set_yscale("log" if fig.ylog else "linear")
     ax.set_xlabel(fig.xlabel)
     ax.set_ylabel(fig.ylabel)
@@ -96,25 +101,62 @@ def draw(fig: Figure, path: Path, styles: dict[str, Style] | None = None, subtit
         for s in fig.series:
             if s.name in styles:
                 st = styles[s.name]
-                seen.setdefault(f"{st.condition} (n={s.n})" if s.n > 1 else st.condition, st)
+                seen.setdefault(f"{st.condition} ({s.n_text})" if s.n_text else st.condition, st)
                 models.setdefault(st.model, st)
-        handles = [Line2D([], [], color=color_hex(st.color), label=c) for c, st in seen.items()]
-        if len(models) > 1 and all(models):
+        many_models = len(models) > 1 and all(models)
+        if len(seen) > 1 or not many_models:  # one condition: the models say it all
+            handles = [Line2D([], [], color=color_hex(st.color), label=c) for c, st in seen.items()]
+        if many_models:
             handles += [
                 Line2D([], [], color="0.3", linestyle=DASHES[st.dash % len(DASHES)], label=m)
                 for m, st in models.items()
             ]
     entries = handles or ax.get_legend_handles_labels()[0]
-    if entries:
-        if len(entries) > 8:
-            ax.legend(handles=entries, loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8, frameon=False)
-        else:
-            ax.legend(handles=entries, fontsize=8, frameon=False)
+    if any(s.like for s in fig.series):  # points drawn in another series' colour: say what they are
+        what = next(s.name.removeprefix(s.like).strip(" :,") for s in fig.series if s.like)
+        entries.append(Line2D([], [], marker="o", linestyle="", color="0.45", label=f"{what} (colour: as its line)"))
+    if banded and entries:
+        entries.append(Patch(color="0.6", alpha=0.35, label="shaded: min-max over seeds"))
+    _legend(f, ax, entries)
     path = Path(path)
     meta = {"Date": None} if path.suffix == ".svg" else {"Software": None}
     save_quietly(f, path, dpi=150, metadata=meta)
     plt.close(f)
     return path
+
+
+def _legend(f, ax, entries: list) -> None:
+    """Inside the axes when short; to the right when it has many short entries; below the axes
+    (the figure grows to hold it) when its names are long, each whole, wrapped rather than cut."""
+    if not entries:
+        return
+    longest = max(len(h.get_label()) for h in entries)
+    if len(entries) <= 6 and longest <= 40:
+        ax.legend(handles=entries, fontsize=8, frameon=False)
+    elif longest <= 32:
+        ax.legend(handles=entries, loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8, frameon=False)
+    else:
+        for h in entries:
+            h.set_label(textwrap.fill(h.get_label(), 90, subsequent_indent="  "))
+        lines = sum(h.get_label().count("\n") + 1 for h in entries)
+        w, h = f.get_size_inches()
+        f.set_size_inches(w, h + 0.17 * lines)
+        ax.legend(handles=entries, loc="upper left", bbox_to_anchor=(0, -0.14), fontsize=8, frameon=False)
+
+
+def _xticks(ax, fig: Figure) -> None:
+    """The figure's own ticks; on a log axis over a few x values (k = 2, 4, 10, 25, ...), those
+    values, since decades alone (10, 100) leave most points unlabelled."""
+    from matplotlib.ticker import NullLocator
+
+    if fig.xticks:
+        ax.set_xticks([x for x, _ in fig.xticks], [t for _, t in fig.xticks])
+        ax.xaxis.set_minor_locator(NullLocator())
+        return
+    xs = sorted({x for s in fig.series for x in s.x if isinstance(x, (int, float)) and math.isfinite(x) and x > 0})
+    if fig.xlog and 2 <= len(xs) <= 10:
+        ax.set_xticks(xs, [f"{x:g}" for x in xs])
+        ax.xaxis.set_minor_locator(NullLocator())
 
 
 def slug(text: str) -> str:
@@ -134,7 +176,7 @@ def study_figures(c: Comparison) -> list[tuple[str, Figure, dict[str, Style], st
             RunData(r["id"], r["label"], r["spec"], r["status"], r.get("summary") or {}, c.events.get(r["id"], []))
             for r in recs
         ]
-        by_id = run_styles(runs)
+        by_id = run_styles(runs, most=8)
         styles = {base_label(r): by_id[r.id] for r in runs}  # seed replicates share one series
         groups = sorted({r["group"] for r in recs})
         paper = study.paper.split(":")[0]
@@ -150,7 +192,7 @@ def curve_figures(c: Comparison, align: str = "step") -> list[tuple[str, Figure,
     from overfit_tui.studies.base import Series
 
     names = dict(zip((r["id"] for r in c.records), c.names))
-    by_id = run_styles(c.records)  # colour by condition, line style by model, as the panes draw them
+    by_id = run_styles(c.records, most=8)  # colour by condition, line style by model, as the panes do
     styles = {names[i]: st for i, st in by_id.items()}
     out = []
     for kind, key, title in CURVES:

@@ -108,8 +108,9 @@ def _rest(spec: dict) -> dict:
     return {k: v for k, v in spec.items() if k not in ("params", "seeds", "label", "study")}
 
 
-def _rest_names(rests: dict[str, dict]) -> dict[str, str]:
-    """Rest key -> name: the model label when only models differ, else the keys that differ."""
+def _rest_names(rests: dict[str, dict], most: int = 2) -> dict[str, str]:
+    """Rest key -> name: the model label when only models differ, else the keys that differ
+    (the first `most` of them, then '…')."""
     flats = {k: _flat(r) for k, r in rests.items()}
     keys = sorted({k for f in flats.values() for k in f})
     differ = [k for k in keys if len({_key({"v": f.get(k)}) for f in flats.values()}) > 1]
@@ -119,16 +120,17 @@ def _rest_names(rests: dict[str, dict]) -> dict[str, str]:
             out[k] = _model_label(r.get("model", {}))
         else:
             other = [d for d in differ if not d.startswith("model.")]
-            out[k] = ", ".join(f"{d.split('.')[-1]}={flats[k].get(d)}" for d in other[:2]) + (
-                " …" if len(other) > 2 else ""
+            out[k] = ", ".join(f"{d.split('.')[-1]}={flats[k].get(d)}" for d in other[:most]) + (
+                " …" if len(other) > most else ""
             )
             if any(d.startswith("model.") for d in differ):
                 out[k] = f"{_model_label(r.get('model', {}))}, {out[k]}"
     return out
 
 
-def run_styles(runs: list) -> dict[str, Style]:
-    """Run id -> Style for runs with `id`, `label` and `spec` (RunData or store records as dicts)."""
+def run_styles(runs: list, most: int = 2) -> dict[str, Style]:
+    """Run id -> Style for runs with `id`, `label` and `spec` (RunData or store records as dicts);
+    a model name lists at most `most` of the settings that differ (a figure file has room for all)."""
     get = lambda r, k: r[k] if isinstance(r, dict) else getattr(r, k)
     conds: dict[str, list] = {}
     rests: dict[str, dict] = {}
@@ -136,7 +138,7 @@ def run_styles(runs: list) -> dict[str, Style]:
         spec = get(r, "spec")
         conds.setdefault(_key(spec.get("params", {})), []).append(r)
         rests.setdefault(_key(_rest(spec)), _rest(spec))
-    models = _rest_names(rests)
+    models = _rest_names(rests, most)
     colors = _condition_colors([json.loads(k) for k in conds])
     names = {}
     for k, rs in conds.items():
@@ -152,7 +154,10 @@ def run_styles(runs: list) -> dict[str, Style]:
         for r in rs:
             mk = _key(_rest(get(r, "spec")))
             dash, model = (model_index[mk], models[mk]) if informative else (0, "")
-            out[get(r, "id")] = Style(colors[i], dash, names[k] or get(r, "label"), model, is_ramp)
+            # labels with nothing in common (one condition, models differ): the model names them,
+            # not the last seed's label ('mlp 3x256 s2' for a 3-seed mean)
+            cond = names[k] or ("all runs" if len(conds) == 1 else _base_label(get(r, "label"), get(r, "spec")))
+            out[get(r, "id")] = Style(colors[i], dash, cond, model, is_ramp)
     return out
 
 

@@ -30,7 +30,21 @@ class Series:
     points: bool = False  # scatter rather than line
     lo: tuple[float, ...] | None = None  # the band over seeds (min) at each x, where n > 1
     hi: tuple[float, ...] | None = None  # (max)
-    n: int = 1  # runs (seeds) behind each point
+    n: int = 1  # runs (seeds) behind each point: the most at any point
+    ns: tuple[int, ...] = ()  # runs behind each point where they differ (runs that did not fit, stopped early)
+    like: str = ""  # drawn in the colour of the series of this name, with no legend entry of its own
+
+    @property
+    def n_text(self) -> str:
+        """'n=3', or 'n=8-10' where points rest on different numbers of runs; '' for one run."""
+        lo, hi = (min(self.ns), max(self.ns)) if self.ns else (self.n, self.n)
+        if hi <= 1:
+            return ""
+        return f"n={hi}" if lo == hi else f"n={lo}-{hi}"
+
+    def legend_name(self) -> str:
+        """The name with its n, as legends show it."""
+        return f"{self.name} ({self.n_text})" if self.n_text else self.name
 
 
 @dataclass(frozen=True)
@@ -55,6 +69,7 @@ class Figure:
     columns: tuple[str, ...] = ()  # heatmap column labels, left to right
     vrange: tuple[float, float] | None = None  # colour scale limits (None: the matrix's min and max)
     vlabel: str = ""  # what a heatmap cell's value is (the colour scale's label)
+    xticks: tuple[tuple[float, str], ...] = ()  # explicit x ticks (position, label); () = round numbers
 
     @property
     def is_heatmap(self) -> bool:

@@ -2,7 +2,7 @@
 
 The paper's heatmap (layers x [re-randomize, checkpoint epochs], cell = test error), the same
 as lines (test error vs the checkpoint a layer is reset to, one line per layer, re-randomization
-as points at x = -1), and tables: test error, robustness (test error minus the final model's,
+as a point in the layer's colour, apart at the left), and tables: test error, robustness (test error minus the final model's,
 with a verdict against the threshold) and train error. Seeds of one model are replicates: cells
 are mean ± std over seeds (and over draws for re-randomization), lines carry a min-max band.
 Every cell exists from the start (None until evaluated), so the grid fills in live.
@@ -108,9 +108,13 @@ def layer_figures(runs: list[RunData]) -> list[Figure]:
 
 
 def _lines(g: Grid, rows: list[int]) -> Figure:
-    series = []
-    for i in rows:
-        xs, ys, lo, hi, n = [], [], [], [], 1
+    """Test error vs the checkpoint a layer is reset to, a line per layer; its re-randomization
+    as a point in the layer's colour, set apart left of epoch 0 under its own tick."""
+    rnd_x = -max(1.0, 0.1 * max(g.epochs, default=10))  # apart from epoch 0, not a checkpoint
+    series, points = [], []
+    for j, i in enumerate(rows):
+        name = g.layers[i][0]
+        xs, ys, lo, hi, ns = [], [], [], [], []
         for t in g.epochs:
             per_run = [sum(v) / len(v) for v in g.runs.get((i, t), {}).values()]
             s = Stat.of(per_run)
@@ -119,14 +123,15 @@ def _lines(g: Grid, rows: list[int]) -> Figure:
                 ys.append(s.mean)
                 lo.append(s.lo)
                 hi.append(s.hi)
-                n = max(n, s.n)
+                ns.append(s.n)
         if xs:
-            band = {"lo": tuple(lo), "hi": tuple(hi), "n": n} if n > 1 else {}
-            series.append(Series(g.layers[i][0], tuple(xs), tuple(ys), **band))
-    rnd = [(i, _mean(g.test.get((i, RND)))) for i in rows]
-    rnd = [(i, v) for i, v in rnd if v is not None]
-    if rnd:
-        series.append(Series("re-randomized (x = -1)", tuple(-1.0 for _ in rnd), tuple(v for _, v in rnd), points=True))
+            band = {"lo": tuple(lo), "hi": tuple(hi), "n": max(ns), "ns": tuple(ns)} if max(ns) > 1 else {}
+            series.append(Series(name, tuple(xs), tuple(ys), **band))
+        v = _mean(g.test.get((i, RND)))
+        if v is not None:
+            # side by side around the tick, one per layer: equal errors (near chance) would hide each other
+            dx = (j - (len(rows) - 1) / 2) * 0.012 * (max(g.epochs, default=10) - rnd_x)
+            points.append(Series(f"{name} re-randomized", (rnd_x + dx,), (v,), points=True, like=name if xs else ""))
     hl = [(g.chance, "chance")]
     final = _mean(g.finals)
     if final is not None:
@@ -134,10 +139,11 @@ def _lines(g: Grid, rows: list[int]) -> Figure:
     return Figure(
         f"reinit:{g.name}",
         f"{g.name}: test error with one layer reset to its checkpoint",
-        "checkpoint epoch (-1: re-randomized)",
+        "checkpoint epoch the layer is reset to (left: re-randomized)",
         "test error",
-        tuple(series),
+        (*series, *points),
         hlines=tuple(hl),
+        xticks=((rnd_x, "re-rand."), *((float(t), str(t)) for t in g.epochs)) if points else (),
     )
 
 

@@ -58,6 +58,7 @@ def band(curves: list[tuple[tuple, tuple]]) -> Series | None:
         lo=tuple(min(at[xv]) for xv in xs),
         hi=tuple(max(at[xv]) for xv in xs),
         n=max(len(v) for v in at.values()),
+        ns=tuple(len(at[xv]) for xv in xs),
     )
 
 
@@ -69,7 +70,7 @@ def replicate_series(name: str, curves: list) -> Series | None:
     if not curves:
         return None
     b = band(curves)
-    return Series(name, b.x, b.y, lo=b.lo, hi=b.hi, n=len(curves))
+    return Series(name, b.x, b.y, lo=b.lo, hi=b.hi, n=len(curves), ns=b.ns)
 
 
 def series_of(runs, kind: str, key: str, x: str = "step") -> tuple[Series, ...]:
@@ -97,7 +98,8 @@ def scalar_series(
     if n <= 1:
         return Series(name, xs, mean, points=len(xs) < 2)
     lo, hi = tuple(min(at[v]) for v in xs), tuple(max(at[v]) for v in xs)
-    return Series(name, xs, mean, points=len(xs) < 2, lo=lo, hi=hi, n=n)
+    ns = tuple(len(at[v]) for v in xs)  # the same at every x unless some runs lack a value there
+    return Series(name, xs, mean, points=len(xs) < 2, lo=lo, hi=hi, n=n, ns=ns)
 
 
 def stat(runs: Iterable[RunData], key: str) -> Stat | None:

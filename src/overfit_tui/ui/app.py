@@ -4,6 +4,7 @@ nothing that touches the store (launch, cancel, stop, restart) runs on the event
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from pathlib import Path
 
@@ -18,14 +19,15 @@ from overfit_tui.core.errors import OverfitError
 from overfit_tui.core.paths import Home
 from overfit_tui.core.presets import list_presets
 from overfit_tui.studies import STUDIES, get_study
-from overfit_tui.ui.cache import RunCache
+from overfit_tui.ui.cache import RunCache, restart_sources
 from overfit_tui.ui.device_status import gpu_count
-from overfit_tui.ui.messages import DeviceStatus, StoreChanged
+from overfit_tui.ui.messages import DeviceStatus, RestartsFound, StoreChanged
 from overfit_tui.ui.run_actions import RunActions
 from overfit_tui.ui.run_detail import RunDetailScreen
 from overfit_tui.ui.run_table import RunTable
 from overfit_tui.ui.screens import ConfirmScreen, HelpScreen
 from overfit_tui.ui.study_pane import StudyPane
+from overfit_tui.ui.workers import DaemonExecutor, writing
 
 POLL_S = 0.4  # store/metric polling period of the background feed
 REDRAW_S = 0.25  # at most 4 redraws a second, however fast workers log
@@ -34,6 +36,24 @@ REDRAW_S = 0.25  # at most 4 redraws a second, however fast workers log
 def pane_title(pane: str) -> str:
     """'double_descent' -> 'Double descent': a new study's pane needs no UI change."""
     return pane.replace("_", " ").capitalize()
+
+
+def tab_titles(titles: list[str], width: int) -> list[str]:
+    """Pane titles that all fit a tab bar `width` wide (a tab pads its label by one each side):
+    in full, else their first words, else each cut to an even share; never scrolled out of view."""
+    fits = lambda ts: sum(len(t) + 2 for t in ts) <= width
+    if fits(titles):
+        return titles
+    first = [t.split()[0] for t in titles]
+    if fits(first):
+        return first
+    # an even share, what short words leave over going to the long ones
+    room, order, out = width - 2 * len(first), sorted(range(len(first)), key=lambda i: len(first[i])), list(first)
+    for k, i in enumerate(order):
+        share = max(3, room // (len(first) - k))
+        out[i] = first[i] if len(first[i]) <= share else first[i][: share - 1] + "…"
+        room -= len(out[i])
+    return out
 
 
 def panes() -> dict[str, tuple[str, ...]]:
@@ -94,6 +114,10 @@ class OverfitApp(RunActions, App):
         self.has_gpu = any(d.startswith("cuda") for d in devices) if devices else gpu_count() > 0
         self.pane_title = pane_title
 
+    def on_load(self) -> None:
+        # before any worker starts: quitting must not wait for a thread in a slow read
+        asyncio.get_running_loop().set_default_executor(DaemonExecutor())
+
     def compose(self) -> ComposeResult:
         yield Header()
         with TabbedContent(id="tabs"):
@@ -121,6 +145,13 @@ class OverfitApp(RunActions, App):
             self.feed()
             self.device_feed()
 
+    def on_resize(self) -> None:
+        tabs = self.query_one("#tabs", TabbedContent)
+        for pane, title in zip(self.panes, tab_titles([pane_title(p) for p in self.panes], self.size.width - 2)):
+            tab = tabs.get_tab(f"pane-{pane}")
+            if tab.label_text != title:
+                tab.label = title
+
     def on_unmount(self) -> None:
         self._stop.set()  # lets the feed threads end, however the app is closed
         self.cache.wake.set()
@@ -143,10 +174,16 @@ class OverfitApp(RunActions, App):
         except OverfitError:
             first = []
         self.call_from_thread(self.cache.want, *first)  # the cache changes on the event loop only
+        restarts: dict = {}
         while not worker.is_cancelled and not self._stop.is_set():
             feed.want(self.cache.wanted(), only=True)
             try:
                 batch = feed.poll()
+                if batch and batch.index is not None:
+                    found = restart_sources(self.store, batch.index, restarts)
+                    if found != restarts:
+                        restarts = found
+                        self.post_message(RestartsFound(found))  # before the batch: no frame lists a restart alone
             except OverfitError as e:
                 self.call_from_thread(self.notify, str(e), severity="error")
                 batch = None
@@ -194,6 +231,9 @@ class OverfitApp(RunActions, App):
         if self._pending_open in self.cache.records:
             self.push_screen(RunDetailScreen(self._pending_open, self.cache))
             self._pending_open = None
+
+    def on_restarts_found(self, msg: RestartsFound) -> None:
+        self.cache.set_restarts(msg.restarts)
 
     def on_device_status(self, msg: DeviceStatus) -> None:
         for bar in self.query("#device-bar").results(Static):  # none while the app closes
@@ -321,9 +361,21 @@ class OverfitApp(RunActions, App):
         self.call_from_thread(self._leave)
 
     def _leave(self) -> None:
+        """Exit now: reading threads are dropped (daemons), the runs go on under the detached
+        scheduler; only a launch or cancel still writing is waited for, with the screen up."""
         self._stop.set()
         self.cache.wake.set()
-        self.exit()
+        busy = writing(self.workers)
+        if not busy:
+            self.exit()
+            return
+        self.notify(f"finishing {', '.join(sorted({w.group for w in busy}))} before quitting ...")
+
+        async def exit_when_written() -> None:
+            await self.workers.wait_for_complete(busy)
+            self.exit()
+
+        self.run_worker(exit_when_written(), group="quit-wait")
 
     def get_system_commands(self, screen):
         from overfit_tui.ui.commands import app_commands

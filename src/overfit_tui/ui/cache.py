@@ -8,6 +8,10 @@ once) and keeps it fresh while it is wanted or active. At most `GROUPS_KEPT` gro
 loaded (the least recently wanted go first), each run keeps at most `PER_RUN` events
 (thinned so that every spike survives, store/metrics.py), and the events of all loaded runs
 stay under `EVENTS_MAX`.
+
+A restart (`R`, runs/launcher.py restart()) is a new group in the store; here it belongs to
+the group it restarts (`restarts`, found by `restart_sources` off the event loop): the pane
+lists its source group, not it, and shows the restarted runs beside their group's.
 """
 
 from __future__ import annotations
@@ -36,6 +40,9 @@ class RunCache:
         self.groups_kept, self.per_run, self.events_max = groups_kept, per_run, events_max
         self.n_events = 0
         self.queue_pos: dict[str, int] = {}  # run id -> its place in the home's queue (the device feed's)
+        self.restarts: dict[
+            str, tuple[str, tuple[str, ...]]
+        ] = {}  # restart group -> (its source group, runs it redoes)
 
     # -- what views ask for (event loop) and what the feed watches (its thread) ------------
     def want(self, *group_ids: str) -> bool:
@@ -139,12 +146,35 @@ class RunCache:
         return rs
 
     def groups(self, studies: tuple[str, ...]) -> list[str]:
-        """Group ids of these studies, newest first: every stored group (from the index), loaded or not."""
+        """Group ids of these studies, newest first: every stored group (from the index), loaded or
+        not; a restart is not one of them but part of the group it restarts (`family`)."""
         seen = {g: e["created"] for g, e in self.index.items() if e["study"] in studies and sum(e["counts"].values())}
         for r in self.records.values():
             if r["study"] in studies and r["group"] not in seen:
                 seen[r["group"]] = r.get("created") or 0
-        return sorted(seen, key=lambda g: -seen[g])
+        part = {g for g, (src, _) in self.restarts.items() if src in seen}
+        return sorted((g for g in seen if g not in part), key=lambda g: -seen[g])
+
+    def set_restarts(self, restarts: dict[str, tuple[str, tuple[str, ...]]]) -> None:
+        if restarts != self.restarts:
+            self.restarts = dict(restarts)
+            self.dirty = True
+
+    def family(self, group_id: str) -> list[str]:
+        """The group and its restarts, oldest restart first."""
+        mine = [g for g, (src, _) in self.restarts.items() if src == group_id]
+        return [group_id, *sorted(mine, key=lambda g: self.index.get(g, {}).get("created", 0))]
+
+    def family_runs(self, group_id: str) -> tuple[list[dict], set[str]]:
+        """The records of a group and of its restarts (in that order, each by index), and the ids
+        of the runs a restart redoes (where the redo is loaded): figures and claims skip those."""
+        out, redone = [], set()
+        for g in self.family(group_id):
+            rs = sorted(self.runs(group=g), key=lambda r: r.get("index", 0))
+            out += rs
+            if g != group_id and rs:
+                redone |= set(self.restarts[g][1])
+        return out, redone
 
     def run_data(self, records: list[dict]) -> list[RunData]:
         return [
@@ -157,6 +187,29 @@ class RunCache:
             if e.get("kind") == kind:
                 return e
         return None
+
+
+def restart_sources(store, index: dict[str, dict], known: dict) -> dict[str, tuple[str, tuple[str, ...]]]:
+    """Restart group -> (the group it restarts, the run ids it redoes), for the restarts in
+    `index` (read off the event loop: one group file per restart not in `known`). A restart of
+    a restart belongs to the first group."""
+    of_run = {rid: gid for gid, e in index.items() for rid in e["ids"].split()}
+    found = {g: v for g, v in known.items() if g in index}
+    for gid in index:
+        if gid in found or not gid.startswith("restart-"):  # launcher.restart()'s ids; the record decides
+            continue
+        rec = store.group(gid) or {}
+        redone = tuple(rec.get("restart_of") or ())
+        source = next((of_run[r] for r in redone if r in of_run), None)
+        if source is not None and source != gid:
+            found[gid] = (source, redone)
+    for gid, (src, redone) in list(found.items()):
+        seen = {gid}
+        while src in found and src not in seen:  # to the first group
+            seen.add(src)
+            src = found[src][0]
+        found[gid] = (src, redone)
+    return found
 
 
 def snapshot(store, run_ids: list[str], live: RunCache | None = None, per_run: int = PER_RUN) -> RunCache:

@@ -73,6 +73,7 @@ def plan(
         out.logy, out.note = False, "no positive values: linear y"
     drawn = [(i, s, *_keep(xs, ys, logx, out.logy)) for i, s, xs, ys in drawn]
     colors = series_colors(len(fig.series))
+    index = {s.name: i for i, s in enumerate(fig.series)}
     for i, s, xs, ys in sorted(drawn, key=lambda d: d[1].name == highlight):  # the highlighted one on top
         if not xs:
             continue
@@ -80,7 +81,7 @@ def plan(
         xs, ys = downsample(xs, ys, max(width - 10, 20))
         out.points += len(xs)
         st = styles.get(s.name)
-        color = DIM if highlight and s.name != highlight else (st.color if st else colors[i])
+        color = DIM if highlight and s.name != highlight else (st.color if st else colors[index.get(s.like, i)])
         if s.n > 1 and s.lo and s.hi and not (highlight and s.name != highlight):
             out.ops += _band(s, logx, out.logy, smoothing, width, color)
         if s.points or len(xs) == 1:
@@ -91,9 +92,13 @@ def plan(
     out.ops += [("vline", (x,), {"color": DIM}) for x, _ in fig.vlines if not logx or x > 0]
     out.ops += [("hline", (y,), {"color": DIM}) for y, _ in fig.hlines if not out.logy or y > 0]
     out.ops += [("xlabel", (fig.xlabel,), {}), ("ylabel", (fig.ylabel,), {})]
-    if logx:  # round ticks (100, 1k, 10k) instead of plotext's 214.0, 1005.9, ...
-        xs_all = [x for *_, xs, _ in drawn for x in xs]
-        ticks = log_ticks(min(xs_all), max(xs_all))
+    xs_all = [x for *_, xs, _ in drawn for x in xs]
+    if fig.xticks:  # the figure's own (e.g. 're-rand.' left of the checkpoint epochs), as many as fit
+        ticks = spread([x for x, _ in fig.xticks], max(width // 8, 2))
+        labels = dict(fig.xticks)
+        out.ops.append(("xticks", (ticks, [labels[t] for t in ticks]), {}))
+    elif xs_all:  # round ticks (100, 1k, 10k; 0, 500, 1000) instead of plotext's 214.0, 317.5, ...
+        ticks = log_ticks(min(xs_all), max(xs_all)) if logx else nice_ticks(min(xs_all), max(xs_all))
         if len(ticks) >= 2:
             out.ops.append(("xticks", (ticks, [short_number(t) for t in ticks]), {}))
     if out.logy:  # 1e-08 rather than 0.00000001000 (plotext prints log ticks as long decimals)
@@ -116,6 +121,33 @@ def _band(s: Series, logx: bool, logy: bool, smoothing: float, width: int, color
             ys = ema(ys, smoothing) if smoothing and not s.points else ys
             ops.append(("plot", downsample(xs, ys, max(width - 10, 20)), {"marker": "braille", "color": faint}))
     return ops
+
+
+def nice_ticks(lo: float, hi: float, most: int = 6) -> list[float]:
+    """Round ticks for a linear axis: multiples of 1, 2 or 5 times a power of ten within [lo, hi]."""
+    if not hi > lo:
+        return []
+    for k in range(math.floor(math.log10((hi - lo) / most)), math.ceil(math.log10(hi - lo)) + 1):
+        for m in (1, 2, 5):
+            step = m * 10.0**k
+            first = math.ceil(lo / step - 1e-9)
+            ticks = [round((first + j) * step, 12) for j in range(int((hi - lo) / step + 1e-9) + 2)]
+            ticks = [t for t in ticks if lo - 1e-9 * step <= t <= hi + 1e-9 * step]
+            if len(ticks) <= most:
+                return ticks
+    return [lo, hi]
+
+
+def spread(ticks: list[float], most: int) -> list[float]:
+    """At most `most` of the ticks, the first and last kept, none closer than an even share."""
+    if len(ticks) <= most or len(ticks) < 3:
+        return ticks
+    gap = (ticks[-1] - ticks[0]) / most
+    out = [ticks[0]]
+    for t in ticks[1:-1]:
+        if t - out[-1] >= gap and ticks[-1] - t >= gap:
+            out.append(t)
+    return [*out, ticks[-1]]
 
 
 def decades(lo: float, hi: float) -> list[float]:

@@ -20,26 +20,42 @@ def entries(figure, chart, styles: dict[str, Style]) -> list[tuple[str, str, str
     if styles and all(n in styles for n in names):
         conds: dict[str, Style] = {}
         models: dict[str, Style] = {}
-        seeds = {s.name: s.n for s in figure.series}
+        seeds = {s.name: s.n_text for s in figure.series}
         for n in names:
             st = styles[n]
-            label = f"{st.condition} (n={seeds[n]})" if seeds[n] > 1 else st.condition
+            label = f"{st.condition} ({seeds[n]})" if seeds[n] else st.condition
             conds.setdefault(label, st)
             models.setdefault(st.model, st)
         if len(conds) > 3 and all(st.ramp for st in conds.values()):  # a sweep: its range as a gradient
             (first, a), (last, b) = next(iter(conds.items())), list(conds.items())[-1]
             out += [("━━", color_hex(a.color), f"{first} →"), ("━━", color_hex(b.color), last)]
-        else:
+        elif len(conds) > 1 or not (len(models) > 1 and all(models)):  # one condition: the models say it all
             out += [("━━", color_hex(st.color), c) for c, st in conds.items()]
         if len(models) > 1 and all(models):
             out += [(GLYPHS[st.dash % len(GLYPHS)], color_hex(DIM), m) for m, st in models.items()]
     else:
         for i, s in enumerate(figure.series):
-            n = getattr(s, "n", 0) or 0
-            label = f"{s.name} (n={n})" if n > 1 else s.name
-            out.append(("•" if s.points else "━━", color_hex(chart.color_of(i, s)), label))
+            if not s.like:  # drawn in another series' colour: one entry below says what they are
+                out.append(("•" if s.points else "━━", color_hex(chart.color_of(i, s)), s.legend_name()))
+        like = next((s for s in figure.series if s.like), None)
+        if like is not None:
+            out.append(("•", color_hex(DIM), f"{like.name.removeprefix(like.like).strip()} (colour: as its line)"))
     out += [("┊", color_hex(DIM), text) for _, text in (*figure.vlines, *figure.hlines) if text]
     return out
+
+
+def with_highlight(items: list, highlight: str | None, styles: dict[str, Style]) -> list:
+    """The highlighted series' own entry marked ▶ (it appeared twice: '▶ true labels ━━ true
+    labels'); a name the legend does not list comes first."""
+    if not highlight:
+        return items
+    st = styles.get(highlight)
+    mine = {highlight, *((st.condition, st.model) if st else ())}
+    at = next((j for j, (_, _, name) in enumerate(items) if name.split(" (n=")[0] in mine), None)
+    if at is None:
+        return [("▶", color_hex(st.color) if st else "white", highlight), *items]
+    _, color, name = items[at]
+    return [*items[:at], ("▶", color, name), *items[at + 1 :]]
 
 
 class Legend(Static):
@@ -61,11 +77,7 @@ class Legend(Static):
         if figure is None or chart.message:
             self._set(Text(""))
             return
-        items = entries(figure, chart, styles)
-        if chart.highlight:
-            st = styles.get(chart.highlight)
-            color = color_hex(st.color) if st else "white"
-            items = [("▶", color, chart.highlight)] + items
+        items = with_highlight(entries(figure, chart, styles), chart.highlight, styles)
         text = Text()
         width = max(self.size.width - 2, 20) if self.size.width else 200
         line, lines = 0, 1
@@ -75,7 +87,7 @@ class Legend(Static):
                 text.append("\n")
                 line, lines = 0, lines + 1
             text.append(glyph, style=color)
-            text.append(f" {name}  ", style="bold" if name == chart.highlight else "")
+            text.append(f" {name}  ", style="bold" if glyph == "▶" else "")
             line += piece
         room = 6 if (self.parent and self.parent.size.height >= 20) else 3  # the plot keeps most of the panel
         if lines > room:

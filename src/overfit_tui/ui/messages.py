@@ -22,3 +22,10 @@ class DeviceStatus(Message):
 
     text: str
     queue: dict[str, int] | None = None  # run id -> its job's place (1 starts next)
+
+
+@dataclass
+class RestartsFound(Message):
+    """The restart groups in the store: restart group id -> (its source group, the runs it redoes)."""
+
+    restarts: dict[str, tuple[str, tuple[str, ...]]]

@@ -104,4 +104,4 @@ class RunActions:
         except OverfitError as e:
             self.call_from_thread(self.notify, str(e), severity="error")
             return
-        self.call_from_thread(self.notify, f"restarted as {gid}")
+        self.call_from_thread(self.notify, f"restarted (as {gid}): listed with its group")

@@ -30,7 +30,8 @@ SECTIONS = [
             ("n", "a heatmap's numbers on/off"),
             ("c", "the group's claims: ✓ holds ✗ fails … pending"),
             ("v", "form / charts / runs (narrow)"),
-            ("tab", "presets, form, run table"),
+            ("tab", "presets, run table, figure table, tab bar"),
+            ("e", "edit the form (tab: next field, esc: back)"),
         ],
     ),
     (

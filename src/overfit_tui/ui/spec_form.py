@@ -50,7 +50,7 @@ class SpecForm(VerticalScroll):
     SpecForm { height: 1fr; padding: 0 1 0 0; }
     SpecForm Label.section { color: $accent; text-style: bold; margin-top: 1; }
     SpecForm Horizontal.row { height: 1; }
-    SpecForm Label.key { color: $text-muted; width: 16; }
+    SpecForm Label.key { color: $text-muted; width: 17; padding-right: 1; }  /* a gap after 'target_train_acc' */
     SpecForm Input { height: 1; width: 1fr; }
     SpecForm Input:focus { background: $accent 35%; text-style: bold; }
     SpecForm Horizontal.row:focus-within Label.key { color: $accent; text-style: bold; }

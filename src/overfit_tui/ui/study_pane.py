@@ -27,9 +27,31 @@ from overfit_tui.ui.cache import RunCache
 from overfit_tui.ui.charts import METRICS, ChartPanel, FigureChart, curves_figure
 from overfit_tui.ui.run_table import RunTable
 from overfit_tui.ui.spec_form import SpecForm
+from overfit_tui.ui_text import middle
 
 NARROW = 100  # below this width the pane shows one view at a time
+PRESET_W = 33  # a preset name's room in the preset list (36 wide, less border and scrollbar)
 VIEWS = ("form", "charts", "runs")
+
+
+def _shown(w) -> bool:
+    """Displayed, with every container above it displayed (a narrow pane hides whole views)."""
+    return w.display and all(a.display for a in w.ancestors if hasattr(a, "display"))
+
+
+def fitting_columns(columns, rows: list[list[str]], width: int) -> int:
+    """How many leading columns of a table fit in `width` cells whole (a DataTable pads each
+    cell by one on both sides); the rest are left out whole rather than cut mid-number. At
+    least the first; all when the width is not known yet."""
+    if width <= 0:
+        return len(columns)
+    used, keep = 0, 0
+    for j, head in enumerate(columns):
+        used += max([len(str(head))] + [len(r[j]) for r in rows if j < len(r)]) + 2
+        if used > width and keep:
+            break
+        keep += 1
+    return keep
 
 
 def needs_gpu(p: Preset) -> bool:
@@ -95,6 +117,12 @@ class StudyPane(Vertical):
         Binding("n", "toggle_numbers", "Numbers", show=False),  # heatmaps only: in the help
         Binding("c", "claims", "Claims", show=False),
         Binding("v", "cycle_view", "View", show=False),
+        # tab stops: presets, run table, the figure panel (then the tab bar); the form's fields
+        # are one stop away from the presets (e), and tab cycles inside the form
+        Binding("tab", "stop(1)", "Next", show=False),
+        Binding("shift+tab", "stop(-1)", "Previous", show=False),
+        Binding("e", "edit_form", "Edit form", show=False),
+        Binding("escape", "leave_form", "Leave form", show=False),  # from Run (a field has its own)
     ]
 
     DEFAULT_CSS = """
@@ -107,6 +135,11 @@ class StudyPane(Vertical):
     StudyPane RunTable { height: 11; }
     StudyPane #figure-table { width: 1fr; height: 1fr; border: round $panel; }
     StudyPane #claims-view { width: 1fr; height: 1fr; border: round $panel; padding: 0 1; display: none; }
+    StudyPane #figure-table:focus, StudyPane #claims-view:focus { border: round $accent; }
+    StudyPane #presets:focus { background: $accent 10%; }
+    StudyPane #presets:focus > .option-list--option-highlighted { background: $accent; text-style: bold; }
+    StudyPane RunTable:focus { background: $accent 8%; }
+    StudyPane Button:focus { text-style: bold reverse; }
     StudyPane Button { width: 100%; }
     StudyPane #views { display: none; height: 1; padding: 0 1; background: $panel; }
     StudyPane.-narrow #views { display: block; }
@@ -168,8 +201,10 @@ class StudyPane(Vertical):
 
     def _options(self) -> list:
         """CPU presets first, then the papers' GPU setups under their own heading."""
-        cpu = [Option(p.name, id=p.name) for p in self.presets if not needs_gpu(p)]
-        gpu = [Option(p.name, id=p.name) for p in self.presets if needs_gpu(p)]
+        # one line each, cut in the middle where too long (the end tells presets apart): a
+        # name wrapped mid-word read as two presets
+        cpu = [Option(middle(p.name, PRESET_W), id=p.name) for p in self.presets if not needs_gpu(p)]
+        gpu = [Option(middle(p.name, PRESET_W), id=p.name) for p in self.presets if needs_gpu(p)]
         head = "[dim]paper setups (GPU)[/]" if self.has_gpu else "[dim]paper setups (need a GPU)[/]"
         return [*cpu, *([None, Option(head, disabled=True), *gpu] if gpu else [])]
 
@@ -182,6 +217,7 @@ class StudyPane(Vertical):
     def on_resize(self) -> None:
         self.set_class(self.size.width < NARROW, "-narrow")
         self.set_view(self.view)
+        self.call_after_refresh(self.redraw)  # a figure table is fitted to its new width
 
     def set_view(self, view: str) -> None:
         self.view = view
@@ -202,6 +238,46 @@ class StudyPane(Vertical):
         narrow = self.has_class("-narrow")
         target = {"form": "#presets", "charts": "#runs", "runs": "#runs"}[self.view] if narrow else "#presets"
         self.query_one(target).focus()
+
+    # -- focus ----------------------------------------------------------------
+    def _stops(self) -> list:
+        """The pane's tab stops on screen: presets, run table, the figure panel's table or claims."""
+        ids = ("#presets", "#runs", "#figure-table", "#claims-view")
+        return [w for w in (self.query_one(i) for i in ids) if w.focusable and _shown(w)]
+
+    def action_stop(self, step: int) -> None:
+        """Tab: the next stop; inside the form, the next field (its fields and Run cycle)."""
+        focused = self.app.focused
+        form = self.query_one(SpecForm)
+        run = self.query_one("#run", Button)
+        if focused is not None and (focused is run or form in focused.ancestors):
+            fields = [w for w in (*form.inputs.values(), run) if w.focusable]
+            at = fields.index(focused) if focused in fields else -1
+            fields[(at + step) % len(fields)].focus()
+            return
+        stops = self._stops()
+        at = next((i for i, w in enumerate(stops) if focused is w or w in getattr(focused, "ancestors", ())), None)
+        nxt = (at + step) if at is not None else 0
+        if 0 <= nxt < len(stops):
+            stops[nxt].focus()
+        else:  # past either end: the tab bar, where tab comes back to the presets
+            self.app.query_one("#tabs Tabs").focus()
+
+    def check_action(self, action: str, parameters) -> bool | None:
+        if action == "leave_form":  # only from the Run button: esc elsewhere keeps its meaning
+            return self.app.focused is self.query_one("#run")
+        return True
+
+    def action_leave_form(self) -> None:
+        self.query_one("#presets").focus()
+
+    def action_edit_form(self) -> None:
+        """e: into the form's first field (esc comes back to the presets)."""
+        fields = [w for w in self.query_one(SpecForm).inputs.values() if w.focusable]
+        if fields:
+            if self.has_class("-narrow") and self.view != "form":
+                self.set_view("form")
+            fields[0].focus()
 
     def select_preset(self, name: str) -> None:
         ol = self.query_one("#presets", OptionList)
@@ -253,11 +329,9 @@ class StudyPane(Vertical):
         gid = self.current_group()
         if gid and not self.view_chosen and self.view == "form":
             self.set_view("charts")
-        if gid:
-            self.cache.want(gid)  # the feed loads it (records, then events once) if it is not yet
-        records = self.cache.runs(group=gid) if gid else []
-        records.sort(key=lambda r: r.get("index", 0))
-        runs = self.cache.run_data(records)
+        if gid:  # the feed loads them (records, then events once) if they are not yet
+            self.cache.want(*self.cache.family(gid))
+        records, runs = self._group_runs(gid)
         n_groups = len(self.cache.groups(self.studies))
         title = (
             f"group {gid} ({self.group_index % max(n_groups, 1) + 1}/{n_groups}, g: next)"
@@ -297,17 +371,33 @@ class StudyPane(Vertical):
                 claims_view.border_title = shown.title
                 claims_view.border_subtitle = "c: back · f: next figure"
         elif is_table:
-            if self._table_shown != (shown.columns, shown.rows):
-                self._table_shown = (shown.columns, shown.rows)
+            width = table.scrollable_content_region.width  # inside its border and scrollbar
+            if self._table_shown != (shown.columns, shown.rows, width):
+                self._table_shown = (shown.columns, shown.rows, width)
+                cells = [[shown.cell(i, j) for j in range(len(row))] for i, row in enumerate(shown.rows)]
+                keep = fitting_columns(shown.columns, cells, width)
+                if not width:  # just shown: fitted again once laid out
+                    self.call_after_refresh(self.redraw)
                 table.clear(columns=True)
-                table.add_columns(*shown.columns)
-                table.add_rows([[shown.cell(i, j) for j in range(len(row))] for i, row in enumerate(shown.rows)])
+                table.add_columns(*shown.columns[:keep])
+                table.add_rows([row[:keep] for row in cells])
                 table.border_title = shown.title
-                table.border_subtitle = "f: next figure"
+                left = len(shown.columns) - keep
+                table.border_subtitle = "f: next figure" + (
+                    f" · +{left} col. (widen)" if left else ""  # short: a border subtitle is cut to fit
+                )
         else:
             fig_panel.chart.flip_logy = self.flip_log
             fig_panel.show(shown, hint="f: next figure" if len(figs) > 1 else "")
         self.query_one(RunTable).show(records, self.cache)
+
+    def _group_runs(self, gid: str | None) -> tuple[list[dict], list]:
+        """The group's records with its restarts' after them (the run table lists both), and the
+        runs its figures and claims read: a run redone by a restart counts by its redo."""
+        if not gid:
+            return [], []
+        records, redone = self.cache.family_runs(gid)
+        return records, self.cache.run_data([r for r in records if r["id"] not in redone])
 
     def _update(self, selector: str, text) -> None:
         """Update a Static only when its text changes (an update re-lays out the screen)."""
@@ -344,9 +434,8 @@ class StudyPane(Vertical):
 
     def action_claims(self) -> None:
         """Show the claims table in the figure panel (again: back to the first figure)."""
-        gid = self.current_group()
-        records = self.cache.runs(group=gid) if gid else []
-        figs = self._figures(records, self.cache.run_data(records))
+        records, runs = self._group_runs(self.current_group())
+        figs = self._figures(records, runs)
         at = next((i for i, f in enumerate(figs) if isinstance(f, Table) and f.title.startswith(CLAIMS)), None)
         if at is None:
             self.notify("no claims to check here yet", timeout=3)
@@ -356,8 +445,7 @@ class StudyPane(Vertical):
 
     def action_compare_group(self) -> None:
         """The Compare screen of the group shown (where `e` exports it)."""
-        gid = self.current_group()
-        ids = [r["id"] for r in self.cache.runs(group=gid)] if gid else []
+        ids = [r["id"] for r in self._group_runs(self.current_group())[0]]
         if ids:
             self.app.open_compare(ids)
 
