@@ -54,6 +54,7 @@ SHRINK = {
         "params.levels": "[0.0, 1.0]",
         "params.dropout": "[0.5]",
         "params.weight_decay": "[]",
+        "params.inits": "2",  # Fig. 1's first-epoch nets: 2 initializations, not the preset's 20
     },
     "mdl-mnist1d": {
         "data.n_train": "300",
