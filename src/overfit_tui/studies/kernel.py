@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Literal
 
 import torch
@@ -146,8 +146,9 @@ class KernelInterpolation(Study):
             for name, rs in setups.items():
                 if not all(r.summary.get("interpolant", True) for r in rs):
                     name += " (least squares: not an interpolant)"
-                s = scalar_series(name, rs, lambda r: r.spec["params"]["p"], lambda r, k=key: r.summary[k])
-                series.append(replace(s, points=True))
+                # lines from p = 0 to p = 1: the setups meet at chance there, and lines show
+                # three series arriving where three points would hide each other
+                series.append(scalar_series(name, rs, lambda r: r.spec["params"]["p"], lambda r, k=key: r.summary[k]))
             figs.append(
                 Figure(
                     key,
@@ -156,6 +157,7 @@ class KernelInterpolation(Study):
                     key.replace("_", " "),
                     tuple(series),
                     ylog=key == "norm",
+                    hlines=((0.9, "chance (10 classes)"),) if key == "test_error" else (),
                 )
             )
         return figs
