@@ -20,7 +20,7 @@ SHRUNK = {
     "smoke-mnist1d": {"data": {"n_train": 500}, "train": {"epochs": 100, "eval_every": 4}},
     "randomization-mnist1d": {"data": {"n_train": 400}, "train": {"epochs": 120, "eval_every": 6, "log_every": 16}},
     "regularization-mnist1d": {"data": {"n_train": 400}, "train": {"epochs": 60, "eval_every": 6, "log_every": 16}},
-    "expressivity-mnist1d": {"params": {"n": 400, "sgd_steps": 300}},
+    "expressivity-mnist1d": {"params": {"n": 400, "train_steps": 300}},
     "kernel-mnist1d": {"data": {"n_train": 1000}},
     "double-descent-rff-mnist1d": {
         "data": {"n_train": 200},
