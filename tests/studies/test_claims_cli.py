@@ -94,3 +94,29 @@ def test_the_default_group_is_the_latest_finished_one_that_decides(tmp_path):
     assert code == 0, err
     groups = {g["study"]: g["group"] for g in json.loads(out)}
     assert groups["double_descent_rff"] == done
+
+
+def test_a_newer_smoke_group_missing_arms_does_not_stand_for_the_study(tmp_path):
+    """randomization-mnist1d decides every claim; a newer smoke-mnist1d (no CNN, no input arms)
+    decides fewer: the full group is the study's row."""
+
+    home = Home.resolve(tmp_path / "h")
+    store = Store(home)
+    ids = []
+    for preset in ("randomization-mnist1d", "smoke-mnist1d"):
+        group, _ = load_group(preset)
+        study = get_study(group.study)
+        runs = study.expand(group)
+        grec = new_group_record(group, preset, None)
+        recs = new_run_records(grec["id"], runs, study.jobs(runs), preset)
+        for r in recs:
+            p = r["spec"]["params"]
+            random_labels = p["condition"] == "labels" and p["p"] == 1.0
+            r["status"], r["started"], r["ended"] = "finished", 1.0, 2.0
+            r["summary"] = {"final_train_acc": 1.0, "final_test_acc": 0.1 if random_labels else 0.6,
+                            "steps_to_fit": 1000 * (1 + p["p"]) if p["condition"] == "labels" else 1000}  # fmt: skip
+        store.add_group(grec, recs)
+        ids.append(grec["id"])
+    code, out, err = _cli("claims", "--json", "--home", home.root)
+    assert code == 0, err
+    assert {g["study"]: g["group"] for g in json.loads(out)}["randomization"] == ids[0]

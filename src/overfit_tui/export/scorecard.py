@@ -74,26 +74,33 @@ def group_claims(store: Store, group_id: str, records: list[dict] | None = None)
     return GroupClaims(group_id, study.name, study.paper, tuple(evaluate(claims, runs)), devices, round(wall, 1))
 
 
-def decides(gc: GroupClaims | None) -> bool:
-    """Whether any claim of the group reached a verdict (its arms present, enough seeds)."""
-    return gc is not None and any(v.status != "pending" for _, v in gc.results)
+CANDIDATES = 8  # finished groups per study weighed for the default row (the newest ones)
+
+
+def decided(gc: GroupClaims | None) -> int:
+    """How many of the group's claims reached a verdict (their arms present, enough seeds)."""
+    return 0 if gc is None else sum(v.status != "pending" for _, v in gc.results)
 
 
 def latest_groups(store: Store) -> list[str]:
-    """Each study's newest finished group (every run ended, one finished) on which a claim can
-    decide: the scorecard's default rows. Read from the store's index; groups still training
-    are passed over. A study none of whose groups decides shows its newest finished group."""
+    """Each study's default group for the scorecard: among its newest finished groups (every
+    run ended, one finished), the one on which the most claims can decide (its arms present,
+    enough seeds), the newest of those. A smoke group missing the CNN arm, or a group still
+    training, never stands for the study while a complete group exists. Read from the store's
+    index; only the newest CANDIDATES finished groups of a study are evaluated."""
     index = store.index()
-    latest: dict[str, str] = {}
-    fallback: dict[str, str] = {}
+    best: dict[str, tuple[int, str]] = {}
+    seen: dict[str, int] = {}
     for gid in sorted(index, key=lambda g: index[g]["created"], reverse=True):
         e = index[gid]
-        if e["study"] in latest or e["active"] or not e["counts"].get("finished"):
+        study = e["study"]
+        if e["active"] or not e["counts"].get("finished") or seen.get(study, 0) >= CANDIDATES:
             continue
-        fallback.setdefault(e["study"], gid)
-        if e["study"] not in STUDIES or not get_study(e["study"]).claims() or decides(group_claims(store, gid)):
-            latest[e["study"]] = gid
-    for study, gid in fallback.items():
-        latest.setdefault(study, gid)
+        seen[study] = seen.get(study, 0) + 1
+        has_claims = study in STUDIES and bool(get_study(study).claims())
+        n = decided(group_claims(store, gid)) if has_claims else 0
+        if study not in best or n > best[study][0]:  # newest first: a tie keeps the newer group
+            best[study] = (n, gid)
+    latest = {study: gid for study, (_, gid) in best.items()}
     order = {name: i for i, name in enumerate(STUDIES.names())}
     return [g for s, g in sorted(latest.items(), key=lambda kv: order.get(kv[0], 99))]
