@@ -92,7 +92,14 @@ class Legend(Static):
         room = 6 if (self.parent and self.parent.size.height >= 20) else 3  # the plot keeps most of the panel
         if lines > room:
             n = len(figure.series)
-            text = Text(f"{n} curves, coloured by condition: select a run to pick its curve out")
+            dim = color_hex(DIM)
+            models = sum(1 for g, c, _ in items if g in GLYPHS and c == dim)
+            conds = sum(1 for g, c, _ in items if g == "━━" and c != dim)
+            what = f"{conds} conditions by colour" + (f", {models} models by marker" if models else "")
+            summary = f"{n} curves: {what}; highlight a run to pick its curve out"
+            if len(summary) > width:
+                summary = f"{n} curves: {what}"[:width]
+            text = Text(summary)
         self._set(text)
 
     def _set(self, text: Text) -> None:
