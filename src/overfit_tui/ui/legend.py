@@ -96,10 +96,10 @@ class Legend(Static):
             models = sum(1 for g, c, _ in items if g in GLYPHS and c == dim)
             conds = sum(1 for g, c, _ in items if g == "━━" and c != dim)
             what = f"{conds} conditions by colour" + (f", {models} models by marker" if models else "")
-            summary = f"{n} curves: {what}; highlight a run to pick its curve out"
-            if len(summary) > width:
-                summary = f"{n} curves: {what}"[:width]
-            text = Text(summary)
+            short = f"{conds} conditions" + (f", {models} models" if models else "")
+            options = (f"{n} curves: {what}; highlight a run to pick its curve out", f"{n} curves: {what}")
+            options += (f"{n} curves: {short}", f"{n} curves")
+            text = Text(next((o for o in options if len(o) <= width), options[-1]))
         self._set(text)
 
     def _set(self, text: Text) -> None:
