@@ -119,7 +119,7 @@ class OverfitApp(RunActions, App):
         asyncio.get_running_loop().set_default_executor(DaemonExecutor())
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield Header(icon="●")  # Textual's ⭘ has no glyph in common browser fonts (the served page)
         with TabbedContent(id="tabs"):
             for pane, studies in self.panes.items():
                 ps = [p for p in self.presets if p.study in studies]

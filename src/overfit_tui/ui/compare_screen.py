@@ -73,7 +73,7 @@ class CompareScreen(Screen):
         return Comparison(recs, {r["id"]: self.cache.events.get(r["id"], []) for r in recs})
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield Header(icon="●")  # Textual's ⭘ has no glyph in common browser fonts (the served page)
         yield ChartPanel("no curves: these runs log none", id="chart")
         yield DataTable(id="summary", zebra_stripes=True, cursor_type="none")
         yield Static("", id="hidden")

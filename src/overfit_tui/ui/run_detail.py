@@ -102,7 +102,7 @@ class RunDetailScreen(Screen):
 
     def compose(self) -> ComposeResult:
         r = self.cache.records[self.run_id]
-        yield Header()
+        yield Header(icon="●")  # Textual's ⭘ has no glyph in common browser fonts (the served page)
         with Horizontal():
             with VerticalScroll(id="info"):
                 yield Static(info(r))

@@ -118,7 +118,7 @@ class RunsScreen(Screen):
         self.list = RunList()
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield Header(icon="●")  # Textual's ⭘ has no glyph in common browser fonts (the served page)
         yield Input(
             placeholder="filter: words that must all match (study, data, model, status, tag, text)", id="filter"
         )

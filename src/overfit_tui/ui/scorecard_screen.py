@@ -58,7 +58,7 @@ class ScorecardScreen(Screen):
         self.results: list = []
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield Header(icon="●")  # Textual's ⭘ has no glyph in common browser fonts (the served page)
         yield Static("checking every study's latest group…", id="note")
         yield DataTable(id="board", cursor_type="row", zebra_stripes=True)
         with VerticalScroll(id="claims-box"):
