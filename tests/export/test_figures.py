@@ -63,7 +63,7 @@ def test_png_and_a_legend_by_condition_and_model(recorded, tmp_path):
     assert loss in paths and loss.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     svg = write(load_comparison(store, [rand]), "svg", tmp_path / "fig1.svg")
     words = texts((tmp_path / "fig1-randomization-loss.svg").read_text())
-    for legend in ("true labels", "random labels", "gaussian", "mlp 1x512", "cnn1d w128"):
+    for legend in ("true labels", "random labels", "gaussian", "mlp 1x512", "cnn1d w64"):
         assert legend in words, legend
     assert len(svg) == len(paths)
 

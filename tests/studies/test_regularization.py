@@ -21,7 +21,9 @@ def _row(run) -> tuple:
 
 
 def test_cifar10_preset_expands_to_exactly_table_1():
-    group, _ = load_group("regularization-cifar10")
+    shipped, _ = load_group("regularization-cifar10")
+    assert len(shipped.seeds) == 3 and len(get_study("regularization").expand(shipped)) == 3 * 19  # >= 3 seeds
+    group, _ = load_group("regularization-cifar10", {"seeds": [0]})  # one replicate: Table 1's rows
     runs = get_study("regularization").expand(group)
     rows = [_row(r) for r in runs]
     assert sorted(rows) == sorted(PAPER_TABLE1)  # every row of the paper, nothing else
@@ -124,7 +126,7 @@ def test_regularization_claims_decide_on_three_seeds():
 
 
 def test_table_puts_the_papers_numbers_beside_cifar_rows():
-    group, _ = load_group("regularization-cifar10")
+    group, _ = load_group("regularization-cifar10", {"seeds": [0]})
     runs = get_study("regularization").expand(group)
     rd = [RunData(str(i), r.label, r.to_dict(), "finished", {"final_test_acc": 0.5}) for i, r in enumerate(runs)]
     (table,) = get_study("regularization").tables(rd)
