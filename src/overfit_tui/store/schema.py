@@ -13,11 +13,7 @@ from dataclasses import dataclass
 
 from overfit_tui.core.errors import show
 from overfit_tui.core.ids import id_problem
-
-ACTIVE = ("queued", "running")
-# "imported": a run that was queued or running on another machine when it was exported
-ENDED = ("finished", "failed", "diverged", "cancelled", "lost", "imported")
-STATES = ACTIVE + ENDED
+from overfit_tui.core.status import ACTIVE, ENDED, STATES  # noqa: F401 (re-exported to the store's readers)
 
 TIME_MAX = 1e11  # seconds since 1970: year 5138; a larger time stamp is garbage
 TEXT_MAX = 1_000_000  # characters of an error traceback or a note
