@@ -42,6 +42,8 @@ def _data_cache(tmp_path_factory):
     cache.mkdir(parents=True, exist_ok=True)
     os.environ["OVERFIT_TUI_DATA"] = str(cache)
     os.environ.setdefault("OVERFIT_TUI_THREADS", "1")
+    # a developer's own settings file (core/config.py) never reaches a test
+    os.environ["OVERFIT_TUI_CONFIG"] = str(tmp_path_factory.getbasetemp() / "no-config.toml")
     import torch
 
     torch.set_num_threads(1)

@@ -1,6 +1,7 @@
 """Where things live on disk: the home folder (store, run files, data cache), in one module.
 
-Order: an explicit `--home`, then `OVERFIT_TUI_HOME`, then the XDG data dir. The records live
+Order: an explicit `--home`, then `OVERFIT_TUI_HOME`, then the settings file's `home`
+(core/config.py), then the XDG data dir. The records live
 in HOME/store/ (an index and one TinyDB file per group); HOME/store.json is the single file of
 earlier versions, converted on first open. Every path built from an id (a run's folder, a
 group's log or records) goes through `Home.inside`, which checks the id's pattern, resolves
@@ -74,6 +75,11 @@ def default_home() -> Path:
     env = os.environ.get("OVERFIT_TUI_HOME")
     if env:
         return Path(env).expanduser()
+    from overfit_tui.core.config import load_config  # the settings file's `home`, when set
+
+    configured = load_config().home
+    if configured:
+        return Path(configured).expanduser()
     from platformdirs import user_data_path
 
     return user_data_path("overfit-tui")
