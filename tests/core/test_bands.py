@@ -1,0 +1,32 @@
+"""Seed bands: each kind's edges on numbers worked by hand."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from overfit_tui.core.bands import band, band_title, sample_sd, t975
+
+
+def test_sd_se_ci_and_range_on_three_seeds():
+    values = [1.0, 2.0, 3.0]  # mean 2, sd 1, se 1/sqrt(3)
+    sd = sample_sd(values)
+    assert sd == pytest.approx(1.0)
+    assert band(2.0, sd, 3, 1.0, 3.0, "sd") == pytest.approx((1.0, 3.0))
+    assert band(2.0, sd, 3, 1.0, 3.0, "se") == pytest.approx((2 - 1 / math.sqrt(3), 2 + 1 / math.sqrt(3)))
+    lo, hi = band(2.0, sd, 3, 1.0, 3.0, "ci")
+    assert hi - 2.0 == pytest.approx(4.303 / math.sqrt(3))  # t(0.975, 2) = 4.303: wider than the range
+    assert band(2.0, sd, 3, 0.5, 3.5, "range") == (0.5, 3.5)
+
+
+def test_one_run_has_no_band_and_t_tends_to_the_normal():
+    assert band(5.0, 0.0, 1, 5.0, 5.0, "ci") == (5.0, 5.0)
+    assert t975(1) == pytest.approx(12.706) and t975(1000) == pytest.approx(1.96)
+    assert t975(0) == math.inf
+
+
+def test_an_unknown_kind_is_refused_and_the_title_states_n():
+    with pytest.raises(ValueError, match="one of ci, se, sd, range"):
+        band(0, 0, 3, 0, 0, "iqr")
+    assert band_title("ci", "n=3") == "mean ± 95 % CI, n = 3"
