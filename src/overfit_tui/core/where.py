@@ -1,0 +1,134 @@
+"""A query over runs' specs and results: `train.lr>=0.01 params.corruption=1 test_acc<0.2
+status:finished tag:paper cnn`.
+
+Every term must hold. A term is
+- `KEY OP VALUE` with OP one of `>= <= != = == > <`: KEY a dotted spec key (`train.lr`,
+  `params.corruption`, `data.n_train`) or a summary key (`test_acc`); numbers compare as numbers,
+  anything else as case-insensitive text (`=` and `!=` only);
+- `NAME:VALUE` for status, tag, study, preset, group, device (`tag:` holds when any tag is VALUE);
+- a bare word, which must appear in the run's text (label, study, data, model, tags, ...).
+A key no run has is an error naming it, with the nearest key that exists ("did you mean
+'train.lr'?"); a run that lacks a key some other run has does not match the term. The matcher
+reads a run through a `get(key)` callable, so any record type can be queried.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from overfit_tui.core.errors import OverfitError, did_you_mean
+
+OPS = (">=", "<=", "!=", "==", "=", ">", "<")
+NAMED = ("status", "tag", "study", "preset", "group", "device")
+_TERM = re.compile(r"^([A-Za-z_][\w.]*)(>=|<=|!=|==|=|>|<)(.+)$")
+_NAMED = re.compile(r"^(" + "|".join(NAMED) + r"):(.+)$", re.IGNORECASE)
+MISSING = object()
+
+
+class QueryError(OverfitError):
+    """A query term names no field any run has, or cannot be read."""
+
+
+@dataclass(frozen=True)
+class Term:
+    key: str  # '' for a bare word
+    op: str  # an OP, ':' for a named term, 'word' for a bare word
+    value: Any  # float for numbers, str otherwise
+
+    def holds(self, get: Callable[[str], Any], text: str) -> bool:
+        if self.op == "word":
+            return self.value in text
+        have = get(self.key)
+        if self.op == ":":
+            if self.key == "tag":
+                return any(str(t).lower() == self.value for t in (have or ()))
+            return have is not MISSING and have is not None and str(have).lower() == self.value
+        if have is MISSING or have is None:
+            return False
+        return _compare(have, self.op, self.value)
+
+
+def _number(v: Any) -> float | None:
+    if isinstance(v, bool):
+        return float(v)
+    if isinstance(v, int | float):
+        return float(v)
+    if isinstance(v, str):
+        try:
+            return float(v)
+        except ValueError:
+            return None
+    return None
+
+
+def _compare(have: Any, op: str, want: Any) -> bool:
+    if isinstance(have, list | tuple):  # a swept list: any element
+        return any(_compare(h, op, want) for h in have)
+    a, b = _number(have), _number(want)
+    if a is not None and b is not None:
+        if math.isnan(a):
+            return op == "!="
+        return {
+            ">=": a >= b, "<=": a <= b, ">": a > b, "<": a < b,
+            "=": math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12),
+            "==": math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12),
+            "!=": not math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12),
+        }[op]  # fmt: skip
+    if op in ("=", "=="):
+        return str(have).lower() == str(want).lower()
+    if op == "!=":
+        return str(have).lower() != str(want).lower()
+    return False  # an order between text and a number, or two texts: no match
+
+
+@dataclass(frozen=True)
+class Where:
+    """A parsed query: every term must hold."""
+
+    terms: tuple[Term, ...]
+
+    def __bool__(self) -> bool:
+        return bool(self.terms)
+
+    def match(self, get: Callable[[str], Any], text: str = "") -> bool:
+        low = text.lower()
+        return all(t.holds(get, low) for t in self.terms)
+
+
+def parse_where(text: str, known: Iterable[str] | None = None) -> Where:
+    """The query in `text`; with `known` (the keys the runs have), an unknown key is a QueryError."""
+    known_set = set(known) if known is not None else None
+    terms = []
+    for raw in text.split():
+        m = _NAMED.match(raw)
+        if m:
+            terms.append(Term(m.group(1).lower(), ":", m.group(2).lower()))
+            continue
+        m = _TERM.match(raw)
+        if m:
+            key, op, value = m.groups()
+            if known_set is not None and key not in known_set:
+                raise QueryError(f"query term '{raw}': no run has the field '{key}' ({did_you_mean(key, known_set)})")
+            num = _number(value)
+            terms.append(Term(key, op, num if num is not None and value.lower() not in ("nan",) else value))
+            continue
+        if any(op in raw for op in OPS):
+            raise QueryError(f"query term '{raw}': write KEY OP VALUE with OP one of {' '.join(OPS)}")
+        terms.append(Term("", "word", raw.lower()))
+    return Where(tuple(terms))
+
+
+def flatten(d: Mapping, prefix: str = "") -> dict[str, Any]:
+    """A nested spec as dotted keys: {'train': {'lr': 0.1}} -> {'train.lr': 0.1}."""
+    out: dict[str, Any] = {}
+    for k, v in d.items():
+        key = f"{prefix}{k}"
+        if isinstance(v, Mapping):
+            out.update(flatten(v, key + "."))
+        else:
+            out[key] = v
+    return out
