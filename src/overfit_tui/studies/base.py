@@ -2,22 +2,22 @@
 
 A study says which parameters it sweeps (`Params`, `RunParams`), how a group spec
 expands into runs (`expand`), how runs are packed into worker jobs (`jobs`), how a job
-trains (`execute`, hooking into the engine: the `ExecContext` is itself an engine `Hook`),
+trains (`execute`: the package's train.py, loaded lazily; its `ExecContext`, in
+studies/shared/context.py, is an engine `Hook`),
 which summary numbers its runs report (`summary_fields`), and what its figures and tables
 are (`figures`, `tables`) -- all headless, so the TUI, the CLI and the exporters draw the
-same data. A new study is one new module and one registry line (docs/architecture.md).
+same data. A new study is one package and one registry line (docs/architecture.md).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
+from importlib import import_module
 from typing import Any, ClassVar
 
 from overfit_tui.core.schema import Field, generic
 from overfit_tui.core.specs import GroupSpec, RunSpec
-from overfit_tui.engine.hooks import Hook
-from overfit_tui.engine.members import TRAIN_FIELDS
+from overfit_tui.engine.declarations import TRAIN_FIELDS
 
 
 @dataclass(frozen=True)
@@ -108,51 +108,6 @@ class RunData:
         return [e for e in self.events if e.get("kind") == "point" and (name is None or e.get("name") == name)]
 
 
-class ExecContext(Hook):
-    """Where a job runs and how its runs report back: an engine hook, so a study passes it to
-    `train()` as it is (with its own hooks before it in `Hooks(...)`). This base keeps
-    checkpoints in memory (tests); the worker's StoreContext writes events, results and
-    checkpoints under each run's folder."""
-
-    def __init__(
-        self,
-        device: str = "cpu",
-        data_dir: Path | None = None,
-        cache_dir: Path | None = None,
-        download_ok: bool = False,
-    ):
-        self.device = device
-        self.data_dir = Path(data_dir) if data_dir else Path("data")
-        self.cache_dir = Path(cache_dir) if cache_dir else self.data_dir
-        self.download_ok = download_ok
-        self._checkpoints: dict[tuple[int, str], dict] = {}
-
-    def started(self, i: int) -> None:
-        """Run i of the job starts training."""
-
-    def emit(self, i: int, event) -> None:
-        """Run i of the job produced a metric event."""
-
-    def finish(self, i: int, status: str, summary: dict) -> None:
-        """Run i of the job ended with `status` and its summary."""
-
-    def save_checkpoint(self, i: int, name: str, state: dict) -> None:
-        """Keep a state dict of run i under `name` (e.g. 'epoch-0003', 'round-02-mask')."""
-        self._checkpoints[(i, name)] = {k: v.detach().cpu().clone() for k, v in state.items()}
-
-    def load_checkpoint(self, i: int, name: str) -> dict | None:
-        """A saved state of run i, or None."""
-        return self._checkpoints.get((i, name))
-
-    # -- the engine hook side: events and ends go to the run they belong to --
-    def on_event(self, run: int, event) -> None:
-        self.emit(run, event)
-
-    def on_done(self, run: int, result) -> None:
-        """Record a run the moment it ends, not when its whole job does."""
-        self.finish(run, result.status, result.summary())
-
-
 class Study:
     """Base class: subclasses set the class attributes and implement expand/execute/figures."""
 
@@ -188,8 +143,12 @@ class Study:
         """Indices of runs that train together in one worker; by default each alone."""
         return [[i] for i in range(len(runs))]
 
-    def execute(self, runs: list[RunSpec], ctx: ExecContext) -> None:
-        raise NotImplementedError
+    def execute(self, runs: list[RunSpec], ctx) -> None:
+        """Train one job: the study package's `train.execute(study, runs, ctx)`, imported only
+        here (the runner side: torch and the engine), so describing a study never loads torch.
+        `ctx` is a studies.shared.context.ExecContext."""
+        package = type(self).__module__.rpartition(".")[0]
+        import_module(f"{package}.train").execute(self, runs, ctx)
 
     def figures(self, runs: list[RunData]) -> list[Figure]:
         return []
