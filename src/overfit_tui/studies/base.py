@@ -11,7 +11,7 @@ same data. A new study is one package and one registry line (docs/architecture.m
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from importlib import import_module
 from typing import Any, ClassVar
 
@@ -106,6 +106,12 @@ class RunData:
 
     def points(self, name: str | None = None) -> list[dict]:
         return [e for e in self.events if e.get("kind") == "point" and (name is None or e.get("name") == name)]
+
+
+def carry(settings: type, params: Any) -> dict[str, Any]:
+    """The fields of a study's `Settings` dataclass as the group's `params` has them: what each of
+    its runs carries (`RunParams(width=w, **carry(Settings, group.params))`)."""
+    return {f.name: getattr(params, f.name) for f in fields(settings)}
 
 
 class Study:

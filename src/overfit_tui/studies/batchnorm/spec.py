@@ -34,7 +34,7 @@ from overfit_tui.core.schema import Field, Stat
 from overfit_tui.core.spec import check, field
 from overfit_tui.core.specs import GroupSpec, ModelSpec, RunSpec
 from overfit_tui.engine.declarations import TRAIN_FIELDS
-from overfit_tui.studies.base import Figure, RunData, Series, Study, Table
+from overfit_tui.studies.base import Figure, RunData, Series, Study, Table, carry
 from overfit_tui.studies.replicates import replicate_series, replicates, scalar_series, stat
 from overfit_tui.studies.shared.jobs import fused_jobs
 
@@ -54,13 +54,9 @@ FIELDS = {
 
 
 @dataclass(frozen=True)
-class Params:
-    """What a group sweeps (x the preset's models and seeds) and how it probes."""
+class Settings:
+    """The settings every run of a group carries: declared once, for Params and RunParams alike."""
 
-    norms: tuple[Norm, ...] = field(("none", "bn", "noisy_bn"), "networks: none (standard), bn, noisy_bn")
-    lrs: tuple[float, ...] = field(
-        (0.1, 0.5, 2.0), "learning rates, one run of every network at each", range="(0, 100]"
-    )
     probe_every: int = field(50, "steps between two landscape probes", range="[1, 1e9]")
     eta_lo: float = field(0.5, "smallest probe step, in multiples of the learning rate", range="(0, 1000]")
     eta_hi: float = field(
@@ -75,6 +71,21 @@ class Params:
         0.5, "noisy BN: per-step channel standard deviations drawn from U(0, noise_std)", range="[0, 100]"
     )
 
+
+@dataclass(frozen=True)
+class Sweep:
+    """What a group sweeps: a run per value (x the models and seeds)."""
+
+    norms: tuple[Norm, ...] = field(("none", "bn", "noisy_bn"), "networks: none (standard), bn, noisy_bn")
+    lrs: tuple[float, ...] = field(
+        (0.1, 0.5, 2.0), "learning rates, one run of every network at each", range="(0, 100]"
+    )
+
+
+@dataclass(frozen=True)
+class Params(Settings, Sweep):
+    """What a group sweeps (x the preset's models and seeds) and how it probes."""
+
     def __post_init__(self):
         check(len(self.norms) > 0 and len(set(self.norms)) == len(self.norms), "norms", "needs distinct values")
         check(len(self.lrs) > 0 and all(lr > 0 for lr in self.lrs), "lrs", "needs positive learning rates")
@@ -87,17 +98,10 @@ class Params:
 
 
 @dataclass(frozen=True)
-class RunParams:
+class RunParams(Settings):
     """One network at one learning rate."""
 
     norm: Norm = field("none", "none (standard), bn or noisy_bn")
-    probe_every: int = field(50, "steps between probes", range="[1, 1e9]")
-    eta_lo: float = field(0.5, "smallest probe step / lr", range="(0, 1000]")
-    eta_hi: float = field(4.0, "largest probe step / lr", range="(0, 1000]")
-    n_eta: int = field(8, "probe steps", range="[2, 1000]")
-    probe_chunk: int = field(0, "probe steps at once (0 = all)", range="[0, 1e6]")
-    noise_mean: float = field(0.0, "noisy BN mean range", range="[0, 100]")
-    noise_std: float = field(0.0, "noisy BN standard deviation range", range="[0, 100]")
 
 
 class BatchNormSmoothness(Study):
@@ -142,16 +146,9 @@ class BatchNormSmoothness(Study):
         runs = []
         for model, norm, lr, seeds in itertools.product(group.models, p.norms, p.lrs, group.seeds):
             noisy = norm == "noisy_bn"
-            rp = RunParams(
-                norm,
-                p.probe_every,
-                p.eta_lo,
-                p.eta_hi,
-                p.n_eta,
-                p.probe_chunk,
-                p.noise_mean if noisy else 0.0,
-                p.noise_std if noisy else 0.0,
-            )
+            rp = RunParams(norm=norm, **carry(Settings, p))
+            if not noisy:  # the noise is noisy BN's alone: other runs carry none
+                rp = replace(rp, noise_mean=0.0, noise_std=0.0)
             m = replace(model, batchnorm=norm != "none")
             t = replace(group.train, lr=lr)
             label = f"{model.label} {NORM_LABELS[norm]} lr={lr:g}" + group.seed_tag(seeds)

@@ -18,17 +18,16 @@ from overfit_tui.core.schema import Field
 from overfit_tui.core.spec import check, field
 from overfit_tui.core.specs import GroupSpec, RunSpec, TrainSpec
 from overfit_tui.engine.declarations import TRAIN_FIELDS
-from overfit_tui.studies.base import Figure, RunData, Study
+from overfit_tui.studies.base import Figure, RunData, Study, carry
 from overfit_tui.studies.replicates import scalar_series
 from overfit_tui.studies.shared.descent import descent_claims
 from overfit_tui.studies.shared.jobs import seed_jobs
 
 
 @dataclass(frozen=True)
-class Params:
-    widths: tuple[int, ...] = field(
-        (2, 4, 8, 12, 16, 20, 24, 32, 48, 64, 128, 256, 512), "hidden units H, one run each", range="[1, 1e6]"
-    )
+class Settings:
+    """The settings every run of a group carries: declared once, for Params and RunParams alike."""
+
     label_noise: float = field(
         0.0,
         "fraction of training labels redrawn at random (the paper: none; 0.15 makes the peak clearer)",
@@ -44,18 +43,26 @@ class Params:
         "above: fixed lr, full budget (Belkin et al.); false = every width trains with train as given",
     )
 
+
+@dataclass(frozen=True)
+class Sweep:
+    """What a group sweeps: a run per value (x the models and seeds)."""
+
+    widths: tuple[int, ...] = field(
+        (2, 4, 8, 12, 16, 20, 24, 32, 48, 64, 128, 256, 512), "hidden units H, one run each", range="[1, 1e6]"
+    )
+
+
+@dataclass(frozen=True)
+class Params(Settings, Sweep):
     def __post_init__(self):
         check(len(self.widths) > 0 and all(w > 0 for w in self.widths), "widths", "needs positive widths")
         check(0 <= self.label_noise <= 1, "label_noise", "must be in [0, 1]")
 
 
 @dataclass(frozen=True)
-class RunParams:
+class RunParams(Settings):
     width: int = field(8, "hidden units", range="[1, 1e6]")
-    label_noise: float = field(0.0, "label noise", range="[0, 1]")
-    weight_reuse: bool = field(True, "weight reuse")
-    new_weight_std: float = field(0.1, "std of new weights", range="[0, 100]")
-    belkin_schedule: bool = field(True, "decay and stop at fit below n*K only")
 
 
 def n_params(d: int, h: int, k: int) -> int:
@@ -117,7 +124,7 @@ class DoubleDescentNN(Study):
         for s in group.seeds:
             for w in sorted(set(p.widths)):
                 m = replace(group.models[0], width=w)
-                rp = RunParams(w, p.label_noise, p.weight_reuse, p.new_weight_std, p.belkin_schedule)
+                rp = RunParams(width=w, **carry(Settings, p))
                 runs.append(
                     RunSpec(
                         self.name,

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from overfit_tui.core.schema import Field
 from overfit_tui.core.spec import check, field
 from overfit_tui.core.specs import GroupSpec, RunSpec
-from overfit_tui.studies.base import Figure, RunData, Study
+from overfit_tui.studies.base import Figure, RunData, Study, carry
 from overfit_tui.studies.claims import Claim
 from overfit_tui.studies.replicates import scalar_series
 
@@ -24,25 +24,34 @@ from overfit_tui.studies.shared.jobs import seed_jobs
 
 
 @dataclass(frozen=True)
-class Params:
+class Settings:
+    """The settings every run of a group carries: declared once, for Params and RunParams alike."""
+
+    sigma: float = field(0.0, "bandwidth of the frequencies v ~ N(0, sigma^-2); 0 = sqrt(d)", range="[0, 1e6]")
+    label_noise: float = field(0.0, "fraction of training labels redrawn at random", range="[0, 1]")
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """What a group sweeps: a run per value (x the models and seeds)."""
+
     features: tuple[int, ...] = field(
         (50, 100, 200, 400, 600, 800, 900, 1000, 1100, 1200, 1500, 2000, 4000, 8000, 16000),
         "numbers of features N (even: cos/sin pairs)",
         range="[2, 1e6]",
     )
-    sigma: float = field(0.0, "bandwidth of the frequencies v ~ N(0, sigma^-2); 0 = sqrt(d)", range="[0, 1e6]")
-    label_noise: float = field(0.0, "fraction of training labels redrawn at random", range="[0, 1]")
 
+
+@dataclass(frozen=True)
+class Params(Settings, Sweep):
     def __post_init__(self):
         check(all(f >= 2 for f in self.features), "features", "every N must be >= 2")
         check(self.sigma >= 0, "sigma", "must be >= 0")
 
 
 @dataclass(frozen=True)
-class RunParams:
+class RunParams(Settings):
     n_features: int = field(1000, "N", range="[2, 1e6]")
-    sigma: float = field(0.0, "bandwidth", range="[0, 1e6]")
-    label_noise: float = field(0.0, "label noise", range="[0, 1]")
 
 
 class DoubleDescentRFF(Study):
@@ -73,7 +82,7 @@ class DoubleDescentRFF(Study):
                 group.models[0],
                 group.train,
                 s,
-                RunParams(f - f % 2, p.sigma, p.label_noise),
+                RunParams(n_features=f - f % 2, **carry(Settings, p)),
             )
             for s in group.seeds
             for f in sorted(set(p.features))

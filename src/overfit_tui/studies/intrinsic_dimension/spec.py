@@ -40,7 +40,7 @@ from overfit_tui.core.spec import check, field
 from overfit_tui.core.specs import GroupSpec, RunSpec
 from overfit_tui.engine.declarations import PROJECTION_KINDS as KINDS
 from overfit_tui.engine.declarations import TRAIN_FIELDS
-from overfit_tui.studies.base import Figure, RunData, Study, Table
+from overfit_tui.studies.base import Figure, RunData, Study, Table, carry
 from overfit_tui.studies.claims import Claim
 from overfit_tui.studies.intrinsic_dimension import figures as intdim_view
 
@@ -55,15 +55,9 @@ INPUT_SHAPES = {"mnist1d": (1, 40), "mnist": (1, 28, 28), "fashion-mnist": (1, 2
 
 
 @dataclass(frozen=True)
-class Params:
-    """The d sweep of one group: grid, refinement, projection, variants."""
+class Settings:
+    """The settings every run of a group carries: declared once, for Params and RunParams alike."""
 
-    dims: tuple[int, ...] = field(
-        (10, 30, 100, 300, 1000, 3000), "subspace dimensions d of the log grid", range="[1, 1e9]"
-    )
-    refine: int = field(
-        3, "bisection runs after the grid, around the crossing (per model, variant and seed)", range="[0, 100]"
-    )
     refine_on: Literal["relative", "absolute"] = field(
         "relative", "which crossing the bisection refines: 90 % of the baseline, or the absolute threshold"
     )
@@ -71,6 +65,18 @@ class Params:
     projection: Projection = field("sparse", "random projection P: dense, sparse or fastfood")
     max_projection_mb: int = field(
         1024, "above this a dense or sparse P is replaced by Fastfood (MiB; 0 = never)", range="[0, 1e7]"
+    )
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """What a group sweeps: a run per value (x the models and seeds)."""
+
+    dims: tuple[int, ...] = field(
+        (10, 30, 100, 300, 1000, 3000), "subspace dimensions d of the log grid", range="[1, 1e9]"
+    )
+    refine: int = field(
+        3, "bisection runs after the grid, around the crossing (per model, variant and seed)", range="[0, 100]"
     )
     variants: tuple[Variant, ...] = field(
         ("true",), "data variants: true, shuffled_pixels (one permutation), shuffled_labels (on training accuracy)"
@@ -81,6 +87,11 @@ class Params:
     labels_epochs: int = field(
         0, "epochs of the shuffled-labels runs (0 = train.epochs; the paper: 500)", range="[0, 1e6]"
     )
+
+
+@dataclass(frozen=True)
+class Params(Settings, Sweep):
+    """The d sweep of one group: grid, refinement, projection, variants."""
 
     def __post_init__(self):
         check(len(self.dims) > 0, "dims", "needs at least one d")
@@ -97,17 +108,13 @@ class Params:
 
 
 @dataclass(frozen=True)
-class RunParams:
+class RunParams(Settings):
     """One run of a sweep: the baseline, a grid d, or a bisection step (d chosen at run time)."""
 
     role: Role = field("grid", "baseline (direct training), grid (a fixed d) or bisection (d chosen at run time)")
     d: int = field(0, "subspace dimension (grid runs; 0 for the baseline and bisection runs)", range="[0, 1e9]")
     step: int = field(0, "bisection step (1, 2, ...)", range="[0, 100]")
     variant: Variant = field("true", "data variant")
-    projection: Projection = field("sparse", "random projection P")
-    max_projection_mb: int = field(1024, "memory bound of P before Fastfood takes over (MiB)", range="[0, 1e7]")
-    refine_on: Literal["relative", "absolute"] = field("relative", "the crossing the bisection refines")
-    absolute: float = field(0.9, "absolute accuracy threshold", range="(0, 1]")
 
     def __post_init__(self):
         check(self.role != "grid" or self.d >= 1, "d", f"d = {self.d}: the subspace dimension must be >= 1")
@@ -189,16 +196,13 @@ class IntrinsicDimension(Study):
                         train_spec, lr=p.labels_lr or train_spec.lr, epochs=p.labels_epochs or train_spec.epochs
                     )
                 head = f"{model.label}" + ("" if variant == "true" else f" {variant.replace('_', ' ')}")
-                common = {
-                    "variant": variant,
-                    "projection": p.projection,
-                    "max_projection_mb": p.max_projection_mb,
-                    "refine_on": p.refine_on,
-                    "absolute": p.absolute,
-                }
-                plan = [("baseline", RunParams("baseline", **common))]
-                plan += [(f"d={d}", RunParams("grid", d, **common)) for d in sorted(p.dims)]
-                plan += [(f"bisection {k}", RunParams("bisection", 0, k, **common)) for k in range(1, p.refine + 1)]
+                common = {"variant": variant, **carry(Settings, p)}
+                plan = [("baseline", RunParams(role="baseline", **common))]
+                plan += [(f"d={d}", RunParams(role="grid", d=d, **common)) for d in sorted(p.dims)]
+                plan += [
+                    (f"bisection {k}", RunParams(role="bisection", d=0, step=k, **common))
+                    for k in range(1, p.refine + 1)
+                ]
                 for seeds in group.seeds:
                     for what, rp in plan:
                         label = f"{head}: {what}{group.seed_tag(seeds)}"

@@ -20,7 +20,7 @@ from overfit_tui.core.errors import SpecError
 from overfit_tui.core.schema import Field
 from overfit_tui.core.spec import check, field
 from overfit_tui.core.specs import GroupSpec, RunSpec
-from overfit_tui.studies.base import Figure, RunData, Study
+from overfit_tui.studies.base import Figure, RunData, Study, carry
 from overfit_tui.studies.claims import (
     ENDED,
     Claim,
@@ -46,7 +46,18 @@ Kernel = Literal["linear", "gaussian"]
 
 
 @dataclass(frozen=True)
-class Params:
+class Settings:
+    """The settings every run of a group carries: declared once, for Params and RunParams alike."""
+
+    gamma: float = field(
+        0.0, "Gaussian kernel exp(-gamma |x-y|^2); 0 = 1 / (d * mean feature variance)", range="[0, 1e6]"
+    )
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """What a group sweeps: a run per value (x the models and seeds)."""
+
     kernels: tuple[Kernel, ...] = field(("gaussian",), "kernels to solve with: gaussian, linear")
     labels: tuple[float, ...] = field((0.0, 1.0), "label corruption levels (0 true, 1 random)", range="[0, 1]")
     random_features: tuple[int, ...] = field(
@@ -55,11 +66,11 @@ class Params:
     least_squares: bool = field(
         False, "also solve pairs that cannot interpolate (linear kernel, fewer features than samples)"
     )
-    gamma: float = field(
-        0.0, "Gaussian kernel exp(-gamma |x-y|^2); 0 = 1 / (d * mean feature variance)", range="[0, 1e6]"
-    )
     precision: Literal["float64", "float32"] = field("float64", "solve precision (float32 only on a GPU)")
 
+
+@dataclass(frozen=True)
+class Params(Settings, Sweep):
     def __post_init__(self):
         for i, f in enumerate(self.random_features):
             check(f >= 0, f"random_features[{i}]", "must be >= 0")
@@ -69,11 +80,10 @@ class Params:
 
 
 @dataclass(frozen=True)
-class RunParams:
+class RunParams(Settings):
     kernel: Kernel = field("gaussian", "kernel")
     p: float = field(0.0, "label corruption", range="[0, 1]")
     random_features: int = field(0, "random ReLU features", range="[0, 1e6]")
-    gamma: float = field(0.0, "Gaussian bandwidth (0 = automatic)", range="[0, 1e6]")
     precision: str = field("float64", "solve precision")
 
 
@@ -111,7 +121,7 @@ class KernelInterpolation(Study):
         runs = []
         for k, f in _pairs(group):
             for c in p.labels:
-                rp = RunParams(k, c, f, p.gamma, p.precision)
+                rp = RunParams(kernel=k, p=c, random_features=f, precision=p.precision, **carry(Settings, p))
                 label = f"{_setup(k, f)}: {'true' if c == 0 else 'random' if c == 1 else f'p={c:g}'} labels"
                 for seeds in group.seeds:
                     lab = label + group.seed_tag(seeds)

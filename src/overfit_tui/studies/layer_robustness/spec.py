@@ -33,7 +33,7 @@ from overfit_tui.core.schema import Field
 from overfit_tui.core.spec import check, field
 from overfit_tui.core.specs import GroupSpec, RunSpec
 from overfit_tui.engine.declarations import TRAIN_FIELDS
-from overfit_tui.studies.base import Figure, RunData, Study, Table
+from overfit_tui.studies.base import Figure, RunData, Study, Table, carry
 from overfit_tui.studies.claims import Claim
 from overfit_tui.studies.layer_robustness.claims import CLAIMS
 from overfit_tui.studies.layer_robustness.figures import layer_figures, layer_tables
@@ -43,8 +43,8 @@ REDRAW_SEED = 1_000_003  # re-randomization seeds: REDRAW_SEED * (init seed + 1)
 
 
 @dataclass(frozen=True)
-class Params:
-    """What a layer-robustness group saves and evaluates."""
+class Settings:
+    """The settings every run of a group carries: declared once, for Params and RunParams alike."""
 
     checkpoints: tuple[int, ...] = field(
         (0, 1, 2, 3, 5, 10, 20, 40),
@@ -65,6 +65,11 @@ class Params:
         16384, "samples x variants per evaluation pass (bounds memory; larger is faster)", range="[1, 1e9]"
     )
 
+
+@dataclass(frozen=True)
+class Params(Settings):
+    """What a layer-robustness group saves and evaluates."""
+
     def __post_init__(self):
         check(0 in self.checkpoints, "checkpoints", "must include 0 (the initialization)")
         check(all(t >= 0 for t in self.checkpoints), "checkpoints", "epochs must be >= 0")
@@ -75,16 +80,8 @@ class Params:
 
 
 @dataclass(frozen=True)
-class RunParams:
+class RunParams(Settings):
     """One trained model and its layer operations (the group's settings)."""
-
-    checkpoints: tuple[int, ...] = field(
-        (0, 1, 2, 3, 5, 10, 20, 40), "epochs saved and re-initialized to", range="[0, 1e6]"
-    )
-    draws: int = field(3, "re-randomization draws per layer", range="[1, 1000]")
-    threshold: float = field(0.05, "robustness threshold (test-error difference)", range="[0, 1]")
-    bn_travels: bool = field(True, "BatchNorm travels with its layer")
-    eval_chunk: int = field(16384, "samples x variants per evaluation pass", range="[1, 1e9]")
 
 
 def checkpoint_name(epoch: int) -> str:
@@ -144,7 +141,7 @@ class LayerRobustness(Study):
 
     def expand(self, group: GroupSpec) -> list[RunSpec]:
         p = group.params
-        rp = RunParams(p.checkpoints, p.draws, p.threshold, p.bn_travels, p.eval_chunk)
+        rp = RunParams(**carry(Settings, p))
         return [
             RunSpec(self.name, model.label + group.seed_tag(seeds), group.data, model, group.train, seeds, rp)
             for model in group.models

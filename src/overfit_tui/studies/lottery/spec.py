@@ -55,12 +55,9 @@ def _runner():
 
 
 @dataclass(frozen=True)
-class Params:
-    """The IMP schedule, the controls and the early-stopping split of one group."""
+class Settings:
+    """The settings every run of a group carries: declared once, for Params and RunParams alike."""
 
-    rounds: int = field(
-        20, "pruning rounds after the dense round 0 (0.8^20 ≈ 1.2 % of weights left at 20 %)", range="[0, 1000]"
-    )
     rate_fc: float = field(
         0.2, "fraction of a hidden fully-connected layer's remaining weights pruned per round", range="[0, 1)"
     )
@@ -77,13 +74,27 @@ class Params:
     rewind_step: int = field(
         0, "rewind survivors to their value at this step of the dense run (0 = θ₀, the paper)", range="[0, 1e9]"
     )
-    controls: tuple[Literal["reinit", "random"], ...] = field(
-        ("reinit", "random"), "controls at every sparsity: reinit (same mask, fresh init), random (random mask)"
-    )
     val_size: int = field(
         500, "training samples held out for early stopping (the paper: 5,000 of MNIST's 60,000)", range="[1, 1e6]"
     )
     val_every: int = field(100, "steps between validation evaluations (the paper: 100 iterations)", range="[1, 1e9]")
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """What a group sweeps: a run per value (x the models and seeds)."""
+
+    rounds: int = field(
+        20, "pruning rounds after the dense round 0 (0.8^20 ≈ 1.2 % of weights left at 20 %)", range="[0, 1000]"
+    )
+    controls: tuple[Literal["reinit", "random"], ...] = field(
+        ("reinit", "random"), "controls at every sparsity: reinit (same mask, fresh init), random (random mask)"
+    )
+
+
+@dataclass(frozen=True)
+class Params(Settings, Sweep):
+    """The IMP schedule, the controls and the early-stopping split of one group."""
 
     def __post_init__(self):
         check(self.rounds >= 0, "rounds", "must be >= 0")
@@ -96,20 +107,12 @@ class Params:
 
 
 @dataclass(frozen=True)
-class RunParams:
+class RunParams(Settings):
     """One (round, arm): everything a run needs to rebuild its mask on its own."""
 
     round: int = field(0, "pruning round (0 = dense)", range="[0, 1000]")
     arm: Arm = field("ticket", "ticket (rewound survivors), reinit (same mask, new init) or random (random mask)")
     remaining: float = field(1.0, "fraction of prunable weights left at this round", range="[0, 1]")
-    rate_fc: float = field(0.2, "hidden-layer pruning rate per round", range="[0, 1)")
-    rate_conv: float = field(0.1, "conv-layer pruning rate per round", range="[0, 1)")
-    rate_output: float = field(0.1, "output-layer pruning rate per round", range="[0, 1)")
-    strategy: Strategy = field("layerwise", "layerwise or global")
-    prune_biases: bool = field(False, "biases pruned with their layer")
-    rewind_step: int = field(0, "rewind point (step of the dense run)", range="[0, 1e9]")
-    val_size: int = field(500, "validation samples held out of the training set", range="[1, 1e6]")
-    val_every: int = field(100, "steps between validation evaluations", range="[1, 1e9]")
 
     @property
     def rates(self) -> dict[str, float]:

@@ -30,21 +30,16 @@ from dataclasses import dataclass, replace
 from overfit_tui.core.schema import Field
 from overfit_tui.core.spec import check, field
 from overfit_tui.core.specs import GroupSpec, RunSpec
-from overfit_tui.studies.base import Figure, RunData, Study, Table
+from overfit_tui.studies.base import Figure, RunData, Study, Table, carry
 from overfit_tui.studies.claims import Claim
 from overfit_tui.studies.mdl import figures as mdl_figures
 from overfit_tui.studies.shared.jobs import fusable_spec
 
 
 @dataclass(frozen=True)
-class Params:
-    """Label conditions and the chunking and training of the prequential code."""
+class Settings:
+    """The settings every run of a group carries: declared once, for Params and RunParams alike."""
 
-    corruption: tuple[float, ...] = field(
-        (0.0, 0.1, 0.2, 0.5, 1.0),
-        "label corruption levels p (0 = true labels, 1 = random labels), one run each",
-        range="[0, 1]",
-    )
     first_fraction: float = field(
         0.001, "end of the first chunk (sent uniformly) as a fraction of n; at least 2", range="(0, 1)"
     )
@@ -67,6 +62,22 @@ class Params:
         True, "code each chunk with a 1/2-1/2 mixture of the model and the uniform code (<= 1 bit more)"
     )
 
+
+@dataclass(frozen=True)
+class Sweep:
+    """What a group sweeps: a run per value (x the models and seeds)."""
+
+    corruption: tuple[float, ...] = field(
+        (0.0, 0.1, 0.2, 0.5, 1.0),
+        "label corruption levels p (0 = true labels, 1 = random labels), one run each",
+        range="[0, 1]",
+    )
+
+
+@dataclass(frozen=True)
+class Params(Settings, Sweep):
+    """Label conditions and the chunking and training of the prequential code."""
+
     def __post_init__(self):
         check(len(self.corruption) > 0, "corruption", "needs at least one level")
         for i, p in enumerate(self.corruption):
@@ -80,17 +91,10 @@ class Params:
 
 
 @dataclass(frozen=True)
-class RunParams:
+class RunParams(Settings):
     """One label condition (the code's settings are the group's)."""
 
     p: float = field(0.0, "label corruption probability", range="[0, 1]")
-    first_fraction: float = field(0.001, "first timestep / n", range="(0, 1)")
-    growth: float = field(2.0, "timestep growth factor", range="(1, 100]")
-    held_out: float = field(0.1, "held-out fraction of each prefix", range="(0, 1)")
-    eval_steps: int = field(20, "steps between held-out evaluations", range="[1, 1e9]")
-    patience: int = field(15, "evaluations without improvement before stopping", range="[1, 1e6]")
-    min_steps: int = field(500, "minimum steps per chunk", range="[0, 1e9]")
-    mixture: bool = field(True, "mixture with the uniform code per chunk")
 
 
 def timesteps(n: int, first_fraction: float, growth: float) -> list[int]:
@@ -147,9 +151,7 @@ class PrequentialMDL(Study):
         for model in group.models:
             for seeds in group.seeds:
                 for p in g.corruption:
-                    rp = RunParams(
-                        p, g.first_fraction, g.growth, g.held_out, g.eval_steps, g.patience, g.min_steps, g.mixture
-                    )
+                    rp = RunParams(p=p, **carry(Settings, g))
                     label = "true labels" if p == 0 else "random labels" if p == 1 else f"corrupt p={p:g}"
                     if len(group.models) > 1:
                         label = f"{model.label}: {label}"

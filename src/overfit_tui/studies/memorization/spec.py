@@ -60,8 +60,17 @@ Experiment = Literal["sweep", "regularizer", "first_epoch"]
 
 
 @dataclass(frozen=True)
-class Params:
-    """The noise sweep, and the regularizers tried on one mixed set."""
+class Settings:
+    """The settings every run of a group carries: declared once, for Params and RunParams alike."""
+
+    inits: int = field(
+        20, "Fig. 1: initializations per replicate and data kind, each trained one epoch (0: none)", range="[0, 1000]"
+    )
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """What a group sweeps: a run per value (x the models and seeds)."""
 
     kinds: tuple[NoiseKind, ...] = field(
         ("randY", "randX"), "noise types: randY (labels replaced by another class), randX (inputs by Gaussian noise)"
@@ -81,9 +90,11 @@ class Params:
     reg_level: float = field(
         1.0, "noise fraction of the regularizer runs' noise data (1 = all noise, the paper's)", range="(0, 1]"
     )
-    inits: int = field(
-        20, "Fig. 1: initializations per replicate and data kind, each trained one epoch (0: none)", range="[0, 1000]"
-    )
+
+
+@dataclass(frozen=True)
+class Params(Settings, Sweep):
+    """The noise sweep, and the regularizers tried on one mixed set."""
 
     def __post_init__(self):
         check(len(set(self.kinds)) == len(self.kinds), "kinds", "a noise type is listed twice")
@@ -101,7 +112,7 @@ class Params:
 
 
 @dataclass(frozen=True)
-class RunParams:
+class RunParams(Settings):
     """One run: a noise condition, and its regularizer (regularizer runs train the whole budget)."""
 
     experiment: Experiment = field(
@@ -111,7 +122,6 @@ class RunParams:
     level: float = field(0.0, "fraction of noisy training examples", range="[0, 1]")
     dropout: float = field(0.0, "dropout rate", range="[0, 1)")
     weight_decay: float = field(0.0, "weight decay", range="[0, 100]")
-    inits: int = field(0, "first_epoch: initializations trained one epoch each", range="[0, 1000]")
 
     def __post_init__(self):
         check(0.0 <= self.level <= 1.0, "level", "must be in [0, 1]")
@@ -193,17 +203,21 @@ class Memorization(Study):
         )
 
     def conditions(self, p: Params) -> list[RunParams]:
-        out = []
+        out = []  # inits counts for first_epoch runs alone: the others carry 0, as stored
         if p.inits:  # Fig. 1: real data, then each noise type at 100 %
-            out.append(RunParams("first_epoch", p.kinds[0], 0.0, inits=p.inits))
-            out += [RunParams("first_epoch", k, 1.0, inits=p.inits) for k in p.kinds]
+            out.append(RunParams(experiment="first_epoch", kind=p.kinds[0], level=0.0, inits=p.inits))
+            out += [RunParams(experiment="first_epoch", kind=k, level=1.0, inits=p.inits) for k in p.kinds]
         if 0.0 in p.levels:
-            out.append(RunParams("sweep", p.kinds[0], 0.0))
-        out += [RunParams("sweep", k, lv) for k in p.kinds for lv in p.levels if lv > 0]
+            out.append(RunParams(experiment="sweep", kind=p.kinds[0], level=0.0, inits=0))
+        out += [RunParams(experiment="sweep", kind=k, level=lv, inits=0) for k in p.kinds for lv in p.levels if lv > 0]
         regs = [(d, 0.0) for d in p.dropout] + [(0.0, w) for w in p.weight_decay]
         for d, w in dict.fromkeys(regs):  # dropout 0 and weight decay 0 are one baseline
             for level in (p.reg_level, 0.0):  # noise data (memorization) and real data (generalization)
-                out.append(RunParams("regularizer", p.reg_kind, level, d, w))
+                out.append(
+                    RunParams(
+                        experiment="regularizer", kind=p.reg_kind, level=level, dropout=d, weight_decay=w, inits=0
+                    )
+                )
         return out
 
     def expand(self, group: GroupSpec) -> list[RunSpec]:

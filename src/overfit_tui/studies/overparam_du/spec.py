@@ -33,32 +33,42 @@ from typing import Literal
 from overfit_tui.core.schema import Field
 from overfit_tui.core.spec import check, field
 from overfit_tui.core.specs import GroupSpec, RunSpec
-from overfit_tui.studies.base import Figure, RunData, Series, Study
+from overfit_tui.studies.base import Figure, RunData, Series, Study, carry
 from overfit_tui.studies.claims import Claim, Mean, Verdict, arms, by_seed, exceeds, finished, pending, within
 from overfit_tui.studies.replicates import replicate_series, replicates, scalar_series
 
 
 @dataclass(frozen=True)
-class Params:
+class Settings:
+    """The settings every run of a group carries: declared once, for Params and RunParams alike."""
+
+    labels: Literal["gaussian", "signs"] = field("gaussian", "labels: N(0, 1) (the paper) or random ±1")
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """What a group sweeps: a run per value (x the models and seeds)."""
+
     widths: tuple[int, ...] = field(
         (10, 25, 100, 200, 400, 800, 1600, 3200),
         "hidden units m (a log grid), one run each; m < n: under-parameterized",
         range="[1, 1e6]",
     )
-    labels: Literal["gaussian", "signs"] = field("gaussian", "labels: N(0, 1) (the paper) or random ±1")
     gram_max_n: int = field(
         200, "track the Gram matrix's smallest eigenvalue when n is at most this", range="[0, 5000]"
     )
 
+
+@dataclass(frozen=True)
+class Params(Settings, Sweep):
     def __post_init__(self):
         check(len(self.widths) > 0 and all(0 < m <= 1_000_000 for m in self.widths), "widths", "needs m in [1, 1e6]")
         check(0 <= self.gram_max_n <= 5000, "gram_max_n", "must be in [0, 5000]")
 
 
 @dataclass(frozen=True)
-class RunParams:
+class RunParams(Settings):
     width: int = field(100, "hidden units m", range="[1, 1e6]")
-    labels: Literal["gaussian", "signs"] = field("gaussian", "labels")
     gram: bool = field(True, "track the Gram matrix's smallest eigenvalue")
 
 
@@ -119,7 +129,7 @@ class OverparamDu(Study):
                 group.models[0],
                 group.train,
                 s,
-                RunParams(m, p.labels, gram_on),
+                RunParams(width=m, gram=gram_on, **carry(Settings, p)),
             )
             for s in group.seeds
             for m in sorted(set(p.widths))

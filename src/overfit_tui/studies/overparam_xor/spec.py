@@ -35,7 +35,7 @@ from overfit_tui.core.schema import Field
 from overfit_tui.core.spec import check, field
 from overfit_tui.core.specs import GroupSpec, RunSpec, Seeds
 from overfit_tui.engine.declarations import TRAIN_FIELDS
-from overfit_tui.studies.base import Figure, RunData, Series, Study, Table
+from overfit_tui.studies.base import Figure, RunData, Series, Study, Table, carry
 from overfit_tui.studies.claims import (
     Claim,
     Mean,
@@ -54,23 +54,34 @@ from overfit_tui.studies.replicates import scalar_series, stat
 
 
 @dataclass(frozen=True)
-class Params:
+class Settings:
+    """The settings every run of a group carries: declared once, for Params and RunParams alike."""
+
+    patterns: int = field(6, "d: patterns (pairs of ±1) per input", range="[1, 1000]")
+    init_std: float = field(0.02, "std of the Gaussian filter init (small, as the paper)", range="(0, 10]")
+    leak: float = field(
+        0.0, "negative slope of the activation: 0 = ReLU; the paper's theory uses a leaky ReLU", range="[0, 1)"
+    )
+    snapshots: bool = field(True, "also store the filters at GD steps 1, 2, 4, 8, ... (their trail over training)")
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """What a group sweeps: a run per value (x the models and seeds)."""
+
     ks: tuple[int, ...] = field(
         (2, 4, 10, 25, 50, 100), "filters per sign k (2k filters in all), one run each", range="[1, 10000]"
     )
-    patterns: int = field(6, "d: patterns (pairs of ±1) per input", range="[1, 1000]")
-    init_std: float = field(0.02, "std of the Gaussian filter init (small, as the paper)", range="(0, 10]")
     compress_to: int = field(
         2, "k of the compressed net (k-means centres per sign); 0 = no compression run", range="[0, 10000]"
     )
     compress: tuple[Literal["centres", "scaled"], ...] = field(
         ("centres", "scaled"), "compressed starts: the k-means centres, and/or each centre x its cluster's size"
     )
-    leak: float = field(
-        0.0, "negative slope of the activation: 0 = ReLU; the paper's theory uses a leaky ReLU", range="[0, 1)"
-    )
-    snapshots: bool = field(True, "also store the filters at GD steps 1, 2, 4, 8, ... (their trail over training)")
 
+
+@dataclass(frozen=True)
+class Params(Settings, Sweep):
     def __post_init__(self):
         check(len(self.ks) > 0 and all(0 < k <= 10_000 for k in self.ks), "ks", "needs k in [1, 10000]")
         check(1 <= self.patterns <= 1000, "patterns", "must be in [1, 1000]")
@@ -85,16 +96,12 @@ class Params:
 
 
 @dataclass(frozen=True)
-class RunParams:
+class RunParams(Settings):
     k: int = field(2, "filters per sign", range="[1, 10000]")
-    patterns: int = field(4, "d", range="[1, 1000]")
-    init_std: float = field(0.05, "init std", range="(0, 10]")
     init: Literal["random", "centres", "scaled"] = field(
         "random", "random init, the largest net's k-means centres, or the centres x their cluster sizes"
     )
     source_k: int = field(0, "k of the net whose filters were clustered (compressed only)", range="[0, 10000]")
-    leak: float = field(0.0, "negative slope of the activation (0 = ReLU)", range="[0, 1)")
-    snapshots: bool = field(True, "store the filters at steps 1, 2, 4, 8, ...")
 
 
 TEST_ERROR = Field("test_error", "test error", "%", ".1f", "lower", priority=1)
@@ -134,11 +141,11 @@ class OverparamXOR(Study):
         runs = []
         for s in group.seeds:
             for k in sorted(set(p.ks)):
-                rp = RunParams(k, p.patterns, p.init_std, leak=p.leak, snapshots=p.snapshots)
+                rp = RunParams(k=k, **carry(Settings, p))
                 runs.append(self._run(group, f"k={k}", s, rp))
             big = max(p.ks)
             for how in dict.fromkeys(p.compress) if p.compress_to else ():
-                rp = RunParams(p.compress_to, p.patterns, p.init_std, how, big, p.leak, p.snapshots)
+                rp = RunParams(k=p.compress_to, init=how, source_k=big, **carry(Settings, p))
                 runs.append(self._run(group, f"k={p.compress_to} from k={big} {_START[how]}", s, rp))
         return runs
 
