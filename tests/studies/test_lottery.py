@@ -304,6 +304,7 @@ def test_bad_lottery_settings_are_one_line_errors(override, key):
 # -- claims ----------------------------------------------------------------------------------
 def _rd(rnd, arm, left, acc, step, seed=0, status="finished"):
     spec = {
+        "study": "lottery",
         "seeds": {"init": seed, "order": seed, "noise": seed},
         "params": {"round": rnd, "arm": arm, "remaining": left},
     }

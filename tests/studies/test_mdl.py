@@ -181,6 +181,7 @@ def test_tiny_training_true_labels_compress_random_ones_do_not(_data_cache):
 
 def _ratio_run(data: str, model: str, p: float, s: int, ratio: float) -> RunData:
     spec = {
+        "study": "mdl",
         "data": {"name": data},
         "model": {"name": model, "width": 64, "depth": 1},
         "params": {"p": p},

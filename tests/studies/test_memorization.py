@@ -215,6 +215,7 @@ def test_tiny_training_tracks_every_example_and_learns_clean_ones_first(_data_ca
 
 def _reg_run(i, dropout, level, noisy_acc, test_acc):
     spec = {
+        "study": "memorization",
         "params": {
             "experiment": "regularizer",
             "kind": "randY",

@@ -12,11 +12,13 @@ same data. A new study is one package and one registry line (docs/architecture.m
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
+from functools import cached_property
 from importlib import import_module
 from typing import Any, ClassVar
 
 from overfit_tui.core.schema import Field, generic
-from overfit_tui.core.specs import GroupSpec, RunSpec
+from overfit_tui.core.spec import from_dict
+from overfit_tui.core.specs import DataSpec, GroupSpec, ModelSpec, RunSpec, Seeds, TrainSpec
 from overfit_tui.engine.declarations import TRAIN_FIELDS
 
 
@@ -93,6 +95,11 @@ class Table:
         return v if isinstance(v, str) else generic("").format(v)
 
 
+# study name -> its RunParams, filled as each Study subclass is defined (so RunData reads a
+# run's params typed without importing the registry, which imports every study).
+RUN_PARAMS: dict[str, type] = {}
+
+
 @dataclass
 class RunData:
     """What figures are drawn from: one stored run with its events."""
@@ -106,6 +113,31 @@ class RunData:
 
     def points(self, name: str | None = None) -> list[dict]:
         return [e for e in self.events if e.get("kind") == "point" and (name is None or e.get("name") == name)]
+
+    # -- the stored spec, typed: each read once, its defaults those of the spec's declaration --
+    @cached_property
+    def model(self) -> ModelSpec:
+        return from_dict(ModelSpec, self.spec.get("model"))
+
+    @cached_property
+    def data(self) -> DataSpec:
+        return from_dict(DataSpec, self.spec.get("data"))
+
+    @cached_property
+    def train(self) -> TrainSpec:
+        return from_dict(TrainSpec, self.spec.get("train"))
+
+    @cached_property
+    def seeds(self) -> Seeds:
+        return from_dict(Seeds, self.spec.get("seeds"))
+
+    @cached_property
+    def params(self) -> Any:
+        """The run's RunParams, as declared by the study its spec names."""
+        study = self.spec.get("study", "")
+        if study not in RUN_PARAMS:
+            raise KeyError(f"run {self.id}: its spec names no known study ({study!r})")
+        return from_dict(RUN_PARAMS[study], self.spec.get("params"))
 
 
 def carry(settings: type, params: Any) -> dict[str, Any]:
@@ -127,6 +159,11 @@ class Study:
     summary_fields: ClassVar[tuple[Field, ...]] = tuple(
         TRAIN_FIELDS[k] for k in ("final_train_acc", "final_test_acc", "steps_to_fit")
     )
+
+    def __init_subclass__(cls, **kw):
+        super().__init_subclass__(**kw)
+        if "name" in cls.__dict__ and "RunParams" in cls.__dict__:
+            RUN_PARAMS[cls.name] = cls.RunParams
 
     def field(self, key: str) -> Field:
         """How a summary key of this study's runs reads (declared, engine, or generic)."""

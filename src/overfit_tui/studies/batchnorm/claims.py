@@ -21,8 +21,9 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
+from overfit_tui.core.status import Status
 from overfit_tui.studies.base import RunData
-from overfit_tui.studies.batchnorm.spec import _lr, _model_name_of, _norm
+from overfit_tui.studies.batchnorm.figures import lr_of, model_of, norm_of
 from overfit_tui.studies.claims import (
     ENDED,
     Claim,
@@ -47,15 +48,15 @@ Cell = dict[str, list[RunData]]  # norm -> every ended run (finished or diverged
 
 def _acc(key: str) -> Callable[[RunData], float | None]:
     """A run's final accuracy; a diverged run did not train and counts as chance."""
-    return lambda r: CHANCE if r.status == "diverged" else r.summary.get(key)
+    return lambda r: CHANCE if r.status == Status.DIVERGED else r.summary.get(key)
 
 
 def _cells(runs: list[RunData]) -> dict[tuple[str, float], Cell]:
     """(model, lr) -> norm -> runs that ended finished or diverged (failed / lost ones say nothing)."""
     out: dict[tuple[str, float], Cell] = {}
     for r in runs:
-        if r.status in ("finished", "diverged"):
-            out.setdefault((_model_name_of(r), _lr(r)), {}).setdefault(_norm(r), []).append(r)
+        if r.status in (Status.FINISHED, Status.DIVERGED):
+            out.setdefault((model_of(r), lr_of(r)), {}).setdefault(norm_of(r), []).append(r)
     return out
 
 
@@ -79,7 +80,7 @@ def _ready(runs: list[RunData], **needed: Callable[[RunData], bool]) -> Verdict 
 
 
 def _is(norm: str) -> Callable[[RunData], bool]:
-    return lambda r: _norm(r) == norm
+    return lambda r: norm_of(r) == norm
 
 
 def _log_ratio(a: dict[tuple, float], b: dict[tuple, float]) -> Mean | None:
@@ -97,8 +98,8 @@ def _smoother(key: str, what: str):
             std, bn = by.get("none"), by.get("bn")
             if not bn or not _trains(std):
                 continue  # a dead standard net's flat landscape is no evidence
-            std_ok = [r for r in std if r.status == "finished"]
-            bn_ok = [r for r in bn if r.status == "finished"]
+            std_ok = [r for r in std if r.status == Status.FINISHED]
+            bn_ok = [r for r in bn if r.status == Status.FINISHED]
             m = _log_ratio(by_seed(std_ok, lambda r: r.summary.get(key)), by_seed(bn_ok, lambda r: r.summary.get(key)))
             v = exceeds(m, 0.0, f"log({what} standard / BN)")
             if v.status != "pending" and m is not None:

@@ -9,6 +9,7 @@ import torch
 
 from overfit_tui.core.events import PointEvent
 from overfit_tui.core.specs import RunSpec, Seeds
+from overfit_tui.core.status import Status
 from overfit_tui.engine.linalg import min_norm_lstsq, rff_features
 from overfit_tui.studies.shared.context import ExecContext
 from overfit_tui.studies.shared.data import each_run, load_data, randomize
@@ -55,4 +56,4 @@ def execute(study, runs: list[RunSpec], ctx: ExecContext) -> None:
             "seconds": round(time.perf_counter() - t0, 3),
         }
         ctx.emit(i, PointEvent("rff", run.params.n_features, stats, stats["seconds"]))
-        ctx.finish(i, "finished", stats)
+        ctx.finish(i, Status.FINISHED, stats)

@@ -9,6 +9,7 @@ solves an ill-conditioned triangular system and misses its targets by more than 
 
 from __future__ import annotations
 
+from overfit_tui.core.status import Status
 from overfit_tui.studies.base import RunData
 from overfit_tui.studies.claims import (
     ENDED,
@@ -27,7 +28,7 @@ TARGETS = ("true", "random", "reals")
 
 
 def _is_construction(r: RunData) -> bool:
-    return r.spec["params"]["method"] == "construction"
+    return r.params.method == "construction"
 
 
 def _construction(runs: list[RunData]) -> list[RunData]:
@@ -35,7 +36,7 @@ def _construction(runs: list[RunData]) -> list[RunData]:
 
 
 def _fits_any(runs: list[RunData]):
-    got = arms(runs, **{t: (lambda r, t=t: _is_construction(r) and r.spec["params"]["target"] == t) for t in TARGETS})
+    got = arms(runs, **{t: (lambda r, t=t: _is_construction(r) and r.params.target == t) for t in TARGETS})
     if not isinstance(got, dict):
         return got
     rs = [r for rr in got.values() for r in rr if "max_fit_error" in r.summary]
@@ -44,7 +45,7 @@ def _fits_any(runs: list[RunData]):
             return pending(f"{t}: {few.detail}")
     worst = max(r.summary["max_fit_error"] for r in rs)
     bad = [r.label for r in rs if r.summary["max_fit_error"] > FIT_TOL]
-    bad += [r.label for r in runs if _is_construction(r) and r.status in ENDED and r.status != "finished"]
+    bad += [r.label for r in runs if _is_construction(r) and r.status in ENDED and r.status != Status.FINISHED]
     if len(bad) > len([r for r in rs if r.summary["max_fit_error"] > FIT_TOL]):
         worst = float("inf")  # a construction that could not be built (e.g. duplicate projections) fits nothing
     n = min(len({seed_of(r) for r in rr}) for rr in got.values())

@@ -92,7 +92,7 @@ class Expressivity(Study):
 
     def figures(self, runs: list[RunData]) -> list[Figure]:
         figs = []
-        cons = [r for r in runs if r.spec["params"]["method"] == "construction" and r.points("projection")]
+        cons = [r for r in runs if r.params.method == "construction" and r.points("projection")]
         if cons:
             pts = cons[0].points("projection")
             figs.append(
@@ -111,7 +111,7 @@ class Expressivity(Study):
         if done:
             series = []
             for m in ("construction", "trained"):
-                rs = [r for r in done if r.spec["params"]["method"] == m]
+                rs = [r for r in done if r.params.method == m]
                 if rs:
                     name = m if m == "construction" else rs[0].summary.get("optimizer", m)
                     series.append(

@@ -9,6 +9,7 @@ from torch import nn
 
 from overfit_tui.core.events import PointEvent, StepEvent
 from overfit_tui.core.specs import RunSpec
+from overfit_tui.core.status import Status
 from overfit_tui.engine.linalg import construction_weights
 from overfit_tui.engine.train import make_optimizer
 from overfit_tui.studies.expressivity.spec import _optimizer_name
@@ -133,4 +134,4 @@ def execute(study, runs: list[RunSpec], ctx: ExecContext) -> None:
                 pred = net(ds.x_test.flatten(1).to(z.dtype)).round().clamp(0, ds.num_classes - 1)
             stats["test_acc"] = (pred.long() == ds.y_test).float().mean().item()
         ctx.emit(i, PointEvent(p.method, n, stats, stats["seconds"]))
-        ctx.finish(i, "finished", stats)
+        ctx.finish(i, Status.FINISHED, stats)

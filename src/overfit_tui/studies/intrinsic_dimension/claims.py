@@ -20,20 +20,18 @@ and holds (or fails) only where both ends agree, else it is pending ("extend par
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from itertools import product
 
-from overfit_tui.core.spec import from_dict
 from overfit_tui.core.specs import ModelSpec
+from overfit_tui.core.status import ACTIVE
 from overfit_tui.studies.base import RunData
 from overfit_tui.studies.claims import Claim, Mean, Verdict, all_hold, exceeds, pending, within
 from overfit_tui.studies.intrinsic_dimension.figures import Sweep, seed_tag, sweeps
 
-ACTIVE = ("queued", "running")  # the store's active statuses (studies never import the store)
 FAR_BELOW = 100  # D / d_int90 above 10^2: the paper's MNIST 153x (LeNet) and 266x (FC), order of magnitude
 LABELS_FACTOR = 100  # shuffled / true labels above 10^2: the paper's 190,000 / 750 = 253x, order of magnitude
 WIDTH_SPREAD = 2  # "roughly constant": each width's d_int90 within x2 of the narrowest's (the paper: x1.3 over 24x D)
@@ -80,7 +78,7 @@ class Dint:
 
 def complete(runs: list[RunData]) -> list[RunData]:
     """The runs of the (model, variant, seed) sweeps that have no run queued or running."""
-    key = lambda r: (str(r.spec.get("model")), (r.spec.get("params") or {}).get("variant", "true"), seed_tag(r.spec))
+    key = lambda r: (r.model, r.params.variant, seed_tag(r))
     busy = {key(r) for r in runs if r.status in ACTIVE}
     return [r for r in runs if key(r) not in busy]
 
@@ -100,12 +98,11 @@ def dints(runs: list[RunData], form: str = "relative") -> list[Dint]:
 def _family(runs: list[RunData]) -> dict[str, str]:
     """Model label -> its family, the same model at any width: "mlp depth 2", "cnn1d"
     (with any regularizer named, so a BatchNorm MLP is not the plain MLP's family)."""
-    return dict(_family_of(json.dumps(r.spec.get("model"), sort_keys=True)) for r in runs)
+    return dict(_family_of(r.model) for r in runs)
 
 
 @lru_cache(maxsize=1024)
-def _family_of(key: str) -> tuple[str, str]:
-    m = from_dict(ModelSpec, json.loads(key))
+def _family_of(m: ModelSpec) -> tuple[str, str]:
     name = f"{m.name} depth {m.depth}" if m.name == "mlp" else m.name
     extra = [f"{k}={v}" for k, v in vars(replace(m, width=0)).items() if k not in ("name", "width", "depth")]
     plain = [f"{k}={v}" for k, v in vars(ModelSpec(m.name)).items() if k not in ("name", "width", "depth")]

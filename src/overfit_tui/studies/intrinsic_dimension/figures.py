@@ -10,14 +10,12 @@ A sweep is one (model, variant); its replicates are the seeds. d_int is found pe
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 from overfit_tui.core.schema import Field, Stat
-from overfit_tui.core.spec import from_dict
-from overfit_tui.core.specs import ModelSpec
+from overfit_tui.core.status import Status
 from overfit_tui.studies.base import Figure, RunData, Series, Table
 from overfit_tui.studies.intrinsic_dimension.sweep import RELATIVE, d_int
 
@@ -60,21 +58,12 @@ class Sweep:
 
 
 @lru_cache(maxsize=1024)
-def _label_of(key: str) -> str:
-    return from_dict(ModelSpec, json.loads(key)).label
-
-
-def model_label(model: dict | None) -> str:
-    """A stored model spec's label (parsed once per distinct spec: a group has a few models)."""
-    return _label_of(json.dumps(model, sort_keys=True))
-
-
 def sweeps(runs: list[RunData]) -> list[Sweep]:
     out: dict[tuple, Sweep] = {}
     for r in runs:
-        p, s = r.spec.get("params") or {}, r.summary
-        model = model_label(r.spec.get("model"))
-        variant = p.get("variant", "true")
+        p, s = r.params, r.summary
+        model = r.model.label
+        variant = p.variant
         on_train = variant == "shuffled_labels"
         name = model + ("" if variant == "true" else f" {variant.replace('_', ' ')}") + (" (train)" if on_train else "")
         sw = out.setdefault(
@@ -85,9 +74,9 @@ def sweeps(runs: list[RunData]) -> list[Sweep]:
         if p.get("role") == "grid":
             sw.max_d = max(sw.max_d, p.get("d", 0))
         acc = s.get(f"final_{sw.metric}")
-        if r.status != "finished" or not _num(acc):
+        if r.status != Status.FINISHED or not _num(acc):
             continue
-        seed = seed_tag(r.spec)
+        seed = seed_tag(r)
         train_acc = s.get("final_train_acc")
         if p.get("role") == "baseline":
             sw.baseline[seed] = acc
@@ -243,10 +232,9 @@ def _dint_cell(per_seed: dict[str, int | None], max_d: int) -> str:
     return text if not miss else f"{text} ({miss} of {len(per_seed)} seeds > {max_d:,})"
 
 
-def seed_tag(spec: dict) -> str:
+def seed_tag(r: RunData) -> str:
     """A run's replicate: its init, order and noise seeds."""
-    s = spec.get("seeds") or {}
-    return f"{s.get('init')}-{s.get('order')}-{s.get('noise')}"
+    return f"{r.seeds.init}-{r.seeds.order}-{r.seeds.noise}"
 
 
 def _num(v) -> bool:

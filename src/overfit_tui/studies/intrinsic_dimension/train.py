@@ -7,6 +7,7 @@ from dataclasses import replace
 import torch
 
 from overfit_tui.core.specs import RunSpec
+from overfit_tui.core.status import Status
 from overfit_tui.engine.hooks import Hooks
 from overfit_tui.engine.models import build_model, param_count
 from overfit_tui.engine.projections import make_projection
@@ -51,7 +52,7 @@ def execute(study, runs: list[RunSpec], ctx: ExecContext) -> None:
                 why = _why_no_bisection(points, threshold)
                 d = None if why else next_dimension(points, threshold, D)
                 if d is None:
-                    ctx.finish(i, "finished", {**extra, "bisection": why or "crossing pinned: nothing left"})
+                    ctx.finish(i, Status.FINISHED, {**extra, "bisection": why or "crossing pinned: nothing left"})
                     continue
                 lo, hi = _bracket_text(points, threshold)
                 extra["bisection"] = f"step {rp.step}: between {lo} and {hi}"
@@ -72,7 +73,7 @@ def execute(study, runs: list[RunSpec], ctx: ExecContext) -> None:
         member = Member(model, dev.x_train, dev.y_train, dev.x_test, dev.y_test, run.seeds.order, run=i)
         (res,) = train([member], spec, Hooks(AddSummary(extra), ctx), augment=run.data.augment)
         acc = res.final.get(metric)
-        if res.status != "finished" or acc is None:
+        if res.status != Status.FINISHED or acc is None:
             continue
         if rp.role == "baseline":
             threshold = RELATIVE * acc if rp.refine_on == "relative" else rp.absolute

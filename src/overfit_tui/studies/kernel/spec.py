@@ -138,7 +138,7 @@ class KernelInterpolation(Study):
         done = [r for r in runs if "test_error" in r.summary]
         setups: dict[str, list[RunData]] = {}
         for r in done:
-            setups.setdefault(_setup(r.spec["params"]["kernel"], r.spec["params"]["random_features"]), []).append(r)
+            setups.setdefault(_setup(r.params.kernel, r.params.random_features), []).append(r)
         figs = []
         for key, title in (("test_error", "Test error"), ("norm", "Norm ||w|| of the min-norm solution")):
             series = []
@@ -147,7 +147,7 @@ class KernelInterpolation(Study):
                     name += " (least squares: not an interpolant)"
                 # lines from p = 0 to p = 1: the setups meet at chance there, and lines show
                 # three series arriving where three points would hide each other
-                series.append(scalar_series(name, rs, lambda r: r.spec["params"]["p"], lambda r, k=key: r.summary[k]))
+                series.append(scalar_series(name, rs, lambda r: r.params.p, lambda r, k=key: r.summary[k]))
             figs.append(
                 Figure(
                     key,
@@ -199,11 +199,11 @@ LEAK = 0.05  # random labels test "at chance": their error no more than 5 points
 
 
 def _setup_of(r: RunData) -> str:
-    return _setup(r.spec["params"]["kernel"], r.spec["params"]["random_features"])
+    return _setup(r.params.kernel, r.params.random_features)
 
 
 def _p(r: RunData) -> float:
-    return r.spec["params"]["p"]
+    return r.params.p
 
 
 def _ended(runs: list[RunData]) -> Verdict | None:
@@ -252,7 +252,7 @@ def _per_setup(runs, decide) -> Verdict:
 
 
 def _generalizes_one(rs: list[RunData]) -> Verdict:
-    n_test = rs[0].spec.get("data", {}).get("n_test") or 1000
+    n_test = rs[0].data.n_test or 1000
     m = chance_margin(n_test)
     true = by_seed([r for r in rs if _p(r) == 0], summary("test_error"))
     rand = by_seed([r for r in rs if _p(r) == 1], summary("test_error"))

@@ -8,6 +8,7 @@ import torch
 
 from overfit_tui.core.events import PointEvent
 from overfit_tui.core.specs import RunSpec
+from overfit_tui.core.status import Status
 from overfit_tui.engine.linalg import kernel_matrix, min_norm_solve
 from overfit_tui.engine.transforms import corrupt_labels
 from overfit_tui.studies.shared.context import ExecContext
@@ -57,4 +58,4 @@ def execute(study, runs: list[RunSpec], ctx: ExecContext) -> None:
     for i, run in each_run(runs, ctx):
         stats = solve_run(run, ctx)
         ctx.emit(i, PointEvent("solve", run.params.p, stats, stats["seconds"]))
-        ctx.finish(i, "finished", stats)
+        ctx.finish(i, Status.FINISHED, stats)

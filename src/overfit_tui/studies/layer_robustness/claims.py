@@ -35,11 +35,10 @@ class Seeded:
 
     def __init__(self, name: str, rs: list[RunData]):
         self.name = name
-        p = rs[0].spec.get("params") or {}
-        data = rs[0].spec.get("data") or {}
-        k = data.get("gaussian_classes", 10) if data.get("name") == "gaussian" else 10
+        data = rs[0].data
+        k = data.gaussian_classes if data.name == "gaussian" else 10
         self.chance = 1 - 1 / k
-        self.threshold = float(p.get("threshold", 0.05))
+        self.threshold = rs[0].params.threshold
         self.final: dict[tuple, float] = {}
         self.reinit0: dict[int, dict[tuple, float]] = {}
         self.rerand: dict[int, dict[tuple, float]] = {}

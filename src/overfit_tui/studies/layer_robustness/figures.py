@@ -52,10 +52,9 @@ class Grid:
 def grids(runs: list[RunData]) -> list[Grid]:
     out = []
     for name, rs in replicates(runs):
-        p = rs[0].spec.get("params") or {}
-        data = rs[0].spec.get("data") or {}
-        k = data.get("gaussian_classes", 10) if data.get("name") == "gaussian" else 10
-        g = Grid(name, tuple(sorted(p.get("checkpoints", ()))), float(p.get("threshold", 0.0)), 1 - 1 / k)
+        p, data = rs[0].params, rs[0].data
+        k = data.gaussian_classes if data.name == "gaussian" else 10
+        g = Grid(name, tuple(sorted(p.checkpoints)), p.threshold, 1 - 1 / k)
         for r in rs:
             _add_run(g, r)
         if g.layers:

@@ -6,6 +6,7 @@ import time
 
 from overfit_tui.core.events import PointEvent
 from overfit_tui.core.specs import RunSpec
+from overfit_tui.core.status import Status
 from overfit_tui.engine.hooks import Hook, Hooks
 from overfit_tui.engine.models import build_model
 from overfit_tui.engine.train import Member, train
@@ -45,7 +46,7 @@ class Checkpoints(Hook):
                 self.ctx.save_checkpoint(run, checkpoint_name(loop.epoch), loop.state(run))
 
     def on_done(self, run: int, result) -> None:
-        if result.status != "finished" or result.state is None:
+        if result.status != Status.FINISHED or result.state is None:
             return
         self.ctx.save_checkpoint(run, "final", result.state)
         t = time.perf_counter()
@@ -71,7 +72,7 @@ class Checkpoints(Hook):
         rerand: dict[int, list[float]] = {}
         for layer in layers:
             if ctx.should_stop() or ctx.member_cancelled(run):
-                result.status = "cancelled"
+                result.status = Status.CANCELLED
                 break
             errs = ev.errors([replace_layer(layer, s, p.bn_travels) for _, _, s in sources])
             for (kind, x, _), (tr, te) in zip(sources, errs):

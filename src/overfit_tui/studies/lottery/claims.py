@@ -47,20 +47,16 @@ EXTREME = (0.018, 0.0365)  # the paper's 1.9-3.6 % (Fig. 3/4), where every subne
 LEVEL = Callable[[float], bool]
 
 
-def _rp(r: RunData) -> dict:
-    return r.spec.get("params") or {}
-
-
 def _left(r: RunData) -> float:
-    return round(float(_rp(r).get("remaining", 1.0)), 6)
+    return round(r.params.remaining, 6)
 
 
 def _is(arm: str, lo: float, hi: float) -> Callable[[RunData], bool]:
-    return lambda r: _rp(r).get("round", 0) > 0 and _rp(r).get("arm") == arm and lo <= _left(r) <= hi
+    return lambda r: r.params.round > 0 and r.params.arm == arm and lo <= _left(r) <= hi
 
 
 def _dense(r: RunData) -> bool:
-    return _rp(r).get("round", 0) == 0
+    return r.params.round == 0
 
 
 def _table(runs: list[RunData], key: str) -> dict[float, dict[tuple, float]]:
@@ -152,7 +148,7 @@ def _check_reinit_slower(runs: list[RunData]) -> Verdict:
 def _check_degrades(runs: list[RunData]) -> Verdict:
     """Every arm present at the extreme levels below dense: per arm, each seed's mean over those
     levels of dense - arm, one-sided 95 % bound > 0; all arms must (intersection-union)."""
-    present = sorted({_rp(r).get("arm") for r in runs if _is(_rp(r).get("arm", ""), *EXTREME)(r)})
+    present = sorted({r.params.arm for r in runs if _is(r.params.arm, *EXTREME)(r)})
     if not present:
         return pending(f"needs pruned runs at {_pct(EXTREME[0])}-{_pct(EXTREME[1])} of the weights")
     got = arms(runs, dense=_dense, **{a: _is(a, *EXTREME) for a in present})

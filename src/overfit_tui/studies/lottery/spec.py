@@ -34,6 +34,7 @@ from typing import Literal
 from overfit_tui.core.schema import Field
 from overfit_tui.core.spec import check, field
 from overfit_tui.core.specs import GroupSpec, RunSpec
+from overfit_tui.core.status import Status
 from overfit_tui.engine.declarations import TRAIN_FIELDS
 from overfit_tui.studies.base import Figure, RunData, Study, Table
 from overfit_tui.studies.lottery.claims import CLAIMS
@@ -202,9 +203,9 @@ class Lottery(Study):
     # -- the pane ------------------------------------------------------------------
     def figures(self, runs: list[RunData]) -> list[Figure]:
         done = _finished(runs)
-        pct = lambda r: 100 * r.spec["params"]["remaining"]
+        pct = lambda r: 100 * r.params.remaining
         xl = "% of weights remaining (log)"
-        dense = [r for r in done if r.spec["params"]["round"] == 0]
+        dense = [r for r in done if r.params.round == 0]
         dense_acc = stat(dense, "early_stop_test_acc")
         hl = ((dense_acc.mean, "dense (early stop)"),) if dense_acc else ()
         figs = []
@@ -235,14 +236,14 @@ class Lottery(Study):
         rows = []
         by_round: dict[int, list[RunData]] = {}
         for r in _finished(runs):
-            by_round.setdefault(r.spec["params"]["round"], []).append(r)
+            by_round.setdefault(r.params.round, []).append(r)
         for rnd in sorted(by_round):
             rs = by_round[rnd]
-            arm = {a: [r for r in rs if r.spec["params"]["arm"] == a] for a in ("ticket", "reinit", "random")}
+            arm = {a: [r for r in rs if r.params.arm == a] for a in ("ticket", "reinit", "random")}
             rows.append(
                 (
                     str(rnd),
-                    f"{100 * rs[0].spec['params']['remaining']:.3g}",
+                    f"{100 * rs[0].params.remaining:.3g}",
                     acc.format(stat(arm["ticket"], "early_stop_test_acc")),
                     acc.format(stat(arm["reinit"], "early_stop_test_acc")),
                     acc.format(stat(arm["random"], "early_stop_test_acc")),
@@ -266,7 +267,7 @@ class Lottery(Study):
 
 def _finished(runs: list[RunData]) -> list[RunData]:
     """Runs that trained their whole budget (a cancelled run's numbers are partial)."""
-    return [r for r in runs if r.status == "finished" and r.summary.get("final_test_acc") is not None]
+    return [r for r in runs if r.status == Status.FINISHED and r.summary.get("final_test_acc") is not None]
 
 
 def _label(rp: RunParams) -> str:
@@ -277,22 +278,17 @@ def _label(rp: RunParams) -> str:
 
 def _arm(runs: list[RunData], arm: str, with_dense: bool = True) -> list[RunData]:
     """An arm's runs; the dense round counts for every arm (all three lines start from it)."""
-    return [
-        r
-        for r in runs
-        if (r.spec["params"]["arm"] == arm and r.spec["params"]["round"] > 0)
-        or (with_dense and r.spec["params"]["round"] == 0)
-    ]
+    return [r for r in runs if (r.params.arm == arm and r.params.round > 0) or (with_dense and r.params.round == 0)]
 
 
 def _curve_rounds(runs: list[RunData], most: int = 5) -> list[RunData]:
     """Ticket runs of a few rounds spread evenly in log(% remaining): the paper's Fig. 3 lines."""
-    tickets = [r for r in runs if r.spec["params"]["arm"] == "ticket" and r.events]
-    rounds = sorted({r.spec["params"]["round"]: r.spec["params"]["remaining"] for r in tickets}.items())
+    tickets = [r for r in runs if r.params.arm == "ticket" and r.events]
+    rounds = sorted({r.params.round: r.params.remaining for r in tickets}.items())
     if len(rounds) > most:
         logs = [math.log(left) for _, left in rounds]
         targets = [logs[0] + (logs[-1] - logs[0]) * j / (most - 1) for j in range(most)]
         keep = {min(rounds, key=lambda rl: abs(math.log(rl[1]) - t))[0] for t in targets}
     else:
         keep = {rnd for rnd, _ in rounds}
-    return [r for r in tickets if r.spec["params"]["round"] in keep]
+    return [r for r in tickets if r.params.round in keep]

@@ -19,6 +19,7 @@ from torch import nn
 
 from overfit_tui.core.errors import SpecError
 from overfit_tui.core.specs import DataSpec, ModelSpec, RunSpec, Seeds
+from overfit_tui.core.status import Status
 from overfit_tui.engine.data import Dataset
 from overfit_tui.engine.hooks import Hook, Hooks
 from overfit_tui.engine.models import MODELS, build_model
@@ -186,7 +187,7 @@ class Job:
 
     def after_ticket(self, run: RunSpec, mask: dict, theta: dict, res, rewound: dict | None) -> None:
         ch = self.chain(run)
-        if res.status != "finished":
+        if res.status != Status.FINISHED:
             ch.broken = True
             return
         if run.params.round == 0:
@@ -240,7 +241,7 @@ class Job:
             todo = []
             for i in by_round[rnd]:
                 if self.ctx.should_stop() or self.chain(self.runs[i]).broken:
-                    self.ctx.finish(i, "cancelled", {"note": "an earlier round of this chain did not finish"})
+                    self.ctx.finish(i, Status.CANCELLED, {"note": "an earlier round of this chain did not finish"})
                     continue
                 self.prepare(i)
                 todo.append(i)

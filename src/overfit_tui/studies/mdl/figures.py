@@ -24,8 +24,7 @@ from overfit_tui.studies.claims import (
     verdict,
     within,
 )
-from overfit_tui.studies.memorization.figures import point_series
-from overfit_tui.studies.replicates import replicates, scalar_series, stat
+from overfit_tui.studies.replicates import point_series, replicates, scalar_series, stat
 
 # Blier & Ollivier 2018, Table 1 (CIFAR-10: 50,000 labels, 10 classes); MNIST's ratio is about 2 %.
 PAPER_CIFAR10 = {"uniform_kbits": 166.0, "codelength_kbits": 45.3}
@@ -34,8 +33,7 @@ PAPER_MNIST_RATIO = 0.02
 
 
 def _model(r: RunData) -> str:
-    m = r.spec.get("model", {})
-    return f"mlp {m.get('depth')}x{m.get('width') or 512}" if m.get("name") == "mlp" else str(m.get("name"))
+    return r.model.label
 
 
 def _uniform_series(runs: list[RunData]) -> Series | None:
@@ -80,7 +78,7 @@ def figures(runs: list[RunData]) -> list[Figure]:
         for r in done:
             by_model.setdefault(_model(r), []).append(r)
         series = tuple(
-            scalar_series(m, rs, lambda r: r.spec["params"]["p"], lambda r: r.summary.get("compression_ratio"))
+            scalar_series(m, rs, lambda r: r.params.p, lambda r: r.summary.get("compression_ratio"))
             for m, rs in by_model.items()
         )
         refs = (
@@ -119,7 +117,7 @@ GROWS_MARGIN = 0.1  # per unit corruption: from true to random labels at least a
 
 
 def _p(r: RunData) -> float:
-    return float(r.spec["params"]["p"])
+    return float(r.params.p)
 
 
 def _ratio(r: RunData) -> float | None:
@@ -145,7 +143,7 @@ def _check_true(runs: list[RunData]) -> Verdict:
     a = arms(runs, true_labels=_at(0.0))
     if isinstance(a, Verdict):
         return a
-    data = (a["true_labels"][0].spec.get("data") or {}).get("name", "")
+    data = a["true_labels"][0].data.name
     margin = TRUE_RATIO_MAX.get(data, TRUE_RATIO_DEFAULT)
     best: dict[tuple, float] = {}
     for r in a["true_labels"]:

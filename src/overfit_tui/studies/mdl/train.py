@@ -9,6 +9,7 @@ import torch
 
 from overfit_tui.core.events import PointEvent
 from overfit_tui.core.specs import RunSpec
+from overfit_tui.core.status import Status
 from overfit_tui.engine.hooks import Hook
 from overfit_tui.engine.loop import EVAL_CHUNK
 from overfit_tui.engine.models import build_model
@@ -152,7 +153,7 @@ def execute(study, runs: list[RunSpec], ctx: ExecContext) -> None:
         for i in list(live):
             if ctx.member_cancelled(i):
                 live.remove(i)
-                ctx.finish(i, "cancelled", _summary(study, totals[i], bounds, c, k))
+                ctx.finish(i, Status.CANCELLED, _summary(study, totals[i], bounds, c, k))
                 continue
             held = stop.best.get(i, math.inf) / math.log(2)
             x, y = streams[i][0][prefix:end], streams[i][1][prefix:end]
@@ -167,5 +168,5 @@ def execute(study, runs: list[RunSpec], ctx: ExecContext) -> None:
             )
         coded = c + 1
     for i in live:
-        status = "finished" if coded == len(bounds) else "cancelled"
+        status = Status.FINISHED if coded == len(bounds) else Status.CANCELLED
         ctx.finish(i, status, _summary(study, totals[i], bounds, coded, k))

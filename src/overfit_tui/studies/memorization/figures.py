@@ -29,28 +29,17 @@ from overfit_tui.studies.claims import (
     seed_of,
     summary,
 )
-from overfit_tui.studies.replicates import replicate_series, replicates, scalar_series, series_of, stat
+from overfit_tui.studies.replicates import (
+    point_curve,
+    point_series,
+    replicate_series,
+    replicates,
+    scalar_series,
+    series_of,
+    stat,
+)
 
 HIST_BINS = 12
-
-
-def _p(r: RunData) -> dict:
-    return r.spec.get("params", {})
-
-
-def point_curve(r: RunData, name: str, key: str) -> tuple[tuple, tuple]:
-    pts = [(e["x"], e["values"][key]) for e in r.points(name) if key in e.get("values", {})]
-    return tuple(p[0] for p in pts), tuple(p[1] for p in pts)
-
-
-def point_series(runs: list[RunData], name: str, key: str, suffix: str = "") -> list[Series]:
-    """One series per set of replicates from their point events `name` (value `key`)."""
-    out = []
-    for label, rs in replicates(runs):
-        curves = [c for c in (point_curve(r, name, key) for r in rs) if c[0]]
-        if (s := replicate_series(label + suffix, curves)) is not None:
-            out.append(s)
-    return out
 
 
 # -- Fig. 1: per-example misclassification over inits, against the binomial null ----------
@@ -112,26 +101,26 @@ def first_epoch_summary(rates, inits: int) -> dict:
 
 
 def _fig1(runs: list[RunData]) -> list[RunData]:
-    return [r for r in runs if _p(r).get("experiment") == "first_epoch"]
+    return [r for r in runs if r.params.experiment == "first_epoch"]
 
 
 def _fig1_kind(r: RunData) -> str:
-    return "real data" if _p(r)["level"] == 0 else _p(r)["kind"]
+    return "real data" if r.params.level == 0 else r.params.kind
 
 
 def _sweep(runs: list[RunData], kind: str) -> list[RunData]:
-    rs = [r for r in runs if _p(r).get("experiment") == "sweep" and (_p(r)["kind"] == kind or _p(r)["level"] == 0)]
-    return sorted(rs, key=lambda r: _p(r)["level"])
+    rs = [r for r in runs if r.params.experiment == "sweep" and (r.params.kind == kind or r.params.level == 0)]
+    return sorted(rs, key=lambda r: r.params.level)
 
 
 def _mixed(runs: list[RunData]) -> list[RunData]:
     """Per noise type, the sweep runs at the mixed level nearest 50 % (the learning-order runs)."""
     out = []
-    for kind in dict.fromkeys(_p(r)["kind"] for r in runs if _p(r).get("experiment") == "sweep"):
-        rs = [r for r in _sweep(runs, kind) if 0 < _p(r)["level"] < 1 and _p(r)["kind"] == kind]
+    for kind in dict.fromkeys(r.params.kind for r in runs if r.params.experiment == "sweep"):
+        rs = [r for r in _sweep(runs, kind) if 0 < r.params.level < 1 and r.params.kind == kind]
         if rs:
-            level = min((_p(r)["level"] for r in rs), key=lambda v: abs(v - 0.5))
-            out += [r for r in rs if _p(r)["level"] == level]
+            level = min((r.params.level for r in rs), key=lambda v: abs(v - 0.5))
+            out += [r for r in rs if r.params.level == level]
     return out
 
 
@@ -171,9 +160,9 @@ def figures(runs: list[RunData]) -> list[Figure]:
                     tuple(series),
                 )
             )
-    sweep_kinds = list(dict.fromkeys(_p(r)["kind"] for r in runs if _p(r).get("experiment") == "sweep"))
+    sweep_kinds = list(dict.fromkeys(r.params.kind for r in runs if r.params.experiment == "sweep"))
     fit = [
-        scalar_series(kind, _sweep(runs, kind), lambda r: _p(r)["level"], lambda r: r.summary.get("epochs_to_fit"))
+        scalar_series(kind, _sweep(runs, kind), lambda r: r.params.level, lambda r: r.summary.get("epochs_to_fit"))
         for kind in sweep_kinds
     ]
     if fit:
@@ -205,19 +194,19 @@ def _reg(runs: list[RunData], which: str, noise: bool | None = None) -> list[Run
     """Regularizer runs varying `which` (the other regularizer off); `noise` True: the runs on
     noise data, False: those on real data, None: both."""
     other = "weight_decay" if which == "dropout" else "dropout"
-    rs = [r for r in runs if _p(r).get("experiment") == "regularizer" and not _p(r)[other]]
+    rs = [r for r in runs if r.params.experiment == "regularizer" and not getattr(r.params, other)]
     if noise is not None:
-        rs = [r for r in rs if (_p(r)["level"] > 0) == noise]
-    return sorted(rs, key=lambda r: _p(r)[which])
+        rs = [r for r in rs if (r.params.level > 0) == noise]
+    return sorted(rs, key=lambda r: getattr(r.params, which))
 
 
 def _regularizer_figures(runs: list[RunData]) -> list[Figure]:
     out = []
     for which, title in (("dropout", "dropout rate"), ("weight_decay", "weight decay")):
         rs = _reg(runs, which)
-        if len({_p(r)[which] for r in rs}) < 2:
+        if len({getattr(r.params, which) for r in rs}) < 2:
             continue
-        x = lambda r, w=which: _p(r)[w]
+        x = lambda r, w=which: getattr(r.params, w)
         noise, real = _reg(runs, which, True), _reg(runs, which, False)
         series = tuple(
             scalar_series(name, arm, x, lambda r, k=key: r.summary.get(k))
@@ -236,7 +225,7 @@ def _regularizer_figures(runs: list[RunData]) -> list[Figure]:
 
 def tables(runs: list[RunData], field: Callable[[str], Field]) -> list[Table]:
     out = []
-    fig1 = [(n, rs) for n, rs in replicates(runs) if _p(rs[0]).get("experiment") == "first_epoch"]
+    fig1 = [(n, rs) for n, rs in replicates(runs) if rs[0].params.experiment == "first_epoch"]
     if fig1:
         keys = ("fig1_error", "fig1_rho", "fig1_rho_null_sd", "fig1_consistent", "fig1_consistent_null")
         rows = tuple(_row(n, rs, keys, field) for n, rs in fig1)
@@ -244,18 +233,18 @@ def tables(runs: list[RunData], field: Callable[[str], Field]) -> list[Table]:
         out.append(
             Table("Fig. 1: per-example misclassification after one epoch", cols, rows, (None, *map(field, keys)))
         )
-    sweep = [(n, rs) for n, rs in replicates(runs) if _p(rs[0]).get("experiment") == "sweep"]
+    sweep = [(n, rs) for n, rs in replicates(runs) if rs[0].params.experiment == "sweep"]
     if sweep:
         keys = ("epochs_to_fit", "steps_to_fit", "best_test_acc", "final_test_acc")
         rows = tuple(_row(n, rs, keys, field) for n, rs in sweep)
         cols = ("noise", *(field(k).header for k in keys))
         out.append(Table("Noise sweep (Arpit et al. 2017)", cols, rows, (None, *map(field, keys))))
         keys = ("kept_clean_median", "kept_noisy_median", "kept_clean_frac", "kept_noisy_frac")
-        rows = tuple(_row(n, rs, keys, field) for n, rs in sweep if 0 < _p(rs[0])["level"] < 1)
+        rows = tuple(_row(n, rs, keys, field) for n, rs in sweep if 0 < rs[0].params.level < 1)
         if rows:
             cols = ("noise", *(field(k).header for k in keys))
             out.append(Table("Learned and kept: clean vs noisy examples", cols, rows, (None, *map(field, keys))))
-    reg = [(n, rs) for n, rs in replicates(runs) if _p(rs[0]).get("experiment") == "regularizer"]
+    reg = [(n, rs) for n, rs in replicates(runs) if rs[0].params.experiment == "regularizer"]
     if reg:
         keys = ("clean_train_acc", "noisy_train_acc", "final_test_acc", "best_test_acc")
         rows = tuple(_row(n, rs, keys, field) for n, rs in reg)
@@ -277,7 +266,7 @@ DROPOUT_MARGIN = 0.05  # noise-fitting must fall 5 pp more than real-data valida
 
 
 def _budget(r: RunData) -> float:
-    return float((r.spec.get("train") or {}).get("epochs") or math.inf)
+    return float(r.train.epochs or math.inf)
 
 
 def _censored(r: RunData, key: str) -> float:
@@ -301,10 +290,10 @@ def _min_step(points: list[tuple[float, float]]) -> float | None:
 
 def _check_noise_slower(kind: str) -> Callable[[list[RunData]], Verdict]:
     def real(r):
-        return _p(r).get("experiment") == "sweep" and _p(r)["level"] == 0
+        return r.params.experiment == "sweep" and r.params.level == 0
 
     def noisy(r):
-        return _p(r).get("experiment") == "sweep" and _p(r)["kind"] == kind and _p(r)["level"] > 0
+        return r.params.experiment == "sweep" and r.params.kind == kind and r.params.level > 0
 
     def check(runs: list[RunData]) -> Verdict:
         a = arms(runs, real_data_sweep=real, **{f"{kind}_sweep": noisy})
@@ -312,7 +301,7 @@ def _check_noise_slower(kind: str) -> Callable[[list[RunData]], Verdict]:
             return a
         per_seed: dict[tuple, list[tuple[float, float]]] = {}
         for r in a["real_data_sweep"] + a[f"{kind}_sweep"]:
-            per_seed.setdefault(seed_of(r), []).append((_p(r)["level"], math.log(_censored(r, "epochs_to_fit"))))
+            per_seed.setdefault(seed_of(r), []).append((r.params.level, math.log(_censored(r, "epochs_to_fit"))))
         steps = [s for s in map(_min_step, per_seed.values()) if s is not None]
         return exceeds(Mean.of(steps), SLOWER_MARGIN, "smallest rise of ln(epochs to fit) per unit noise")
 
@@ -321,14 +310,14 @@ def _check_noise_slower(kind: str) -> Callable[[list[RunData]], Verdict]:
 
 def _check_clean_first(kind: str) -> Callable[[list[RunData]], Verdict]:
     def check(runs: list[RunData]) -> Verdict:
-        mixed = [r for r in _mixed(runs) if _p(r)["kind"] == kind]
+        mixed = [r for r in _mixed(runs) if r.params.kind == kind]
         if not mixed:
             return pending(f"needs: a mixed (0 < noise < 1) {kind} sweep")
         a = arms(runs, **{f"mixed_{kind}_sweep": lambda r: r in mixed})
         if isinstance(a, Verdict):
             return a
         rs = a[f"mixed_{kind}_sweep"]
-        every = float((rs[0].spec.get("train") or {}).get("eval_every") or 1)
+        every = float(rs[0].train.eval_every or 1)
 
         def gap(r: RunData) -> float:  # epoch 0 counts as one evaluation interval (log of a positive epoch)
             noisy, clean = (max(every, _censored(r, f"kept_{k}_median")) for k in ("noisy", "clean"))
@@ -351,7 +340,7 @@ def _null_margin(rs: list[RunData]) -> float:
 
 def _is_fig1(kind: str) -> Callable[[RunData], bool]:
     def pred(r: RunData) -> bool:
-        return _p(r).get("experiment") == "first_epoch" and _fig1_kind(r) == kind
+        return r.params.experiment == "first_epoch" and _fig1_kind(r) == kind
 
     return pred
 
@@ -378,13 +367,13 @@ def _check_fig1_noise(kind: str) -> Callable[[list[RunData]], Verdict]:
 
 
 def _check_dropout(runs: list[RunData]) -> Verdict:
-    rates = sorted({_p(r)["dropout"] for r in _reg(runs, "dropout")})
+    rates = sorted({r.params.dropout for r in _reg(runs, "dropout")})
     if len(rates) < 2 or rates[0] != 0.0:
         return pending("needs: regularizer runs at dropout 0 and one more rate")
     lo, hi = rates[0], rates[-1]
 
     def at(rate: float, noise: bool) -> Callable[[RunData], bool]:
-        return lambda r: r in _reg(runs, "dropout", noise) and _p(r)["dropout"] == rate
+        return lambda r: r in _reg(runs, "dropout", noise) and r.params.dropout == rate
 
     a = arms(runs, noise_no_dropout=at(lo, True), noise_dropout=at(hi, True))
     b = arms(runs, real_no_dropout=at(lo, False), real_dropout=at(hi, False))

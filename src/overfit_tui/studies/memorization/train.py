@@ -10,6 +10,7 @@ import torch
 
 from overfit_tui.core.events import PointEvent
 from overfit_tui.core.specs import RunSpec
+from overfit_tui.core.status import Status
 from overfit_tui.engine.data import Dataset
 from overfit_tui.engine.hooks import Hook, Hooks
 from overfit_tui.engine.loop import EVAL_CHUNK
@@ -142,7 +143,7 @@ def first_epoch(run: RunSpec, base: Dataset, ctx: ExecContext, index: int) -> No
             break
         results += train(members[j : j + FIG1_STACK], run.train, hook)
     if ctx.should_stop() or len(hook.correct) < len(members):
-        ctx.finish(index, "cancelled", {})
+        ctx.finish(index, Status.CANCELLED, {})
         return
     correct = np.stack([hook.correct[t] for t in range(len(members))])  # [inits, n]
     rates = 1.0 - correct.mean(0)
@@ -150,7 +151,7 @@ def first_epoch(run: RunSpec, base: Dataset, ctx: ExecContext, index: int) -> No
     summary["final_test_acc"] = float(np.mean([r.final.get("test_acc", math.nan) for r in results]))
     for x, q, qn in figs.sorted_rates(rates, len(members)):
         ctx.emit(index, PointEvent("fig1", x, {"rate": q, "null": qn}, 0.0))
-    ctx.finish(index, "finished", summary)
+    ctx.finish(index, Status.FINISHED, summary)
 
 
 def _subset_acc(correct: torch.Tensor, noisy: torch.Tensor) -> dict[str, float]:

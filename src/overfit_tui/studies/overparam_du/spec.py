@@ -154,7 +154,7 @@ class OverparamDu(Study):
             scalar_series("max distance", done, m, lambda r: r.summary["distance"]),
             scalar_series("patterns changed", done, m, lambda r: r.summary["patterns"]),
         ]
-        n = min((r.spec["data"]["n_train"] for r in done), default=0)
+        n = min((r.data.n_train for r in done), default=0)
         ref = _reference(final[0], n)
         figs.append(
             Figure(
@@ -165,7 +165,7 @@ class OverparamDu(Study):
                 tuple(final) + ((ref,) if ref else ()),
                 xlog=True,
                 ylog=True,
-                vlines=tuple((float(n), "m = n") for n in {r.spec["data"]["n_train"] for r in done}),
+                vlines=tuple((float(n), "m = n") for n in {r.data.n_train for r in done}),
             )
         )
         return figs
@@ -198,11 +198,11 @@ def _reference(s: Series, n: int = 0) -> Series | None:
 
 # -- claims: decided over seeds on the over-parameterized widths (m >= n) ------------------------
 def _width(r: RunData) -> int:
-    return r.spec["params"]["width"]
+    return r.params.width
 
 
 def _over(r: RunData) -> bool:
-    return _width(r) >= OVER * r.spec["data"]["n_train"]
+    return _width(r) >= OVER * r.data.n_train
 
 
 def _regimes(runs: list[RunData], need: int = 1):
@@ -265,7 +265,7 @@ def _falls(key: str, what: str):
     def value(r: RunData) -> float | None:
         v = r.summary.get(key)
         if key == "patterns" and v == 0:  # no change at all: below the resolution 1 / (n m)
-            return 0.5 / (r.spec["data"]["n_train"] * _width(r))
+            return 0.5 / (r.data.n_train * _width(r))
         return v
 
     def check(runs):

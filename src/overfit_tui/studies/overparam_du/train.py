@@ -9,6 +9,7 @@ import torch
 
 from overfit_tui.core.events import PointEvent, StepEvent
 from overfit_tui.core.specs import RunSpec
+from overfit_tui.core.status import Status
 from overfit_tui.studies.overparam_du.spec import FLOOR
 from overfit_tui.studies.shared.context import ExecContext
 from overfit_tui.studies.shared.data import each_run
@@ -92,4 +93,4 @@ def execute(study, runs: list[RunSpec], ctx: ExecContext) -> None:
         gen = torch.Generator().manual_seed(run.seeds.init * 100_003 + p.width)
         net = DuNet.random(p.width, x.shape[1], gen).to(ctx.device)
         summary = du_train(net, x, y, spec.lr, spec.epochs, spec.log_every, p.gram, ctx, i)
-        ctx.finish(i, "finished" if summary else "cancelled", {"width": p.width, **(summary or {})})
+        ctx.finish(i, Status.FINISHED if summary else Status.CANCELLED, {"width": p.width, **(summary or {})})

@@ -200,7 +200,7 @@ class OverparamXOR(Study):
         if not comp:
             return []
         small = comp[0].summary["k"]
-        source = comp[0].spec["params"]["source_k"]
+        source = comp[0].params.source_k
         rows = []
         for name, rs in (
             (f"k={small}, random init", [r for r in done if _init(r) == "random" and r.summary["k"] == small]),
@@ -227,7 +227,7 @@ def _test(r: RunData) -> float:
 
 
 def _init(r: RunData) -> str:
-    return r.spec.get("params", {}).get("init", "random")
+    return r.params.init
 
 
 def _filter_figure(r: RunData, when: str) -> Figure:
@@ -278,14 +278,14 @@ def _random(r: RunData) -> bool:
 
 
 def _ks(runs: list[RunData]) -> list[int]:
-    return sorted({r.spec["params"]["k"] for r in runs if _random(r)})
+    return sorted({r.params.k for r in runs if _random(r)})
 
 
 def _check_fits(runs):
     ks = _ks(runs)
     if not ks:
         return pending("needs: random-init runs")
-    got = arms(runs, largest_k=lambda r: _random(r) and r.spec["params"]["k"] == ks[-1])
+    got = arms(runs, largest_k=lambda r: _random(r) and r.params.k == ks[-1])
     if isinstance(got, Verdict):
         return got
     errs = by_seed(got["largest_k"], summary("train_error"))
@@ -316,7 +316,7 @@ def _check_error_falls(runs):
     ks = _ks(runs)
     if len(ks) < 3:
         return pending(f"needs random-init runs at 3 k or more (has {len(ks)})")
-    got = arms(runs, **{f"k_{k}": (lambda r, k=k: _random(r) and r.spec["params"]["k"] == k) for k in ks})
+    got = arms(runs, **{f"k_{k}": (lambda r, k=k: _random(r) and r.params.k == k) for k in ks})
     if isinstance(got, Verdict):
         return got
     per_seed: dict[tuple, list[tuple[float, float]]] = {}
@@ -343,11 +343,11 @@ def _check_compression(how: str):
         comp = [r for r in runs if _init(r) == how]
         if not comp:
             return pending(f"needs: k from the {_START[how]} (compress = {how!r})")
-        small = comp[0].spec["params"]["k"]
+        small = comp[0].params.k
         got = arms(
             runs,
             compressed=lambda r: _init(r) == how,
-            random_init_same_k=lambda r: _random(r) and r.spec["params"]["k"] == small,
+            random_init_same_k=lambda r: _random(r) and r.params.k == small,
         )
         if isinstance(got, Verdict):
             return got

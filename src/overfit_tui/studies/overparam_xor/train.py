@@ -8,6 +8,7 @@ import torch
 
 from overfit_tui.core.events import EvalEvent, PointEvent, StepEvent
 from overfit_tui.core.specs import RunSpec, Seeds
+from overfit_tui.core.status import Status
 from overfit_tui.studies.shared.context import ExecContext
 from overfit_tui.studies.shared.data import each_run
 from overfit_tui.studies.shared.overparam_nets import (
@@ -79,7 +80,7 @@ def execute(study, runs: list[RunSpec], ctx: ExecContext) -> None:
         if p.init != "random":
             big = trained.get((run.seeds, p.source_k))
             if big is None:
-                ctx.finish(i, "failed", {"error": f"the k={p.source_k} net of this seed did not finish"})
+                ctx.finish(i, Status.FAILED, {"error": f"the k={p.source_k} net of this seed did not finish"})
                 continue
             net = XorNet(compressed_filters(big.cpu(), p.k, gen, p.init == "scaled"), p.leak)
         else:
@@ -90,4 +91,4 @@ def execute(study, runs: list[RunSpec], ctx: ExecContext) -> None:
         _emit_filters(ctx, i, net, "final")
         if p.init == "random":
             trained[(run.seeds, p.k)] = net
-        ctx.finish(i, "finished" if summary else "cancelled", summary or {})
+        ctx.finish(i, Status.FINISHED if summary else Status.CANCELLED, summary or {})

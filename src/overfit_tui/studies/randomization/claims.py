@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 
+from overfit_tui.core.status import Status
 from overfit_tui.studies.base import RunData
 from overfit_tui.studies.claims import (
     MIN_SEEDS,
@@ -38,13 +39,12 @@ CONV = ("cnn1d", "lenet", "lenet_valid", "alexnet_small", "inception_small", "co
 
 
 def _cond(r: RunData) -> tuple[str, float]:
-    p = r.spec.get("params", {})
-    return p.get("condition", "labels"), float(p.get("p", 0.0))
+    return r.params.condition, r.params.p
 
 
 def _index(runs) -> dict[str, tuple[str, str, float]]:
     """(model, condition, p) of each run, by run id: the predicates below read it, not the spec."""
-    return {r.id: (_model_label(r.spec), *_cond(r)) for r in runs}
+    return {r.id: (_model_label(r), *_cond(r)) for r in runs}
 
 
 def _where(ix, model: str | None = None, cond: str | None = None, p: float | None = None):
@@ -63,7 +63,7 @@ def _seeds(rs) -> int:
 def every_run_fits(runs, floor: float, what: str, **preds) -> Verdict:
     """Holds when every run of the named arms (each present and finished, >= 3 seeds) reached
     `floor` training accuracy. A run that diverged did not fit: it fails the claim, never dropped."""
-    diverged = [r for r in runs if r.status == "diverged" and any(p(r) for p in preds.values())]
+    diverged = [r for r in runs if r.status == Status.DIVERGED and any(p(r) for p in preds.values())]
     if diverged:
         return verdict(False, f"{len(diverged)} run(s) diverged", f"every run >= {100 * floor:g} % train accuracy")
     arm = arms(runs, **preds)
@@ -121,7 +121,7 @@ def _check_random_chance(runs):
         return a
     a = {m: a[f"{m} random labels"] for m in models}
     rs = [r for v in a.values() for r in v]
-    h = chance_margin(rs[0].spec.get("data", {}).get("n_test") or 1000)
+    h = chance_margin(rs[0].data.n_test or 1000)
     lo, hi = 0.1 - h, 0.1 + h
     # the decision: the per-seed test accuracy (mean over the models) is equivalent to 10 %;
     # and no model's own mean over seeds lies outside the margin
@@ -221,7 +221,7 @@ def _check_error_rises(runs):
 
 def _check_shuffle(runs):
     ix = _index(runs)
-    kind = {r.id: r.spec.get("model", {}).get("name") for r in runs}
+    kind = {r.id: r.model.name for r in runs}
     mlp = lambda *c: lambda r: kind[r.id] == "mlp" and _where(ix, None, *c)(r)
     conv = lambda *c: lambda r: kind[r.id] in CONV and _where(ix, None, *c)(r)
     a = arms(

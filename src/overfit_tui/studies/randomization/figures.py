@@ -12,10 +12,10 @@ def figures(runs: list[RunData]) -> list[Figure]:
     fit, err = [], []
     by_model: dict[str, list[RunData]] = {}
     for r in runs:
-        if r.spec.get("params", {}).get("condition") == "labels":
-            by_model.setdefault(_model_label(r.spec), []).append(r)
+        if r.params.condition == "labels":
+            by_model.setdefault(_model_label(r), []).append(r)
     for model, rs in by_model.items():
-        p = lambda r: r.spec["params"]["p"]
+        p = lambda r: r.params.p
         fit.append(scalar_series(model, rs, p, lambda r: _thousands(r.summary.get("steps_to_fit"))))
         err.append(scalar_series(model, rs, p, lambda r: _error(r.summary.get("final_test_acc"))))
     return [
@@ -40,6 +40,5 @@ def _error(acc):
     return None if acc is None else 1 - acc
 
 
-def _model_label(spec: dict) -> str:
-    m = spec.get("model", {})
-    return f"mlp {m.get('depth')}x{m.get('width') or 512}" if m.get("name") == "mlp" else str(m.get("name"))
+def _model_label(r: RunData) -> str:
+    return r.model.label

@@ -15,7 +15,6 @@ regularizer adds less than 10 pp (twice Table 1's largest gain, 5.15 pp), paired
 
 from __future__ import annotations
 
-import functools
 import itertools
 from dataclasses import dataclass, replace
 
@@ -142,7 +141,7 @@ class Regularization(Study):
     def tables(self, runs: list[RunData]) -> list[Table]:
         """One row per setting; replicates (seeds) as mean ± std (n)."""
         rows = []
-        cifar = any(r.spec.get("data", {}).get("name") == "cifar10" for r in runs)
+        cifar = any(r.data.name == "cifar10" for r in runs)
         for _, reps in replicates(runs):
             model, crop, wd, p = _row(reps[0])
             labels = "random" if p == 1 else "true" if p == 0 else f"p={p:g}"
@@ -161,9 +160,6 @@ class Regularization(Study):
         if cifar:
             cols += ("paper train", "paper test")
         return [Table("Explicit regularizers (Zhang et al. 2017, Table 1)", cols, tuple(rows))]
-
-
-_MODEL_KEYS = ("name", "width", "depth", "batchnorm", "dropout")
 
 
 def model_cells(g: Params, model: ModelSpec, augmented: bool) -> list[RunParams]:
@@ -205,14 +201,8 @@ def _yes(v) -> str:
 # -- the paper's claims (studies/claims.py), checked on a group's finished runs -------------
 def _row(r: RunData) -> tuple[str, bool, bool, float]:
     """(model, crop, weight decay, label corruption) of a run."""
-    p = r.spec["params"]
-    model = _model_name(tuple((k, v) for k, v in r.spec["model"].items() if k in _MODEL_KEYS))
-    return model, bool(p["augment"]), bool(p["weight_decay"]), float(p["p"])
-
-
-@functools.lru_cache(maxsize=256)
-def _model_name(items: tuple) -> str:
-    return model_name(ModelSpec(**dict(items)))
+    p = r.params
+    return model_name(r.model), bool(p.augment), bool(p.weight_decay), p.p
 
 
 # Margins, fixed from Table 1 before measuring (docs/claims/regularization.md says why):

@@ -8,6 +8,7 @@ from functools import lru_cache
 import torch
 
 from overfit_tui.core.specs import DataSpec, RunSpec
+from overfit_tui.core.status import Status
 from overfit_tui.engine import transforms as T
 from overfit_tui.engine.data import Dataset, prepare
 from overfit_tui.engine.hooks import Hook
@@ -71,7 +72,7 @@ def each_run(runs: list[RunSpec], ctx: ExecContext):
     """Yield (i, run) for a job whose runs train one after another; a stop request cancels the rest."""
     for i, run in enumerate(runs):
         if ctx.should_stop():
-            ctx.finish(i, "cancelled", {})
+            ctx.finish(i, Status.CANCELLED, {})
             continue
         ctx.started(i)
         yield i, run

@@ -27,6 +27,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
+from overfit_tui.core.status import Status
 from overfit_tui.studies.base import RunData
 from overfit_tui.studies.claims import (
     ENDED,
@@ -74,7 +75,7 @@ def _unfinished(runs: list[RunData]) -> Verdict | None:
 def _no_result(runs: list[RunData]) -> Verdict | None:
     """A run that ended without a result (failed, diverged, lost) is a hole in the curve that could
     hide a rise or a fall: the curve claims wait for it to be rerun rather than drop it."""
-    lost = sorted(r.label for r in runs if r.status in ENDED and r.status != "finished")
+    lost = sorted(r.label for r in runs if r.status in ENDED and r.status != Status.FINISHED)
     return pending(f"ended without a result, rerun: {', '.join(lost[:4])}") if lost else None
 
 
