@@ -6,7 +6,7 @@ convolutional net only.
 
 Every check reads the relative d_int90 (the paper's definition: the smallest measured d
 reaching 90 % of the directly trained baseline of the same model and variant), per seed, from
-the sweeps of studies/intdim_view.py, and decides on log10 d over >= 3 seeds, paired by seed
+the sweeps of figures.py, and decides on log10 d over >= 3 seeds, paired by seed
 where two sweeps are compared (a seed's sweeps share its init and projection seeds): a
 one-sided 95 % t-bound against a margin from the paper (`exceeds`), or a 90 % interval inside
 a tolerance (`within`, an equivalence). Several sweeps, widths or models: every one must hold

@@ -7,7 +7,7 @@ P dense, sparse or Fastfood with unit-norm columns (engine/projections.py), Fast
 of the other two when they would exceed `max_projection_mb` (the run's summary says so).
 Weight decay, where set, acts on the full θ. The **baseline** is the same model (same θ₀)
 trained directly with the same optimizer and budget. d_int90 is read two ways, named in
-every table (studies/intdim_sweep.py): **relative** (the paper's definition: the smallest d
+every table (sweep.py): **relative** (the paper's definition: the smallest d
 reaching 90 % of the baseline's accuracy) and **absolute** (the smallest d reaching a fixed
 accuracy, the paper's 90 % on MNIST). Shuffled labels are measured on *training* accuracy,
 as Li et al. do; the other variants on test accuracy.
@@ -42,7 +42,7 @@ from overfit_tui.engine.declarations import PROJECTION_KINDS as KINDS
 from overfit_tui.engine.declarations import TRAIN_FIELDS
 from overfit_tui.studies.base import Figure, RunData, Study, Table, carry
 from overfit_tui.studies.claims import Claim
-from overfit_tui.studies.intrinsic_dimension import figures as intdim_view
+from overfit_tui.studies.intrinsic_dimension import figures
 
 # RUNNER: randomize
 from overfit_tui.studies.intrinsic_dimension.claims import CLAIMS
@@ -221,10 +221,10 @@ class IntrinsicDimension(Study):
         return CLAIMS
 
     def figures(self, runs: list[RunData]) -> list[Figure]:
-        return intdim_view.figures(runs)
+        return figures.figures(runs)
 
     def tables(self, runs: list[RunData]) -> list[Table]:
-        return intdim_view.tables(runs)
+        return figures.tables(runs)
 
 
 def _why_no_bisection(points: dict, threshold: float | None) -> str:

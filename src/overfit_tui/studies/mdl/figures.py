@@ -1,4 +1,4 @@
-"""The prequential-MDL study's figures, tables and claims, from stored runs (studies/mdl.py).
+"""The prequential-MDL study's figures, tables and claims, from stored runs (mdl/spec.py).
 
 Cumulative codelength vs examples transmitted (log x) with the uniform code beside it; bits
 per label in each chunk (a learning curve in bits, log2 K marked); compression ratio vs label

@@ -1,4 +1,4 @@
-"""The memorization study's figures, tables and claims, from stored runs (studies/memorization.py).
+"""The memorization study's figures, tables and claims, from stored runs (memorization/spec.py).
 
 Fig. 1: per-example misclassification rate after one epoch over many inits, sorted, per data
 kind, beside the binomial null with the same mean error. Noise sweep: epochs to fit vs noise level, validation curves per level. Learning order (the

@@ -2,7 +2,7 @@
 ICLR 2019, "Gradient descent provably optimizes over-parameterized neural networks"; the
 reading-group notes' §5.2; the paper's Fig. 1 on synthetic data).
 
-A two-layer ReLU net f(x) = m^-1/2 sum_r a_r relu(w_r . x) (studies/overparam_nets.py), first
+A two-layer ReLU net f(x) = m^-1/2 sum_r a_r relu(w_r . x) (studies/shared/overparam_nets.py), first
 layer w_r ~ N(0, I) trained, output signs a_r fixed, squared loss 1/2 sum (f - y)^2, full-batch
 gradient descent with step `train.lr`, n points uniform on the unit sphere of R^d
 (`data.n_train`, `data.gaussian_dim`) with N(0, 1) labels (or random ±1). One run per width m

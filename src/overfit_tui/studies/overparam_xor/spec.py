@@ -3,7 +3,7 @@ models generalize better? A theoretical perspective via the XOR problem"; the re
 notes' §5.3, Fig. 13-15).
 
 Inputs in {±1}^{2d} as d patterns; positive iff some pattern is (1, 1) or (-1, -1). The net
-(studies/overparam_nets.py): 2k width-2 stride-2 filters, ReLU, max-pool over patterns, a fixed
+(studies/shared/overparam_nets.py): 2k width-2 stride-2 filters, ReLU, max-pool over patterns, a fixed
 output layer (+1 for k filters, -1 for the other k), full-batch gradient descent on the hinge
 loss from a small Gaussian init, until the loss is 0 or `train.epochs` steps (one step is one
 epoch: full batch); the training loss every `train.log_every` steps, the test set every

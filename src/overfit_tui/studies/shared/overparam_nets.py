@@ -12,7 +12,7 @@ of ReLU activation patterns changed since init, the Gram matrix H(t) and its inf
 limit H^inf, whose smallest eigenvalue is the theory's lambda_0.
 
 Everything here takes tensors and generators and returns tensors or numbers, so tests can check
-it on hand-built inputs; the study (studies/overparam.py) turns the loops' output into events.
+it on hand-built inputs; the study (overparam_xor/, overparam_du/) turns the loops' output into events.
 """
 
 from __future__ import annotations
