@@ -23,7 +23,7 @@ from overfit_tui.engine.data import prepare
 from overfit_tui.engine.hooks import Hook, Hooks
 from overfit_tui.engine.models import build_model
 from overfit_tui.engine.train import Member, train
-from overfit_tui.studies.landscape import LandscapeProbe, eta_grid, model_loss, probe_along_gradient, probing
+from overfit_tui.studies.batchnorm.landscape import LandscapeProbe, eta_grid, model_loss, probe_along_gradient, probing
 
 WORKLOADS = [
     ("MNIST-1D MLP 4x128 + BN", ModelSpec(name="mlp", width=128, depth=4, batchnorm=True)),

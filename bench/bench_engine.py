@@ -24,7 +24,7 @@ from overfit_tui.core.specs import DataSpec, ModelSpec, TrainSpec
 from overfit_tui.engine.data import prepare
 from overfit_tui.engine.models import build_model
 from overfit_tui.engine.train import Member, train
-from overfit_tui.studies.common import randomize
+from overfit_tui.studies.shared.data import randomize
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 

@@ -19,7 +19,7 @@ import torch
 
 from overfit_tui.core.specs import ModelSpec
 from overfit_tui.engine.models import build_model
-from overfit_tui.studies.layer_surgery import VariantEvaluator, find_layers, replace_layer
+from overfit_tui.studies.layer_robustness.surgery import VariantEvaluator, find_layers, replace_layer
 
 SPECS = {
     "mlp": (ModelSpec(name="mlp", width=256, depth=3), (1, 40)),

@@ -16,8 +16,8 @@ from pathlib import Path
 import torch
 
 from overfit_tui.studies import get_study
-from overfit_tui.studies.base import ExecContext
 from overfit_tui.studies.groups import load_group
+from overfit_tui.studies.shared.context import ExecContext
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 

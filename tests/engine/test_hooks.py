@@ -10,7 +10,7 @@ from overfit_tui.core.specs import ModelSpec, TrainSpec
 from overfit_tui.engine.hooks import Hook, Hooks
 from overfit_tui.engine.models import build_model
 from overfit_tui.engine.train import Member, train
-from overfit_tui.studies.common import randomize
+from overfit_tui.studies.shared.data import randomize
 
 
 def _member(ds, seed=0, n=400, **model):

@@ -8,7 +8,7 @@ from overfit_tui.core.specs import ModelSpec, TrainSpec
 from overfit_tui.engine.hooks import Hook
 from overfit_tui.engine.models import MODELS, build_model, param_count
 from overfit_tui.engine.train import Member, train
-from overfit_tui.studies.common import randomize
+from overfit_tui.studies.shared.data import randomize
 
 
 def _member(ds, model="mlp", width=256, seed=0, n=500):

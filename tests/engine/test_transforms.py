@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 
 from overfit_tui.engine import transforms as T
-from overfit_tui.studies.common import randomize
+from overfit_tui.studies.shared.data import randomize
 
 
 def test_corrupted_fraction_matches_p(mnist1d):

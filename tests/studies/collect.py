@@ -3,7 +3,7 @@ summary) once it ends; checkpoints stay in memory (the base class)."""
 
 from __future__ import annotations
 
-from overfit_tui.studies.base import ExecContext
+from overfit_tui.studies.shared.context import ExecContext
 
 
 class Collect(ExecContext):

@@ -17,8 +17,8 @@ from overfit_tui.engine.models import NoisyBatchNorm1d, build_model, param_count
 from overfit_tui.engine.train import Member, train
 from overfit_tui.studies import get_study
 from overfit_tui.studies.base import RunData
+from overfit_tui.studies.batchnorm.landscape import LandscapeProbe, eta_grid, probe_along_gradient, probe_model
 from overfit_tui.studies.groups import group_from_dict
-from overfit_tui.studies.landscape import LandscapeProbe, eta_grid, probe_along_gradient, probe_model
 
 from .collect import Collect
 

@@ -10,7 +10,7 @@ from overfit_tui.engine.linalg import construction_weights, kernel_matrix, min_n
 from overfit_tui.studies import get_study
 from overfit_tui.studies.base import RunData
 from overfit_tui.studies.claims import evaluate
-from overfit_tui.studies.expressivity import construct
+from overfit_tui.studies.expressivity.train import construct
 from overfit_tui.studies.groups import group_from_dict
 
 from .collect import Collect

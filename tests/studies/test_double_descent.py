@@ -7,7 +7,8 @@ import torch
 from overfit_tui.core.specs import ModelSpec
 from overfit_tui.engine.models import build_model
 from overfit_tui.studies import get_study
-from overfit_tui.studies.double_descent import grow, n_params
+from overfit_tui.studies.double_descent_nn.spec import n_params
+from overfit_tui.studies.double_descent_nn.train import grow
 from overfit_tui.studies.groups import group_from_dict
 
 from .collect import Collect

@@ -12,10 +12,11 @@ import pytest
 from overfit_tui.core.errors import SpecError
 from overfit_tui.engine.models import build_model, param_count
 from overfit_tui.studies import get_study
-from overfit_tui.studies.base import ExecContext, RunData
+from overfit_tui.studies.base import RunData
 from overfit_tui.studies.groups import group_from_dict, load_group
-from overfit_tui.studies.intdim_sweep import d_int, next_dimension, sweep
-from overfit_tui.studies.intrinsic_dimension import model_size
+from overfit_tui.studies.intrinsic_dimension.spec import model_size
+from overfit_tui.studies.intrinsic_dimension.sweep import d_int, next_dimension, sweep
+from overfit_tui.studies.shared.context import ExecContext
 
 ST = get_study("intrinsic_dimension")
 

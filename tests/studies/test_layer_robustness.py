@@ -16,12 +16,14 @@ from overfit_tui.core.events import event_to_dict
 from overfit_tui.core.specs import ModelSpec
 from overfit_tui.engine.models import build_model
 from overfit_tui.studies import get_study
-from overfit_tui.studies.base import ExecContext, RunData
+from overfit_tui.studies.base import RunData
 from overfit_tui.studies.claims import evaluate
-from overfit_tui.studies.common import load_data
 from overfit_tui.studies.groups import group_from_dict, load_group
-from overfit_tui.studies.layer_robustness import checkpoint_name, redraws
-from overfit_tui.studies.layer_surgery import VariantEvaluator, find_layers, replace_layer
+from overfit_tui.studies.layer_robustness.spec import checkpoint_name
+from overfit_tui.studies.layer_robustness.surgery import VariantEvaluator, find_layers, replace_layer
+from overfit_tui.studies.layer_robustness.train import redraws
+from overfit_tui.studies.shared.context import ExecContext
+from overfit_tui.studies.shared.data import load_data
 
 STUDY = get_study("layer_robustness")
 TINY = {

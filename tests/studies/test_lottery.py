@@ -13,10 +13,12 @@ from overfit_tui.core.specs import ModelSpec, TrainSpec
 from overfit_tui.engine.hooks import Hook, Hooks
 from overfit_tui.engine.models import build_model
 from overfit_tui.engine.train import Member, train
-from overfit_tui.studies import get_study, lottery_chain
-from overfit_tui.studies.base import ExecContext, RunData
+from overfit_tui.studies import get_study
+from overfit_tui.studies.base import RunData
 from overfit_tui.studies.groups import group_from_dict
-from overfit_tui.studies.pruning import (
+from overfit_tui.studies.lottery import train as lottery_chain
+from overfit_tui.studies.shared.context import ExecContext
+from overfit_tui.studies.shared.pruning import (
     MaskHook,
     dense_mask,
     magnitude_prune,
@@ -302,6 +304,7 @@ def test_bad_lottery_settings_are_one_line_errors(override, key):
 # -- claims ----------------------------------------------------------------------------------
 def _rd(rnd, arm, left, acc, step, seed=0, status="finished"):
     spec = {
+        "study": "lottery",
         "seeds": {"init": seed, "order": seed, "noise": seed},
         "params": {"round": rnd, "arm": arm, "remaining": left},
     }

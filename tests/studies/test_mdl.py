@@ -12,10 +12,12 @@ import torch
 
 from overfit_tui.core.errors import SpecError
 from overfit_tui.engine.data import Dataset
-from overfit_tui.studies import get_study, mdl
-from overfit_tui.studies.base import ExecContext, RunData
+from overfit_tui.studies import get_study
+from overfit_tui.studies.base import RunData
 from overfit_tui.studies.claims import evaluate
 from overfit_tui.studies.groups import group_from_dict, load_group
+from overfit_tui.studies.mdl import train as mdl
+from overfit_tui.studies.shared.context import ExecContext
 
 
 def test_timesteps_double_from_the_first_fraction_and_end_at_n():
@@ -179,6 +181,7 @@ def test_tiny_training_true_labels_compress_random_ones_do_not(_data_cache):
 
 def _ratio_run(data: str, model: str, p: float, s: int, ratio: float) -> RunData:
     spec = {
+        "study": "mdl",
         "data": {"name": data},
         "model": {"name": model, "width": 64, "depth": 1},
         "params": {"p": p},

@@ -10,11 +10,13 @@ import torch
 from overfit_tui.core.errors import SpecError
 from overfit_tui.engine.data import Dataset
 from overfit_tui.studies import get_study
-from overfit_tui.studies import memorization_figures as figs
-from overfit_tui.studies.base import ExecContext, RunData
+from overfit_tui.studies.base import RunData
 from overfit_tui.studies.claims import evaluate
 from overfit_tui.studies.groups import group_from_dict, load_group
-from overfit_tui.studies.memorization import add_noise, learned_and_kept, pack, unpack
+from overfit_tui.studies.memorization import figures as figs
+from overfit_tui.studies.memorization.spec import learned_and_kept, unpack
+from overfit_tui.studies.memorization.train import add_noise, pack
+from overfit_tui.studies.shared.context import ExecContext
 
 
 def test_learned_and_kept_on_a_hand_made_sequence():
@@ -213,6 +215,7 @@ def test_tiny_training_tracks_every_example_and_learns_clean_ones_first(_data_ca
 
 def _reg_run(i, dropout, level, noisy_acc, test_acc):
     spec = {
+        "study": "memorization",
         "params": {
             "experiment": "regularizer",
             "kind": "randY",

@@ -14,6 +14,7 @@ def _verdicts(study, runs):
 
 def _construction(target, err, params=8040, n=4000, d=40, method="construction", seed=0):
     spec = {
+        "study": "expressivity",
         "params": {"method": method, "target": target, "n": n},
         "seeds": {"init": seed, "order": seed, "noise": seed},
     }
@@ -35,7 +36,7 @@ def test_expressivity_claims_hold_fail_and_wait():
 def _bn(model, norm, lr, train, test, loss_range, grad_change, seed=0, status="finished"):
     m = {"mlp": {"name": "mlp", "width": 128, "depth": 4}, "cnn1d": {"name": "cnn1d", "width": 32}}[model]
     seeds = {"init": seed, "order": seed, "noise": seed}
-    spec = {"model": m, "train": {"lr": lr}, "params": {"norm": norm}, "seeds": seeds}
+    spec = {"study": "batchnorm", "model": m, "train": {"lr": lr}, "params": {"norm": norm}, "seeds": seeds}
     jitter = 0.004 * (seed - 1)  # seed spread: 0.4 points of accuracy, 4 % of a landscape number
     summary = {
         "final_train_acc": train + jitter,

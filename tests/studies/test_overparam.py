@@ -14,7 +14,7 @@ from overfit_tui.studies import get_study
 from overfit_tui.studies.base import RunData
 from overfit_tui.studies.claims import evaluate
 from overfit_tui.studies.groups import group_from_dict
-from overfit_tui.studies.overparam_nets import (
+from overfit_tui.studies.shared.overparam_nets import (
     DuNet,
     XorNet,
     compressed_filters,

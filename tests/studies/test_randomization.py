@@ -31,7 +31,11 @@ def test_figures_from_runs():
     st = get_study("randomization")
     runs = []
     for i, p in enumerate((0.0, 0.5, 1.0)):
-        spec = {"params": {"condition": "labels", "p": p}, "model": {"name": "mlp", "depth": 1, "width": 64}}
+        spec = {
+            "study": "randomization",
+            "params": {"condition": "labels", "p": p},
+            "model": {"name": "mlp", "depth": 1, "width": 64},
+        }
         ev = [{"kind": "step", "step": s, "train_loss": 2.0 - s / 100} for s in range(0, 100, 10)]
         runs.append(
             RunData(

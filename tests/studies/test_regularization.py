@@ -10,7 +10,7 @@ from overfit_tui.studies import get_study
 from overfit_tui.studies.base import RunData
 from overfit_tui.studies.claims import evaluate
 from overfit_tui.studies.groups import group_from_dict, load_group
-from overfit_tui.studies.regularization import PAPER_TABLE1, model_name
+from overfit_tui.studies.regularization.spec import PAPER_TABLE1, model_name
 
 from .collect import Collect
 

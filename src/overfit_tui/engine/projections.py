@@ -28,7 +28,7 @@ import math
 import torch
 from torch import nn
 
-KINDS = ("dense", "sparse", "fastfood")
+from overfit_tui.engine.declarations import PROJECTION_KINDS as KINDS  # declared torch-free
 
 
 def _check(D: int, d: int) -> None:

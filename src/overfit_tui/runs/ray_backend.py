@@ -34,7 +34,7 @@ import uuid
 from pathlib import Path
 
 from overfit_tui.core.errors import OverfitError
-from overfit_tui.studies.base import ExecContext
+from overfit_tui.studies.shared.context import ExecContext
 
 BATCH_S = 0.25  # events are sent to the driver at most this often
 CANCEL_POLL_S = 0.5

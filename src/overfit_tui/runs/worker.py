@@ -22,7 +22,7 @@ from pathlib import Path
 from overfit_tui.core.paths import Home
 from overfit_tui.store import Store
 from overfit_tui.store.metrics import MetricWriter
-from overfit_tui.studies.base import ExecContext
+from overfit_tui.studies.shared.context import ExecContext
 
 HEARTBEAT_S = 2.0
 

@@ -1,4 +1,7 @@
-"""Study registry: name -> Study instance. A new study is a module plus one line here."""
+"""Study registry: name -> Study instance. A study is a package (studies/<name>/: __init__.py
+with `STUDY`, spec.py, train.py, figures.py, claims.py); a new one is a package plus one line in
+the list below (docs/architecture.md, "adding a study"). Importing this loads no torch: each
+study's train.py loads only when a worker executes one of its jobs."""
 
 from __future__ import annotations
 
@@ -31,38 +34,41 @@ def field_for(study: str, key: str) -> Field:
 
 
 def _register() -> None:
-    from overfit_tui.studies.batchnorm import BatchNormSmoothness
-    from overfit_tui.studies.double_descent import DoubleDescentNN
-    from overfit_tui.studies.expressivity import Expressivity
-    from overfit_tui.studies.intrinsic_dimension import IntrinsicDimension
-    from overfit_tui.studies.kernel import KernelInterpolation
-    from overfit_tui.studies.layer_robustness import LayerRobustness
-    from overfit_tui.studies.lottery import Lottery
-    from overfit_tui.studies.mdl import PrequentialMDL
-    from overfit_tui.studies.memorization import Memorization
-    from overfit_tui.studies.overparam_du import OverparamDu
-    from overfit_tui.studies.overparam_xor import OverparamXOR
-    from overfit_tui.studies.randomization import Randomization
-    from overfit_tui.studies.regularization import Regularization
-    from overfit_tui.studies.rff import DoubleDescentRFF
+    from overfit_tui.studies import (
+        batchnorm,
+        double_descent_nn,
+        double_descent_rff,
+        expressivity,
+        intrinsic_dimension,
+        kernel,
+        layer_robustness,
+        lottery,
+        mdl,
+        memorization,
+        overparam_du,
+        overparam_xor,
+        randomization,
+        regularization,
+    )
 
-    for cls in (
-        Randomization,
-        Regularization,
-        Expressivity,
-        KernelInterpolation,
-        DoubleDescentNN,
-        DoubleDescentRFF,
-        Memorization,
-        PrequentialMDL,
-        IntrinsicDimension,
+    # The order the panes and listings show them in.
+    for package in (
+        randomization,
+        regularization,
+        expressivity,
+        kernel,
+        double_descent_nn,
+        double_descent_rff,
+        memorization,
+        mdl,
+        intrinsic_dimension,
+        layer_robustness,
+        lottery,
+        batchnorm,
+        overparam_xor,
+        overparam_du,
     ):
-        STUDIES.register(cls.name, cls())
-    STUDIES.register(LayerRobustness.name, LayerRobustness())
-    STUDIES.register(Lottery.name, Lottery())
-    STUDIES.register(BatchNormSmoothness.name, BatchNormSmoothness())
-    for cls in (OverparamXOR, OverparamDu):
-        STUDIES.register(cls.name, cls())
+        STUDIES.register(package.STUDY.name, package.STUDY)
 
 
 _register()

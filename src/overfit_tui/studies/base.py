@@ -2,22 +2,24 @@
 
 A study says which parameters it sweeps (`Params`, `RunParams`), how a group spec
 expands into runs (`expand`), how runs are packed into worker jobs (`jobs`), how a job
-trains (`execute`, hooking into the engine: the `ExecContext` is itself an engine `Hook`),
+trains (`execute`: the package's train.py, loaded lazily; its `ExecContext`, in
+studies/shared/context.py, is an engine `Hook`),
 which summary numbers its runs report (`summary_fields`), and what its figures and tables
 are (`figures`, `tables`) -- all headless, so the TUI, the CLI and the exporters draw the
-same data. A new study is one new module and one registry line (docs/architecture.md).
+same data. A new study is one package and one registry line (docs/architecture.md).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass, field, fields
+from functools import cached_property
+from importlib import import_module
 from typing import Any, ClassVar
 
 from overfit_tui.core.schema import Field, generic
-from overfit_tui.core.specs import GroupSpec, RunSpec
-from overfit_tui.engine.hooks import Hook
-from overfit_tui.engine.members import TRAIN_FIELDS
+from overfit_tui.core.spec import from_dict
+from overfit_tui.core.specs import DataSpec, GroupSpec, ModelSpec, RunSpec, Seeds, TrainSpec
+from overfit_tui.engine.declarations import TRAIN_FIELDS
 
 
 @dataclass(frozen=True)
@@ -93,6 +95,11 @@ class Table:
         return v if isinstance(v, str) else generic("").format(v)
 
 
+# study name -> its RunParams, filled as each Study subclass is defined (so RunData reads a
+# run's params typed without importing the registry, which imports every study).
+RUN_PARAMS: dict[str, type] = {}
+
+
 @dataclass
 class RunData:
     """What figures are drawn from: one stored run with its events."""
@@ -107,50 +114,36 @@ class RunData:
     def points(self, name: str | None = None) -> list[dict]:
         return [e for e in self.events if e.get("kind") == "point" and (name is None or e.get("name") == name)]
 
+    # -- the stored spec, typed: each read once, its defaults those of the spec's declaration --
+    @cached_property
+    def model(self) -> ModelSpec:
+        return from_dict(ModelSpec, self.spec.get("model"))
 
-class ExecContext(Hook):
-    """Where a job runs and how its runs report back: an engine hook, so a study passes it to
-    `train()` as it is (with its own hooks before it in `Hooks(...)`). This base keeps
-    checkpoints in memory (tests); the worker's StoreContext writes events, results and
-    checkpoints under each run's folder."""
+    @cached_property
+    def data(self) -> DataSpec:
+        return from_dict(DataSpec, self.spec.get("data"))
 
-    def __init__(
-        self,
-        device: str = "cpu",
-        data_dir: Path | None = None,
-        cache_dir: Path | None = None,
-        download_ok: bool = False,
-    ):
-        self.device = device
-        self.data_dir = Path(data_dir) if data_dir else Path("data")
-        self.cache_dir = Path(cache_dir) if cache_dir else self.data_dir
-        self.download_ok = download_ok
-        self._checkpoints: dict[tuple[int, str], dict] = {}
+    @cached_property
+    def train(self) -> TrainSpec:
+        return from_dict(TrainSpec, self.spec.get("train"))
 
-    def started(self, i: int) -> None:
-        """Run i of the job starts training."""
+    @cached_property
+    def seeds(self) -> Seeds:
+        return from_dict(Seeds, self.spec.get("seeds"))
 
-    def emit(self, i: int, event) -> None:
-        """Run i of the job produced a metric event."""
+    @cached_property
+    def params(self) -> Any:
+        """The run's RunParams, as declared by the study its spec names."""
+        study = self.spec.get("study", "")
+        if study not in RUN_PARAMS:
+            raise KeyError(f"run {self.id}: its spec names no known study ({study!r})")
+        return from_dict(RUN_PARAMS[study], self.spec.get("params"))
 
-    def finish(self, i: int, status: str, summary: dict) -> None:
-        """Run i of the job ended with `status` and its summary."""
 
-    def save_checkpoint(self, i: int, name: str, state: dict) -> None:
-        """Keep a state dict of run i under `name` (e.g. 'epoch-0003', 'round-02-mask')."""
-        self._checkpoints[(i, name)] = {k: v.detach().cpu().clone() for k, v in state.items()}
-
-    def load_checkpoint(self, i: int, name: str) -> dict | None:
-        """A saved state of run i, or None."""
-        return self._checkpoints.get((i, name))
-
-    # -- the engine hook side: events and ends go to the run they belong to --
-    def on_event(self, run: int, event) -> None:
-        self.emit(run, event)
-
-    def on_done(self, run: int, result) -> None:
-        """Record a run the moment it ends, not when its whole job does."""
-        self.finish(run, result.status, result.summary())
+def carry(settings: type, params: Any) -> dict[str, Any]:
+    """The fields of a study's `Settings` dataclass as the group's `params` has them: what each of
+    its runs carries (`RunParams(width=w, **carry(Settings, group.params))`)."""
+    return {f.name: getattr(params, f.name) for f in fields(settings)}
 
 
 class Study:
@@ -166,6 +159,11 @@ class Study:
     summary_fields: ClassVar[tuple[Field, ...]] = tuple(
         TRAIN_FIELDS[k] for k in ("final_train_acc", "final_test_acc", "steps_to_fit")
     )
+
+    def __init_subclass__(cls, **kw):
+        super().__init_subclass__(**kw)
+        if "name" in cls.__dict__ and "RunParams" in cls.__dict__:
+            RUN_PARAMS[cls.name] = cls.RunParams
 
     def field(self, key: str) -> Field:
         """How a summary key of this study's runs reads (declared, engine, or generic)."""
@@ -188,8 +186,12 @@ class Study:
         """Indices of runs that train together in one worker; by default each alone."""
         return [[i] for i in range(len(runs))]
 
-    def execute(self, runs: list[RunSpec], ctx: ExecContext) -> None:
-        raise NotImplementedError
+    def execute(self, runs: list[RunSpec], ctx) -> None:
+        """Train one job: the study package's `train.execute(study, runs, ctx)`, imported only
+        here (the runner side: torch and the engine), so describing a study never loads torch.
+        `ctx` is a studies.shared.context.ExecContext."""
+        package = type(self).__module__.rpartition(".")[0]
+        import_module(f"{package}.train").execute(self, runs, ctx)
 
     def figures(self, runs: list[RunData]) -> list[Figure]:
         return []

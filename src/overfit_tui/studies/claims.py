@@ -26,12 +26,11 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from overfit_tui.core.schema import Stat
+from overfit_tui.core.status import ENDED, ENDED_OK
 from overfit_tui.studies.base import RunData
 
 Status = Literal["holds", "fails", "pending"]
 Kind = Literal["paper", "construction"]
-ENDED_OK = ("finished",)
-ENDED = ("finished", "failed", "lost", "cancelled", "diverged")
 MIN_SEEDS = 3  # the fewest replicates a claim decides on
 
 
@@ -128,8 +127,7 @@ def chance_margin(n_test: int, classes: int = 10, sigmas: float = 3.0) -> float:
 # -- arms: a claim decides only on what it names ------------------------------------------
 def seed_of(r: RunData) -> tuple:
     """A run's replicate: its (init, order, noise) seeds."""
-    s = r.spec.get("seeds") or {}
-    return (s.get("init"), s.get("order"), s.get("noise"))
+    return (r.seeds.init, r.seeds.order, r.seeds.noise)
 
 
 def arms(runs: Sequence[RunData], **preds: Callable[[RunData], bool]) -> dict[str, list[RunData]] | Verdict:

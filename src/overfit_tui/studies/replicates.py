@@ -18,8 +18,7 @@ from overfit_tui.studies.base import RunData, Series
 
 def base_label(r: RunData) -> str:
     """The run's label without its replicate tag (' s1', ' i0 o1 n2')."""
-    seeds = r.spec.get("seeds") or {}
-    i, o, n = seeds.get("init"), seeds.get("order"), seeds.get("noise")
+    i, o, n = r.seeds.init, r.seeds.order, r.seeds.noise
     tag = f"s{i}" if i == o == n else f"i{i} o{o} n{n}"
     return r.label.removesuffix(f" {tag}")
 
@@ -100,6 +99,21 @@ def scalar_series(
     lo, hi = tuple(min(at[v]) for v in xs), tuple(max(at[v]) for v in xs)
     ns = tuple(len(at[v]) for v in xs)  # the same at every x unless some runs lack a value there
     return Series(name, xs, mean, points=len(xs) < 2, lo=lo, hi=hi, n=n, ns=ns)
+
+
+def point_curve(r: RunData, name: str, key: str) -> tuple[tuple, tuple]:
+    pts = [(e["x"], e["values"][key]) for e in r.points(name) if key in e.get("values", {})]
+    return tuple(p[0] for p in pts), tuple(p[1] for p in pts)
+
+
+def point_series(runs: list[RunData], name: str, key: str, suffix: str = "") -> list[Series]:
+    """One series per set of replicates from their point events `name` (value `key`)."""
+    out = []
+    for label, rs in replicates(runs):
+        curves = [c for c in (point_curve(r, name, key) for r in rs) if c[0]]
+        if (s := replicate_series(label + suffix, curves)) is not None:
+            out.append(s)
+    return out
 
 
 def stat(runs: Iterable[RunData], key: str) -> Stat | None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import random
 
-from overfit_tui.studies.double_descent import n_params
+from overfit_tui.studies.double_descent_nn.spec import n_params
 from tests.studies.audit import Case
 from tests.studies.synth import fill, group_runs, seed
 from tests.studies.synth_descent import (
