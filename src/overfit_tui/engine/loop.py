@@ -17,6 +17,7 @@ import torch
 from overfit_tui.core.events import EvalEvent, StepEvent
 from overfit_tui.core.specs import TrainSpec
 from overfit_tui.engine.batches import batch_losses, gather_batch
+from overfit_tui.engine.fused import FusedMLPStep, fused_step_for, use_fused
 from overfit_tui.engine.graphs import WARMUP_STEPS, GraphedStep, use_cuda_graphs
 from overfit_tui.engine.hooks import Hook
 from overfit_tui.engine.members import Member, TrainResult
@@ -90,6 +91,8 @@ class Loop:
         self._done: dict[int, str] = {}  # member position -> status, since the last retire()
         self._t0 = time.perf_counter()
         self.graphed = GraphedStep(spec.loss) if use_cuda_graphs(self.device, spec, augment) else None
+        self.fuse_step = use_fused(self.device, spec, augment, self.net.linears)
+        self.fused: FusedMLPStep | None = None  # built at the first step, and again after members retire
 
     # -- what hooks use ------------------------------------------------------
     @property
@@ -168,6 +171,7 @@ class Loop:
             self.opt = self.net.keep(rows, self.opt)
             if self.graphed is not None:
                 self.graphed.reset()  # new parameter tensors: capture again
+            self.fused = None  # likewise: bind the fused step to the new leaves
             idx = torch.tensor(rows, device=self.device)
             self.xtr, self.ytr, self.xte, self.yte = self.xtr[idx], self.ytr[idx], self.xte[idx], self.yte[idx]
             self.loss_sum = self.loss_sum[idx]
@@ -180,6 +184,10 @@ class Loop:
         return torch.stack([aug(xb[r], gen=self.aug_gens[m]) for r, m in enumerate(self.active)])
 
     def _train_step(self, idx: torch.Tensor) -> torch.Tensor:
+        if self.fuse_step:
+            if self.fused is None:
+                self.fused = fused_step_for(self.net, self.spec.loss)
+            return self.fused.step(self.xtr, self.ytr, idx, self.opt)
         g, spec = self.graphed, self.spec
         rows_idx = torch.arange(len(self.active), device=self.device).unsqueeze(1)
         if g is not None and not g.disabled and self.step >= WARMUP_STEPS and idx.shape[1] == self.bs:
