@@ -56,6 +56,10 @@ def test_one_warm_worker_serves_two_groups_and_outlives_a_scheduler_kill_9(warm,
     assert ra["pid"] == rb["pid"]  # the same process trained both groups' jobs
     pid = ra["pid"]
     assert (store.home.queue_dir / "workers" / f"{pid}.json").exists()
+    from overfit_tui.runs.devices import device_report
+
+    (cpu,) = [d for d in device_report(store) if d.name == "cpu"]
+    assert cpu.idle == 1 and not cpu.runs  # `devices` sees the waiting worker holding its slot
     old = scheduler_pid(store.home)
     os.kill(old, signal.SIGKILL)
     assert wait_for(lambda: scheduler_pid(store.home) is None)

@@ -19,6 +19,22 @@ def cuda_devices() -> list[str]:
     return [f"cuda:{i}" for i in range(torch.cuda.device_count())] if torch.cuda.is_available() else []
 
 
+def pinned(device: str | torch.device) -> bool:
+    """Whether host tensors bound for `device` are staged in pinned memory (a GPU: the copy is then
+    asynchronous, overlapping the step that runs; a CPU: no copy at all)."""
+    return torch.device(device).type == "cuda"
+
+
+def to_device(t: torch.Tensor, device: str | torch.device) -> torch.Tensor:
+    """`t` on `device`: itself if already there; from the host to a GPU through pinned memory."""
+    device = torch.device(device)
+    if t.device.type == device.type and (device.index is None or t.device.index == device.index):
+        return t
+    if pinned(device) and t.device.type == "cpu":
+        return t.pin_memory().to(device, non_blocking=True)
+    return t.to(device)
+
+
 def device_name(device: str) -> str:
     if device.startswith("cuda"):
         return torch.cuda.get_device_name(torch.device(device))
