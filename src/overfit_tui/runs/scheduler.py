@@ -37,7 +37,7 @@ from overfit_tui.core.paths import Home
 from overfit_tui.core.system import worker_threads
 from overfit_tui.runs.liveness import is_worker, pid_alive
 from overfit_tui.runs.queue import Job, device_slots, pool_devices, proc_start, queued_jobs, read_state
-from overfit_tui.runs.warm import Slot, hand_over, register, registered, warm_seconds
+from overfit_tui.runs.warm import Slot, hand_over, register, registered, warm_seconds, was_ready
 from overfit_tui.store import Store
 from overfit_tui.store.schema import ACTIVE
 
@@ -184,13 +184,15 @@ class Scheduler:
                 continue
             self.running.remove(w)
             why = f"with code {code}" if code >= 0 else "(adopted after a scheduler restart)"
+            # A warm worker's unclaimed runs go back to the queue (their pid is dead: they wait again),
+            # unless it died starting up: then, as for a one-job worker, they end lost (no retry loop).
+            requeue = w.slot is not None and was_ready(w.slot)
             if w.slot is not None:
                 w.slot.clear()
             for rid in w.runs:
                 self.store.transition(
                     rid,
-                    ("running",) if w.slot is not None else ("queued", "running"),  # a warm worker's unclaimed
-                    # runs go back to the queue (their pid is dead: they wait again)
+                    ("running",) if requeue else ("queued", "running"),
                     only_if=lambda r, pid=w.pid: r.get("pid") == pid,
                     status="lost",
                     ended=time.time(),
@@ -310,7 +312,7 @@ class Scheduler:
             return
         proc = spawn_warm(self.home, dev, threads, warm_s)
         w = Worker(proc.pid, dev, "", [], proc, Slot(self.home, proc.pid))
-        register(w.slot, proc_start(proc.pid), dev)  # it registers again once warm; the job waits for it
+        register(w.slot, proc_start(proc.pid), dev, ready=False)  # it registers again once warm; the job waits
         self.running.append(w)
         self.hand(w, job, threads)
 

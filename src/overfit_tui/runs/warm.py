@@ -3,7 +3,7 @@ loader) that trains job after job from the home's queue, instead of a fresh proc
 
 The protocol is files under HOME/queue/workers/, guarded by one flock (workers.lock):
 
-    PID.json   the worker is registered: {pid, start (its /proc start time), device}
+    PID.json   the worker is registered: {pid, start (its /proc start time), device, ready}
     PID.job    a job the scheduler handed it: {runs, data_dir, download, threads}
     PID.busy   the job it is training (PID.job renamed: one atomic step)
 
@@ -101,9 +101,18 @@ def _write(path: Path, data: dict) -> None:
     os.replace(tmp, path)
 
 
-def register(slot: Slot, start: int | None, device: str) -> None:
+def register(slot: Slot, start: int | None, device: str, ready: bool) -> None:
+    """Write the registration: the scheduler does at spawn (ready False), the worker once warm."""
     with locked(slot.home):
-        _write(slot.reg, {"pid": slot.pid, "start": start, "device": device})
+        _write(slot.reg, {"pid": slot.pid, "start": start, "device": device, "ready": ready})
+
+
+def was_ready(slot: Slot) -> bool:
+    """Whether the worker got through its start-up (imports, warm-up) and registered itself."""
+    try:
+        return bool(json.loads(slot.reg.read_text()).get("ready"))
+    except (OSError, ValueError, AttributeError):
+        return False
 
 
 def hand_over(slot: Slot, job: dict) -> bool:

@@ -194,7 +194,7 @@ def serve(home: Home, device: str, idle_s: float) -> None:
     stop = TERM
     signal.signal(signal.SIGHUP, signal.SIG_IGN)  # the SSH session may go; the worker stays
     _warm_up(device)
-    register(slot, proc_start(slot.pid), device)
+    register(slot, proc_start(slot.pid), device, ready=True)
     print(f"warm worker {slot.pid} on {device}: ready", flush=True)
     last = time.monotonic()
     while True:
@@ -211,6 +211,8 @@ def serve(home: Home, device: str, idle_s: float) -> None:
                     run_job(home, runs, device, data_dir, bool(job.get("download")), job.get("threads"))
             except SystemExit:
                 pass  # the job's runs are recorded failed; the worker serves the next one
+            except Exception:  # before training (claiming, reading the records): the runs end lost, not the worker
+                traceback.print_exc()
             finally:
                 slot.busy.unlink(missing_ok=True)
             last = time.monotonic()
