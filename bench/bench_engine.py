@@ -2,7 +2,8 @@
 
 Textbook: TensorDataset + DataLoader(shuffle), per-step `.item()`, per-epoch evaluation
 through DataLoaders. Engine: the whole data set on the device, index-slice batches, one
-host sync per log interval, batched evaluation; and K same-shaped runs stacked (vmap).
+host sync per log interval, batched evaluation, the fused MLP step on CPU; and K same-shaped runs
+stacked (baddbmm for MLPs, vmap otherwise).
 Both train the same model for the same epochs and evaluate train+test every epoch.
 
     python bench/bench_engine.py [--threads 1] [--device cpu|cuda] [--quick]

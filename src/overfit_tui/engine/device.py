@@ -1,4 +1,4 @@
-"""Devices and threads: pick the training device, set torch's thread count deliberately."""
+"""Devices and threads: the visible GPUs, their names, and torch's thread count set deliberately."""
 
 from __future__ import annotations
 
@@ -19,15 +19,20 @@ def cuda_devices() -> list[str]:
     return [f"cuda:{i}" for i in range(torch.cuda.device_count())] if torch.cuda.is_available() else []
 
 
-def resolve_device(name: str | None) -> str:
-    """'auto' / None -> the first GPU, else CPU; otherwise the name as given, checked."""
-    if not name or name == "auto":
-        return cuda_devices()[0] if cuda_devices() else "cpu"
-    if name.startswith("cuda") and not torch.cuda.is_available():
-        from overfit_tui.core.errors import OverfitError
+def pinned(device: str | torch.device) -> bool:
+    """Whether host tensors bound for `device` are staged in pinned memory (a GPU: the copy is then
+    asynchronous, overlapping the step that runs; a CPU: no copy at all)."""
+    return torch.device(device).type == "cuda"
 
-        raise OverfitError(f"device {name!r} asked for, but no CUDA device is visible (use --device cpu)")
-    return name
+
+def to_device(t: torch.Tensor, device: str | torch.device) -> torch.Tensor:
+    """`t` on `device`: itself if already there; from the host to a GPU through pinned memory."""
+    device = torch.device(device)
+    if t.device.type == device.type and (device.index is None or t.device.index == device.index):
+        return t
+    if pinned(device) and t.device.type == "cpu":
+        return t.pin_memory().to(device, non_blocking=True)
+    return t.to(device)
 
 
 def device_name(device: str) -> str:

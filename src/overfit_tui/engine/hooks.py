@@ -17,10 +17,11 @@ their `run` index (the run's position in the study's job), so hooks never map in
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from overfit_tui.engine.loop import Loop
+# What a hook receives: the live engine.loop.Loop. Named here without importing loop.py, which
+# imports this module (no two engine modules import each other, not even under TYPE_CHECKING).
+Loop = Any
 
 
 class Hook:

@@ -17,6 +17,8 @@ import torch
 from overfit_tui.core.events import EvalEvent, StepEvent
 from overfit_tui.core.specs import TrainSpec
 from overfit_tui.engine.batches import batch_losses, gather_batch
+from overfit_tui.engine.device import to_device
+from overfit_tui.engine.fused import FusedMLPStep, fused_step_for, use_fused
 from overfit_tui.engine.graphs import WARMUP_STEPS, GraphedStep, use_cuda_graphs
 from overfit_tui.engine.hooks import Hook
 from overfit_tui.engine.members import Member, TrainResult
@@ -32,7 +34,16 @@ def eval_chunk(x: torch.Tensor) -> int:
     (issue 29 measured 4096 x 9 members pushing 75 MB of intermediates per chunk, 1.5x slower end
     to end than chunks of 256-1024). The same for any K, so a run stacked with others sums its
     evaluation in the same chunks as when it trains alone."""
-    return EVAL_CHUNK if x.is_cuda else CPU_EVAL_CHUNK
+    return eval_chunk_for(x.device)
+
+
+def eval_chunk_for(device: torch.device) -> int:
+    return EVAL_CHUNK if device.type == "cuda" else CPU_EVAL_CHUNK
+
+
+def optimizer_flags(device: torch.device) -> dict:
+    """On a GPU, torch's fused optimizers: one kernel per step instead of one per tensor."""
+    return {"fused": True} if device.type == "cuda" else {}
 
 
 @torch.no_grad()
@@ -54,7 +65,7 @@ def evaluate(net, x: torch.Tensor, y: torch.Tensor, kind: str) -> tuple[torch.Te
 
 def make_optimizer(params, spec: TrainSpec) -> torch.optim.Optimizer:
     params = list(params)
-    fused = {"fused": True} if params and params[0].is_cuda else {}  # one kernel per step instead of one per tensor
+    fused = optimizer_flags(params[0].device) if params else {}
     if spec.optimizer == "sgd":
         return torch.optim.SGD(params, lr=spec.lr, momentum=spec.momentum, weight_decay=spec.weight_decay, **fused)
     return torch.optim.Adam(params, lr=spec.lr, weight_decay=spec.weight_decay, **fused)
@@ -90,6 +101,8 @@ class Loop:
         self._done: dict[int, str] = {}  # member position -> status, since the last retire()
         self._t0 = time.perf_counter()
         self.graphed = GraphedStep(spec.loss) if use_cuda_graphs(self.device, spec, augment) else None
+        self.fuse_step = use_fused(self.device, spec, augment, self.net.linears)
+        self.fused: FusedMLPStep | None = None  # built at the first step, and again after members retire
 
     # -- what hooks use ------------------------------------------------------
     @property
@@ -168,6 +181,7 @@ class Loop:
             self.opt = self.net.keep(rows, self.opt)
             if self.graphed is not None:
                 self.graphed.reset()  # new parameter tensors: capture again
+            self.fused = None  # likewise: bind the fused step to the new leaves
             idx = torch.tensor(rows, device=self.device)
             self.xtr, self.ytr, self.xte, self.yte = self.xtr[idx], self.ytr[idx], self.xte[idx], self.yte[idx]
             self.loss_sum = self.loss_sum[idx]
@@ -180,6 +194,10 @@ class Loop:
         return torch.stack([aug(xb[r], gen=self.aug_gens[m]) for r, m in enumerate(self.active)])
 
     def _train_step(self, idx: torch.Tensor) -> torch.Tensor:
+        if self.fuse_step:
+            if self.fused is None:
+                self.fused = fused_step_for(self.net, self.spec.loss)
+            return self.fused.step(self.xtr, self.ytr, idx, self.opt)
         g, spec = self.graphed, self.spec
         rows_idx = torch.arange(len(self.active), device=self.device).unsqueeze(1)
         if g is not None and not g.disabled and self.step >= WARMUP_STEPS and idx.shape[1] == self.bs:
@@ -226,7 +244,7 @@ class Loop:
         self._retire()
         while self.active and self.step < self.max_steps:
             perms = torch.stack([torch.randperm(self.n, generator=self.order_gens[m]) for m in self.active])
-            perms = perms.to(self.device, non_blocking=True)
+            perms = to_device(perms, self.device)  # pinned on a GPU: the copy overlaps the last step
             for s in range(self.steps_per_epoch):
                 self._idx = perms[:, s * self.bs : (s + 1) * self.bs]
                 self.loss_sum += self._train_step(self._idx)

@@ -1,7 +1,8 @@
 """One model or a stack of same-shaped models behind one interface, so the loop never cares.
 
 `StackedNet` trains K copies together: their parameters are stacked into [K, ...] leaves
-(torch.func.stack_module_state) and the forward pass is vmapped. SGD, momentum, weight
+(torch.func.stack_module_state) and the forward pass is vmapped, or, for plain MLPs, explicit
+batched matmuls (baddbmm: ~40 % cheaper than vmap(functional_call) on CPU, issue 29). SGD, momentum, weight
 decay and Adam act elementwise, so one optimizer over the stacked leaves is exactly K
 independent optimizers, and the gradient of the sum of the K losses is each model's own.
 """
@@ -14,12 +15,26 @@ import torch
 from torch import nn
 from torch.func import functional_call, stack_module_state
 
+from overfit_tui.engine.fused import mlp_linears
+
+
+def _linear_names(model: nn.Module) -> list[str] | None:
+    """The module names of a plain MLP's Linear layers (engine/fused.py), or None."""
+    layers = mlp_linears(model)
+    if layers is None:
+        return None
+    names = {id(m): n for n, m in model.named_modules()}
+    return [names[id(m)] for m in layers]
+
 
 class SingleNet:
     """A single nn.Module seen as a stack of one: inputs and outputs carry a leading axis of 1."""
 
+    stacked = None
+
     def __init__(self, model: nn.Module):
         self.model = model
+        self.linears = _linear_names(model)  # set for plain MLPs: the fused step applies
 
     def params(self) -> list[torch.Tensor]:
         return list(self.model.parameters())
@@ -54,6 +69,7 @@ class StackedNet:
         self.stacked, self.buffers = stack_module_state(models)
         self.base = copy.deepcopy(models[0]).to("meta")
         self.names = list(self.stacked)
+        self.linears = _linear_names(models[0])  # plain MLP: baddbmm forward, and the fused step applies
 
         def call(p, b, x):
             return functional_call(self.base, (p, b), (x,))
@@ -64,7 +80,14 @@ class StackedNet:
         return [self.stacked[n] for n in self.names]
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self._fwd(self.stacked, self.buffers, x)
+        if self.linears is None:
+            return self._fwd(self.stacked, self.buffers, x)
+        h = x.flatten(2)
+        for i, n in enumerate(self.linears):
+            h = torch.baddbmm(self.stacked[f"{n}.bias"].unsqueeze(1), h, self.stacked[f"{n}.weight"].transpose(1, 2))
+            if i < len(self.linears) - 1:
+                h = h.relu()
+        return h
 
     def train(self, mode: bool = True) -> None:
         self.base.train(mode)

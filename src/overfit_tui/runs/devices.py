@@ -24,6 +24,7 @@ class DeviceRow:
     runs: list[str] = field(default_factory=list)  # "run id (group)" of the runs queued to it or running there
     workers: set[int] = field(default_factory=set)  # pids of the worker processes on it: a slot holds one worker,
     # which may train many stacked runs, so busy slots are workers, not runs
+    idle: int = 0  # warm workers waiting for a job there (runs/warm.py): each holds a slot until it leaves
     util: str = "-"  # utilization, e.g. "37%"
     memory: str = "-"  # e.g. "2.1/80 GiB"
 
@@ -75,6 +76,14 @@ def device_report(store: Store) -> list[DeviceRow]:
             if where is not None:
                 where.runs.append(f"{r['id']} ({gid}{', ' + r['device'] if r.get('ray') else ''})")
                 where.workers.add(r["pid"])
+    from overfit_tui.runs.liveness import pid_alive
+    from overfit_tui.runs.warm import Slot, registered
+
+    for info in registered(store.home):
+        slot = Slot(store.home, info["pid"])
+        row = rows.get(info.get("device") or "")
+        if row is not None and pid_alive(slot.pid) and slot.idle():
+            row.idle += 1
     for d, row in rows.items():
         if d.startswith("cuda"):
             row.util, row.memory = _gpu(int(d.split(":")[1]))

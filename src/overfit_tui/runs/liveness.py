@@ -30,13 +30,14 @@ def pid_alive(pid: int | None) -> bool:
 
 
 def is_worker(pid: int, run_id: str) -> bool | None:
-    """Whether process `pid` is an overfit-tui worker for `run_id`; None when /proc cannot tell."""
+    """Whether process `pid` is an overfit-tui worker for `run_id` (one started for it, or a warm
+    worker, runs/warm.py, which serves job after job); None when /proc cannot tell."""
     try:
         with open(f"/proc/{pid}/cmdline", "rb") as f:
             argv = f.read().split(b"\0")
     except OSError:
         return None
-    return b"overfit_tui.runs.worker" in argv and run_id.encode() in argv
+    return b"overfit_tui.runs.worker" in argv and (run_id.encode() in argv or b"--warm" in argv)
 
 
 def worker_gone(run: dict, beat_age: float) -> bool:

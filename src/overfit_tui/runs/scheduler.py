@@ -9,6 +9,13 @@ slots, never more than a group's own `per_device`), and exit once nothing runs a
 start (no queued job, or the queue is paused). A worker that exits leaving runs unrecorded
 (kill -9, OOM) has those runs marked lost, with their curves kept; only runs that worker owned
 (its pid) are touched: a run is claimed by exactly one worker.
+
+Warm workers (runs/warm.py, on unless OVERFIT_TUI_WARM_S=0): a slot's worker stays after its job,
+torch imported and data cached, and the scheduler hands it the next job for its device; it
+leaves after the idle timeout, and the scheduler exits once no worker is left and nothing may
+start. A warm worker that dies loses only the run it was training (marked lost); runs handed
+to it but not yet claimed go back to the queue. A scheduler started after a kill -9 adopts the
+registered warm workers along with the others.
 """
 
 from __future__ import annotations
@@ -30,10 +37,12 @@ from overfit_tui.core.paths import Home
 from overfit_tui.core.system import worker_threads
 from overfit_tui.runs.liveness import is_worker, pid_alive
 from overfit_tui.runs.queue import Job, device_slots, pool_devices, proc_start, queued_jobs, read_state
+from overfit_tui.runs.warm import Slot, hand_over, register, registered, warm_seconds, was_ready
 from overfit_tui.store import Store
 from overfit_tui.store.schema import ACTIVE
 
 POLL_S = 0.3
+WAKE_S = 0.02  # how often a busy warm worker is checked for having finished (a few stat calls)
 LOOK_S = 2.0  # with every local slot busy, how often the queue is read for Ray jobs
 TAKEOVER_S = 10.0  # how long a new scheduler waits for the lock of one that is exiting
 
@@ -47,6 +56,11 @@ class Worker:
     group: str
     runs: list[str]
     proc: subprocess.Popen | None = None  # None: adopted from a scheduler that died
+    slot: Slot | None = None  # a warm worker's files (runs/warm.py); None: one job, then it exits
+
+    def idle(self) -> bool:
+        """A warm worker waiting for a job (it still holds its slot)."""
+        return self.slot is not None and self.slot.idle()
 
     def exit_code(self) -> int | None:
         """None while it runs; its exit status after (-1 when adopted: not our child, status unknown)."""
@@ -79,6 +93,30 @@ def spawn_worker(
         )
 
 
+def spawn_warm(home: Home, device: str, threads: int | None, idle_s: float) -> subprocess.Popen:
+    """A warm worker (runs/warm.py): imports torch, warms up, then serves the jobs handed to it."""
+    d = home.queue_dir / "workers"
+    d.mkdir(parents=True, exist_ok=True)
+    cmd = [sys.executable, "-m", "overfit_tui.runs.worker", "--home", str(home.root), "--device", device]
+    cmd += ["--warm", "--idle", str(idle_s)]
+    env = dict(os.environ)
+    if threads and device == "cpu":
+        env["OVERFIT_TUI_THREADS"] = str(threads)
+    with open(d / "warm.log", "ab") as out:
+        return subprocess.Popen(
+            cmd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env, start_new_session=True
+        )
+
+
+def _is_warm(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            argv = f.read().split(b"\0")
+    except OSError:
+        return False
+    return b"overfit_tui.runs.worker" in argv and b"--warm" in argv
+
+
 def take_lock(home: Home, wait_s: float = TAKEOVER_S) -> int | None:
     """The scheduler lock's fd, held until this process exits; None if another scheduler keeps it."""
     home.queue_dir.mkdir(parents=True, exist_ok=True)
@@ -104,13 +142,23 @@ def _write_lock(fd: int, info: dict) -> None:
 
 
 def adopt(store: Store) -> list[Worker]:
-    """The live workers of runs still queued or running (a killed scheduler's): watched, not restarted."""
+    """The live workers of runs still queued or running, and the registered warm workers (a killed
+    scheduler's): watched, not restarted; a warm one gets jobs again once idle."""
     found: dict[int, Worker] = {}
+    for info in registered(store.home):
+        slot = Slot(store.home, info["pid"])
+        if pid_alive(slot.pid) and proc_start(slot.pid) == info.get("start") and _is_warm(slot.pid):
+            found[slot.pid] = Worker(slot.pid, info.get("device") or "cpu", "", slot.busy_runs(), slot=slot)
+        else:
+            slot.clear()  # gone (or its pid reused): its runs are reaped through the store as lost below
     for gid in store.active_groups():
         for r in store.runs(gid):
             pid = r.get("pid")
             if r["status"] in ACTIVE and pid and pid_alive(pid) and is_worker(pid, r["id"]) is not False:
-                found.setdefault(pid, Worker(pid, r.get("device") or "cpu", gid, [])).runs.append(r["id"])
+                w = found.setdefault(pid, Worker(pid, r.get("device") or "cpu", gid, []))
+                w.group = w.group or gid
+                if r["id"] not in w.runs:
+                    w.runs.append(r["id"])
     return list(found.values())
 
 
@@ -136,10 +184,15 @@ class Scheduler:
                 continue
             self.running.remove(w)
             why = f"with code {code}" if code >= 0 else "(adopted after a scheduler restart)"
+            # A warm worker's unclaimed runs go back to the queue (their pid is dead: they wait again),
+            # unless it died starting up: then, as for a one-job worker, they end lost (no retry loop).
+            requeue = w.slot is not None and was_ready(w.slot)
+            if w.slot is not None:
+                w.slot.clear()
             for rid in w.runs:
                 self.store.transition(
                     rid,
-                    ("queued", "running"),
+                    ("running",) if requeue else ("queued", "running"),
                     only_if=lambda r, pid=w.pid: r.get("pid") == pid,
                     status="lost",
                     ended=time.time(),
@@ -148,13 +201,17 @@ class Scheduler:
 
     def fill(self) -> None:
         """Start waiting jobs in queue order while a device they may use has a free slot (local
-        jobs), or while the Ray cluster has CPUs for them (Ray jobs: Ray places them)."""
+        jobs; an idle warm worker's slot is free for its device), or while the Ray cluster has
+        CPUs for them (Ray jobs: Ray places them)."""
         state = read_state(self.home)
         if state.paused:
             return
         slots = device_slots(state, self.devices)
-        used = Counter(w.device for w in self.running)
-        full = all(used[d] >= n for d, n in slots.items())
+        self._retire_extra(slots)
+        idle = {w.pid: w for w in self.running if w.idle()}
+        used = Counter(w.device for w in self.running)  # every worker holds its slot, idle warm ones too
+        busy = Counter(w.device for w in self.running if w.pid not in idle)
+        full = all(busy[d] >= n for d, n in slots.items())
         if full and self.ray is None and time.monotonic() - self._looked < LOOK_S:
             return  # every slot busy: the groups' files are read again when one frees (or for Ray jobs)
         self._looked = time.monotonic()
@@ -163,30 +220,49 @@ class Scheduler:
         if ray_jobs:
             self._fill_ray(ray_jobs, state.gpu_slots)
         jobs = [j for j in jobs if j.backend != "ray"]
-        if all(used[d] >= n for d, n in slots.items()) or not jobs:
+        if all(busy[d] >= n for d, n in slots.items()) or not jobs:
             return
-        by_group = Counter((w.group, w.device) for w in self.running)
-        n_cpu = sum("cpu" in j.devices for j in jobs) + used["cpu"]
+        by_group = Counter((w.group, w.device) for w in self.running if w.pid not in idle)
+        n_cpu = sum("cpu" in j.devices for j in jobs) + busy["cpu"]
         threads = worker_threads(min(slots.get("cpu", 1), max(1, n_cpu)))
+        warm_s = warm_seconds()
         for job in jobs:
             if not any(d in slots for d in job.devices):
                 self._refuse(job)
                 continue
+
+            def waiting_worker(d: str) -> Worker | None:
+                return next((w for w in idle.values() if w.device == d), None)
+
             free = [
                 d
                 for d in job.devices
                 if d in slots
-                and used[d] < slots[d]
+                and (waiting_worker(d) is not None or used[d] < slots[d])
                 and not (job.per_device and by_group[(job.group, d)] >= job.per_device)
             ]
             if not free:
                 continue
-            dev = min(free, key=lambda d: used[d] / slots[d])
-            self.start(job, dev, threads)
-            used[dev] += 1
+            dev = min(free, key=lambda d: busy[d] / slots[d])
+            w = waiting_worker(dev)
+            if w is not None:
+                del idle[w.pid]
+                if not self.hand(w, job, threads):
+                    continue  # it is leaving: its slot frees when it is reaped
+            else:
+                self.start(job, dev, threads, warm_s)
+                used[dev] += 1
+            busy[dev] += 1
             by_group[(job.group, dev)] += 1
-            if all(used[d] >= n for d, n in slots.items()):
+            if all(busy[d] >= n for d, n in slots.items()):
                 return
+
+    def _retire_extra(self, slots: dict[str, int]) -> None:
+        """Idle warm workers beyond a device's slots (the slots were lowered) are told to leave."""
+        count = Counter(w.device for w in self.running)
+        for w in self.running:
+            if count[w.device] > slots.get(w.device, 0) and w.idle() and hand_over(w.slot, {"exit": True}):
+                count[w.device] -= 1
 
     def _fill_ray(self, jobs: list[Job], gpu_slots: int) -> None:
         from overfit_tui.core.errors import OverfitError
@@ -227,11 +303,31 @@ class Scheduler:
             r["id"] in ids and r["status"] == "queued" for g in {j.group for j in jobs} for r in self.store.runs(g)
         )
 
-    def start(self, job: Job, dev: str, threads: int) -> None:
-        proc = spawn_worker(self.home, job.runs, dev, job.data_dir, job.download, threads)
+    def start(self, job: Job, dev: str, threads: int, warm_s: float = 0.0) -> None:
+        """A new worker for the job: a warm one (it serves later jobs too) unless warm_s is 0."""
+        if warm_s <= 0:
+            proc = spawn_worker(self.home, job.runs, dev, job.data_dir, job.download, threads)
+            self._dispatched(job, proc.pid, dev)
+            self.running.append(Worker(proc.pid, dev, job.group, job.runs, proc))
+            return
+        proc = spawn_warm(self.home, dev, threads, warm_s)
+        w = Worker(proc.pid, dev, "", [], proc, Slot(self.home, proc.pid))
+        register(w.slot, proc_start(proc.pid), dev, ready=False)  # it registers again once warm; the job waits
+        self.running.append(w)
+        self.hand(w, job, threads)
+
+    def hand(self, w: Worker, job: Job, threads: int) -> bool:
+        """Hand a job to a warm worker (the runs' pid becomes its pid); False if it is leaving."""
+        data = {"runs": job.runs, "data_dir": job.data_dir, "download": job.download, "threads": threads}
+        if not hand_over(w.slot, data):
+            return False
+        w.group, w.runs = job.group, list(job.runs)
+        self._dispatched(job, w.pid, w.device)
+        return True
+
+    def _dispatched(self, job: Job, pid: int, dev: str) -> None:
         log = str(self.home.run_dir(job.runs[0]) / "worker.log")
-        self.store.modify_runs(job.runs, lambda r, pid=proc.pid: _assign(r, pid, dev, log))
-        self.running.append(Worker(proc.pid, dev, job.group, job.runs, proc))
+        self.store.modify_runs(job.runs, lambda r: _assign(r, pid, dev, log))
 
     def _refuse(self, job: Job, why: str | None = None) -> None:
         why = why or f"none of its devices ({', '.join(job.devices)}) is on this machine ({', '.join(self.devices)})"
@@ -264,6 +360,15 @@ class Scheduler:
         sys.stdout.flush()
         os._exit(0)
 
+    def _nap(self) -> None:
+        """Sleep POLL_S, or less: a warm worker that finishes its job is handed the next at once."""
+        busy = [w for w in self.running if w.slot is not None and not w.idle()]
+        deadline = time.monotonic() + POLL_S
+        while time.monotonic() < deadline:
+            time.sleep(WAKE_S if busy else POLL_S)
+            if any(w.idle() for w in busy):
+                return
+
     def loop(self, lock_fd: int) -> None:
         self.lock_fd = lock_fd
         while True:
@@ -280,7 +385,7 @@ class Scheduler:
                     if self.idle():  # finds the lock marked exiting (and starts a fresh scheduler)
                         _write_lock(lock_fd, {"pid": os.getpid(), "exiting": True})
                         break
-            time.sleep(POLL_S)
+            self._nap()
         if self.ray is not None:
             self.ray.close()
 
@@ -290,6 +395,7 @@ def _assign(rec: dict, pid: int, device: str, log: str) -> bool:
     if rec["status"] == "queued" or (rec["status"] == "running" and rec.get("pid") == pid):
         if rec["status"] == "queued":
             rec.update(pid=pid, dispatched=time.time())  # when it left the queue (the queue's order, in tests)
+        rec.setdefault("dispatched", time.time())  # a warm worker may claim it before this is written
         rec.update(device=device, log=log)
         return True
     return False
