@@ -126,7 +126,7 @@ def test_fused_training_equals_autograd_training(mnist1d, monkeypatch, loss, wd,
 
 
 def test_fused_stack_retires_members_as_autograd_does(mnist1d, monkeypatch):
-    from overfit_tui.studies.common import randomize
+    from overfit_tui.studies.shared.data import randomize
 
     spec = TrainSpec(lr=0.05, lr_decay=1.0, batch_size=100, epochs=200)
     dsets = [randomize(mnist1d, "labels", p, seed=0) for p in (0.0, 1.0)]
