@@ -95,6 +95,27 @@ class Table:
         return v if isinstance(v, str) else generic("").format(v)
 
 
+def _freeze(v: Any) -> Any:
+    if isinstance(v, dict):
+        return tuple(sorted((k, _freeze(x)) for k, x in v.items()))
+    return tuple(map(_freeze, v)) if isinstance(v, list) else v
+
+
+_TYPED: dict[tuple, Any] = {}
+
+
+def typed(cls: type, data: dict | None) -> Any:
+    """`from_dict(cls, data)`, once per distinct content: claims read thousands of runs that
+    share a few specs, and validating each one again costs more than the claim."""
+    key = (cls, _freeze(data or {}))
+    got = _TYPED.get(key)
+    if got is None:
+        if len(_TYPED) > 8192:
+            _TYPED.clear()
+        got = _TYPED[key] = from_dict(cls, data)
+    return got
+
+
 # study name -> its RunParams, filled as each Study subclass is defined (so RunData reads a
 # run's params typed without importing the registry, which imports every study).
 RUN_PARAMS: dict[str, type] = {}
@@ -117,19 +138,19 @@ class RunData:
     # -- the stored spec, typed: each read once, its defaults those of the spec's declaration --
     @cached_property
     def model(self) -> ModelSpec:
-        return from_dict(ModelSpec, self.spec.get("model"))
+        return typed(ModelSpec, self.spec.get("model"))
 
     @cached_property
     def data(self) -> DataSpec:
-        return from_dict(DataSpec, self.spec.get("data"))
+        return typed(DataSpec, self.spec.get("data"))
 
     @cached_property
     def train(self) -> TrainSpec:
-        return from_dict(TrainSpec, self.spec.get("train"))
+        return typed(TrainSpec, self.spec.get("train"))
 
     @cached_property
     def seeds(self) -> Seeds:
-        return from_dict(Seeds, self.spec.get("seeds"))
+        return typed(Seeds, self.spec.get("seeds"))
 
     @cached_property
     def params(self) -> Any:
@@ -137,7 +158,7 @@ class RunData:
         study = self.spec.get("study", "")
         if study not in RUN_PARAMS:
             raise KeyError(f"run {self.id}: its spec names no known study ({study!r})")
-        return from_dict(RUN_PARAMS[study], self.spec.get("params"))
+        return typed(RUN_PARAMS[study], self.spec.get("params"))
 
 
 def carry(settings: type, params: Any) -> dict[str, Any]:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 from overfit_tui.core.schema import Field, Stat
 from overfit_tui.core.status import Status
@@ -57,7 +56,6 @@ class Sweep:
         return {s: d_int(self.points(s), self.absolute) for s in set(self.grid) | set(self.bisection)}
 
 
-@lru_cache(maxsize=1024)
 def sweeps(runs: list[RunData]) -> list[Sweep]:
     out: dict[tuple, Sweep] = {}
     for r in runs:
@@ -68,22 +66,22 @@ def sweeps(runs: list[RunData]) -> list[Sweep]:
         name = model + ("" if variant == "true" else f" {variant.replace('_', ' ')}") + (" (train)" if on_train else "")
         sw = out.setdefault(
             (model, variant),
-            Sweep(name, model, variant, "train_acc" if on_train else "test_acc", p.get("absolute", 0.9)),
+            Sweep(name, model, variant, "train_acc" if on_train else "test_acc", p.absolute),
         )
         sw.D = s.get("D", sw.D)
-        if p.get("role") == "grid":
-            sw.max_d = max(sw.max_d, p.get("d", 0))
+        if p.role == "grid":
+            sw.max_d = max(sw.max_d, p.d)
         acc = s.get(f"final_{sw.metric}")
         if r.status != Status.FINISHED or not _num(acc):
             continue
         seed = seed_tag(r)
         train_acc = s.get("final_train_acc")
-        if p.get("role") == "baseline":
+        if p.role == "baseline":
             sw.baseline[seed] = acc
             if _num(train_acc):
                 sw.train_base[seed] = train_acc
         elif _num(s.get("d")):
-            where = sw.grid if p.get("role") == "grid" else sw.bisection
+            where = sw.grid if p.role == "grid" else sw.bisection
             where.setdefault(seed, {})[int(s["d"])] = acc
             sw.max_d = max(sw.max_d, int(s["d"]))
             if _num(train_acc):
