@@ -54,7 +54,7 @@ def test_the_presets_data_loads_from_the_shared_subset(mnist_dir, tmp_path):
     from overfit_tui.engine.data import prepare
 
     datas = {load_group(name)[0].data for name in EXPECTED}
-    assert len(datas) == 2  # the 4,000 / 1,000 subset, and RFF's 2,000 drawn from it
+    assert {(d.n_train, d.n_test) for d in datas} == {(4000, 1000), (2000, 1000)}  # RFF: 2,000 drawn from the 4,000
     for data in datas:
         ds = prepare(data, mnist_dir, tmp_path)
         assert ds.x_train.shape == (data.n_train, 1, 28, 28) and ds.x_test.shape == (1000, 1, 28, 28)
@@ -63,4 +63,7 @@ def test_the_presets_data_loads_from_the_shared_subset(mnist_dir, tmp_path):
             assert counts.tolist() == [200] * 10  # class-balanced
         else:
             assert counts.min() > 350  # all of the shared subset: every class, about 400 each
-        assert abs(ds.x_train.mean().item()) < 1e-3  # standardized
+        if data.whiten == "standardize":
+            assert abs(ds.x_train.mean().item()) < 1e-3
+        else:  # double descent NN: pixels in [0, 1]
+            assert data.whiten == "none" and ds.x_train.min() == 0 and ds.x_train.max() == 1
