@@ -45,13 +45,13 @@ class DataSpec:
     )
     n_train: int = field(
         0,
-        "training samples kept (first n after a seeded shuffle); 0 = all",
+        "training samples kept: a fixed, seeded, class-balanced draw (n/K per class); 0 = all",
         range="[0, 1000000]",
         why="the data sets here have at most 60,000 training samples",
     )
     n_test: int = field(
         0,
-        "test samples kept; 0 = all",
+        "test samples kept: a fixed, seeded, class-balanced draw; 0 = all",
         range="[0, 1000000]",
         why="the data sets here have at most 60,000 training samples",
     )

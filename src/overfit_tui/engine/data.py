@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from overfit_tui.core.errors import DataUnavailable
+from overfit_tui.core.errors import DataUnavailable, SpecError
 from overfit_tui.core.specs import DataSpec
 
 
@@ -186,17 +186,57 @@ def per_image_whiten(x: torch.Tensor) -> torch.Tensor:
     return ((flat - mean) / adj_std).view_as(x)
 
 
+SUBSET_SEED = 1234  # fixed: data.n_train / n_test draw the same samples on every machine, run and study
+DRAWS: dict[str, dict] = {}  # the subsets drawn in this process, by data set (for the runs' provenance)
+
+
+def balanced_subset(y: torch.Tensor, n: int, num_classes: int, seed: int, key: str, name: str = "") -> torch.Tensor:
+    """Indices of a seeded, class-balanced draw of `n` of the samples labelled `y`, in their order.
+
+    Each class gives n // K samples (the first n % K classes one more); a class with fewer gives
+    all it has and the others share the rest, as evenly as they can. n equal to the samples
+    available keeps them all."""
+    if n > len(y):
+        what = "training" if key.endswith("train") else "test"
+        raise SpecError(key, f"{n:,} {what} samples asked, {name or 'the data set'} has {len(y):,} here")
+    g = torch.Generator().manual_seed(seed)
+    pools = [torch.nonzero(y == k).flatten() for k in range(num_classes)]
+    pools = [p[torch.randperm(len(p), generator=g)] for p in pools]
+    take, left = [0] * num_classes, n
+    while left:  # water-filling: one more sample per class that still has some, in class order
+        open_ = [k for k in range(num_classes) if take[k] < len(pools[k])]
+        share = max(left // len(open_), 1)
+        for k in open_:
+            add = min(share, len(pools[k]) - take[k], left)
+            take[k] += add
+            left -= add
+            if not left:
+                break
+    return torch.cat([p[:t] for p, t in zip(pools, take)]).sort().values  # n = all: every sample, in order
+
+
+def subset_record(spec: DataSpec, ytr: torch.Tensor, yte: torch.Tensor, num_classes: int) -> dict:
+    """What a subset drew: the seed and the per-class counts (the run's provenance)."""
+    counts = lambda y: ",".join(str(c) for c in torch.bincount(y, minlength=num_classes).tolist())
+    return {
+        "data_subset": f"{spec.name}: n_train {len(ytr):,}, n_test {len(yte):,}, class-balanced, seed {SUBSET_SEED}",
+        "data_train_per_class": counts(ytr),
+        "data_test_per_class": counts(yte),
+    }
+
+
 def prepare(spec: DataSpec, data_dir: Path, cache_dir: Path, download_ok: bool = False) -> Dataset:
     """Load, subset (seeded), crop and normalise: the data set every condition starts from."""
     ds = load_raw(spec, Path(data_dir), Path(cache_dir), download_ok)
-    g = torch.Generator().manual_seed(1234)  # fixed subset: the same n samples for every run and study
     xtr, ytr, xte, yte = ds.x_train, ds.y_train, ds.x_test, ds.y_test
-    if spec.n_train and spec.n_train < len(xtr):
-        keep = torch.randperm(len(xtr), generator=g)[: spec.n_train]
+    if spec.n_train and spec.name != "gaussian":  # gaussian generates exactly n
+        keep = balanced_subset(ytr, spec.n_train, ds.num_classes, SUBSET_SEED, "data.n_train", spec.name)
         xtr, ytr = xtr[keep], ytr[keep]
-    if spec.n_test and spec.n_test < len(xte):
-        keep = torch.randperm(len(xte), generator=g)[: spec.n_test]
+    if spec.n_test and spec.name != "gaussian":
+        keep = balanced_subset(yte, spec.n_test, ds.num_classes, SUBSET_SEED + 1, "data.n_test", spec.name)
         xte, yte = xte[keep], yte[keep]
+    if spec.n_train or spec.n_test:
+        DRAWS[spec.name] = subset_record(spec, ytr, yte, ds.num_classes)
     xtr, xte = _center_crop(xtr, spec.crop), _center_crop(xte, spec.crop)
     if spec.whiten == "per_image":
         xtr, xte = per_image_whiten(xtr), per_image_whiten(xte)

@@ -11,9 +11,12 @@ def provenance(device: str) -> dict:
     import torch
 
     from overfit_tui import __version__
+    from overfit_tui.engine.data import DRAWS
     from overfit_tui.engine.device import device_name
 
+    subsets = {k: v for draw in DRAWS.values() for k, v in draw.items()}  # data.n_train / n_test draws
     return {
+        **subsets,
         "overfit_tui": __version__,
         "torch": torch.__version__,
         "cuda": torch.version.cuda,
