@@ -135,6 +135,7 @@ class ModeConnectivity(Study):
         check(m.name in PATH_MODELS, "models[0].name", f"a path model: {', '.join(PATH_MODELS)}")
         check(not m.batchnorm, "models[0].batchnorm", "each point of a path would need its own BN statistics")
         check(m.dropout == 0, "models[0].dropout", "dropout makes the path's loss random: leave it 0")
+        check(not group.data.augment, "data.augment", "the curve trains on the plain set: the ends do too")
         if group.params.align:
             check(m.name == "mlp" and m.depth == 1, "params.align", "weight matching is for 1-hidden-layer MLPs")
 
