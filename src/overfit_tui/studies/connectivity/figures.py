@@ -82,9 +82,9 @@ def figures(runs: list[RunData]) -> list[Figure]:
     figs.append(
         Figure(
             "barrier-width",
-            "Train-loss barrier vs first-layer width (max along the path - mean of the ends)",
+            "Train-loss barrier vs first-layer width",
             "first hidden layer width",
-            "barrier (nats)",
+            "max on path - mean of ends (nats)",
             tuple(s for s in barriers if s.x),
             xlog=True,
             vlines=vl,
@@ -96,7 +96,7 @@ def figures(runs: list[RunData]) -> list[Figure]:
             "barrier-err-width",
             "Test-error barrier vs first-layer width",
             "first hidden layer width",
-            "barrier (test error)",
+            "max on path - mean of ends (test error)",
             tuple(s for s in (col("line", "line_barrier_err"), col("Bezier curve", "curve_barrier_err")) if s.x),
             xlog=True,
             vlines=vl,
@@ -106,7 +106,7 @@ def figures(runs: list[RunData]) -> list[Figure]:
     figs.append(
         Figure(
             "ensemble-width",
-            "Test accuracy: the ends, their ensemble, the curve's ensemble (Garipov et al.)",
+            "Ends, their ensemble, the curve's ensemble",
             "first hidden layer width",
             "test accuracy",
             tuple(
