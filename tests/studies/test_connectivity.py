@@ -216,3 +216,6 @@ def test_claims_wait_for_three_pairs_and_for_widths_on_both_sides_of_n(tiny_runs
     verdicts = dict((c.id, v) for c, v in evaluate(STUDY.claims(), three))
     assert verdicts["line-barrier"].status == "holds"
     assert verdicts["line-width"].status == "pending"
+    running = RunData("r9", "w=6", three[0].spec, "running", {})
+    verdicts = dict((c.id, v) for c, v in evaluate(STUDY.claims(), [*three, running]))
+    assert verdicts["line-barrier"].status == "pending" and "still going" in verdicts["line-barrier"].detail

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from overfit_tui.studies.base import RunData
 from overfit_tui.studies.claims import (
+    ENDED,
     Claim,
     Mean,
     Verdict,
@@ -46,7 +47,7 @@ def _n(runs: list[RunData]) -> int | None:
 def _widths(runs: list[RunData]) -> dict[int, list[RunData]] | Verdict:
     """The finished runs per width, or pending while a width has none or has runs still going."""
     all_w = by_width(runs)
-    going = [w for w, rs in all_w.items() if any(r.status in ("queued", "running", "starting") for r in rs)]
+    going = [w for w, rs in all_w.items() if any(r.status not in ENDED for r in rs)]
     if going:
         return pending(f"width {going[0]} has runs still going")
     done = {w: finished(rs) for w, rs in all_w.items()}
