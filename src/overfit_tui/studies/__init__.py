@@ -36,6 +36,7 @@ def field_for(study: str, key: str) -> Field:
 def _register() -> None:
     from overfit_tui.studies import (
         batchnorm,
+        connectivity,
         double_descent_nn,
         double_descent_rff,
         expressivity,
@@ -67,6 +68,7 @@ def _register() -> None:
         batchnorm,
         overparam_xor,
         overparam_du,
+        connectivity,
     ):
         STUDIES.register(package.STUDY.name, package.STUDY)
 
