@@ -63,6 +63,9 @@ def _register() -> None:
     STUDIES.register(BatchNormSmoothness.name, BatchNormSmoothness())
     for cls in (OverparamXOR, OverparamDu):
         STUDIES.register(cls.name, cls())
+    from overfit_tui.studies.complexity import STUDY as complexity
+
+    STUDIES.register(complexity.name, complexity)
 
 
 _register()
