@@ -27,14 +27,12 @@ from overfit_tui.studies.claims import (
     exceeds,
     paired,
     pending,
-    seed_of,
     summary,
     too_few_seeds,
     verdict,
 )
-from overfit_tui.studies.complexity.figures import NULL_DRAWS, fitted, hyper_of, rows_of, tau_of, varying
-from overfit_tui.studies.complexity.rank import granulated, null_band
-from overfit_tui.studies.complexity.spec import HYPER
+from overfit_tui.studies.complexity.figures import NULL_DRAWS, hyper_of, rows_of, tau_of, varying
+from overfit_tui.studies.complexity.rank import granulated, psi_null
 
 GAP_SPREAD = 0.10  # 10 pp of gap between true and random labels at one width: over 3 binomial sd of a
 # 1,000-sample test accuracy (2.8 pp); Zhang et al.'s CIFAR-10 spread is ~76 pp (test error 0.14 -> 0.9)
@@ -82,7 +80,9 @@ def _check_params_blind(runs):
         if len(counts) > 1:
             return verdict(False, f"parameter counts differ at width {w}: {sorted(counts)}", "one architecture")
         gap = summary("gap")
-        return exceeds(paired(by_seed(a["corrupted_labels"], gap), by_seed(a["true_labels"], gap)), GAP_SPREAD, "gap random - true")
+        return exceeds(
+            paired(by_seed(a["corrupted_labels"], gap), by_seed(a["true_labels"], gap)), GAP_SPREAD, "gap random - true"
+        )
 
     widths = _widths(runs)
     v = all_hold([(f"w{w}", one(w)) for w in widths], empty="needs: runs (present and finished)")
@@ -100,7 +100,9 @@ def _grows(keys):
             if isinstance(a, Verdict):
                 return a
             val = summary(key)
-            return exceeds(paired(by_seed(a["corrupted_labels"], val), by_seed(a["true_labels"], val)), 0.0, "log10 ratio")
+            return exceeds(
+                paired(by_seed(a["corrupted_labels"], val), by_seed(a["true_labels"], val)), 0.0, "log10 ratio"
+            )
 
         v = all_hold([(k, one(k)) for k in keys])
         return v if v.status == "pending" else Verdict(v.status, v.measured + _unfitted(runs), v.detail, v.evidence)
@@ -117,12 +119,11 @@ def _check_ranks(runs):
     hyper = varying(rows)
     if not hyper:
         return pending("needs a swept hyperparameter with two values")
-    stat = lambda rs: granulated(rs, hyper)["all"]
-    psi = stat(rows)
-    band = null_band(rows, stat, None, NULL_DRAWS)
+    g = granulated(rows, hyper)
+    psi = g["all"]
+    band = psi_null(rows, hyper, "all", NULL_DRAWS)
     if psi is None or band is None:
         return pending("no group where only one hyperparameter varies")
-    g = granulated(rows, hyper)
     parts = ", ".join(f"psi_{h} {g[h]:+.2f}" for h in hyper if g.get(h) is not None)
     margin = f"> null 95 % band {band:+.3f} ({NULL_DRAWS} permutations of the gap)"
     ev = Evidence(len({hp["seed"] for hp, _, _ in rows}), psi, psi, psi, margin, "Psi of log10 1/sigma'^2")
@@ -171,7 +172,7 @@ CLAIMS = (
         _check_ranks,
         margin=f"Psi (Jiang's granulated tau, mean over swept hyperparameters) above the 95 % quantile of Psi "
         f"with the gap permuted across runs ({NULL_DRAWS} draws); >= {MIN_SEEDS} seeds",
-        fpr=0.05,
+        fpr=0.03,
         power=1.0,
     ),
 )

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from overfit_tui.studies.base import Figure, RunData, Series, Table
 from overfit_tui.studies.claims import finished, seed_of
-from overfit_tui.studies.complexity.rank import Row, granulated, kendall_tau_b, null_band
+from overfit_tui.studies.complexity.rank import Row, granulated, kendall_tau_b, null_band, psi_null
 from overfit_tui.studies.complexity.spec import GAP, HYPER, MEASURES
 
 NULL_DRAWS = 200  # permutations behind each null band (seeded: the table is reproducible)
@@ -46,10 +46,10 @@ def varying(rows) -> list[str]:
     return [h for h in HYPER if len({hp[h] for hp, _, _ in rows}) > 1]
 
 
-def psi_null(rows, h: str, seed: int = 0) -> float | None:
+def psi_band(rows, h: str, seed: int = 0) -> float | None:
     """The null band of psi_h: the gap permuted within each group where only h varies."""
     block = lambda hp: tuple(sorted((k, v) for k, v in hp.items() if k != h))
-    return null_band(rows, lambda rs: granulated(rs, [h]).get(h), block, NULL_DRAWS, seed)
+    return psi_null(rows, [h], h, NULL_DRAWS, seed, within=block)
 
 
 def figures(runs: list[RunData]) -> list[Figure]:
@@ -71,9 +71,22 @@ def figures(runs: list[RunData]) -> list[Figure]:
         ticks = tuple((float(i), f.key) for i, f, _ in shown)
         tau_series = Series("tau with the gap", tuple(float(i) for i, _, _ in shown), tuple(t for *_, t in shown), True)
         psis = [(i, granulated(rows_of(runs, f.key), HYPER)["all"]) for i, f, _ in shown]
-        psi_series = Series("Psi (granulated)", tuple(float(i) for i, p in psis if p is not None), tuple(p for _, p in psis if p is not None), True)
+        psi_series = Series(
+            "Psi (granulated)",
+            tuple(float(i) for i, p in psis if p is not None),
+            tuple(p for _, p in psis if p is not None),
+            True,
+        )
         out.append(
-            Figure("tau", "Kendall tau of each measure with the gap", "measure", "tau", (tau_series, psi_series), xticks=ticks, hlines=((0.0, "no ranking"),))
+            Figure(
+                "tau",
+                "Kendall tau of each measure with the gap",
+                "measure",
+                "tau",
+                (tau_series, psi_series),
+                xticks=ticks,
+                hlines=((0.0, "no ranking"),),
+            )
         )
     return out
 
@@ -94,12 +107,14 @@ def tables(runs: list[RunData]) -> list[Table]:
                 _num(tau_of(rows)),
                 _num(null_band(rows, tau_of, None, NULL_DRAWS)),
                 *(_num(g.get(h)) for h in hyper),
-                *(_num(psi_null(rows, h)) for h in hyper),
+                *(_num(psi_band(rows, h)) for h in hyper),
                 _num(g.get("all")),
             )
         )
     left = len(done) - len(ok)
-    title = f"Kendall tau with the gap ({len(ok)} runs at the stopping criterion" + (f"; {left} never reached it, left out)" if left else ")")
+    title = f"Kendall tau with the gap ({len(ok)} runs at the stopping criterion" + (
+        f"; {left} never reached it, left out)" if left else ")"
+    )
     means = _means(ok)
     return [Table(title, cols, tuple(out_rows)), means]
 

@@ -19,7 +19,6 @@ from overfit_tui.core.spec import check, field
 from overfit_tui.core.specs import GroupSpec, RunSpec
 from overfit_tui.engine.members import TRAIN_FIELDS
 from overfit_tui.studies.base import ExecContext, Figure, RunData, Study, Table
-from overfit_tui.studies.common import fused_jobs
 
 GAP = Field("gap", "gen. gap", "%", ".1f", "lower", priority=1)
 # The measures, each declared once (key, label); every one is "larger = predicts a larger gap".
@@ -119,10 +118,12 @@ class ComplexityMeasures(Study):
         }
 
     def validate(self, group: GroupSpec) -> None:
+        check(all(m.name == "mlp" for m in group.models), "models", "the sweep sets an MLP's width: use name = 'mlp'")
         check(
-            all(m.name == "mlp" for m in group.models), "models", "the sweep sets an MLP's width: use name = 'mlp'"
+            group.train.target_train_acc > 0,
+            "train.target_train_acc",
+            "the measures compare nets at a fixed train error: set a stopping criterion",
         )
-        check(group.train.target_train_acc > 0, "train.target_train_acc", "the measures compare nets at a fixed train error: set a stopping criterion")
 
     def expand(self, group: GroupSpec) -> list[RunSpec]:
         gp = group.params
@@ -143,6 +144,8 @@ class ComplexityMeasures(Study):
         return runs
 
     def jobs(self, runs: list[RunSpec], on_gpu: bool = False) -> list[list[int]]:
+        from overfit_tui.studies.common import fused_jobs  # common.py imports torch (for now)
+
         return fused_jobs(runs, on_gpu)
 
     def execute(self, runs: list[RunSpec], ctx: ExecContext) -> None:
