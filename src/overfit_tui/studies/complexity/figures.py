@@ -14,6 +14,17 @@ from overfit_tui.studies.claims import finished, seed_of
 from overfit_tui.studies.complexity.rank import Row, granulated, kendall_tau_b, null_band, psi_null
 from overfit_tui.studies.complexity.spec import GAP, HYPER, MEASURES
 
+SHORT = {
+    "n_params": "params",
+    "l2_norm": "l2",
+    "dist_init": "dist",
+    "log_prod_spec": "spec",
+    "log_l2_margin": "l2/g",
+    "log_path_margin": "path/g",
+    "log_spec_bound": "bound",
+    "log_sharpness": "sharp",
+    "log_pacbayes": "pb-init",
+}  # tick labels of the tau figure (the full labels overlap)
 NULL_DRAWS = 200  # permutations behind each null band (seeded: the table is reproducible)
 
 
@@ -68,14 +79,16 @@ def figures(runs: list[RunData]) -> list[Figure]:
     taus = [(i, f, tau_of(rows_of(runs, f.key))) for i, f in enumerate(MEASURES)]
     shown = [(i, f, t) for i, f, t in taus if t is not None]
     if shown:
-        ticks = tuple((float(i), f.key) for i, f, _ in shown)
-        tau_series = Series("tau with the gap", tuple(float(i) for i, _, _ in shown), tuple(t for *_, t in shown), True)
-        psis = [(i, granulated(rows_of(runs, f.key), HYPER)["all"]) for i, f, _ in shown]
-        psi_series = Series(
-            "Psi (granulated)",
-            tuple(float(i) for i, p in psis if p is not None),
-            tuple(p for _, p in psis if p is not None),
-            True,
+        ticks = tuple((float(i), SHORT.get(f.key, f.key)) for i, f, _ in shown)
+        xs = lambda vals: tuple(float(i) for (i, *_), v in zip(shown, vals, strict=True) if v is not None)
+        ys = lambda vals: tuple(v for v in vals if v is not None)
+        taus_ = [t for *_, t in shown]
+        psis = [granulated(rows_of(runs, f.key), HYPER)["all"] for _, f, _ in shown]
+        bands = [null_band(rows_of(runs, f.key), tau_of, None, NULL_DRAWS) for _, f, _ in shown]
+        series = (
+            Series("tau with the gap", xs(taus_), ys(taus_), points=True),
+            Series("Psi (granulated)", xs(psis), ys(psis), points=True),
+            Series("tau null 95 %", xs(bands), ys(bands), points=True),
         )
         out.append(
             Figure(
@@ -83,7 +96,7 @@ def figures(runs: list[RunData]) -> list[Figure]:
                 "Kendall tau of each measure with the gap",
                 "measure",
                 "tau",
-                (tau_series, psi_series),
+                series,
                 xticks=ticks,
                 hlines=((0.0, "no ranking"),),
             )
