@@ -97,6 +97,13 @@ SHRINK = {
     "double-descent-nn-mnist1d-noisy": {"data.n_train": "200", "train.epochs": "3", "params.widths": "[4, 64, 128]"},
     "overparam-xor": {"train.epochs": "200", "params.ks": "[2, 10]"},
     "overparam-du": {"data.n_train": "20", "train.epochs": "30", "params.widths": "[20, 200]"},
+    "complexity-mnist1d": {
+        "train.epochs": "2",
+        "params.n_train": "[200]",
+        "params.widths": "[16]",
+        "params.corruption": "[0.0]",
+        "params.sharp_draws": "1",
+    },
 }
 ENDED = ("finished", "failed", "diverged", "cancelled", "lost")
 

@@ -8,8 +8,7 @@ Margins, fixed before measuring (docs/claims/complexity.md says why):
 - norms-grow / sharpness-grow (Neyshabur et al. 2017, Fig. 1): at the same training error, the
   margin-normalized norms and the sharpness are larger for random than for true labels: the
   paired log10 ratio random / true is above 0 (one-sided 95 %), for every measure of the family.
-- sharpness-ranks (Jiang et al. 2020, their Table 5 / sec. 6: sharpness-based measures correlate
-  best): Psi, the granulated tau of 1/sigma'^2 with the gap, is above its permutation null band
+- sharpness-ranks (Jiang et al. 2020: sharpness-based measures correlate best): Psi, the granulated tau of 1/sigma'^2 with the gap, is above its permutation null band
   (the 95 % quantile of Psi with the gap shuffled across runs).
 """
 
@@ -156,7 +155,7 @@ CLAIMS = (
     Claim(
         "sharpness-grows",
         "At the same training error, the net is sharper (smaller sigma') for random than for true labels.",
-        "Neyshabur et al. 2017 Fig. 1 (sharpness); Jiang et al. 2020 sec. 4",
+        "Neyshabur et al. 2017 sec. 3; Jiang et al. 2020 (sharpness measures)",
         "random labels sharper",
         _grows(SHARP),
         margin="per measure (1/sigma'^2, ||w-w0||^2/4sigma'^2), paired log10 ratio p = max / p = 0 over seeds: "
@@ -167,7 +166,7 @@ CLAIMS = (
     Claim(
         "sharpness-ranks",
         "The PAC-Bayes sharpness ranks the gap across the sweep's hyperparameters.",
-        "Jiang et al. 2020 Table 5, sec. 6",
+        "Jiang et al. 2020 (tau and granulated tau tables)",
         "pacbayes.flatness among the best granulated taus",
         _check_ranks,
         margin=f"Psi (Jiang's granulated tau, mean over swept hyperparameters) above the 95 % quantile of Psi "
