@@ -103,6 +103,13 @@ SHRINK = {
         "params.widths": "[4, 64]",
         "params.n_points": "5",
     },
+    "complexity-mnist1d": {
+        "train.epochs": "2",
+        "params.n_train": "[200]",
+        "params.widths": "[16]",
+        "params.corruption": "[0.0]",
+        "params.sharp_draws": "1",
+    },
 }
 ENDED = ("finished", "failed", "diverged", "cancelled", "lost")
 

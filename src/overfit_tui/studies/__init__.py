@@ -36,6 +36,7 @@ def field_for(study: str, key: str) -> Field:
 def _register() -> None:
     from overfit_tui.studies import (
         batchnorm,
+        complexity,
         connectivity,
         double_descent_nn,
         double_descent_rff,
@@ -69,6 +70,7 @@ def _register() -> None:
         overparam_xor,
         overparam_du,
         connectivity,
+        complexity,
     ):
         STUDIES.register(package.STUDY.name, package.STUDY)
 
