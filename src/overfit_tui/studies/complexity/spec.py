@@ -76,7 +76,7 @@ class ComplexityMeasures(Study):
         "Neyshabur, Bhojanapalli, McAllester, Srebro 2017: Exploring generalization in deep learning; "
         "Jiang, Neyshabur, Mobahi, Krishnan, Bengio 2020: Fantastic generalization measures and where to find them"
     )
-    pane = "complexity"
+    pane = "randomization"  # Zhang et al. 2017 ask which complexity measure explains generalization
     Params = Params
     RunParams = RunParams
     summary_fields = (

@@ -79,7 +79,7 @@ class ModeConnectivity(Study):
     name = "connectivity"
     title = "Mode connectivity: loss along lines and curves between minima"
     paper = "Nguyen 2019 (notes §5.1); Garipov et al. 2018; Draxler et al. 2018"
-    pane = "connectivity"
+    pane = "overparameterization"  # Nguyen 2019: a wide first layer (notes §5.1, overparameterization)
     Params = Params
     RunParams = RunParams
     summary_fields = (
