@@ -8,7 +8,7 @@ them") ask which measures do: norms, margins, path norms, the spectrally-normali
 bound (Bartlett et al. 2017), PAC-Bayes sharpness. This study trains MLPs over label
 corruption x width x training-set size to a fixed training error, measures each trained net
 and ranks the measures against the gap (Kendall's tau, Jiang's granulated tau).
-docs/studies/complexity.md and docs/claims/complexity.md describe it.
+docs/studies.md ("Complexity measures") and docs/claims/complexity.md describe it.
 """
 
 from overfit_tui.studies.complexity.spec import ComplexityMeasures
