@@ -18,8 +18,8 @@ from textual.message import Message
 from textual.widgets import DataTable
 
 from overfit_tui.core.schema import Field
-from overfit_tui.engine.members import TRAIN_FIELDS
 from overfit_tui.studies import fields_for
+from overfit_tui.studies.base import Study
 from overfit_tui.ui.cache import RunCache
 from overfit_tui.ui_text import LIVE, bar, eta_range, fmt_eta, middle, progress_of, status_text
 
@@ -32,7 +32,7 @@ STATUS_STYLE = {
     "cancelled": "yellow",
     "lost": "red",
 }
-DEFAULT_SUMMARY = tuple(TRAIN_FIELDS[k] for k in ("final_train_acc", "final_test_acc", "steps_to_fit"))
+DEFAULT_SUMMARY = Study.summary_fields  # the fields every trained run reports (no engine import: no torch)
 LIVE_ONLY = ("progress", "eta", "speed", "device")
 
 
