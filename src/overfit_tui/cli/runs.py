@@ -74,14 +74,15 @@ def _group_table(store, group_id: str, runs: list[dict] | None = None) -> None:
 
 
 def _figures_text(store, group_id: str) -> None:
+    from overfit_tui.export.run_data import runs_data
     from overfit_tui.studies import get_study
-    from overfit_tui.studies.figures import run_data, tables_as_rich
+    from overfit_tui.studies.figures import tables_as_rich
 
     runs = store.runs(group_id)
     if not runs:
         return
     study = get_study(runs[0]["study"])
-    data = run_data(store, runs)
+    data = runs_data(runs, store.metrics)
     for t in tables_as_rich(study, data):
         console.print(t)
 

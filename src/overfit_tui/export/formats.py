@@ -96,16 +96,13 @@ def _null_non_finite(v):
 
 def _study_tables(c: Comparison) -> list[str]:
     """Each study's own tables (e.g. Table 1 of Zhang et al.) for the exported runs."""
+    from overfit_tui.export.run_data import runs_data
     from overfit_tui.studies import get_study
-    from overfit_tui.studies.base import RunData
 
     out = []
     for name in sorted({r["study"] for r in c.records}):
         recs = [r for r in c.records if r["study"] == name]
-        runs = [
-            RunData(r["id"], r["label"], r["spec"], r["status"], r.get("summary") or {}, c.events.get(r["id"], []))
-            for r in recs
-        ]
+        runs = runs_data(recs, lambda rid: c.events.get(rid, []))
         for t in get_study(name).tables(runs):
             out += ["", f"## {t.title}", "", md_row(t.columns), "|" + "---|" * len(t.columns)]
             out += [md_row(t.cell(i, j) for j in range(len(row))) for i, row in enumerate(t.rows)]

@@ -17,8 +17,9 @@ from pathlib import Path
 
 from overfit_tui.export.compare import Comparison
 from overfit_tui.export.mpl import save_quietly
+from overfit_tui.export.run_data import runs_data
 from overfit_tui.export.style import DASHES, Style, color_hex, run_styles, series_colors
-from overfit_tui.studies.base import Figure, RunData
+from overfit_tui.studies.base import Figure
 
 CURVES = (("step", "train_loss", "Training loss"), ("eval", "test_acc", "Test accuracy"))
 FORMATS = ("svg", "png")
@@ -172,10 +173,7 @@ def study_figures(c: Comparison) -> list[tuple[str, Figure, dict[str, Style], st
     for study_name in sorted({r["study"] for r in c.records}):
         study = get_study(study_name)
         recs = [r for r in c.records if r["study"] == study_name]
-        runs = [
-            RunData(r["id"], r["label"], r["spec"], r["status"], r.get("summary") or {}, c.events.get(r["id"], []))
-            for r in recs
-        ]
+        runs = runs_data(recs, lambda rid: c.events.get(rid, []))
         by_id = run_styles(runs, most=8)
         styles = {base_label(r): by_id[r.id] for r in runs}  # seed replicates share one series
         groups = sorted({r["group"] for r in recs})

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from overfit_tui.export.run_data import runs_data
 from overfit_tui.store import Store
 from overfit_tui.studies import STUDIES, get_study
 from overfit_tui.studies.claims import Claim, Verdict, evaluate
-from overfit_tui.studies.figures import run_data
 
 
 @dataclass(frozen=True)
@@ -65,7 +65,7 @@ def group_claims(store: Store, group_id: str, records: list[dict] | None = None)
     claims = study.claims()
     if not claims:
         return None
-    runs = run_data(store, records)
+    runs = runs_data(records, store.metrics)
     timed = [r for r in records if r.get("ended") and r.get("started")]
     wall = (
         max(r["ended"] for r in timed) - min(r["started"] for r in timed) if timed else 0.0

@@ -19,6 +19,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 
+from overfit_tui.export.run_data import runs_data
 from overfit_tui.store.metrics import thin_events
 from overfit_tui.studies.base import RunData
 
@@ -177,10 +178,7 @@ class RunCache:
         return out, redone
 
     def run_data(self, records: list[dict]) -> list[RunData]:
-        return [
-            RunData(r["id"], r["label"], r["spec"], r["status"], r.get("summary") or {}, self.events.get(r["id"], []))
-            for r in records
-        ]
+        return runs_data(records, lambda rid: self.events.get(rid, []))
 
     def last(self, run_id: str, kind: str) -> dict | None:
         for e in reversed(self.events.get(run_id, [])):
