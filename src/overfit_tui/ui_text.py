@@ -3,6 +3,8 @@ ranges and durations (summary numbers read their declared fields: core/schema.py
 
 from __future__ import annotations
 
+from overfit_tui.core.status import ACTIVE, Status
+
 
 def pct(v) -> str:
     return "-" if v is None else f"{100 * v:.1f}%"
@@ -11,7 +13,7 @@ def pct(v) -> str:
 def progress_of(rec: dict, last: dict | None) -> float:
     """Fraction of the run's epoch budget done: 1 once finished (fitted early counts as done),
     the fraction it reached for a run that stopped (cancelled, failed, ...), 0 before it starts."""
-    if rec["status"] == "finished":
+    if rec["status"] == Status.FINISHED:
         return 1.0
     if not last:
         return 0.0
@@ -29,7 +31,7 @@ def eta_range(rec: dict, events: list[dict]) -> tuple[float, float] | None:
     `train.max_steps` or the epochs at its steps per epoch. Only where the stopping rule is uncertain
     (a `target_train_acc` that training accuracy is rising towards) is it a range; the low end
     extrapolates that rise, per step, to the target. A run with no rise has one ETA: its budget."""
-    if rec["status"] != "running":
+    if rec["status"] != Status.RUNNING:
         return None
     timed = [e for e in events if e.get("kind") in ("step", "eval") and e.get("wall") and e.get("step")]
     if not timed:
@@ -102,7 +104,7 @@ LIVE.update({"final_test_loss": "test_loss"})
 def summary_cell(f, r: dict, events: list[dict]) -> str:
     """A summary field's cell: the stored value once the run ended, its latest evaluation
     (suffixed '~') while it trains, '-' before."""
-    if r["status"] not in ("queued", "running"):
+    if r["status"] not in ACTIVE:
         return f.cell(r.get("summary") or {}, r["status"], bool(r.get("started")))
     ev = next((e for e in reversed(events) if e.get("kind") == "eval"), None)
     live = ev.get(LIVE.get(f.key, "")) if ev else None
@@ -113,7 +115,7 @@ def status_text(r: dict) -> str:
     """A run's status; a queued run with a place in the home's queue (`queue_pos`) reads `queued #3`,
     one whose worker is starting (`queue_pos` 0) `starting`."""
     pos = r.get("queue_pos")
-    if r["status"] != "queued" or pos is None:
+    if r["status"] != Status.QUEUED or pos is None:
         return r["status"]
     return f"queued #{pos}" if pos else "starting"
 
@@ -128,7 +130,7 @@ def runs_table(runs: list[dict], fields: list, events: dict[str, list[dict]], wi
     from rich.table import Table
     from rich.text import Text
 
-    active = any(r["status"] in ("queued", "running") for r in runs)
+    active = any(r["status"] in ACTIVE for r in runs)
     cols: list[tuple[str, list[str], float, bool]] = [  # header, cells, priority, numeric
         ("run", [r["id"] for r in runs], 0, False),
         ("status", [status_text(r) for r in runs], 0, False),

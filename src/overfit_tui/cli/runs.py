@@ -12,6 +12,7 @@ from rich.markup import escape
 
 from overfit_tui.cli import DataDirOpt, HomeOpt, JsonOpt, _store, _user_presets, _warn, app, console, err
 from overfit_tui.core.errors import OverfitError, printable
+from overfit_tui.core.status import ACTIVE, Status
 
 
 @app.command()
@@ -65,7 +66,7 @@ def _group_table(store, group_id: str, runs: list[dict] | None = None) -> None:
 
     runs = store.runs(group_id) if runs is None else runs
     fields = fields_for(dict.fromkeys(r["study"] for r in runs))
-    events = {r["id"]: store.metrics(r["id"]) for r in runs if r["status"] in ("queued", "running")}
+    events = {r["id"]: store.metrics(r["id"]) for r in runs if r["status"] in ACTIVE}
     title = f"{group_id} ({runs[0]['study'] if runs else '-'})"
     t, hidden = runs_table(runs, fields, events, console.width, title)
     console.print(t)
@@ -152,7 +153,9 @@ def run(
         TimeElapsedColumn(),
         console=console,
     ) as prog:
-        tasks = {r["id"]: prog.add_task(escape(r["label"][:32]), total=1.0, info="queued") for r in store.runs(gid)}
+        tasks = {
+            r["id"]: prog.add_task(escape(r["label"][:32]), total=1.0, info=Status.QUEUED) for r in store.runs(gid)
+        }
         try:
             while True:
                 runs = store.runs(gid)
@@ -171,7 +174,7 @@ def run(
                         else f"{r['status']} train {e.get('train_acc', 0):.3f} test {e.get('test_acc', 0):.3f}"
                     )
                     prog.update(tasks[r["id"]], completed=progress_of(r, e), info=info)
-                if all(r["status"] not in ("queued", "running") for r in runs):
+                if all(r["status"] not in ACTIVE for r in runs):
                     break
                 if time.monotonic() - checked > 3:
                     checked = time.monotonic()
@@ -181,12 +184,12 @@ def run(
             interrupted = True
             cancel(store, gid)
             console.print("[yellow]interrupted: cancelling the group's runs[/]")
-            while any(r["status"] in ("queued", "running") for r in store.runs(gid)):
+            while any(r["status"] in ACTIVE for r in store.runs(gid)):
                 time.sleep(0.3)
                 reconcile(store)
     _group_table(store, gid)
     if interrupted:  # half-trained runs: no figure tables that would read as results
-        n = sum(r["status"] == "cancelled" for r in store.runs(gid))
+        n = sum(r["status"] == Status.CANCELLED for r in store.runs(gid))
         err.print(f"interrupted: {n} run(s) cancelled; the study's figures need finished runs", soft_wrap=True)
         raise typer.Exit(130)
     _figures_text(store, gid)
@@ -197,7 +200,7 @@ def run(
         raise typer.Exit(1)
 
 
-BAD_ENDS = ("failed", "lost", "diverged")  # a run that ended so makes `run` exit 1
+BAD_ENDS = (Status.FAILED, Status.LOST, Status.DIVERGED)  # a run that ended so makes `run` exit 1
 SHOWN_MAX = 20  # lines, one per run, before "... and N more"
 
 
@@ -210,7 +213,7 @@ def ended_badly(runs: list[dict]) -> list[str]:
         reason = (
             why[-1]
             if why
-            else ("its loss became NaN or infinite" if r["status"] == "diverged" else "no reason recorded")
+            else ("its loss became NaN or infinite" if r["status"] == Status.DIVERGED else "no reason recorded")
         )
         out.append(f"run {r['id']} ({printable(r.get('label'), 60)}) {r['status']}: {printable(reason, 300)}")
     if len(bad) > SHOWN_MAX:
@@ -287,7 +290,7 @@ def runs(
     pos: dict[str, int] | None = None
     for gid, grs in itertools.groupby(rows, key=lambda r: r["group"]):
         grs = list(grs)
-        if any(r["status"] == "queued" for r in grs):
+        if any(r["status"] == Status.QUEUED for r in grs):
             from overfit_tui.runs.queue import queue_positions
 
             pos = queue_positions(store) if pos is None else pos
@@ -327,7 +330,7 @@ def restart(
     store = _store(home)
     old = store.resolve(ref)
     gid = do_restart(store, ref, device.split(",") if device else None)
-    done = sum(r["status"] == "finished" for r in old)
+    done = sum(r["status"] == Status.FINISHED for r in old)
     kept = f" ({done} of them had finished: their results stay)" if done else ""
     console.print(
         f"restarted {len(old)} run(s) as new runs in group {gid}; the originals are kept{kept}", soft_wrap=True

@@ -20,6 +20,7 @@ from pathlib import Path
 from overfit_tui.core.errors import ImportRejected, OverfitError, PresetError, SpecError, StoreError, printable, show
 from overfit_tui.core.presets import read_text_file
 from overfit_tui.core.spec import check_depth
+from overfit_tui.core.status import Status
 from overfit_tui.store import Store
 from overfit_tui.store.metrics import read_metrics_counted
 from overfit_tui.store.schema import ACTIVE, RUN_FIELDS, group_record, record_problem
@@ -123,7 +124,7 @@ def _check_item(item, what: str, fail) -> tuple[dict, list[dict]]:
     if clean["status"] in ACTIVE:
         host = (rec.get("provenance") or {}).get("host", "another machine")
         clean.update(
-            status="imported",
+            status=Status.IMPORTED,
             ended=clean.get("ended") or time.time(),
             error=f"was {clean['status']} on {host} when exported; imported as it was then",
         )

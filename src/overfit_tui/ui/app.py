@@ -18,6 +18,7 @@ from textual.worker import get_current_worker
 from overfit_tui.core.errors import OverfitError
 from overfit_tui.core.paths import Home
 from overfit_tui.core.presets import list_presets
+from overfit_tui.core.status import ACTIVE, Status
 from overfit_tui.studies import STUDIES, get_study
 from overfit_tui.ui.cache import RunCache, restart_sources
 from overfit_tui.ui.device_status import gpu_count
@@ -204,11 +205,11 @@ class OverfitApp(RunActions, App):
             workers: dict[str, set] = {}
             records = list(self.cache.records.values())
             for r in records:
-                if r["status"] == "running" and r.get("device"):
+                if r["status"] == Status.RUNNING and r.get("device"):
                     counts[r["device"]] = counts.get(r["device"], 0) + 1
                     workers.setdefault(r["device"], set()).add(r.get("pid"))
             line, pos = probe.line(counts, {d: len(w) for d, w in workers.items()}), {}
-            if any(r["status"] == "queued" for r in records):
+            if any(r["status"] == Status.QUEUED for r in records):
                 try:
                     pos = queue_positions(self.store)
                     paused = " (paused: `overfit-tui queue resume`)" if read_state(self.store.home).paused else ""
@@ -333,7 +334,7 @@ class OverfitApp(RunActions, App):
             self.push_screen(ScorecardScreen(self.store, self.home.root / "exports"))
 
     def action_quit_app(self) -> None:
-        active = [r for r in self.cache.records.values() if r["status"] in ("queued", "running")]
+        active = [r for r in self.cache.records.values() if r["status"] in ACTIVE]
         if not active:
             self._leave()
             return

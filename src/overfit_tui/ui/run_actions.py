@@ -7,6 +7,7 @@ from __future__ import annotations
 from textual import work
 
 from overfit_tui.core.errors import OverfitError
+from overfit_tui.core.status import ACTIVE, Status
 from overfit_tui.ui.run_table import RunTable
 from overfit_tui.ui.screens import ConfirmScreen
 from overfit_tui.ui.study_pane import StudyPane
@@ -63,7 +64,7 @@ class RunActions:
             self._cancel(msg.ref)
             return
         group = (self.record(msg.ref[6:]) or {}).get("group")
-        active = [r for r in self.cache.runs(group=group) if r["status"] in ("queued", "running")] if group else []
+        active = [r for r in self.cache.runs(group=group) if r["status"] in ACTIVE] if group else []
         if not active:
             self.notify("nothing to cancel: no run of this group is queued or running")
             return
@@ -94,7 +95,7 @@ class RunActions:
         from overfit_tui.runs.launcher import restart
 
         rec = self.record(msg.run_id) or {}
-        if rec.get("status") in ("queued", "running", "finished"):
+        if rec.get("status") in (*ACTIVE, Status.FINISHED):
             self.call_from_thread(
                 self.notify, "restart is for failed, diverged, cancelled or lost runs", severity="warning"
             )
