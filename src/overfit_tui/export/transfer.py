@@ -34,7 +34,7 @@ INT_LIMIT = 2**63
 
 def load_comparison(store: Store, refs: list[str]):
     """The runs named by `refs` (ids, group ids or unique prefixes) with their events."""
-    from overfit_tui.export.compare import Comparison
+    from overfit_tui.export.compare import Comparison  # lazy: compare reads the study registry (torch, for now)
 
     records, seen = [], set()
     for ref in refs:
@@ -89,7 +89,7 @@ def read_export(path: Path) -> list[tuple[dict, list[dict]]]:
 
 
 def _check_item(item, what: str, fail) -> tuple[dict, list[dict]]:
-    from overfit_tui.studies.groups import run_spec_from_dict
+    from overfit_tui.studies.groups import run_spec_from_dict  # lazy: torch, until studies are torch-free
 
     if not isinstance(item, dict) or not isinstance(item.get("record"), dict):
         raise fail(what, "expected a table with a 'record' table and an 'events' list")

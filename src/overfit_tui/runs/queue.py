@@ -84,7 +84,7 @@ def device_slots(state: QueueState, devices: list[str]) -> dict[str, int]:
 
 def pool_devices() -> list[str]:
     """Every device of this machine: its GPUs, and the CPU."""
-    from overfit_tui.engine.device import cuda_devices
+    from overfit_tui.engine.device import cuda_devices  # lazy: the engine imports torch
 
     return [*cuda_devices(), "cpu"]
 

@@ -20,7 +20,7 @@ import threading
 from collections import OrderedDict
 
 from overfit_tui.export.run_data import runs_data
-from overfit_tui.store.metrics import thin_events
+from overfit_tui.store.metrics import read_metrics, thin_events
 from overfit_tui.studies.base import RunData
 
 GROUPS_KEPT = 16  # wanted groups kept loaded
@@ -213,7 +213,6 @@ def restart_sources(store, index: dict[str, dict], known: dict) -> dict[str, tup
 def snapshot(store, run_ids: list[str], live: RunCache | None = None, per_run: int = PER_RUN) -> RunCache:
     """A cache of just these runs (a comparison's), read off the event loop: each group's file
     once, each run's metrics once (thinned), or taken from `live` where it has them loaded."""
-    from overfit_tui.store.metrics import read_metrics
 
     snap = RunCache(groups_kept=len(run_ids) + 1, per_run=per_run, events_max=max(EVENTS_MAX, per_run * len(run_ids)))
     wanted, by_group = set(run_ids), {}

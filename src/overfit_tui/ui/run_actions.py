@@ -15,7 +15,7 @@ from overfit_tui.ui.study_pane import StudyPane
 
 class RunActions:
     def on_study_pane_launch(self, msg: StudyPane.Launch) -> None:
-        from overfit_tui.engine.data import is_available
+        from overfit_tui.engine.data import is_available  # lazy: the engine imports torch
 
         name = msg.group.data.name
         if is_available(name, self.data_dir):
@@ -37,7 +37,7 @@ class RunActions:
 
     @work(thread=True, group="launch")
     def _launch(self, msg: StudyPane.Launch, download: bool) -> None:
-        from overfit_tui.runs.launcher import launch
+        from overfit_tui.runs.launcher import launch  # lazy: launching imports the studies' runners (torch)
 
         try:
             gid, _ = launch(
@@ -83,7 +83,7 @@ class RunActions:
 
     @work(thread=True, group="cancel")
     def _cancel(self, ref: str) -> None:
-        from overfit_tui.runs.launcher import cancel
+        from overfit_tui.runs.launcher import cancel  # lazy: launching imports the studies' runners (torch)
 
         n = len(cancel(self.store, ref))
         self.call_from_thread(
@@ -92,7 +92,7 @@ class RunActions:
 
     @work(thread=True, group="launch")
     def on_run_table_restart(self, msg: RunTable.Restart) -> None:
-        from overfit_tui.runs.launcher import restart
+        from overfit_tui.runs.launcher import restart  # lazy: launching imports the studies' runners (torch)
 
         rec = self.record(msg.run_id) or {}
         if rec.get("status") in (*ACTIVE, Status.FINISHED):
