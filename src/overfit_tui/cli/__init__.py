@@ -15,7 +15,11 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from overfit_tui import __version__
 from overfit_tui.core.errors import OverfitError, printable
+from overfit_tui.core.paths import Home
+from overfit_tui.runs.manage import store_warnings
+from overfit_tui.store import Store
 
 app = typer.Typer(
     add_completion=False, no_args_is_help=False, help="A terminal lab for 'are deep nets dramatically overfitted?'."
@@ -35,9 +39,6 @@ def _warn(text: str) -> None:
 
 def _store(home: Path | None):
     """The home's store, with a warning for a damaged file and for each unreadable record."""
-    from overfit_tui.core.paths import Home
-    from overfit_tui.runs.manage import store_warnings
-    from overfit_tui.store import Store
 
     store = Store(Home.resolve(home))
     for w in store_warnings(store):
@@ -47,8 +48,6 @@ def _store(home: Path | None):
 
 def _version(value: bool) -> None:
     if value:
-        from overfit_tui import __version__
-
         print(f"overfit-tui {__version__}")
         raise typer.Exit()
 
@@ -74,7 +73,7 @@ def _root(
     if data_dir is not None:
         os.environ["OVERFIT_TUI_DATA"] = str(data_dir)
     if ctx.invoked_subcommand is None:
-        from overfit_tui.ui.app import make_app
+        from overfit_tui.ui.app import make_app  # lazy: Textual, only the app needs it
 
         tui = make_app(home=home, data_dir=data_dir, preset=preset)
         tui.run()
@@ -83,7 +82,6 @@ def _root(
 
 
 def _user_presets(home: Path | None) -> Path:
-    from overfit_tui.core.paths import Home
 
     return Home.resolve(home).presets_dir
 

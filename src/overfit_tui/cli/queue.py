@@ -9,6 +9,17 @@ import typer
 from rich.markup import escape
 
 from overfit_tui.cli import HomeOpt, JsonOpt, _store, app, console
+from overfit_tui.runs.devices import device_report
+from overfit_tui.runs.queue import (
+    device_slots,
+    ensure_scheduler,
+    pool_devices,
+    queued_jobs,
+    read_state,
+    scheduler_pid,
+    set_priority,
+    update_state,
+)
 
 
 @app.command()
@@ -18,7 +29,6 @@ def priority(
     home: Path | None = HomeOpt,
 ):
     """Set a group's priority in the home's queue (its queued jobs move ahead of lower ones)."""
-    from overfit_tui.runs.queue import set_priority
 
     groups = set_priority(_store(home), ref, value)
     console.print(f"priority {value} for {len(groups)} group(s): {', '.join(groups)}")
@@ -33,7 +43,6 @@ def queue_show(ctx: typer.Context, json_: bool = JsonOpt, home: Path | None = Ho
     """Show the queue: its scheduler, whether it is paused, the slots, the jobs waiting in order."""
     if ctx.invoked_subcommand is not None:
         return
-    from overfit_tui.runs.queue import device_slots, pool_devices, queued_jobs, read_state, scheduler_pid
 
     store = _store(home)
     st = read_state(store.home)
@@ -61,7 +70,6 @@ def queue_show(ctx: typer.Context, json_: bool = JsonOpt, home: Path | None = Ho
 @queue_app.command("pause")
 def queue_pause(home: Path | None = HomeOpt):
     """Start no new job (running ones go on) until `queue resume`."""
-    from overfit_tui.runs.queue import update_state
 
     update_state(_store(home), paused=True)
     console.print("queue paused: running jobs go on, no new one starts (`overfit-tui queue resume`)")
@@ -70,7 +78,6 @@ def queue_pause(home: Path | None = HomeOpt):
 @queue_app.command("resume")
 def queue_resume(home: Path | None = HomeOpt):
     """Start queued jobs again (starting the scheduler if it is not running)."""
-    from overfit_tui.runs.queue import ensure_scheduler, update_state
 
     store = _store(home)
     update_state(store, paused=False)
@@ -85,7 +92,6 @@ def queue_slots(
     home: Path | None = HomeOpt,
 ):
     """Set the slots per device of the home's pool."""
-    from overfit_tui.runs.queue import device_slots, pool_devices, update_state
 
     st = update_state(_store(home), cpu_slots=cpu, gpu_slots=gpu)
     console.print("slots: " + ", ".join(f"{d} {n}" for d, n in device_slots(st, pool_devices()).items()))
@@ -95,8 +101,6 @@ def queue_slots(
 def devices(json_: bool = JsonOpt, home: Path | None = HomeOpt):
     """Each device of the home's pool: its slots, the runs on it, utilization and memory."""
     from rich.table import Table
-
-    from overfit_tui.runs.devices import device_report
 
     if json_:
         rows = [

@@ -11,6 +11,7 @@ from rich.markup import escape
 
 from overfit_tui.cli import DataDirOpt, HomeOpt, _store, app, console, err
 from overfit_tui.core.errors import OverfitError
+from overfit_tui.core.paths import Home
 
 
 @app.command()
@@ -24,9 +25,8 @@ def serve(
     data_dir: Path | None = DataDirOpt,
 ):
     """Serve the app to a browser (textual-serve). Over SSH: ssh -L 8000:localhost:8000 gpu-box."""
-    from overfit_tui.core.paths import Home
-    from overfit_tui.ui.serve import LOCAL_HOSTS
-    from overfit_tui.ui.serve import serve as do_serve
+    from overfit_tui.ui.serve import LOCAL_HOSTS  # lazy: Textual and textual-serve, only `serve` needs them
+    from overfit_tui.ui.serve import serve as do_serve  # lazy: Textual and textual-serve, only `serve` needs them
 
     if not 1 <= port <= 65535:
         raise OverfitError(f"--port {port}: a TCP port is in [1, 65535] (8000 by default)")
@@ -54,8 +54,14 @@ def claims(
     from rich.markup import escape
     from rich.table import Table
 
-    from overfit_tui.export.scorecard import group_claims, latest_groups
-    from overfit_tui.studies.claims import MARK, evidence_text
+    from overfit_tui.export.scorecard import (  # lazy: the study registry (torch until studies are torch-free)
+        group_claims,
+        latest_groups,
+    )
+    from overfit_tui.studies.claims import (  # lazy: the study registry (torch until studies are torch-free)
+        MARK,
+        evidence_text,
+    )
 
     store = _store(home)
     groups = [g for ref in refs for g in dict.fromkeys(r["group"] for r in store.resolve(ref))] if refs else None
@@ -102,8 +108,10 @@ def report(
     home: Path | None = HomeOpt,
 ):
     """A reproduction report: claims (paper vs measured), figures, tables and provenance per group."""
-    from overfit_tui.export.report import write_report
-    from overfit_tui.export.scorecard import latest_groups
+    from overfit_tui.export.report import write_report  # lazy: the study registry and matplotlib
+    from overfit_tui.export.scorecard import (
+        latest_groups,  # lazy: the study registry (torch until studies are torch-free)
+    )
 
     store = _store(home)
     groups = [g for ref in refs for g in dict.fromkeys(r["group"] for r in store.resolve(ref))] if refs else None

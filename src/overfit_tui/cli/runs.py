@@ -12,14 +12,29 @@ from rich.markup import escape
 
 from overfit_tui.cli import DataDirOpt, HomeOpt, JsonOpt, _store, _user_presets, _warn, app, console, err
 from overfit_tui.core.errors import OverfitError, printable
+from overfit_tui.core.presets import list_presets, parse_set
+from overfit_tui.core.status import ACTIVE, Status
+from overfit_tui.export.transfer import import_json, load_comparison
+from overfit_tui.runs.feed import RunFeed
+from overfit_tui.runs.liveness import reconcile
+from overfit_tui.runs.manage import (
+    check_output,
+    note_runs,
+    orphan_dirs,
+    parse_tags,
+    remove_runs,
+    runs_to_remove,
+    tag_runs,
+)
+from overfit_tui.runs.queue import queue_positions
+from overfit_tui.store.query import run_filter
+from overfit_tui.ui_text import progress_of, runs_table
 
 
 @app.command()
 def presets(json_: bool = JsonOpt, home: Path | None = HomeOpt):
     """List the presets (shipped ones, and HOME/presets/*.toml, which override by name)."""
     from rich.table import Table
-
-    from overfit_tui.core.presets import list_presets
 
     found = list_presets(_user_presets(home))
     if json_:
@@ -40,9 +55,10 @@ def check(
     home: Path | None = HomeOpt,
 ):
     """Validate a preset and show the runs it expands to."""
-    from overfit_tui.core.presets import parse_set
-    from overfit_tui.studies import get_study
-    from overfit_tui.studies.groups import load_group
+    from overfit_tui.studies import (
+        get_study,  # lazy: the study registry (torch until studies are torch-free); listing does not need it
+    )
+    from overfit_tui.studies.groups import load_group  # lazy: the study registry (torch until studies are torch-free)
 
     group, p = load_group(preset, parse_set(set_), _user_presets(home))
     runs = get_study(group.study).expand(group)
@@ -60,12 +76,13 @@ def check(
 def _group_table(store, group_id: str, runs: list[dict] | None = None) -> None:
     """Print one group's runs with its study's summary fields, fitted to the terminal's width
     (whole columns dropped and named, never a number cut); progress and ETA while active."""
-    from overfit_tui.studies import fields_for
-    from overfit_tui.ui_text import runs_table
+    from overfit_tui.studies import (
+        fields_for,  # lazy: the study registry (torch until studies are torch-free); listing does not need it
+    )
 
     runs = store.runs(group_id) if runs is None else runs
     fields = fields_for(dict.fromkeys(r["study"] for r in runs))
-    events = {r["id"]: store.metrics(r["id"]) for r in runs if r["status"] in ("queued", "running")}
+    events = {r["id"]: store.metrics(r["id"]) for r in runs if r["status"] in ACTIVE}
     title = f"{group_id} ({runs[0]['study'] if runs else '-'})"
     t, hidden = runs_table(runs, fields, events, console.width, title)
     console.print(t)
@@ -74,14 +91,19 @@ def _group_table(store, group_id: str, runs: list[dict] | None = None) -> None:
 
 
 def _figures_text(store, group_id: str) -> None:
-    from overfit_tui.studies import get_study
-    from overfit_tui.studies.figures import run_data, tables_as_rich
+    from overfit_tui.export.run_data import runs_data  # lazy: the study registry (torch until studies are torch-free)
+    from overfit_tui.studies import (
+        get_study,  # lazy: the study registry (torch until studies are torch-free); listing does not need it
+    )
+    from overfit_tui.studies.figures import (
+        tables_as_rich,  # lazy: the study registry (torch until studies are torch-free)
+    )
 
     runs = store.runs(group_id)
     if not runs:
         return
     study = get_study(runs[0]["study"])
-    data = run_data(store, runs)
+    data = runs_data(runs, store.metrics)
     for t in tables_as_rich(study, data):
         console.print(t)
 
@@ -115,13 +137,9 @@ def run(
     bad input; with --detach, 0 once the runs are queued."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from overfit_tui.core.presets import parse_set
-    from overfit_tui.engine.data import is_available
-    from overfit_tui.runs.launcher import cancel, launch
-    from overfit_tui.runs.liveness import reconcile
-    from overfit_tui.store.metrics import MetricTail
-    from overfit_tui.studies.groups import load_group
-    from overfit_tui.ui_text import progress_of
+    from overfit_tui.engine.data import is_available  # lazy: the engine imports torch
+    from overfit_tui.runs.launcher import cancel, launch  # lazy: launching imports the studies' runners (torch)
+    from overfit_tui.studies.groups import load_group  # lazy: the study registry (torch until studies are torch-free)
 
     group, p = load_group(preset, parse_set(set_), _user_presets(home))
     store = _store(home)
@@ -139,10 +157,10 @@ def run(
         console.print("detached; follow with:  overfit-tui runs", soft_wrap=True)
         console.print(f"stop with:  overfit-tui cancel {gid}", soft_wrap=True)
         return
-    tails = {r["id"]: MetricTail(store.metrics_path(r["id"])) for r in store.runs(gid)}
+    feed = RunFeed(store, [gid])  # the group's records when its file changes, new events, reconciling
+    runs = store.runs(gid)
     interrupted = False
     ray_note: str | None = None
-    checked = time.monotonic()
     last: dict[str, dict] = {}
     with Progress(
         TextColumn("{task.description}", justify="left"),
@@ -151,14 +169,16 @@ def run(
         TimeElapsedColumn(),
         console=console,
     ) as prog:
-        tasks = {r["id"]: prog.add_task(escape(r["label"][:32]), total=1.0, info="queued") for r in store.runs(gid)}
+        tasks = {
+            r["id"]: prog.add_task(escape(r["label"][:32]), total=1.0, info=Status.QUEUED) for r in store.runs(gid)
+        }
         try:
             while True:
-                runs = store.runs(gid)
+                batch = feed.poll()
+                runs = batch.groups.get(gid, runs)
                 ray_note = _ray_note(runs, ray_note, prog.console)
                 for r in runs:
-                    evs = tails[r["id"]].read_new()
-                    for e in evs:
+                    for e in batch.events.get(r["id"], []):
                         if e["kind"] == "eval":
                             last[r["id"]] = e
                         elif e["kind"] == "step" and r["id"] in last:
@@ -170,22 +190,19 @@ def run(
                         else f"{r['status']} train {e.get('train_acc', 0):.3f} test {e.get('test_acc', 0):.3f}"
                     )
                     prog.update(tasks[r["id"]], completed=progress_of(r, e), info=info)
-                if all(r["status"] not in ("queued", "running") for r in runs):
+                if all(r["status"] not in ACTIVE for r in runs):
                     break
-                if time.monotonic() - checked > 3:
-                    checked = time.monotonic()
-                    reconcile(store)
                 time.sleep(0.5)
         except KeyboardInterrupt:
             interrupted = True
             cancel(store, gid)
             console.print("[yellow]interrupted: cancelling the group's runs[/]")
-            while any(r["status"] in ("queued", "running") for r in store.runs(gid)):
+            while any(r["status"] in ACTIVE for r in store.runs(gid)):
                 time.sleep(0.3)
                 reconcile(store)
     _group_table(store, gid)
     if interrupted:  # half-trained runs: no figure tables that would read as results
-        n = sum(r["status"] == "cancelled" for r in store.runs(gid))
+        n = sum(r["status"] == Status.CANCELLED for r in store.runs(gid))
         err.print(f"interrupted: {n} run(s) cancelled; the study's figures need finished runs", soft_wrap=True)
         raise typer.Exit(130)
     _figures_text(store, gid)
@@ -196,7 +213,7 @@ def run(
         raise typer.Exit(1)
 
 
-BAD_ENDS = ("failed", "lost", "diverged")  # a run that ended so makes `run` exit 1
+BAD_ENDS = (Status.FAILED, Status.LOST, Status.DIVERGED)  # a run that ended so makes `run` exit 1
 SHOWN_MAX = 20  # lines, one per run, before "... and N more"
 
 
@@ -209,7 +226,7 @@ def ended_badly(runs: list[dict]) -> list[str]:
         reason = (
             why[-1]
             if why
-            else ("its loss became NaN or infinite" if r["status"] == "diverged" else "no reason recorded")
+            else ("its loss became NaN or infinite" if r["status"] == Status.DIVERGED else "no reason recorded")
         )
         out.append(f"run {r['id']} ({printable(r.get('label'), 60)}) {r['status']}: {printable(reason, 300)}")
     if len(bad) > SHOWN_MAX:
@@ -250,6 +267,15 @@ RUN_KEYS = (
 )
 
 
+def _study_names(study: str | None) -> list[str]:
+    """The registered studies' names, when a --study needs checking (the registry loads every study)."""
+    if study is None:
+        return []
+    from overfit_tui.studies import STUDIES  # lazy: the registry imports every study, only --study needs it
+
+    return list(STUDIES)
+
+
 @app.command()
 def runs(
     json_: bool = typer.Option(
@@ -267,12 +293,9 @@ def runs(
     """List stored runs (live status of running ones), group by group; filters open only the groups that can match."""
     import itertools
 
-    from overfit_tui.runs.liveness import reconcile
-    from overfit_tui.store.query import run_filter
-
     store = _store(home)
     group = store.resolve_group(group) if group else group  # a unique prefix works, as everywhere
-    flt = run_filter(study=study, group=group, status=status, tag=tag, since=since)
+    flt = run_filter(study=study, group=group, status=status, tag=tag, since=since, studies=_study_names(study))
     reconcile(store)
     rows = store.iter_runs(flt)
     if json_:  # streamed: 10,000 runs never sit in memory at once
@@ -286,9 +309,7 @@ def runs(
     pos: dict[str, int] | None = None
     for gid, grs in itertools.groupby(rows, key=lambda r: r["group"]):
         grs = list(grs)
-        if any(r["status"] == "queued" for r in grs):
-            from overfit_tui.runs.queue import queue_positions
-
+        if any(r["status"] == Status.QUEUED for r in grs):
             pos = queue_positions(store) if pos is None else pos
             grs = [{**r, "queue_pos": pos.get(r["id"], 0)} for r in grs]
         _group_table(store, gid, grs)
@@ -304,7 +325,7 @@ def cancel(
     home: Path | None = HomeOpt,
 ):
     """Cancel a run or a whole group."""
-    from overfit_tui.runs.launcher import cancel as do_cancel
+    from overfit_tui.runs.launcher import cancel as do_cancel  # lazy: launching imports the studies' runners (torch)
 
     ids = do_cancel(_store(home), ref)
     if not ids:
@@ -321,12 +342,12 @@ def restart(
     """Train a run, or every run of a group, again from its stored spec, as new runs in a new group.
 
     The original runs and their results stay; queued or running runs cannot be restarted."""
-    from overfit_tui.runs.launcher import restart as do_restart
+    from overfit_tui.runs.launcher import restart as do_restart  # lazy: launching imports the studies' runners (torch)
 
     store = _store(home)
     old = store.resolve(ref)
     gid = do_restart(store, ref, device.split(",") if device else None)
-    done = sum(r["status"] == "finished" for r in old)
+    done = sum(r["status"] == Status.FINISHED for r in old)
     kept = f" ({done} of them had finished: their results stay)" if done else ""
     console.print(
         f"restarted {len(old)} run(s) as new runs in group {gid}; the originals are kept{kept}", soft_wrap=True
@@ -341,7 +362,6 @@ def rm(
     home: Path | None = HomeOpt,
 ):
     """Delete runs (records and files) after confirmation; a group id deletes all its runs."""
-    from overfit_tui.runs.manage import remove_runs, runs_to_remove
 
     store = _store(home)
     if malformed:
@@ -366,8 +386,6 @@ def gc(home: Path | None = HomeOpt, yes: bool = typer.Option(False, "--yes", "-y
     """Remove run folders that no stored run owns."""
     import shutil
 
-    from overfit_tui.runs.manage import orphan_dirs
-
     store = _store(home)
     orphans = orphan_dirs(store)
     if not orphans:
@@ -389,9 +407,7 @@ def export(
 ):
     """Export a comparison of runs: CSV (long form), JSON (full), Markdown (tables), SVG or PNG (one
     file per figure, named OUTPUT-STEM-<study>-<figure>)."""
-    from overfit_tui.export.formats import write
-    from overfit_tui.export.transfer import load_comparison
-    from overfit_tui.runs.manage import check_output
+    from overfit_tui.export.formats import write  # lazy: the study registry and matplotlib
 
     check_output(out)
     c = load_comparison(_store(home), refs)
@@ -411,7 +427,6 @@ def import_(
     home: Path | None = HomeOpt,
 ):
     """Import exported runs (records and curves) into this store; a bad file imports nothing."""
-    from overfit_tui.export.transfer import import_json
 
     added, skipped = import_json(_store(home), path)
     console.print(f"imported {added} run(s), {skipped} already here")
@@ -424,7 +439,6 @@ def tag(
     home: Path | None = HomeOpt,
 ):
     """Add or remove tags on runs (a group id tags all its runs), e.g. `tag RUN baseline -old`."""
-    from overfit_tui.runs.manage import parse_tags, tag_runs
 
     add, remove = parse_tags(tags)
     n = tag_runs(_store(home), ref, add, remove)
@@ -439,6 +453,5 @@ def note(
     home: Path | None = HomeOpt,
 ):
     """Set the note of runs (a group id sets it on all its runs)."""
-    from overfit_tui.runs.manage import note_runs
 
     console.print(f"noted {note_runs(_store(home), ref, text)} run(s)")

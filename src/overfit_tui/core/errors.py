@@ -61,14 +61,6 @@ class ImportRejected(OverfitError):
     """An import file is not a valid overfit-tui export; nothing was written."""
 
 
-class RunDiverged(OverfitError):
-    """Training produced a NaN or infinite loss."""
-
-
-class RunCancelled(OverfitError):
-    """Training was asked to stop."""
-
-
 def did_you_mean(name: str, choices) -> str:
     """' (did you mean 'x'?)' when a close match exists, else a list of the valid choices."""
     choices = sorted(str(c) for c in choices)

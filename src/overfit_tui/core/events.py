@@ -49,8 +49,3 @@ Event = StepEvent | EvalEvent | PointEvent
 
 def event_to_dict(event: Event) -> dict:
     return asdict(event)
-
-
-def event_from_dict(d: dict) -> Event:
-    cls = {"step": StepEvent, "eval": EvalEvent, "point": PointEvent}[d["kind"]]
-    return cls(**d)

@@ -258,9 +258,6 @@ class GroupSpec:
     def hash(self) -> str:
         return spec_hash(self)
 
-    def with_params(self, **kw) -> GroupSpec:
-        return replace(self, params=replace(self.params, **kw))
-
     def train_for(self, model: ModelSpec) -> TrainSpec:
         """The training spec of `model`'s runs: train.lr unless the model sets its own."""
         return replace(self.train, lr=model.lr) if model.lr else self.train

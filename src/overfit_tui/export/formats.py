@@ -10,7 +10,11 @@ import io
 import json
 import math
 
+from overfit_tui.core.errors import OverfitError, did_you_mean
 from overfit_tui.export.compare import Comparison
+from overfit_tui.export.plot import write_figures
+from overfit_tui.export.run_data import runs_data
+from overfit_tui.studies import get_study
 
 
 def to_csv(c: Comparison) -> str:
@@ -96,16 +100,11 @@ def _null_non_finite(v):
 
 def _study_tables(c: Comparison) -> list[str]:
     """Each study's own tables (e.g. Table 1 of Zhang et al.) for the exported runs."""
-    from overfit_tui.studies import get_study
-    from overfit_tui.studies.base import RunData
 
     out = []
     for name in sorted({r["study"] for r in c.records}):
         recs = [r for r in c.records if r["study"] == name]
-        runs = [
-            RunData(r["id"], r["label"], r["spec"], r["status"], r.get("summary") or {}, c.events.get(r["id"], []))
-            for r in recs
-        ]
+        runs = runs_data(recs, lambda rid: c.events.get(rid, []))
         for t in get_study(name).tables(runs):
             out += ["", f"## {t.title}", "", md_row(t.columns), "|" + "---|" * len(t.columns)]
             out += [md_row(t.cell(i, j) for j in range(len(row))) for i, row in enumerate(t.rows)]
@@ -159,11 +158,7 @@ def write(c: Comparison, fmt: str, path) -> list:
     named `<path stem>-<figure>.<fmt>`. Returns the paths written."""
     from pathlib import Path
 
-    from overfit_tui.core.errors import OverfitError, did_you_mean
-
     if fmt in ("svg", "png"):
-        from overfit_tui.export.plot import write_figures
-
         return write_figures(c, Path(path), fmt)
     if fmt not in WRITERS:
         raise OverfitError(f"unknown export format '{fmt}', {did_you_mean(fmt, FORMATS)}")

@@ -16,9 +16,13 @@ import textwrap
 from pathlib import Path
 
 from overfit_tui.export.compare import Comparison
+from overfit_tui.export.heatmap import draw_heatmap
 from overfit_tui.export.mpl import save_quietly
+from overfit_tui.export.run_data import runs_data
 from overfit_tui.export.style import DASHES, Style, color_hex, run_styles, series_colors
-from overfit_tui.studies.base import Figure, RunData
+from overfit_tui.studies import get_study
+from overfit_tui.studies.base import Figure, Series
+from overfit_tui.studies.replicates import base_label
 
 CURVES = (("step", "train_loss", "Training loss"), ("eval", "test_acc", "Test accuracy"))
 FORMATS = ("svg", "png")
@@ -41,8 +45,6 @@ def _finite(xs, ys, logx: bool, logy: bool) -> tuple[list, list, int]:
 def draw(fig: Figure, path: Path, styles: dict[str, Style] | None = None, subtitle: str = "") -> Path:
     """Write one Figure to `path` (.svg or .png); a heatmap goes to export/heatmap.py."""
     if fig.is_heatmap:
-        from overfit_tui.export.heatmap import draw_heatmap
-
         return draw_heatmap(fig, path)
     import matplotlib
 
@@ -165,17 +167,12 @@ def slug(text: str) -> str:
 
 def study_figures(c: Comparison) -> list[tuple[str, Figure, dict[str, Style], str]]:
     """(name, figure, styles, subtitle) of every figure of every study among the runs."""
-    from overfit_tui.studies import get_study
-    from overfit_tui.studies.replicates import base_label
 
     out = []
     for study_name in sorted({r["study"] for r in c.records}):
         study = get_study(study_name)
         recs = [r for r in c.records if r["study"] == study_name]
-        runs = [
-            RunData(r["id"], r["label"], r["spec"], r["status"], r.get("summary") or {}, c.events.get(r["id"], []))
-            for r in recs
-        ]
+        runs = runs_data(recs, lambda rid: c.events.get(rid, []))
         by_id = run_styles(runs, most=8)
         styles = {base_label(r): by_id[r.id] for r in runs}  # seed replicates share one series
         groups = sorted({r["group"] for r in recs})
@@ -189,7 +186,6 @@ def study_figures(c: Comparison) -> list[tuple[str, Figure, dict[str, Style], st
 
 def curve_figures(c: Comparison, align: str = "step") -> list[tuple[str, Figure, dict[str, Style], str]]:
     """The compared runs' curves, every run on one axis, named by label and what differs."""
-    from overfit_tui.studies.base import Series
 
     names = dict(zip((r["id"] for r in c.records), c.names))
     by_id = run_styles(c.records, most=8)  # colour by condition, line style by model, as the panes do

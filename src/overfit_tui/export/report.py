@@ -18,12 +18,12 @@ from pathlib import Path
 from overfit_tui.export.compare import Comparison
 from overfit_tui.export.formats import md_row
 from overfit_tui.export.plot import draw, study_figures
+from overfit_tui.export.run_data import runs_data
 from overfit_tui.export.scorecard import GroupClaims, group_claims
 from overfit_tui.store import Store
 from overfit_tui.studies import get_study
 from overfit_tui.studies.base import Table
 from overfit_tui.studies.claims import MARK, evidence_text
-from overfit_tui.studies.figures import run_data
 
 PROVENANCE = ("device_name", "torch", "cuda", "python", "host", "overfit_tui")
 
@@ -51,7 +51,7 @@ def build(store: Store, groups: list[str], figures_dir: Path) -> list[Section]:
         if not records:
             continue
         study = get_study(records[0]["study"])
-        runs = run_data(store, records)
+        runs = runs_data(records, store.metrics)
         sec = Section(gid, study.name, study.paper, records, group_claims(store, gid, records), study.tables(runs))
         comparison = Comparison(records, {r.id: r.events for r in runs})
         for name, fig, styles, sub in study_figures(comparison):

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from overfit_tui.core.status import Status
+from overfit_tui.export.run_data import runs_data
 from overfit_tui.store import Store
 from overfit_tui.studies import STUDIES, get_study
 from overfit_tui.studies.claims import Claim, Verdict, evaluate
-from overfit_tui.studies.figures import run_data
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,7 @@ def group_claims(store: Store, group_id: str, records: list[dict] | None = None)
     claims = study.claims()
     if not claims:
         return None
-    runs = run_data(store, records)
+    runs = runs_data(records, store.metrics)
     timed = [r for r in records if r.get("ended") and r.get("started")]
     wall = (
         max(r["ended"] for r in timed) - min(r["started"] for r in timed) if timed else 0.0
@@ -94,7 +95,7 @@ def latest_groups(store: Store) -> list[str]:
     for gid in sorted(index, key=lambda g: index[g]["created"], reverse=True):
         e = index[gid]
         study = e["study"]
-        if e["active"] or not e["counts"].get("finished") or seen.get(study, 0) >= CANDIDATES:
+        if e["active"] or not e["counts"].get(Status.FINISHED) or seen.get(study, 0) >= CANDIDATES:
             continue
         seen[study] = seen.get(study, 0) + 1
         has_claims = study in STUDIES and bool(get_study(study).claims())

@@ -20,6 +20,7 @@ from pathlib import Path
 from overfit_tui.core.errors import ImportRejected, OverfitError, PresetError, SpecError, StoreError, printable, show
 from overfit_tui.core.presets import read_text_file
 from overfit_tui.core.spec import check_depth
+from overfit_tui.core.status import Status
 from overfit_tui.store import Store
 from overfit_tui.store.metrics import read_metrics_counted
 from overfit_tui.store.schema import ACTIVE, RUN_FIELDS, group_record, record_problem
@@ -33,7 +34,7 @@ INT_LIMIT = 2**63
 
 def load_comparison(store: Store, refs: list[str]):
     """The runs named by `refs` (ids, group ids or unique prefixes) with their events."""
-    from overfit_tui.export.compare import Comparison
+    from overfit_tui.export.compare import Comparison  # lazy: compare reads the study registry (torch, for now)
 
     records, seen = [], set()
     for ref in refs:
@@ -88,7 +89,7 @@ def read_export(path: Path) -> list[tuple[dict, list[dict]]]:
 
 
 def _check_item(item, what: str, fail) -> tuple[dict, list[dict]]:
-    from overfit_tui.studies.groups import run_spec_from_dict
+    from overfit_tui.studies.groups import run_spec_from_dict  # lazy: torch, until studies are torch-free
 
     if not isinstance(item, dict) or not isinstance(item.get("record"), dict):
         raise fail(what, "expected a table with a 'record' table and an 'events' list")
@@ -123,7 +124,7 @@ def _check_item(item, what: str, fail) -> tuple[dict, list[dict]]:
     if clean["status"] in ACTIVE:
         host = (rec.get("provenance") or {}).get("host", "another machine")
         clean.update(
-            status="imported",
+            status=Status.IMPORTED,
             ended=clean.get("ended") or time.time(),
             error=f"was {clean['status']} on {host} when exported; imported as it was then",
         )

@@ -24,6 +24,7 @@ from dataclasses import asdict, dataclass, replace
 
 from overfit_tui.core.errors import OverfitError
 from overfit_tui.core.paths import Home
+from overfit_tui.core.status import ACTIVE, Status
 from overfit_tui.core.system import available_cores
 from overfit_tui.runs.liveness import is_worker, pid_alive
 from overfit_tui.store import Store
@@ -83,7 +84,7 @@ def device_slots(state: QueueState, devices: list[str]) -> dict[str, int]:
 
 def pool_devices() -> list[str]:
     """Every device of this machine: its GPUs, and the CPU."""
-    from overfit_tui.engine.device import cuda_devices
+    from overfit_tui.engine.device import cuda_devices  # lazy: the engine imports torch
 
     return [*cuda_devices(), "cpu"]
 
@@ -139,7 +140,7 @@ def restart_if_waiting(store: Store) -> subprocess.Popen | None:
     if store.read_only or scheduler_pid(store.home) is not None:
         return None
     for gid in store.active_groups():
-        if any(r["status"] in ("queued", "running") for r in store.runs(gid)):
+        if any(r["status"] in ACTIVE for r in store.runs(gid)):
             return ensure_scheduler(store)
     return None
 
@@ -165,8 +166,8 @@ class Job:
 def waiting(rec: dict) -> bool:
     """A queued run no live worker has been started for (or one whose worker died before claiming it)."""
     pid = rec.get("pid")
-    if rec["status"] != "queued" or not pid or not pid_alive(pid):
-        return rec["status"] == "queued"
+    if rec["status"] != Status.QUEUED or not pid or not pid_alive(pid):
+        return rec["status"] == Status.QUEUED
     return False if rec.get("ray") else is_worker(pid, rec["id"]) is False  # a Ray job's pid is its driver
 
 

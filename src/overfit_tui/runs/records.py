@@ -6,6 +6,7 @@ import time
 
 from overfit_tui.core.ids import new_group_id, new_run_id
 from overfit_tui.core.specs import GroupSpec, RunSpec
+from overfit_tui.core.status import Status
 from overfit_tui.store.schema import group_record
 
 
@@ -31,7 +32,7 @@ def new_run_records(group_id: str, runs: list[RunSpec], jobs: list[list[int]], p
                 "label": run.label,
                 "spec": run.to_dict(),
                 "spec_hash": run.hash,
-                "status": "queued",
+                "status": Status.QUEUED,
                 "pid": None,
                 "device": None,
                 "created": now,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -68,13 +69,12 @@ def run_filter(
     status: list[str] | tuple[str, ...] = (),
     tag: str | None = None,
     since: str | None = None,
+    studies: Iterable[str] = (),
 ) -> RunFilter:
-    """A `RunFilter` from command-line values; statuses may be repeated or comma separated."""
-    if study is not None:
-        from overfit_tui.studies import STUDIES  # (imports torch: only when a study is named)
-
-        if study not in STUDIES:
-            raise OverfitError(f"--study {printable(study, 60)!r}: no such study; {did_you_mean(study, STUDIES)}")
+    """A `RunFilter` from command-line values; statuses may be repeated or comma separated.
+    `studies` are the valid study names (the caller's registry: the store does not import studies)."""
+    if study is not None and study not in (names := sorted(studies)):
+        raise OverfitError(f"--study {printable(study, 60)!r}: no such study; {did_you_mean(study, names)}")
     states = tuple(s.strip() for v in status for s in v.split(",") if s.strip())
     for s in states:
         if s not in STATES:

@@ -25,7 +25,6 @@ from overfit_tui.core.ids import suffix
 from overfit_tui.core.paths import NotRegularFile, open_regular
 
 MALFORMED = "_malformed"
-TMP_GLOB = ".{name}.*.tmp"
 
 
 def os_reason(e: OSError) -> str:

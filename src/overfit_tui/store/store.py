@@ -106,9 +106,6 @@ class Store(StoreReads, StoreWrites):
             self._local.depth = 0
             os.close(fd)  # closing releases the lock
 
-    def _holding(self) -> bool:
-        return getattr(self._local, "depth", 0) > 0
-
     @contextmanager
     def transaction(self) -> Iterator[Store]:
         """The lock held across several reads and writes (import: check, write curves, add records)."""

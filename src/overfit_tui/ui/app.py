@@ -18,13 +18,22 @@ from textual.worker import get_current_worker
 from overfit_tui.core.errors import OverfitError
 from overfit_tui.core.paths import Home
 from overfit_tui.core.presets import list_presets
+from overfit_tui.core.status import ACTIVE, Status
+from overfit_tui.runs.feed import RunFeed
+from overfit_tui.runs.manage import store_warnings
+from overfit_tui.runs.queue import queue_positions, read_state, restart_if_waiting
+from overfit_tui.store import Store
 from overfit_tui.studies import STUDIES, get_study
-from overfit_tui.ui.cache import RunCache, restart_sources
-from overfit_tui.ui.device_status import gpu_count
+from overfit_tui.ui.cache import RunCache, restart_sources, snapshot
+from overfit_tui.ui.commands import app_commands
+from overfit_tui.ui.compare_screen import CompareScreen
+from overfit_tui.ui.device_status import DeviceProbe, gpu_count
 from overfit_tui.ui.messages import DeviceStatus, RestartsFound, StoreChanged
 from overfit_tui.ui.run_actions import RunActions
 from overfit_tui.ui.run_detail import RunDetailScreen
 from overfit_tui.ui.run_table import RunTable
+from overfit_tui.ui.runs_screen import RunsScreen
+from overfit_tui.ui.scorecard_screen import ScorecardScreen
 from overfit_tui.ui.screens import ConfirmScreen, HelpScreen
 from overfit_tui.ui.study_pane import StudyPane
 from overfit_tui.ui.workers import DaemonExecutor, writing
@@ -96,7 +105,6 @@ class OverfitApp(RunActions, App):
         poll: bool = True,
     ):
         super().__init__()
-        from overfit_tui.store import Store
 
         self.home = Home.resolve(home)
         self.store = Store(self.home)
@@ -129,7 +137,6 @@ class OverfitApp(RunActions, App):
         yield Footer()
 
     def on_mount(self) -> None:
-        from overfit_tui.runs.manage import store_warnings
 
         for w in store_warnings(self.store):  # a damaged store set aside, unreadable records
             self.notify(w, severity="error", timeout=30, markup=False)
@@ -160,8 +167,6 @@ class OverfitApp(RunActions, App):
     @work(thread=True, exclusive=True, group="feed")
     def feed(self) -> None:
         """The store's changes, as messages: the index, the groups on screen (and active ones), new events."""
-        from overfit_tui.runs.feed import RunFeed
-        from overfit_tui.runs.queue import restart_if_waiting
 
         feed = RunFeed(self.store, groups=())
         worker = get_current_worker()
@@ -194,8 +199,6 @@ class OverfitApp(RunActions, App):
 
     @work(thread=True, exclusive=True, group="devices")
     def device_feed(self) -> None:
-        from overfit_tui.runs.queue import queue_positions, read_state
-        from overfit_tui.ui.device_status import DeviceProbe
 
         probe = DeviceProbe()
         worker = get_current_worker()
@@ -204,11 +207,11 @@ class OverfitApp(RunActions, App):
             workers: dict[str, set] = {}
             records = list(self.cache.records.values())
             for r in records:
-                if r["status"] == "running" and r.get("device"):
+                if r["status"] == Status.RUNNING and r.get("device"):
                     counts[r["device"]] = counts.get(r["device"], 0) + 1
                     workers.setdefault(r["device"], set()).add(r.get("pid"))
             line, pos = probe.line(counts, {d: len(w) for d, w in workers.items()}), {}
-            if any(r["status"] == "queued" for r in records):
+            if any(r["status"] == Status.QUEUED for r in records):
                 try:
                     pos = queue_positions(self.store)
                     paused = " (paused: `overfit-tui queue resume`)" if read_state(self.store.home).paused else ""
@@ -291,7 +294,6 @@ class OverfitApp(RunActions, App):
     def open_compare(self, run_ids: list[str]) -> None:
         """The Compare screen of these runs: on the live cache when they are all loaded (it follows
         them), else on a snapshot whose records and curves are read off the event loop."""
-        from overfit_tui.ui.compare_screen import CompareScreen
 
         recs = [self.cache.records.get(i) for i in run_ids]
         if all(r is not None and self.cache.loaded(r["group"]) for r in recs):
@@ -306,8 +308,6 @@ class OverfitApp(RunActions, App):
 
     @work(thread=True, exclusive=True, group="compare")
     def _compare_snapshot(self, run_ids: list[str]) -> None:
-        from overfit_tui.ui.cache import snapshot
-        from overfit_tui.ui.compare_screen import CompareScreen
 
         snap = snapshot(self.store, run_ids, self.cache)
         self.call_from_thread(self.push_screen, CompareScreen(snap, run_ids, self.home.root / "exports"))
@@ -322,18 +322,16 @@ class OverfitApp(RunActions, App):
             self.query_one("#tabs", TabbedContent).active = f"pane-{names[i]}"
 
     def action_runs(self) -> None:
-        from overfit_tui.ui.runs_screen import RunsScreen
 
         self.push_screen(RunsScreen(self.cache, self.marked))
 
     def action_scorecard(self) -> None:
-        from overfit_tui.ui.scorecard_screen import ScorecardScreen
 
         if not isinstance(self.screen, ScorecardScreen):
             self.push_screen(ScorecardScreen(self.store, self.home.root / "exports"))
 
     def action_quit_app(self) -> None:
-        active = [r for r in self.cache.records.values() if r["status"] in ("queued", "running")]
+        active = [r for r in self.cache.records.values() if r["status"] in ACTIVE]
         if not active:
             self._leave()
             return
@@ -355,7 +353,7 @@ class OverfitApp(RunActions, App):
 
     @work(thread=True, group="quit")
     def _stop_and_leave(self) -> None:
-        from overfit_tui.runs.launcher import stop_running
+        from overfit_tui.runs.launcher import stop_running  # lazy: launching imports the studies' runners (torch)
 
         stop_running(self.store)
         self.call_from_thread(self._leave)
@@ -378,7 +376,6 @@ class OverfitApp(RunActions, App):
         self.run_worker(exit_when_written(), group="quit-wait")
 
     def get_system_commands(self, screen):
-        from overfit_tui.ui.commands import app_commands
 
         yield from app_commands(self, screen)
 

@@ -19,7 +19,8 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 
-from overfit_tui.store.metrics import thin_events
+from overfit_tui.export.run_data import runs_data
+from overfit_tui.store.metrics import read_metrics, thin_events
 from overfit_tui.studies.base import RunData
 
 GROUPS_KEPT = 16  # wanted groups kept loaded
@@ -177,10 +178,7 @@ class RunCache:
         return out, redone
 
     def run_data(self, records: list[dict]) -> list[RunData]:
-        return [
-            RunData(r["id"], r["label"], r["spec"], r["status"], r.get("summary") or {}, self.events.get(r["id"], []))
-            for r in records
-        ]
+        return runs_data(records, lambda rid: self.events.get(rid, []))
 
     def last(self, run_id: str, kind: str) -> dict | None:
         for e in reversed(self.events.get(run_id, [])):
@@ -215,7 +213,6 @@ def restart_sources(store, index: dict[str, dict], known: dict) -> dict[str, tup
 def snapshot(store, run_ids: list[str], live: RunCache | None = None, per_run: int = PER_RUN) -> RunCache:
     """A cache of just these runs (a comparison's), read off the event loop: each group's file
     once, each run's metrics once (thinned), or taken from `live` where it has them loaded."""
-    from overfit_tui.store.metrics import read_metrics
 
     snap = RunCache(groups_kept=len(run_ids) + 1, per_run=per_run, events_max=max(EVENTS_MAX, per_run * len(run_ids)))
     wanted, by_group = set(run_ids), {}

@@ -18,6 +18,7 @@ from textual_plotext import PlotextPlot
 
 from overfit_tui.export.style import DIM, Style, series_colors
 from overfit_tui.studies.base import Figure, Series
+from overfit_tui.studies.replicates import series_of
 from overfit_tui.ui.heatmap import render_heatmap
 from overfit_tui.ui.legend import Legend
 from overfit_tui.ui.series import downsample, ema, finite
@@ -313,7 +314,6 @@ class ChartPanel(Vertical):
 def curves_figure(runs, metric_index: int, x: str = "step") -> Figure:
     """Per-run curves of one metric (the pane's live chart) as a Figure: one series per set of
     replicates, named by its label without the seed (the mean, with a band and n, over seeds)."""
-    from overfit_tui.studies.replicates import series_of
 
     kind, key, title = METRICS[metric_index % len(METRICS)]
     return Figure(key, title.capitalize(), x, key.replace("_", " "), series_of(runs, kind, key, x))

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 from textual.app import SystemCommand
 
+from overfit_tui.ui.compare_screen import CompareScreen
+from overfit_tui.ui.run_table import RunTable
+from overfit_tui.ui.runs_screen import RunsScreen
+from overfit_tui.ui.study_pane import StudyPane, needs_gpu
+
 
 def app_commands(app, screen):
     """Yield the SystemCommands of `app` for `screen` (the palette's own Quit replaced by ours)."""
-    from overfit_tui.ui.compare_screen import CompareScreen
-    from overfit_tui.ui.runs_screen import RunsScreen
-    from overfit_tui.ui.study_pane import StudyPane
 
     for c in _textual_commands(app, screen):
         if c.title != "Quit":
@@ -23,7 +25,6 @@ def app_commands(app, screen):
         yield SystemCommand(
             f"Pane: {app.pane_title(name)}", f"Switch to the pane (key {i + 1})", lambda i=i: app.action_pane(i)
         )
-    from overfit_tui.ui.study_pane import needs_gpu
 
     for p in app.presets:  # the papers' GPU setups are one keystroke only where a GPU is
         if app.has_gpu or not needs_gpu(p):
@@ -70,7 +71,6 @@ def _textual_commands(app, screen):
 
 
 def _table(app, screen):
-    from overfit_tui.ui.run_table import RunTable
 
     if isinstance(app.focused, RunTable):
         return app.focused

@@ -18,6 +18,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from overfit_tui.export.compare import ALIGN, Comparison
+from overfit_tui.export.formats import write
 from overfit_tui.export.style import run_styles
 from overfit_tui.studies.base import Figure, Series
 from overfit_tui.ui.cache import RunCache
@@ -26,7 +27,6 @@ from overfit_tui.ui.charts import METRICS, ChartPanel
 
 def export_all(c: Comparison, folder: Path) -> list[Path]:
     """CSV, JSON, Markdown and every figure as SVG and PNG, into `folder`."""
-    from overfit_tui.export.formats import write
 
     folder.mkdir(parents=True, exist_ok=True)
     paths = []

@@ -7,6 +7,7 @@ from __future__ import annotations
 from textual import work
 
 from overfit_tui.core.errors import OverfitError
+from overfit_tui.core.status import ACTIVE, Status
 from overfit_tui.ui.run_table import RunTable
 from overfit_tui.ui.screens import ConfirmScreen
 from overfit_tui.ui.study_pane import StudyPane
@@ -14,7 +15,7 @@ from overfit_tui.ui.study_pane import StudyPane
 
 class RunActions:
     def on_study_pane_launch(self, msg: StudyPane.Launch) -> None:
-        from overfit_tui.engine.data import is_available
+        from overfit_tui.engine.data import is_available  # lazy: the engine imports torch
 
         name = msg.group.data.name
         if is_available(name, self.data_dir):
@@ -36,7 +37,7 @@ class RunActions:
 
     @work(thread=True, group="launch")
     def _launch(self, msg: StudyPane.Launch, download: bool) -> None:
-        from overfit_tui.runs.launcher import launch
+        from overfit_tui.runs.launcher import launch  # lazy: launching imports the studies' runners (torch)
 
         try:
             gid, _ = launch(
@@ -63,7 +64,7 @@ class RunActions:
             self._cancel(msg.ref)
             return
         group = (self.record(msg.ref[6:]) or {}).get("group")
-        active = [r for r in self.cache.runs(group=group) if r["status"] in ("queued", "running")] if group else []
+        active = [r for r in self.cache.runs(group=group) if r["status"] in ACTIVE] if group else []
         if not active:
             self.notify("nothing to cancel: no run of this group is queued or running")
             return
@@ -82,7 +83,7 @@ class RunActions:
 
     @work(thread=True, group="cancel")
     def _cancel(self, ref: str) -> None:
-        from overfit_tui.runs.launcher import cancel
+        from overfit_tui.runs.launcher import cancel  # lazy: launching imports the studies' runners (torch)
 
         n = len(cancel(self.store, ref))
         self.call_from_thread(
@@ -91,10 +92,10 @@ class RunActions:
 
     @work(thread=True, group="launch")
     def on_run_table_restart(self, msg: RunTable.Restart) -> None:
-        from overfit_tui.runs.launcher import restart
+        from overfit_tui.runs.launcher import restart  # lazy: launching imports the studies' runners (torch)
 
         rec = self.record(msg.run_id) or {}
-        if rec.get("status") in ("queued", "running", "finished"):
+        if rec.get("status") in (*ACTIVE, Status.FINISHED):
             self.call_from_thread(
                 self.notify, "restart is for failed, diverged, cancelled or lost runs", severity="warning"
             )

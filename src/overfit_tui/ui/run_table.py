@@ -18,21 +18,22 @@ from textual.message import Message
 from textual.widgets import DataTable
 
 from overfit_tui.core.schema import Field
-from overfit_tui.engine.members import TRAIN_FIELDS
+from overfit_tui.core.status import ACTIVE, Status
 from overfit_tui.studies import fields_for
+from overfit_tui.studies.base import Study
 from overfit_tui.ui.cache import RunCache
 from overfit_tui.ui_text import LIVE, bar, eta_range, fmt_eta, middle, progress_of, status_text
 
 STATUS_STYLE = {
-    "queued": "dim",
-    "running": "bold cyan",
-    "finished": "green",
-    "failed": "bold red",
-    "diverged": "bold magenta",
-    "cancelled": "yellow",
-    "lost": "red",
+    Status.QUEUED: "dim",
+    Status.RUNNING: "bold cyan",
+    Status.FINISHED: "green",
+    Status.FAILED: "bold red",
+    Status.DIVERGED: "bold magenta",
+    Status.CANCELLED: "yellow",
+    Status.LOST: "red",
 }
-DEFAULT_SUMMARY = tuple(TRAIN_FIELDS[k] for k in ("final_train_acc", "final_test_acc", "steps_to_fit"))
+DEFAULT_SUMMARY = Study.summary_fields  # the fields every trained run reports (no engine import: no torch)
 LIVE_ONLY = ("progress", "eta", "speed", "device")
 
 
@@ -134,7 +135,7 @@ class RunTable(DataTable):
         summary = tuple(fields_for(studies)) if len(studies) == 1 else self.mixed_summary
         label_w = min(26, max([len(r["label"]) for r in records] + [8]))
         cols = columns_for(summary, label_w, self.extra)
-        if records and not any(r["status"] in ("queued", "running") for r in records):
+        if records and not any(r["status"] in ACTIVE for r in records):
             # nothing in flight: progress, ETA and speed say nothing; the results take their room
             cols = [c for c in cols if c.key not in LIVE_ONLY[:3]]
             cols = [replace(c, priority=c.priority + 10) if c.key == "device" else c for c in cols]
@@ -189,10 +190,10 @@ class RunTable(DataTable):
             return r.get("device") or ""
         if c.key == "speed":
             step = cache.last(r["id"], "step")
-            return f"{step['samples_per_s']:,.0f}" if step and status == "running" else "-"
+            return f"{step['samples_per_s']:,.0f}" if step and status == Status.RUNNING else "-"
         if c.field is not None:
             f, s = c.field, r.get("summary") or {}
-            if f.key in s or status not in ("queued", "running"):
+            if f.key in s or status not in ACTIVE:
                 return Text(f.cell(s, status, bool(r.get("started"))), justify="right")
             ev = cache.last(r["id"], "eval") or {}
             live = ev.get(LIVE.get(f.key, ""))

@@ -16,9 +16,13 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Static
 
+from overfit_tui.core.errors import OverfitError
+from overfit_tui.runs.manage import NOTE_MAX, parse_tags
+from overfit_tui.studies import STUDIES
 from overfit_tui.ui.cache import RunCache
 from overfit_tui.ui.run_list import RunList, load_rows
 from overfit_tui.ui.run_table import Column, RunTable
+from overfit_tui.ui.tag_screen import TagScreen
 
 
 def haystack(r: dict) -> tuple[str, set[str], tuple[str, str]]:
@@ -55,7 +59,6 @@ def _id_like(word: str) -> bool:
 
 def headline(r: dict) -> str:
     """A run's main result in words, from its study's essential fields ('test error 38.5%')."""
-    from overfit_tui.studies import STUDIES
 
     s = r.get("summary") or {}
     if r["study"] not in STUDIES or not s:
@@ -193,7 +196,6 @@ class RunsScreen(Screen):
         self.app.open_compare(ids)  # their records and curves are read off the event loop
 
     def action_tag(self) -> None:
-        from overfit_tui.ui.tag_screen import TagScreen
 
         rid = self.query_one(RunTable).current_id()
         if not rid:
@@ -215,8 +217,6 @@ class RunsScreen(Screen):
         """Validated as the CLI validates them, written inside the store's lock, off the event loop, as
         a change (tags added and removed, the note if it was edited): a tag or note another command
         set meanwhile is kept."""
-        from overfit_tui.core.errors import OverfitError
-        from overfit_tui.runs.manage import NOTE_MAX, parse_tags
 
         try:
             add, _ = parse_tags(tags)

@@ -15,6 +15,8 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
+from overfit_tui.export.report import write_report
+from overfit_tui.export.scorecard import group_claims, latest_groups
 from overfit_tui.studies.claims import MARK, evidence_text
 from overfit_tui.ui_text import duration
 
@@ -71,7 +73,6 @@ class ScorecardScreen(Screen):
 
     @work(thread=True, exclusive=True)
     def load(self) -> None:
-        from overfit_tui.export.scorecard import group_claims, latest_groups
 
         results = [gc for g in latest_groups(self.store) if (gc := group_claims(self.store, g)) is not None]
         self.app.call_from_thread(self.show, results)
@@ -119,8 +120,6 @@ class ScorecardScreen(Screen):
     @work(thread=True, exclusive=True, group="report")
     def write_report(self) -> None:
         import time
-
-        from overfit_tui.export.report import write_report
 
         groups = [gc.group for gc in self.results]
         if not groups:

@@ -120,3 +120,86 @@ def test_ctrl_c_during_run_exits_nonzero_without_figures(tmp_path):
     assert "interrupted" in stderr and "cancelled" in stdout
     assert "Test error vs label corruption" not in stdout  # no figure from half-trained runs
     assert {r["status"] for r in store.runs()} == {"cancelled"}
+
+
+def test_table_width_is_what_rich_measures():
+    """The run table fits its columns from widths it already knows (no Rich table is built and
+    measured per try): the arithmetic must equal Rich's own measurement, wide characters,
+    wrapping headers and ellipsised labels included."""
+    import random
+
+    from rich import box
+    from rich.cells import cell_len
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    from overfit_tui.ui_text import middle, table_width
+
+    rng = random.Random(0)
+    headers = ["status", "ETA", "test acc", "final test acc (%)", "steps to fit", "device", "a b c d e f"]
+    alphabet = "abc 0.1%-█░字…"
+    probe = Console(width=10_000)
+    for _ in range(300):
+        n_runs = rng.randrange(1, 6)
+        labels = ["".join(rng.choice(alphabet) for _ in range(rng.randrange(1, 40))) for _ in range(n_runs)]
+        ids = ["".join(rng.choice("0123456789abcdef") for _ in range(rng.randrange(3, 14))) for _ in range(n_runs)]
+        cols = [("run", ids)]
+        for h in rng.sample(headers, rng.randrange(1, len(headers) + 1)):
+            cols.append((h, ["".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 12))) for _ in ids]))
+        need = [max([cell_len(x) for x in c] + [max(cell_len(w) for w in h.split())]) for h, c in cols]
+        label_max = rng.randrange(14, 29)
+        t = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
+        t.add_column("run", no_wrap=True, min_width=need[0])
+        t.add_column("condition", no_wrap=True, overflow="ellipsis", max_width=label_max)
+        for (h, _), nd in zip(cols[1:], need[1:]):
+            t.add_column(h, justify="right", min_width=nd)
+        for i in range(n_runs):
+            t.add_row(Text(ids[i]), Text(middle(labels[i], label_max)), *(Text(c[i]) for _, c in cols[1:]))
+        measured = probe.measure(t, options=probe.options).maximum
+        widths = [(nd, cell_len(h)) for (h, _), nd in zip(cols, need)]
+        assert table_width(widths, labels, label_max) == measured, (cols, labels, label_max)
+
+
+def test_fitted_table_prints_what_rich_prints():
+    """A fitted run table is printed as the lines Rich's Table would print (title, bold header,
+    rule, rows), character for character."""
+    import random
+
+    from rich import box
+    from rich.cells import cell_len
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    from overfit_tui.ui_text import _fitted_lines, middle
+
+    rng = random.Random(1)
+    headers = ["status", "ETA", "test acc", "final test acc (%)", "steps to fit", "device", "a b c d e f"]
+    alphabet = "abc 0.1%-█░字…"
+    for _ in range(200):
+        n_runs = rng.randrange(1, 6)
+        ids = ["".join(rng.choice("0123456789abcdef") for _ in range(rng.randrange(3, 14))) for _ in range(n_runs)]
+        labels = ["".join(rng.choice(alphabet) for _ in range(rng.randrange(1, 40))).strip() or "x" for _ in ids]
+        kept = [("run", ids, 0, False)]
+        for h in rng.sample(headers, rng.randrange(1, len(headers) + 1)):
+            cells = ["".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 12))).strip() for _ in ids]
+            kept.append((h, cells, 2, rng.random() < 0.5))
+        need = [max([cell_len(x) for x in c[1]] + [max(cell_len(w) for w in c[0].split())]) for c in kept]
+        label_max = rng.randrange(14, 29)
+        title = rng.choice(["", "g-0123 (randomization)", "字 x"])
+        t = Table(title=Text(title) if title else None, box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
+        t.add_column("run", no_wrap=True, min_width=need[0])
+        t.add_column("condition", no_wrap=True, overflow="ellipsis", max_width=label_max)
+        for c, nd in zip(kept[1:], need[1:]):
+            t.add_column(c[0], justify="right" if c[3] else "left", min_width=nd)
+        for i in range(n_runs):
+            t.add_row(Text(ids[i]), Text(middle(labels[i], label_max)), *(Text(c[1][i]) for c in kept[1:]))
+        mine = _fitted_lines(kept, [middle(x, label_max) for x in labels], label_max, title)
+        outs = []
+        for r in (t, mine):
+            console = Console(width=400, record=True, file=io.StringIO(), force_terminal=True)
+            console.print(r)
+            outs.append(console.export_text())
+        assert outs[0] == outs[1], (kept, labels, label_max, title)
+        assert "\x1b[1mrun" in console.file.getvalue()  # the header in bold, as the Table prints it

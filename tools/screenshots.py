@@ -1,7 +1,7 @@
 """Regenerate screenshots/ from a finished, realistic store: the app's screens (SVG, as the
 terminal shows them) and every study figure as exported for a talk (matplotlib SVG).
 
-    python -m overfit_tui.ui.screenshots [--home .screenshots-home] [--out screenshots]
+    python tools/screenshots.py [--home .screenshots-home] [--out screenshots]
 
 The store is built once by real training of every CPU preset at full size (about two hours
 on 2 cores; groups trained elsewhere can be brought in with `overfit-tui export --format json`
