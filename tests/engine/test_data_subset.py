@@ -61,13 +61,13 @@ def test_prepare_draws_balanced_subsets_and_records_them(mnist_dir, tmp_path):
     assert torch.bincount(ds.y_test, minlength=10).tolist() == [50] * 10
     again = D.prepare(DataSpec(name="mnist", n_train=2000, n_test=500), mnist_dir, tmp_path)
     assert torch.equal(ds.x_train, again.x_train) and torch.equal(ds.y_test, again.y_test)
-    rec = D.DRAWS["mnist"]
+    rec = D.DRAWS[DataSpec(name="mnist", n_train=2000, n_test=500)]
     assert rec["data_subset"] == "mnist: n_train 2,000, n_test 500, class-balanced, seed 1234"
     assert rec["data_train_per_class"] == ",".join(["200"] * 10)
 
     from overfit_tui.engine.provenance import provenance
 
-    prov = provenance("cpu")
+    prov = provenance("cpu", rec)
     assert prov["data_subset"] == rec["data_subset"] and prov["data_test_per_class"] == ",".join(["50"] * 10)
 
 

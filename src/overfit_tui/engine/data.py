@@ -187,7 +187,7 @@ def per_image_whiten(x: torch.Tensor) -> torch.Tensor:
 
 
 SUBSET_SEED = 1234  # fixed: data.n_train / n_test draw the same samples on every machine, run and study
-DRAWS: dict[str, dict] = {}  # the subsets drawn in this process, by data set (for the runs' provenance)
+DRAWS: dict[DataSpec, dict] = {}  # what each data spec drew in this process (a run's provenance reads its own)
 
 
 def balanced_subset(y: torch.Tensor, n: int, num_classes: int, seed: int, key: str, name: str = "") -> torch.Tensor:
@@ -236,7 +236,7 @@ def prepare(spec: DataSpec, data_dir: Path, cache_dir: Path, download_ok: bool =
         keep = balanced_subset(yte, spec.n_test, ds.num_classes, SUBSET_SEED + 1, "data.n_test", spec.name)
         xte, yte = xte[keep], yte[keep]
     if spec.n_train or spec.n_test:
-        DRAWS[spec.name] = subset_record(spec, ytr, yte, ds.num_classes)
+        DRAWS[spec] = subset_record(spec, ytr, yte, ds.num_classes)
     xtr, xte = _center_crop(xtr, spec.crop), _center_crop(xte, spec.crop)
     if spec.whiten == "per_image":
         xtr, xte = per_image_whiten(xtr), per_image_whiten(xte)

@@ -7,16 +7,16 @@ import socket
 import sys
 
 
-def provenance(device: str) -> dict:
+def provenance(device: str, data: dict | None = None) -> dict:
+    """`data`: what the run's own data spec drew (engine/data.DRAWS[spec]: the subset's seed and
+    per-class counts); a warm worker serves several data sets, so it is never read from others."""
     import torch
 
     from overfit_tui import __version__
-    from overfit_tui.engine.data import DRAWS
     from overfit_tui.engine.device import device_name
 
-    subsets = {k: v for draw in DRAWS.values() for k, v in draw.items()}  # data.n_train / n_test draws
     return {
-        **subsets,
+        **(data or {}),
         "overfit_tui": __version__,
         "torch": torch.__version__,
         "cuda": torch.version.cuda,

@@ -53,7 +53,7 @@ class StoreContext(ExecContext):
             only_if=_mine,
             device=self.device,
             started=time.time(),
-            provenance=provenance(self.device),
+            provenance=provenance(self.device, self.data_provenance),
         )
 
     def emit(self, i: int, event) -> None:

@@ -25,6 +25,7 @@ class ExecContext(Hook):
         self.data_dir = Path(data_dir) if data_dir else Path("data")
         self.cache_dir = Path(cache_dir) if cache_dir else self.data_dir
         self.download_ok = download_ok
+        self.data_provenance: dict = {}  # what the job's data spec drew (load_data sets it): its runs' provenance
         self._checkpoints: dict[tuple[int, str], dict] = {}
 
     def started(self, i: int) -> None:

@@ -10,7 +10,7 @@ import torch
 from overfit_tui.core.specs import DataSpec, RunSpec
 from overfit_tui.core.status import Status
 from overfit_tui.engine import transforms as T
-from overfit_tui.engine.data import Dataset, prepare
+from overfit_tui.engine.data import DRAWS, Dataset, prepare
 from overfit_tui.engine.hooks import Hook
 from overfit_tui.engine.models import build_model
 from overfit_tui.engine.train import Member
@@ -19,7 +19,9 @@ from overfit_tui.studies.shared.jobs import INPUT_CONDITIONS, fusable_spec  # no
 
 
 def load_data(spec: DataSpec, ctx: ExecContext) -> Dataset:
-    return _load(spec, str(ctx.data_dir), str(ctx.cache_dir), ctx.download_ok)
+    ds = _load(spec, str(ctx.data_dir), str(ctx.cache_dir), ctx.download_ok)
+    ctx.data_provenance = DRAWS.get(spec, {})  # the subset this spec drew: its runs' provenance
+    return ds
 
 
 @lru_cache(maxsize=4)
