@@ -58,12 +58,6 @@ def test_listing_help_and_the_app_leave_torch_out(home, what):
         "runs": ["cli", "runs", "--home", str(home.root)],
     }
     loaded, chain = _torch(*args.get(what, ["app"]))
-    if loaded:
-        # the innermost module outside engine/ that asked for it: studies/ is being made torch-free
-        # on another branch (studies/<name>/spec.py vs train.py); anything else is a failure here
-        asker = next((m for m in chain.split(" <- ") if not m.startswith("engine/")), "")
-        if asker.startswith("studies/"):
-            pytest.xfail(f"until studies are torch-free: {chain}")
     assert not loaded, f"torch imported by: {chain}"
 
 

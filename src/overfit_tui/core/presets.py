@@ -2,7 +2,8 @@
 
 Turning one into a validated GroupSpec needs its study: see studies/groups.py.
 
-Top-level keys: study, name, description, seeds, and the tables [data], [train],
+Top-level keys: study, name, description, device (what it was sized for: "cpu" or "gpu"), seeds,
+and the tables [data], [train],
 [params] and [[models]]. Every error names the file, the key and the reason. Only a
 regular file of at most PRESET_MAX bytes is read (a FIFO or a device named x.toml is
 refused, not waited on), and values nest at most DEPTH_MAX levels.
@@ -21,7 +22,8 @@ from overfit_tui.core.ids import check_name
 from overfit_tui.core.paths import NotRegularFile, open_regular, package_presets_dir
 from overfit_tui.core.spec import check_depth, set_path
 
-TOP_KEYS = ("study", "name", "description", "seeds", "data", "train", "params", "models")
+TOP_KEYS = ("study", "name", "description", "device", "seeds", "data", "train", "params", "models")
+DEVICES = ("cpu", "gpu")  # what a preset was sized for (`device`); unset: MNIST-1D and synthetic data are CPU
 PRESET_MAX = 1 << 20  # bytes: a preset is a page of TOML
 SET_SOURCE = "--set"
 _KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
@@ -91,6 +93,8 @@ def read_preset(path: Path) -> Preset:
     description = raw.get("description", "")
     if not isinstance(description, str):
         raise SpecError("description", f"expected a string, got {show(description)}", str(path))
+    if raw.get("device", "cpu") not in DEVICES:
+        raise SpecError("device", f"expected one of {', '.join(DEVICES)}, got {show(raw['device'])}", str(path))
     return Preset(name if isinstance(name, str) else Path(path).stem, Path(path), raw["study"], description, raw)
 
 

@@ -264,7 +264,12 @@ class RemoteContext(ExecContext):
     def started(self, i: int) -> None:
         from overfit_tui.engine.provenance import provenance
 
-        prov = {**provenance(self.device, self.data_provenance), "node": self.node, "backend": "ray", "pid": os.getpid()}
+        prov = {
+            **provenance(self.device, self.data_provenance),
+            "node": self.node,
+            "backend": "ray",
+            "pid": os.getpid(),
+        }
         where = f"{self.node}/{self.device}"[-64:]
         self.send(("started", self.ids[i], self.token, where, prov, time.time()), now=True)
 

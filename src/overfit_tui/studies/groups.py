@@ -30,7 +30,7 @@ def group_from_dict(raw: dict, source: str | None = None) -> GroupSpec:
         if not isinstance(raw.get("study", ""), str):
             raise SpecError("study", f"expected a study name, got {show(raw['study'])}")
         study = get_study(raw.get("study", ""))
-        merged = deep_merge(study.default_group(), {k: v for k, v in raw.items() if k != "models"})
+        merged = deep_merge(study.default_group(), {k: v for k, v in raw.items() if k not in ("models", "device")})
         models_raw = raw.get("models", merged.get("models", [{}]))
         if isinstance(models_raw, dict):
             models_raw = [models_raw]

@@ -55,7 +55,10 @@ def fitting_columns(columns, rows: list[list[str]], width: int) -> int:
 
 
 def needs_gpu(p: Preset) -> bool:
-    """Presets on full image data sets (MNIST, CIFAR-10) are the papers' GPU setups; MNIST-1D runs on CPU."""
+    """What the preset says it was sized for (`device`); else presets on full image data sets
+    (MNIST, CIFAR-10) are the papers' GPU setups, and MNIST-1D and synthetic data run on CPU."""
+    if "device" in p.raw:
+        return p.raw["device"] == "gpu"
     return p.raw.get("data", {}).get("name", "mnist1d") not in ("mnist1d", "gaussian")
 
 
