@@ -147,7 +147,6 @@ def test_a_loopback_address_with_nothing_listening_fails_in_bounded_time_with_th
     from overfit_tui.runs import ray_backend
 
     port = _free_port()  # nothing listens there
-    bound = ray_backend.CONNECT_S  # the home's scheduler below waits this long (the stated bound)
     monkeypatch.setattr(ray_backend, "CONNECT_S", 1.0)
     ray_backend._ray_target("127.0.0.1:1")  # imports Ray's address resolution before the clock starts
     t0 = time.monotonic()
@@ -158,7 +157,10 @@ def test_a_loopback_address_with_nothing_listening_fails_in_bounded_time_with_th
     assert "\n" not in why and f"127.0.0.1:{port}" in why and f"ray start --head --port {port}" in why
     assert "--address auto" in why
 
-    # through the home's scheduler (its real 20 s bound): the runs fail with that reason, recorded
+    # through the home's scheduler (the bound it reads from OVERFIT_TUI_RAY_CONNECT_S, 20 s unset;
+    # 3 s here): the runs fail with that reason, recorded
+    monkeypatch.setenv("OVERFIT_TUI_RAY_CONNECT_S", "3")
+    bound = 3.0
     gid, _ = launch(store, _group_one(), devices=["cpu"], backend="ray", address=f"127.0.0.1:{port}")
     (r,) = wait(store, gid, timeout=240)
     assert r["status"] == "failed" and f"no Ray cluster at 127.0.0.1:{port}" in r["error"]

@@ -115,6 +115,7 @@ def test_bad_form_value_is_shown_inline(home, tiny_preset):
         async with app.run_test(size=(100, 30)) as pilot:
             await pilot.pause(0.3)
             form = app.query_one(StudyPane).query_one("#form")
+            form.inputs["train.lr"].focus()  # as a user editing it: the field scrolls into view
             form.inputs["train.lr"].value = '"fast"'
             await pilot.pause(0.2)
             assert form.group() is None

@@ -103,3 +103,4 @@ def main() -> None:
 from overfit_tui.cli import runs  # noqa: E402, F401, I001
 from overfit_tui.cli import queue  # noqa: E402, F401
 from overfit_tui.cli import report  # noqa: E402, F401
+from overfit_tui.cli import wait  # noqa: E402, F401

@@ -40,7 +40,8 @@ BATCH_S = 0.25  # events are sent to the driver at most this often
 CANCEL_POLL_S = 0.5
 MAX_RETRIES = int(os.environ.get("OVERFIT_TUI_RAY_RETRIES", "2"))  # Ray's retries of a task after a system failure
 CANCEL_GRACE_S = 5.0  # a started job whose runs are all cancelled is cancelled in Ray after this
-CONNECT_S = 20.0  # how long a Ray head is waited for: nothing listening after this, the runs fail
+# how long a Ray head is waited for: nothing listening after this, the runs fail (seconds)
+CONNECT_S = float(os.environ.get("OVERFIT_TUI_RAY_CONNECT_S", "20"))
 INIT_S = 60.0  # how long ray.init may take once the head answers (or to start a local instance)
 HEAD_LOST_S = 10.0  # the head's port silent this long while jobs run: the cluster is gone
 LOOPBACK = ("localhost", "::1")
