@@ -26,7 +26,7 @@ import pytest
 from overfit_tui.runs.launcher import cancel, launch, wait
 from overfit_tui.studies.groups import group_from_dict
 
-from .polling import wait_for
+from .polling import HANG, wait_for
 
 ray = pytest.importorskip("ray", reason="ray is not installed (pip install 'overfit-tui[ray]'; CI's test extra has it)")
 
@@ -117,7 +117,7 @@ def ray_head(cpus: int = 1):
             cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True
         )
     try:
-        assert wait_for(lambda: _answers(f"127.0.0.1:{port}") or proc.poll() is not None, 180), "head did not start"
+        assert wait_for(lambda: _answers(f"127.0.0.1:{port}") or proc.poll() is not None), "head did not start"
         assert proc.poll() is None, (Path(temp) / "head.log").read_text()[-2000:]
         yield port, proc
     finally:
@@ -162,7 +162,7 @@ def test_a_loopback_address_with_nothing_listening_fails_in_bounded_time_with_th
     monkeypatch.setenv("OVERFIT_TUI_RAY_CONNECT_S", "3")
     bound = 3.0
     gid, _ = launch(store, _group_one(), devices=["cpu"], backend="ray", address=f"127.0.0.1:{port}")
-    (r,) = wait(store, gid, timeout=240)
+    (r,) = wait(store, gid, timeout=HANG)
     assert r["status"] == "failed" and f"no Ray cluster at 127.0.0.1:{port}" in r["error"]
     assert f"in {bound:.0f} s" in r["error"] and "\n" not in r["error"]
 
@@ -173,11 +173,11 @@ def test_a_cancel_ends_the_connection_attempt(store):
     port = _free_port()
     gid, _ = launch(store, _group_one(), devices=["cpu"], backend="ray", address=f"127.0.0.1:{port}")
     log = lambda: (store.home.queue_dir / "scheduler.log").read_text(errors="replace")
-    assert wait_for(lambda: "ray: connecting" in log(), 120)  # the scheduler is probing the address
+    assert wait_for(lambda: "ray: connecting" in log())  # the scheduler is probing the address
     cancel(store, gid)
     (r,) = wait(store, gid, timeout=10)
     assert r["status"] == "cancelled"  # at once, whatever the scheduler is doing
-    assert wait_for(lambda: scheduler_pid(store.home) is None, 120)  # the scheduler gave up and left
+    assert wait_for(lambda: scheduler_pid(store.home) is None)  # the scheduler gave up and left
     assert "no Ray cluster" not in log()  # it gave up without failing anything
 
 
@@ -227,17 +227,17 @@ def test_a_head_that_dies_mid_group_ends_its_runs_lost_with_curves_and_fails_the
     with ray_head(cpus=1) as (port, head):
         gid, _ = launch(store, group, devices=["cpu"], backend="ray", address=f"127.0.0.1:{port}")
         running = lambda: [r for r in store.runs(gid) if r["status"] == "running" and store.metrics(r["id"])]
-        assert wait_for(lambda: running(), 180)
+        assert wait_for(lambda: running())
         (started,) = running()  # one CPU: one task runs, the others wait in the queue
         os.killpg(head.pid, signal.SIGKILL)  # the head and its node die together
-        runs = wait(store, gid, timeout=120)
+        runs = wait(store, gid, timeout=HANG)
     by_id = {r["id"]: r for r in runs}
     lost = by_id.pop(started["id"])
     assert lost["status"] == "lost" and "lost the Ray cluster" in lost["error"]
     assert store.metrics(lost["id"])  # the events already received stay
     for r in by_id.values():
         assert r["status"] in ("failed", "lost") and "lost the Ray cluster" in r["error"]
-    assert wait_for(lambda: scheduler_pid(store.home) is None, 60)
+    assert wait_for(lambda: scheduler_pid(store.home) is None)
 
 
 def test_a_killed_worker_without_retries_ends_lost_with_its_reason_and_curves(store, cluster, monkeypatch):
@@ -246,10 +246,10 @@ def test_a_killed_worker_without_retries_ends_lost_with_its_reason_and_curves(st
         store, _group_one(epochs=100000, target_train_acc=0.0), devices=["cpu"], backend="ray", address=cluster
     )
     run = lambda: store.runs(gid)[0]
-    assert wait_for(lambda: run()["status"] == "running" and store.metrics(run()["id"]), 90)
+    assert wait_for(lambda: run()["status"] == "running" and store.metrics(run()["id"]))
     n = len(store.metrics(run()["id"]))
     os.kill(run()["provenance"]["pid"], signal.SIGKILL)
-    (r,) = wait(store, gid, timeout=90)
+    (r,) = wait(store, gid, timeout=HANG)
     assert r["status"] == "lost" and "Ray task failed after 0 retries" in r["error"]
     assert len(store.metrics(r["id"])) >= n  # the events received before the kill stay
 
@@ -260,7 +260,7 @@ def test_a_killed_worker_without_retries_ends_lost_with_its_reason_and_curves(st
 def test_a_group_through_ray_gives_the_local_numbers(store, cluster):
     g_ray, _ = launch(store, _group(), devices=["cpu"], backend="ray", address=cluster)
     g_local, _ = launch(store, _group(), devices=["cpu"])
-    remote, local = wait(store, g_ray, timeout=120), wait(store, g_local, timeout=120)
+    remote, local = wait(store, g_ray, timeout=HANG), wait(store, g_local, timeout=HANG)
     assert [r["status"] for r in remote] == ["finished", "finished"]
     for r, loc in zip(remote, local):
         assert r["ray"] and r["provenance"]["backend"] == "ray" and r["provenance"]["node"]
@@ -275,11 +275,11 @@ def test_a_cancelled_ray_task_ends_cancelled_and_a_killed_one_is_retried(store, 
     group = _group_one(epochs=100000, target_train_acc=0.0)
     gid, _ = launch(store, group, devices=["cpu"], backend="ray", address=cluster)
     run = lambda: store.runs(gid)[0]
-    assert wait_for(lambda: run()["status"] == "running" and store.metrics(run()["id"]), 90)
+    assert wait_for(lambda: run()["status"] == "running" and store.metrics(run()["id"]))
     first = run()["provenance"]["pid"]
     os.kill(first, signal.SIGKILL)  # the Ray worker process running the task: a system failure
-    assert wait_for(lambda: run()["provenance"]["pid"] != first and store.metrics(run()["id"]), 90)
+    assert wait_for(lambda: run()["provenance"]["pid"] != first and store.metrics(run()["id"]))
     assert run()["status"] == "running"  # retried (max_retries), its curves started again
     cancel(store, gid)
-    (r,) = wait(store, gid, timeout=60)
+    (r,) = wait(store, gid, timeout=HANG)
     assert r["status"] == "cancelled" and store.metrics(r["id"])  # partial curves kept
