@@ -16,6 +16,7 @@ from overfit_tui.studies.claims import (
     Claim,
     Mean,
     Verdict,
+    all_hold,
     arms,
     exceeds,
     pending,
@@ -162,13 +163,11 @@ def _check_random(runs: list[RunData]) -> Verdict:
     a = arms(runs, random_labels=_at(1.0))
     if isinstance(a, Verdict):
         return a
-    parts, verdicts = [], []
+    parts = []
     for model, rs in _per_model(a["random_labels"]).items():
         vals: dict[tuple, float] = {seed_of(r): v for r in rs if (v := _ratio(r)) is not None}
-        v = within(Mean.of(vals.values()), *RANDOM_BAND, f"{model} ratio")
-        verdicts.append(v)
-        parts.append(v.measured or v.detail)
-    return _all(verdicts, parts)
+        parts.append((model, within(Mean.of(vals.values()), *RANDOM_BAND, "ratio")))
+    return all_hold(parts, empty="needs: finished runs")
 
 
 def _check_grows(runs: list[RunData]) -> Verdict:
@@ -179,17 +178,15 @@ def _check_grows(runs: list[RunData]) -> Verdict:
     if isinstance(a, Verdict):
         return a
     done = [r for rs in a.values() for r in rs]
-    parts, verdicts = [], []
+    parts = []
     for model, rs in _per_model(done).items():
         per_seed: dict[tuple, list[tuple[float, float]]] = {}
         for r in rs:
             if (v := _ratio(r)) is not None:
                 per_seed.setdefault(seed_of(r), []).append((_p(r), v))
         slopes = [s for s in map(_slope, per_seed.values()) if s is not None]
-        v = exceeds(Mean.of(slopes), GROWS_MARGIN, f"{model} slope of ratio on p")
-        verdicts.append(v)
-        parts.append(v.measured or v.detail)
-    return _all(verdicts, parts)
+        parts.append((model, exceeds(Mean.of(slopes), GROWS_MARGIN, "slope of ratio on p")))
+    return all_hold(parts, empty="needs: finished runs")
 
 
 def _slope(points: list[tuple[float, float]]) -> float | None:
@@ -198,17 +195,6 @@ def _slope(points: list[tuple[float, float]]) -> float | None:
     mx = sum(x for x, _ in points) / len(points)
     my = sum(y for _, y in points) / len(points)
     return sum((x - mx) * (y - my) for x, y in points) / sum((x - mx) ** 2 for x, _ in points)
-
-
-def _all(verdicts: list[Verdict], parts: list[str]) -> Verdict:
-    """Every model's verdict must hold; pending if any is; the first failing one's evidence."""
-    if not verdicts:
-        return pending("needs: finished runs")
-    if any(v.status == "pending" for v in verdicts):
-        return next(v for v in verdicts if v.status == "pending")
-    bad = [v for v in verdicts if v.status == "fails"]
-    worst = bad[0] if bad else verdicts[0]
-    return verdict(not bad, "; ".join(parts), worst.detail, worst.evidence)
 
 
 CLAIMS = (
