@@ -29,6 +29,8 @@ EXTRA = (
     ("batch_norm", "batchnorm-mnist1d"),
     ("overparameterization", "overparam-xor"),
     ("overparameterization", "overparam-du"),
+    ("overparameterization", "connectivity-mnist1d"),
+    ("randomization", "complexity-mnist1d"),
 )
 PRESETS = (
     "randomization-mnist1d",
