@@ -8,7 +8,14 @@ import pytest
 import torch
 
 from overfit_tui.core.status import Status
-from overfit_tui.engine.checkpoints import CAP_ENV, WEIGHTS_DATA, WEIGHTS_FINAL, WEIGHTS_INIT, load_checkpoint
+from overfit_tui.engine.checkpoints import (
+    CAP_ENV,
+    WEIGHTS_DATA,
+    WEIGHTS_FINAL,
+    WEIGHTS_INIT,
+    list_checkpoints,
+    load_checkpoint,
+)
 from overfit_tui.engine.models import build_model
 from overfit_tui.studies import get_study
 from overfit_tui.studies.complexity.fields import MEASURE_KEYS
@@ -91,6 +98,7 @@ def test_each_run_of_a_stack_and_a_plain_run_keep_their_own_weights(tmp_path, _d
         assert all(t.device.type == "cpu" for t in final.values())
         assert sum(float((final[k] - init[k]).abs().sum()) for k in init) > 0  # it trained
         labels = load_checkpoint(ck / f"{WEIGHTS_DATA}.pt")["y_train"]
+        assert list_checkpoints(ck.parent) == []  # apart from the checkpoints a study asks for
         assert len(labels) == 200
     # a plain (unstacked) run saves the same final weights as its row of the stack
     assert alone[1][1]["weights"] == "saved"

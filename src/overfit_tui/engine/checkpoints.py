@@ -11,9 +11,8 @@ import torch
 
 def save_checkpoint(run_dir: Path, name: str, state: dict[str, torch.Tensor]) -> Path:
     """Write `state` (tensors only) to run_dir/checkpoints/name.pt atomically."""
-    folder = Path(run_dir) / "checkpoints"
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{name}.pt"
+    path = Path(run_dir) / "checkpoints" / f"{name}.pt"
+    path.parent.mkdir(parents=True, exist_ok=True)  # a name may hold a folder: "weights/init"
     tmp = path.with_suffix(".pt.tmp")
     torch.save({k: v.detach().cpu() for k, v in state.items()}, tmp)
     os.replace(tmp, path)
@@ -29,7 +28,8 @@ def list_checkpoints(run_dir: Path) -> list[str]:
 
 
 # -- every trained run's weights (issue 32: complexity measures on any finished group) ----------
-WEIGHTS_INIT, WEIGHTS_FINAL, WEIGHTS_DATA = "weights-init", "weights-final", "weights-data"
+# under checkpoints/weights/, apart from the checkpoints a study asks for (list_checkpoints)
+WEIGHTS_INIT, WEIGHTS_FINAL, WEIGHTS_DATA = "weights/init", "weights/final", "weights/data"
 WEIGHTS_CAP_MB = 50.0  # a run whose state is larger keeps no weights (GPU presets must not fill disks)
 CAP_ENV = "OVERFIT_TUI_WEIGHTS_CAP_MB"  # overrides the cap (0 = keep no weights at all)
 

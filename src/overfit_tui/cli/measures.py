@@ -1,0 +1,62 @@
+"""`overfit-tui measures REF`: the complexity measures (norms, margins, spectral bound, path
+norm, PAC-Bayes sharpness) of a group's or a run's trained nets, from the weights each run
+keeps, and each measure's Kendall tau with the generalization gap over those runs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from overfit_tui.cli import DataDirOpt, HomeOpt, JsonOpt, _store, app, console, err
+from overfit_tui.export.measures import inputs_of, measure, to_csv, to_json
+from overfit_tui.studies.complexity.fields import MEASURES
+from overfit_tui.studies.complexity.table import MeasureTable, fmt
+
+SHOWN = ("n_params", "l2_norm", "dist_init", "log_spec_bound", "log_sharpness")  # the terminal table's columns
+
+
+@app.command()
+def measures(
+    ref: str = typer.Argument(..., help="group id or run id (a unique prefix is enough)"),
+    csv: Path | None = typer.Option(None, "--csv", help="also write the table (every measure) to this CSV file"),
+    json_: bool = JsonOpt,
+    home: Path | None = HomeOpt,
+    data_dir: Path | None = DataDirOpt,
+):
+    """Complexity measures of the runs REF names, from their saved weights, ranked against the
+    generalization gap (Kendall tau and its permutation null band; >= 3 measured runs).
+
+    Runs trained before weights were kept, closed-form studies and runs still going are listed
+    with a note. Exit 0 when at least one run was measured, 1 when none could be."""
+    store = _store(home)
+    records = store.resolve(ref)
+    folder = Path(data_dir) if data_dir else store.home.data_dir
+    table = measure(inputs_of(store, records), folder, store.home.data_dir)
+    if csv is not None:
+        csv.write_text(to_csv(table))
+    if json_:
+        print(to_json(table), end="")
+    else:
+        _show(table)
+        if csv is not None:
+            console.print(f"wrote {escape(str(csv))}", soft_wrap=True)
+    if table.measured == 0:
+        err.print(f"nothing measured: none of the {len(table.rows)} run(s) could be (see each note)", soft_wrap=True)
+        raise typer.Exit(1)
+
+
+def _show(t: MeasureTable) -> None:
+    labels = {f.key: f.label for f in MEASURES}
+    runs = Table(box=None)
+    for name in ("run", "label", "gap", *(labels[k] for k in SHOWN), "note"):
+        runs.add_column(name, no_wrap=name in ("run", "label", "note"), overflow="ellipsis", max_width=40)
+    for r in t.rows:
+        runs.add_row(r.run_id, escape(r.label), fmt(r.gap), *(fmt(r.values.get(k)) for k in SHOWN), escape(r.note))
+    console.print(runs)
+    taus = Table(*t.tau_columns(), box=None, title="Kendall tau with the gap")
+    for row in t.tau_cells():
+        taus.add_row(labels.get(row[0], row[0]), *(fmt(v) for v in row[1:]))
+    console.print(taus)
