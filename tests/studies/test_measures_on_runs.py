@@ -169,3 +169,26 @@ def test_the_table_from_saved_weights_is_the_complexity_studys_own_measures(tmp_
     assert by_key["n_params"].tau is None and by_key["n_params"].note.startswith("constant")  # one width
     two = measure_runs(inputs[:2], _data_cache)
     assert all(t.tau is None and t.note.startswith("too few runs (2 < 3)") for t in two.taus)
+
+
+def test_a_net_trained_in_a_subspace_of_a_frozen_one_keeps_no_weights(tmp_path, mnist1d):
+    from torch import nn
+
+    from overfit_tui.core.specs import TrainSpec
+    from overfit_tui.engine.train import Member, train
+
+    class Subspace(nn.Module):  # as engine/subspace.py: few trained parameters, the net frozen in buffers
+        def __init__(self):
+            super().__init__()
+            self.theta = nn.Parameter(torch.zeros(10))
+            self.register_buffer("base", torch.randn(40, 10))
+
+        def forward(self, x):
+            return x.flatten(1) @ self.base + self.theta
+
+    ds = mnist1d
+    ctx = FolderContext(tmp_path, [0])
+    member = Member(Subspace(), ds.x_train[:100], ds.y_train[:100], ds.x_test[:50], ds.y_test[:50], 0)
+    train([member], TrainSpec(epochs=1, batch_size=50), ctx)
+    assert ctx.summaries[0][1]["weights"] == "not saved: 10 trained parameters in a larger frozen net (a subspace)"
+    assert not (tmp_path / "0").exists()

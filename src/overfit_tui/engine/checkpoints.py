@@ -73,7 +73,8 @@ class KeepWeights:
     that measures of the trained net can be taken after the fact. The owner (the runner's
     ExecContext) calls `start(loop)` from its on_start and `done(run, result)` from its on_done,
     before it records the run: a finished record then always finds its weights on disk.
-    A state over the cap is not saved; `done` says so in the run's summary (`weights`)."""
+    A state over the cap is not saved, nor one mostly frozen (a subspace net: its trained
+    parameters are not a net's weights); `done` says why in the run's summary (`weights`)."""
 
     def __init__(self, save):
         self.save = save
@@ -91,6 +92,10 @@ class KeepWeights:
             mb = state_mb(state)
             if cap <= 0 or mb > cap:
                 self.kept[run] = f"not saved: {mb:.1f} MB over the {cap:g} MB cap ({CAP_ENV})"
+                continue
+            trained = sum(p.numel() for p in member.model.parameters())
+            if trained < 0.5 * sum(t.numel() for t in state.values()):  # intrinsic dimension's subspace nets
+                self.kept[run] = f"not saved: {trained:,} trained parameters in a larger frozen net (a subspace)"
                 continue
             self.save(run, WEIGHTS_INIT, state)
             self.save(run, WEIGHTS_DATA, {"y_train": member.y_train, "x_fingerprint": fingerprint(member.x_train)})
