@@ -4,6 +4,8 @@ files are the complexity study's own numbers."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 import torch
 
@@ -67,6 +69,7 @@ def _inputs(runs, summaries, root):
             r.seeds.init,
             summaries[i][1],
             root / str(i),
+            dataclasses.asdict(r.params),
         )
         for i, r in enumerate(runs)
     ]
@@ -131,7 +134,7 @@ def test_the_table_from_saved_weights_is_the_complexity_studys_own_measures(tmp_
             "models": [{"name": "mlp", "depth": 1, "width": 32}],
             "train": {"optimizer": "adam", "lr": 0.01, "batch_size": 50, "epochs": 300, "target_train_acc": 0.99},
             "seeds": [0],
-            "params": {"corruption": [0.0, 0.5, 1.0], "widths": [32]},
+            "params": {"corruption": [0.0, 0.5, 1.0], "widths": [32], "sharp_draws": 3},  # not the default 8
         }
     )
     st = get_study("complexity")

@@ -45,6 +45,12 @@ def test_mark_runs_measure_them_from_the_palette_and_export(home):
                 table.move_cursor(row=table.get_row_index(r["id"]))
                 await pilot.press("space")
             assert app.marked == {r["id"] for r in [*labelled, bare]}
+            await pilot.press("ctrl+p", *"complexity measures", "enter")
+            assert await until(pilot, lambda: isinstance(app.screen, MeasuresScreen))
+            first = app.screen
+            await pilot.press("escape")  # left while measuring: its worker's late rows are dropped
+            assert await until(pilot, lambda: not [w for w in app.workers if w.node is first and w.is_running])
+            assert app.screen.__class__.__name__ == "RunsScreen" and app.return_code is None
             await pilot.press("ctrl+p")
             await pilot.press(*"complexity measures")
             await pilot.press("enter")

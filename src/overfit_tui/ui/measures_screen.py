@@ -85,7 +85,13 @@ class MeasuresScreen(Screen):
         if not worker.is_cancelled:
             self.app.call_from_thread(self.show, table)
 
+    def _gone(self) -> bool:
+        """Left already (the worker's last calls may arrive after the screen was popped)."""
+        return not self.query("#measure-runs")
+
     def add_row(self, row: MeasureRow) -> None:
+        if self._gone():
+            return
         self.done_rows.append(row)
         self.query_one("#measure-runs", DataTable).add_row(
             Text(row.run_id),
@@ -98,6 +104,8 @@ class MeasuresScreen(Screen):
         self.query_one("#note", Static).update(f"measured {len(self.done_rows)} of {len(self.run_ids)} run(s)…")
 
     def show(self, table: MeasureTable) -> None:
+        if self._gone():
+            return
         self.table = table
         taus = self.query_one("#measure-taus", DataTable)
         taus.clear()
@@ -110,6 +118,8 @@ class MeasuresScreen(Screen):
         )
 
     def failed(self, why: str) -> None:
+        if self._gone():
+            return
         self.query_one("#note", Static).update(Text(f"measuring failed: {why}", style="red"))
 
     def action_export(self) -> None:

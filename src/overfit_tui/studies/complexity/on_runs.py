@@ -16,10 +16,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from dataclasses import fields
+from functools import lru_cache
 from pathlib import Path
 
 import torch
 
+from overfit_tui.core.specs import DataSpec
 from overfit_tui.core.status import Status
 from overfit_tui.engine.checkpoints import (
     WEIGHTS_DATA,
@@ -57,7 +60,19 @@ def _data_free(model, init: dict) -> dict:
     }
 
 
-def measure_one(run: RunInput, data_dir: Path, cache_dir: Path, settings: Settings = Settings()) -> MeasureRow:
+@lru_cache(maxsize=2)
+def _data(spec: DataSpec, data_dir: Path, cache_dir: Path):
+    """A group's data once, not once per run (the runs of a group share it)."""
+    return prepare(spec, data_dir, cache_dir, download_ok=False)
+
+
+def settings_of(run: RunInput) -> Settings:
+    """How the measures are taken: a complexity run's own settings, the study's defaults otherwise."""
+    own = run.params if run.study == "complexity" else {}
+    return Settings(**{f.name: own[f.name] for f in fields(Settings) if f.name in own})
+
+
+def measure_one(run: RunInput, data_dir: Path, cache_dir: Path) -> MeasureRow:
     """One run's row: its measures from its saved weights, or a note saying why there are none."""
 
     def row(values: dict | None = None, note: str = "") -> MeasureRow:
@@ -75,7 +90,7 @@ def measure_one(run: RunInput, data_dir: Path, cache_dir: Path, settings: Settin
         init = load_checkpoint(files[WEIGHTS_INIT])
         final = load_checkpoint(files[WEIGHTS_FINAL])
         saved = load_checkpoint(files[WEIGHTS_DATA])
-        ds = prepare(run.data, data_dir, cache_dir, download_ok=False)
+        ds = _data(run.data, Path(data_dir), Path(cache_dir))
         model = build_model(run.model, ds.input_shape, ds.num_classes, run.init_seed)
         model.load_state_dict(final)
     except Exception as e:  # unreadable file, data not here, weights of another architecture
@@ -87,7 +102,7 @@ def measure_one(run: RunInput, data_dir: Path, cache_dir: Path, settings: Settin
     if not same_inputs(saved["x_fingerprint"], fingerprint(ds.x_train)) or len(saved["y_train"]) != len(ds.x_train):
         values.update({k: None for k in MEASURE_KEYS if k not in DATA_FREE})
         return row(values, "inputs not the data spec's (transformed, a split): data-free measures only")
-    out = measure_all(model, init, ds.x_train, saved["y_train"].long(), settings, run.init_seed)
+    out = measure_all(model, init, ds.x_train, saved["y_train"].long(), settings_of(run), run.init_seed)
     out = {k: out.get(k) for k in MEASURE_KEYS}
     missing = [k for k, v in out.items() if v is None]
     note = f"margin <= 0: {len(missing)} margin measures void" if missing else ""

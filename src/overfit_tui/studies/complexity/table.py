@@ -35,7 +35,8 @@ class RunInput:
     model: ModelSpec
     init_seed: int
     summary: dict  # its stored summary (final accuracies, `gap` where the study reports it)
-    folder: Path  # its run folder (weights under checkpoints/)
+    folder: Path  # its run folder (weights under checkpoints/weights/)
+    params: dict = field(default_factory=dict)  # its study's run parameters as stored
 
     @classmethod
     def of(cls, rec: RunRecord, folder: Path) -> RunInput:
