@@ -13,6 +13,7 @@ from rich.table import Table
 from overfit_tui.cli import DataDirOpt, HomeOpt, JsonOpt, _store, app, console, err
 from overfit_tui.export.measures import inputs_of, measure, to_csv, to_json
 from overfit_tui.studies.complexity.fields import MEASURES
+from overfit_tui.studies.complexity.figures import SHORT
 from overfit_tui.studies.complexity.table import MeasureTable, fmt
 
 SHOWN = ("n_params", "l2_norm", "dist_init", "log_spec_bound", "log_sharpness")  # the terminal table's columns
@@ -48,15 +49,29 @@ def measures(
         raise typer.Exit(1)
 
 
+def _num(v) -> str:
+    return f"{v:.3g}" if isinstance(v, float) else fmt(v)
+
+
 def _show(t: MeasureTable) -> None:
-    labels = {f.key: f.label for f in MEASURES}
+    """The terminal's table: short ids and headers (figures.SHORT), 3 digits; --csv has every measure."""
     runs = Table(box=None)
-    for name in ("run", "label", "gap", *(labels[k] for k in SHOWN), "note"):
-        runs.add_column(name, no_wrap=name in ("run", "label", "note"), overflow="ellipsis", max_width=40)
+    runs.add_column("run", no_wrap=True, min_width=8)
+    runs.add_column("label", no_wrap=True, overflow="ellipsis", max_width=18)
+    for name in ("gap", *(SHORT.get(k, k) for k in SHOWN)):
+        runs.add_column(name, no_wrap=True, min_width=5, justify="right")
+    runs.add_column("note", ratio=1)  # the one column that wraps
     for r in t.rows:
-        runs.add_row(r.run_id, escape(r.label), fmt(r.gap), *(fmt(r.values.get(k)) for k in SHOWN), escape(r.note))
+        runs.add_row(
+            r.run_id[:8], escape(r.label), _num(r.gap), *(_num(r.values.get(k)) for k in SHOWN), escape(r.note)
+        )
     console.print(runs)
-    taus = Table(*t.tau_columns(), box=None, title="Kendall tau with the gap")
+    labels = {f.key: f.label for f in MEASURES}
+    taus = Table(box=None, title="Kendall tau with the gap (train - test accuracy)")
+    for name in t.tau_columns():
+        taus.add_column(name, no_wrap=name != "note" and name != "measure", ratio=1 if name == "note" else None)
     for row in t.tau_cells():
-        taus.add_row(labels.get(row[0], row[0]), *(fmt(v) for v in row[1:]))
+        taus.add_row(
+            escape(labels.get(row[0], row[0])), *(_num(v) if isinstance(v, float) else fmt(v) for v in row[1:])
+        )
     console.print(taus)

@@ -101,11 +101,11 @@ def measure_one(run: RunInput, data_dir: Path, cache_dir: Path) -> MeasureRow:
     values = _data_free(model, init)
     if not same_inputs(saved["x_fingerprint"], fingerprint(ds.x_train)) or len(saved["y_train"]) != len(ds.x_train):
         values.update({k: None for k in MEASURE_KEYS if k not in DATA_FREE})
-        return row(values, "inputs not the data spec's (transformed, a split): data-free measures only")
+        return row(values, "inputs transformed or split: data-free measures only")
     out = measure_all(model, init, ds.x_train, saved["y_train"].long(), settings_of(run), run.init_seed)
     out = {k: out.get(k) for k in MEASURE_KEYS}
     missing = [k for k, v in out.items() if v is None]
-    note = f"margin <= 0: {len(missing)} margin measures void" if missing else ""
+    note = f"margin <= 0: {len(missing)} bounds void" if missing else ""
     return row(out, note)
 
 
