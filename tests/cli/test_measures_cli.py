@@ -43,8 +43,9 @@ def test_measures_of_a_group_with_weights_then_one_without_then_a_bad_ref(cli, h
     assert {t["measure"]: t["runs"] for t in data["taus"]}["l2_norm"] == 3
 
     other = next(r["group"] for r in store.runs() if r["group"].startswith("randomization-mnist1d"))
-    code, out, err = cli("measures", other)
-    assert code == 1 and "nothing measured" in err and "no weights" in out
+    code, out, err = cli("measures", other, "--json")
+    assert code == 1 and "nothing measured" in err
+    assert {r["note"] for r in json.loads(out)["runs"]} == {"no weights"}  # trained before weights were kept
 
     code, out, err = cli("measures", "zz-no-such")
     assert code == 2 and err.count("\n") == 1 and "no run or group matches" in err
