@@ -12,7 +12,7 @@ import sys
 import overfit_tui.studies as studies_pkg
 from overfit_tui.studies import STUDIES
 
-RUNNER_SIDE = {"train", "landscape", "surgery", "context", "data", "pruning", "overparam_nets", "measures"}
+RUNNER_SIDE = {"train", "landscape", "surgery", "context", "data", "pruning", "overparam_nets", "measures", "on_runs"}
 
 
 def _description_modules() -> list[str]:

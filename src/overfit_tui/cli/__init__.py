@@ -104,3 +104,4 @@ from overfit_tui.cli import runs  # noqa: E402, F401, I001
 from overfit_tui.cli import queue  # noqa: E402, F401
 from overfit_tui.cli import report  # noqa: E402, F401
 from overfit_tui.cli import wait  # noqa: E402, F401
+from overfit_tui.cli import measures  # noqa: E402, F401

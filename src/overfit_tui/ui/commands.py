@@ -7,6 +7,7 @@ from __future__ import annotations
 from textual.app import SystemCommand
 
 from overfit_tui.ui.compare_screen import CompareScreen
+from overfit_tui.ui.measures_screen import open_measures
 from overfit_tui.ui.run_table import RunTable
 from overfit_tui.ui.runs_screen import RunsScreen
 from overfit_tui.ui.study_pane import StudyPane, needs_gpu
@@ -20,6 +21,11 @@ def app_commands(app, screen):
             yield c
     yield SystemCommand("Help: keys", "Show every key", app.action_help)
     yield SystemCommand("Runs", "All stored runs: filter, mark, compare, tag", app.action_runs)
+    yield SystemCommand(
+        "Complexity measures on marked runs",
+        "Norms, margins, spectral bound, sharpness of the marked runs' nets, ranked against their gap (e exports)",
+        lambda: open_measures(app),
+    )
     yield SystemCommand("Scorecard (S)", "Every study's claims, checked on its latest group", app.action_scorecard)
     for i, name in enumerate(app.panes):
         yield SystemCommand(

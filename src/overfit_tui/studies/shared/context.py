@@ -49,6 +49,16 @@ class ExecContext(Hook):
     def on_event(self, run: int, event) -> None:
         self.emit(run, event)
 
+    def on_start(self, loop) -> None:
+        """Keep every run's initial weights (engine/checkpoints.py: measures after the fact)."""
+        from overfit_tui.engine.checkpoints import KeepWeights
+
+        if getattr(self, "_keep_weights", None) is None:
+            self._keep_weights = KeepWeights(self.save_checkpoint)
+        self._keep_weights.start(loop)
+
     def on_done(self, run: int, result) -> None:
-        """Record a run the moment it ends, not when its whole job does."""
+        """Record a run the moment it ends, not when its whole job does (its final weights first)."""
+        if getattr(self, "_keep_weights", None) is not None:
+            self._keep_weights.done(run, result)
         self.finish(run, result.status, result.summary())
