@@ -162,17 +162,13 @@ async def each_pane(pilot, app, keys: list[str], every_group: bool = False) -> N
 
 
 @pytest.mark.timeout(3600)  # a hang guard: 18 presets train here, on a loaded machine too
-def test_launch_every_cpu_preset_from_the_app(home, monkeypatch):
+def test_launch_every_cpu_preset_from_the_app(home):
     from overfit_tui.runs.queue import update_state
     from overfit_tui.store import Store
 
     # Every preset goes through the home's one queue: 4 CPU slots (1 torch thread each) overlap
     # the workers' start-up on 2 cores, as the per-group schedulers of earlier versions did.
     update_state(Store(home), cpu_slots=4)
-    # The 4 warm workers serve every preset: with the suite's 5 s idle timeout they left between
-    # two launches (a launch through the app takes longer than that on a loaded machine) and each
-    # preset paid a new worker's torch import. Teardown kills them (`home`: the runs' pids).
-    monkeypatch.setenv("OVERFIT_TUI_WARM_S", "600")
 
     async def go():
         app = make_app(home=home.root, preset="smoke-mnist1d")
