@@ -1,11 +1,12 @@
-"""The Ray backend on a local Ray instance (one per module: Ray starts slowly on 2 cores): a
+"""The Ray backend on one Ray head per module (`ray start --head`, the single-box recipe of
+docs/scale.md; Ray starts slowly on 2 cores), shared by the tests that do not kill it: a
 group through Ray lands in the store with curves and the local backend's numbers for the same
 seeds, a cancelled task ends cancelled with its curves, a killed task process is retried (or,
 without retries, ends lost with its reason and its curves). Without a cluster: `--address auto`
 starts a local instance and says so; a loopback HOST:PORT with nothing listening fails the runs
 within the stated bound with the reason, and a cancel ends the attempt. The single-box recipe of
 docs/scale.md (`ray start --head --port P`, `run --backend ray`) from the CLI, and a head that dies
-mid-group. Only loopback addresses; every Ray head a test starts is stopped by its process group,
+mid-group (its own head). Only loopback addresses; every Ray head a test starts is stopped by its process group,
 even when the test fails."""
 
 from __future__ import annotations
@@ -41,16 +42,16 @@ TINY = {
 
 
 @pytest.fixture(scope="module")
-def cluster(tmp_path_factory):
-    ctx = ray.init(
-        num_cpus=2,
-        include_dashboard=False,
-        logging_level="ERROR",
-        log_to_driver=False,
-        _temp_dir=str(tmp_path_factory.mktemp("ray")),
-    )
-    yield "127.0.0.1:" + ctx.address_info["gcs_address"].rsplit(":", 1)[1]  # only loopback addresses
-    ray.shutdown()
+def head():
+    """The module's Ray head, `ray start --head --port P` as docs/scale.md says (started by the first
+    test that asks for it): the single-box recipe joins it, and so do the tests that do not kill it."""
+    with ray_head(cpus=2) as (port, _):
+        yield port
+
+
+@pytest.fixture
+def cluster(head):
+    return f"127.0.0.1:{head}"  # only loopback addresses
 
 
 def _group(**train):
@@ -126,11 +127,9 @@ def ray_head(cpus: int = 1):
 
 
 def _stop_group(proc: subprocess.Popen) -> None:
-    """SIGTERM the head's process group (`ray start --block` stops its processes), SIGKILL what is left."""
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(proc.pid, signal.SIGTERM)
-    with contextlib.suppress(subprocess.TimeoutExpired):
-        proc.wait(40)
+    """SIGKILL the head's process group: the head and its node die together, as in the head-dies test
+    (a SIGTERM let `ray start --block` stop them one by one: 35 s of teardown on 2 loaded cores);
+    its temp dir is removed after."""
     with contextlib.suppress(ProcessLookupError):
         os.killpg(proc.pid, signal.SIGKILL)
     proc.wait(10)
@@ -192,28 +191,6 @@ def test_auto_without_a_cluster_starts_a_local_instance_and_says_so(cli, store, 
     assert "started a local Ray instance" in out  # the CLI prints that line
 
 
-def test_the_single_box_recipe_from_the_cli(cli, store, tmp_path):
-    """docs/scale.md: `ray start --head --port P`, then `run --backend ray` (auto, and 127.0.0.1:P)."""
-    preset = _preset(tmp_path)
-    with ray_head() as (port, _):
-        code, out, err = cli("run", preset, "--backend", "ray", "--address", f"127.0.0.1:{port}")
-        (r,) = store.runs()
-        assert r["status"] == "finished", (r.get("error"), out, err)
-        assert f"joined the Ray cluster at 127.0.0.1:{port}" in r["provenance"]["ray_cluster"]
-        if not _other_ray_instances_than(port):
-            code, out, err = cli("run", preset, "--backend", "ray")
-            r = max(store.runs(), key=lambda r: r["created"])
-            assert r["status"] == "finished", (r.get("error"), out, err)
-            assert f":{port}" in r["provenance"]["ray_cluster"] and "joined" in out
-
-
-def _other_ray_instances_than(port: int) -> bool:
-    from ray._private import services
-
-    services.find_gcs_addresses.cache_clear()
-    return any(not a.endswith(f":{port}") for a in services.find_gcs_addresses())
-
-
 def test_a_head_that_dies_mid_group_ends_its_runs_lost_with_curves_and_fails_the_queued(store):
     from overfit_tui.runs.queue import scheduler_pid
 
@@ -240,6 +217,28 @@ def test_a_head_that_dies_mid_group_ends_its_runs_lost_with_curves_and_fails_the
     assert wait_for(lambda: scheduler_pid(store.home) is None)
 
 
+def test_the_single_box_recipe_from_the_cli(cli, store, tmp_path, head):
+    """docs/scale.md: `ray start --head --port P` (the module's head), then `run --backend ray`
+    (auto, and 127.0.0.1:P)."""
+    preset, port = _preset(tmp_path), head
+    code, out, err = cli("run", preset, "--backend", "ray", "--address", f"127.0.0.1:{port}")
+    (r,) = store.runs()
+    assert r["status"] == "finished", (r.get("error"), out, err)
+    assert f"joined the Ray cluster at 127.0.0.1:{port}" in r["provenance"]["ray_cluster"]
+    if not _other_ray_instances_than(port):
+        code, out, err = cli("run", preset, "--backend", "ray")
+        r = max(store.runs(), key=lambda r: r["created"])
+        assert r["status"] == "finished", (r.get("error"), out, err)
+        assert f":{port}" in r["provenance"]["ray_cluster"] and "joined" in out
+
+
+def _other_ray_instances_than(port: int) -> bool:
+    from ray._private import services
+
+    services.find_gcs_addresses.cache_clear()
+    return any(not a.endswith(f":{port}") for a in services.find_gcs_addresses())
+
+
 def test_a_killed_worker_without_retries_ends_lost_with_its_reason_and_curves(store, cluster, monkeypatch):
     monkeypatch.setenv("OVERFIT_TUI_RAY_RETRIES", "0")  # read by the home's scheduler this test starts
     gid, _ = launch(
@@ -254,7 +253,7 @@ def test_a_killed_worker_without_retries_ends_lost_with_its_reason_and_curves(st
     assert len(store.metrics(r["id"])) >= n  # the events received before the kill stay
 
 
-# -- on the module's local instance (started by the first test that asks for it) ----------------
+# -- on the module's Ray head (started by the recipe's test, or the first test here that runs) -----
 
 
 def test_a_group_through_ray_gives_the_local_numbers(store, cluster):

@@ -370,6 +370,7 @@ class RayJobs:
         self.writers: dict[str, object] = {}
         self.tokens: dict[str, str] = {}
         self.cancel_seen: set[str] = set()
+        self._take = None  # a sink.take() not yet returned: read again next turn (its items left the sink)
 
     def capacity(self) -> int:
         import ray
@@ -437,10 +438,13 @@ class RayJobs:
             self.on_lost(str(e))  # the scheduler's: ends the runs and this process
             return
         ready = ray.wait(list(self.jobs), num_returns=len(self.jobs), timeout=0)[0] if self.jobs else []
-        try:  # bounded: a slow sink (an overloaded node) is read at the next turn
-            msgs = ray.get(self.sink.take.remote(), timeout=3 * HEAD_LOST_S)
+        if self._take is None:
+            self._take = self.sink.take.remote()
+        try:  # bounded: a slow sink (an overloaded node, an actor still starting) is read at the next turn,
+            msgs = ray.get(self._take, timeout=3 * HEAD_LOST_S)  # from the same call: its batch is not lost
+            self._take = None
         except ray.exceptions.GetTimeoutError:
-            msgs = []
+            msgs, ready = [], []  # a task's end waits for its messages (its finish may be in that batch)
         for msg in msgs:
             self._handle(msg)
         for ref in ready:
