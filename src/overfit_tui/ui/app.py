@@ -208,12 +208,15 @@ class OverfitApp(RunActions, App):
         while not self._stop.is_set() and not worker.is_cancelled:
             counts: dict[str, int] = {}
             workers: dict[str, set] = {}
+            worker_runs: dict[int, list[str]] = {}  # pid -> its runs: the GPU memory each worker holds
             records = list(self.cache.records.values())
             for r in records:
                 if r["status"] == Status.RUNNING and r.get("device"):
                     counts[r["device"]] = counts.get(r["device"], 0) + 1
                     workers.setdefault(r["device"], set()).add(r.get("pid"))
-            line, pos = probe.line(counts, {d: len(w) for d, w in workers.items()}), {}
+                    if r.get("pid"):
+                        worker_runs.setdefault(r["pid"], []).append(r["id"])
+            line, pos = probe.line(counts, {d: len(w) for d, w in workers.items()}, worker_runs), {}
             if any(r["status"] == Status.QUEUED for r in records):
                 try:
                     pos = queue_positions(self.store)
