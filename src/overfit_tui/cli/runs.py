@@ -61,7 +61,8 @@ def presets(json_: bool = JsonOpt, home: Path | None = HomeOpt):
             "preset", "study", "file", "description", box=None, title=title, title_justify="left", title_style="bold"
         )
         for p in group:
-            t.add_row(*(escape(printable(v, 200)) for v in (p.name, p.study, p.path, p.description)))
+            what = "does not load: the error above" if p.error else p.description
+            t.add_row(*(escape(printable(v, 200)) for v in (p.name, p.study, p.path, what)))
         console.print(t)
 
 

@@ -158,6 +158,7 @@ class CompareScreen(Screen):
         self.query_one("#diff-text", Static).update("\n".join(lines) if diff else "the runs share one spec")
 
     def _curves(self, c: Comparison) -> None:
+        self.query_one("#chart", ChartPanel).chart.empty_text = "no curves: these runs log none"
         kind, key, title = METRICS[self.metric]
         align = ALIGN[self.align_i]
         names = dict(zip((r["id"] for r in c.records), c.names))
@@ -260,6 +261,7 @@ class CompareScreen(Screen):
         self.view = (self.view + 1) % len(VIEWS)
         self.notify(f"view: {VIEWS[self.view]}", timeout=2)
         self.redraw()
+        self.set_focus(self.query_one("#hparams") if self.view == 2 else None)  # arrows scroll a wide table
 
     def action_metric(self) -> None:
         self.metric = (self.metric + 1) % len(METRICS)
