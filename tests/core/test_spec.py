@@ -51,7 +51,7 @@ def test_unknown_preset_suggests_nearest():
 
 
 def test_every_shipped_preset_validates():
-    presets = sorted((REPO / "src" / "overfit_tui" / "presets").glob("*.toml"))
+    presets = sorted((REPO / "presets").glob("*.toml"))
     assert len(presets) >= 6
     for path in presets:
         group, _ = load_group(str(path))

@@ -10,7 +10,7 @@ from ..conftest import REPO
 
 
 def test_a_non_editable_install_ships_and_lists_every_preset(tmp_path):
-    shipped = {p.name for p in (REPO / "src" / "overfit_tui" / "presets").glob("*.toml")}
+    shipped = {p.name for p in (REPO / "presets").glob("*.toml")}
     assert len(shipped) >= 10
     pip = [sys.executable, "-m", "pip", "-q", "--disable-pip-version-check"]
     out = subprocess.run(

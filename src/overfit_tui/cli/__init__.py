@@ -22,7 +22,7 @@ from overfit_tui.runs.manage import store_warnings
 from overfit_tui.store import Store
 
 app = typer.Typer(
-    add_completion=False, no_args_is_help=False, help="A terminal lab for 'are deep nets dramatically overfitted?'."
+    add_completion=True, no_args_is_help=False, help="A terminal lab for 'are deep nets dramatically overfitted?'."
 )
 console = Console()
 err = Console(stderr=True)

@@ -33,18 +33,37 @@ from overfit_tui.ui_text import progress_of, runs_table
 
 @app.command()
 def presets(json_: bool = JsonOpt, home: Path | None = HomeOpt):
-    """List the presets (shipped ones, and HOME/presets/*.toml, which override by name)."""
+    """List the presets: yours (HOME/presets/*.toml, then <config>/presets/*.toml, which override
+    a shipped preset of the same name) under their own heading, then the shipped ones."""
     from rich.table import Table
 
-    found = list_presets(_user_presets(home))
+    from overfit_tui.studies.groups import checked_presets  # lazy: the study registry
+
+    found = checked_presets(list_presets(_user_presets(home)))
     if json_:
-        rows = [{"name": p.name, "study": p.study, "file": str(p.path), "description": p.description} for p in found]
+        rows = [
+            {"name": p.name, "study": p.study, "file": str(p.path), "description": p.description, "mine": p.mine}
+            | ({"error": p.error} if p.error else {})
+            for p in found
+        ]
         print(json.dumps(rows, indent=1))
         return
-    t = Table("preset", "study", "file", "description", box=None)
     for p in found:
-        t.add_row(*(escape(printable(v, 200)) for v in (p.name, p.study, p.path, p.description)))
-    console.print(t)
+        if p.error:  # one line each (file, key, reason); the others still list
+            err.print(f"[red]error:[/] {escape(printable(p.error, 600))}", soft_wrap=True)
+    for title, group in (
+        ("your presets", [p for p in found if p.mine]),
+        ("shipped presets", [p for p in found if not p.mine]),
+    ):
+        if not group:
+            continue
+        t = Table(
+            "preset", "study", "file", "description", box=None, title=title, title_justify="left", title_style="bold"
+        )
+        for p in group:
+            what = "does not load: the error above" if p.error else p.description
+            t.add_row(*(escape(printable(v, 200)) for v in (p.name, p.study, p.path, what)))
+        console.print(t)
 
 
 @app.command()

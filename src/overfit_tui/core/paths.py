@@ -193,5 +193,8 @@ class Home:
 
 
 def package_presets_dir() -> Path:
-    """The presets shipped inside the package (src/overfit_tui/presets/, in the wheel too)."""
-    return Path(__file__).resolve().parent.parent / "presets"
+    """The shipped presets: overfit_tui/presets/ in an installed wheel (setup.py copies the
+    checkout's top-level presets/ there), else the checkout's presets/ (an editable install)."""
+    package = Path(__file__).resolve().parent.parent
+    inside = package / "presets"
+    return inside if inside.is_dir() else package.parent.parent / "presets"

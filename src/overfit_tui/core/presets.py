@@ -2,6 +2,12 @@
 
 Turning one into a validated GroupSpec needs its study: see studies/groups.py.
 
+Where they come from, first match of a name wins: the user's own (HOME/presets/*.toml, then
+`<config>/presets/*.toml` beside the settings file, ~/.config/overfit-tui/presets on Linux),
+then the shipped ones (the checkout's presets/, overfit_tui/presets/ in a wheel). Listings put
+the user's under their own heading; one that does not load is listed with its one-line error
+(file, key, reason) and hides nothing else.
+
 Top-level keys: study, name, description, device (what it was sized for: "cpu" or "gpu"), seeds,
 and the tables [data], [train],
 [params] and [[models]]. Every error names the file, the key and the reason. Only a
@@ -38,13 +44,27 @@ class Preset:
     study: str
     description: str
     raw: dict
+    mine: bool = False  # the user's own (HOME/presets, <config>/presets), not a shipped one
+    error: str = ""  # why it does not load ('' = it does): one line naming the file, the key and the reason
+
+
+def config_presets_dir() -> Path:
+    """The user's presets beside the settings file: `<config>/presets` (the XDG config dir)."""
+    from overfit_tui.core.config import config_path
+
+    return config_path().parent / "presets"
+
+
+def user_presets_dirs(extra: Path | None = None) -> list[Path]:
+    """The user's preset folders, first match wins: `extra` (HOME/presets), then `<config>/presets`."""
+    dirs = [d for d in (extra, config_presets_dir()) if d]
+    return [d for i, d in enumerate(dirs) if d.is_dir() and d.resolve() not in {x.resolve() for x in dirs[:i]}]
 
 
 def presets_dirs(extra: Path | None = None) -> list[Path]:
-    """Where presets are looked up, first match wins: `extra` (the user's HOME/presets), then the package's."""
-    dirs = [extra] if extra else []
-    dirs.append(package_presets_dir())
-    return [d for d in dirs if d and d.is_dir()]
+    """Where presets are looked up, first match wins: the user's folders, then the shipped ones."""
+    shipped = package_presets_dir()
+    return [*user_presets_dirs(extra), *([shipped] if shipped.is_dir() else [])]
 
 
 def read_text_file(path: Path, limit: int, what: str = "file") -> str:
@@ -99,18 +119,29 @@ def read_preset(path: Path) -> Preset:
 
 
 def list_presets(extra: Path | None = None) -> list[Preset]:
+    """Every preset, the user's first (`mine`), each name once; one that does not load is kept
+    with its `error` (study '?'), so a listing can say why without hiding the others."""
     seen, out = set(), []
+    mine = set(user_presets_dirs(extra))
     for d in presets_dirs(extra):
         for f in sorted(d.glob("*.toml")):
             if f.stem not in seen:
                 seen.add(f.stem)
                 try:
-                    out.append(read_preset(f))
-                except (PresetError, SpecError):
-                    out.append(Preset(f.stem, f, "?", "(does not load: run `overfit-tui check` on it)", {}))
+                    p = read_preset(f)
+                    out.append(Preset(p.name, p.path, p.study, p.description, p.raw, d in mine))
+                except (PresetError, SpecError) as e:
+                    out.append(
+                        Preset(f.stem, f, "?", "(does not load: run `overfit-tui check` on it)", {}, d in mine, str(e))
+                    )
                 except OSError:
                     continue  # vanished or unreadable while listing
     return out
+
+
+def preset_errors(presets: list[Preset]) -> list[str]:
+    """One line per preset that does not load: the file, the key and the reason."""
+    return [p.error for p in presets if p.error]
 
 
 def find_preset(name_or_path: str, extra: Path | None = None) -> Preset:

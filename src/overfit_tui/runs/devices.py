@@ -90,3 +90,53 @@ def device_report(store: Store) -> list[DeviceRow]:
         else:
             row.util, row.memory = _cpu_busy(), _ram()
     return [*rows.values(), *([ray] if ray.runs else [])]
+
+
+@dataclass(frozen=True)
+class GpuSample:
+    """One GPU at one moment, as NVML reports it (the app's device line and its history)."""
+
+    index: int  # NVML's device index (cuda:i where CUDA_VISIBLE_DEVICES is unset)
+    util: int  # % of the last sample period a kernel ran
+    mem_used: int  # bytes, every process together
+    mem_total: int  # bytes
+    temp: int  # °C
+    procs: dict[int, int] = field(default_factory=dict)  # pid -> bytes of GPU memory that process holds
+
+
+def read_gpus() -> list[GpuSample] | None:
+    """Every GPU's utilisation, memory, temperature and per-process memory (NVML's
+    nvmlDeviceGetComputeRunningProcesses); None where NVML or a GPU is missing. A process whose
+    memory NVML cannot see (no permission, some MIG setups) is left out, never guessed."""
+    try:
+        import pynvml
+
+        pynvml.nvmlInit()
+        n = pynvml.nvmlDeviceGetCount()
+    except Exception:  # no driver, no library: a CPU machine
+        return None
+    if n <= 0:
+        return None
+    out = []
+    for i in range(n):
+        h = pynvml.nvmlDeviceGetHandleByIndex(i)
+        mem = pynvml.nvmlDeviceGetMemoryInfo(h)
+        try:
+            procs = {
+                p.pid: int(p.usedGpuMemory)
+                for p in pynvml.nvmlDeviceGetComputeRunningProcesses(h)
+                if isinstance(getattr(p, "usedGpuMemory", None), int)
+            }
+        except Exception:  # not supported on this device or driver: memory per device only
+            procs = {}
+        out.append(
+            GpuSample(
+                i,
+                int(pynvml.nvmlDeviceGetUtilizationRates(h).gpu),
+                int(mem.used),
+                int(mem.total),
+                int(pynvml.nvmlDeviceGetTemperature(h, 0)),
+                procs,
+            )
+        )
+    return out

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from overfit_tui.core.errors import SpecError, did_you_mean, show
+from overfit_tui.core.errors import OverfitError, SpecError, did_you_mean, show
 from overfit_tui.core.ids import check_name
 from overfit_tui.core.presets import TOP_KEYS, Preset, find_preset, set_keys
 from overfit_tui.core.spec import LIST_MAX, _coerce, check_depth, deep_merge, from_dict
@@ -105,3 +105,19 @@ def _seeds(raw) -> tuple[Seeds, ...]:
 def run_spec_from_dict(data: dict) -> RunSpec:
     """A stored run's spec, its params validated by its study."""
     return RunSpec.from_dict(data, get_study(data["study"]).RunParams)
+
+
+def checked_presets(presets: list[Preset]) -> list[Preset]:
+    """The user's presets validated against their study as a run would be (an unknown key, a
+    wrong type): one that fails carries its one-line error; the shipped ones are tested already."""
+    from dataclasses import replace
+
+    out = []
+    for p in presets:
+        if p.mine and not p.error:
+            try:
+                group_from_dict(p.raw, str(p.path))
+            except OverfitError as e:
+                p = replace(p, error=str(e))
+        out.append(p)
+    return out

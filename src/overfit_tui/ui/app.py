@@ -17,13 +17,14 @@ from textual.worker import get_current_worker
 
 from overfit_tui.core.errors import OverfitError
 from overfit_tui.core.paths import Home
-from overfit_tui.core.presets import list_presets
+from overfit_tui.core.presets import list_presets, preset_errors
 from overfit_tui.core.status import ACTIVE, Status
 from overfit_tui.runs.feed import RunFeed
 from overfit_tui.runs.manage import store_warnings
 from overfit_tui.runs.queue import queue_positions, read_state, restart_if_waiting
 from overfit_tui.store import Store
 from overfit_tui.studies import STUDIES, get_study
+from overfit_tui.studies.groups import checked_presets
 from overfit_tui.ui.cache import RunCache, restart_sources, snapshot
 from overfit_tui.ui.commands import app_commands
 from overfit_tui.ui.compare_screen import CompareScreen
@@ -114,7 +115,7 @@ class OverfitApp(RunActions, App):
         self.cache = RunCache()
         self.marked: set[str] = set()
         self.panes = panes()
-        self.presets = list_presets(self.home.presets_dir)
+        self.presets = checked_presets(list_presets(self.home.presets_dir))  # yours first, bad ones with their error
         self._poll = poll
         self._stop = threading.Event()
         self._pending_open: str | None = None  # a run to open once its group is loaded
@@ -130,7 +131,7 @@ class OverfitApp(RunActions, App):
         yield Header(icon="●")  # Textual's ⭘ has no glyph in common browser fonts (the served page)
         with TabbedContent(id="tabs"):
             for pane, studies in self.panes.items():
-                ps = [p for p in self.presets if p.study in studies]
+                ps = sorted((p for p in self.presets if p.study in studies and not p.error), key=lambda p: p.mine)
                 with TabPane(pane_title(pane), id=f"pane-{pane}"):
                     yield StudyPane(pane, studies, ps, self.cache, self.marked, self.has_gpu, id=f"study-{pane}")
         yield Static("", id="device-bar")
@@ -140,6 +141,8 @@ class OverfitApp(RunActions, App):
 
         for w in store_warnings(self.store):  # a damaged store set aside, unreadable records
             self.notify(w, severity="error", timeout=30, markup=False)
+        for e in preset_errors(self.presets):  # a bad preset of yours: file, key, reason; the others list
+            self.notify(e, severity="error", timeout=30, markup=False)
         if self.start_preset:
             self._show_preset(self.start_preset)
         pane = self.active_pane()
@@ -205,12 +208,15 @@ class OverfitApp(RunActions, App):
         while not self._stop.is_set() and not worker.is_cancelled:
             counts: dict[str, int] = {}
             workers: dict[str, set] = {}
+            worker_runs: dict[int, list[str]] = {}  # pid -> its runs: the GPU memory each worker holds
             records = list(self.cache.records.values())
             for r in records:
                 if r["status"] == Status.RUNNING and r.get("device"):
                     counts[r["device"]] = counts.get(r["device"], 0) + 1
                     workers.setdefault(r["device"], set()).add(r.get("pid"))
-            line, pos = probe.line(counts, {d: len(w) for d, w in workers.items()}), {}
+                    if r.get("pid"):
+                        worker_runs.setdefault(r["pid"], []).append(r["id"])
+            line, pos = probe.line(counts, {d: len(w) for d, w in workers.items()}, worker_runs), {}
             if any(r["status"] == Status.QUEUED for r in records):
                 try:
                     pos = queue_positions(self.store)

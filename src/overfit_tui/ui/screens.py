@@ -51,7 +51,16 @@ SECTIONS = [
     ),
     (
         "compare screen",
-        [("m", "metric"), ("a", "x: step, epoch, wall"), ("s l", "smoothing, log y"), ("e", "export all + figures")],
+        [
+            ("v", "curves / metric vs setting / hparams"),
+            ("m", "metric"),
+            ("a", "x: step, epoch, wall"),
+            ("s l", "smoothing, log y"),
+            ("y x", "summary field (y), spec key (x)"),
+            ("b", "band: 95 % CI, s.e., s.d., min-max"),
+            ("o O", "sort by next column, reverse"),
+            ("e", "export all + figures"),
+        ],
     ),
 ]
 FOOTNOTE = (

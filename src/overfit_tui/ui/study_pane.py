@@ -203,13 +203,19 @@ class StudyPane(Vertical):
                 yield RunTable(self.marked, id="runs")
 
     def _options(self) -> list:
-        """CPU presets first, then the papers' GPU setups under their own heading."""
+        """CPU presets first, then the papers' GPU setups, then yours, each under its own heading."""
         # one line each, cut in the middle where too long (the end tells presets apart): a
         # name wrapped mid-word read as two presets
-        cpu = [Option(middle(p.name, PRESET_W), id=p.name) for p in self.presets if not needs_gpu(p)]
-        gpu = [Option(middle(p.name, PRESET_W), id=p.name) for p in self.presets if needs_gpu(p)]
+        shipped = [p for p in self.presets if not p.mine]
+        cpu = [Option(middle(p.name, PRESET_W), id=p.name) for p in shipped if not needs_gpu(p)]
+        gpu = [Option(middle(p.name, PRESET_W), id=p.name) for p in shipped if needs_gpu(p)]
+        mine = [Option(middle(p.name, PRESET_W), id=p.name) for p in self.presets if p.mine and not p.error]
         head = "[dim]paper setups (GPU)[/]" if self.has_gpu else "[dim]paper setups (need a GPU)[/]"
-        return [*cpu, *([None, Option(head, disabled=True), *gpu] if gpu else [])]
+        return [
+            *cpu,
+            *([None, Option(head, disabled=True), *gpu] if gpu else []),
+            *([None, Option("[dim]your presets[/]", disabled=True), *mine] if mine else []),
+        ]
 
     def on_mount(self) -> None:
         self.set_view(self.view)
