@@ -21,6 +21,7 @@ EXPECTED = {
     "lottery-mnist-4k": "lottery",
     "memorization-mnist-4k": "memorization",
     "mdl-mnist-4k": "mdl",
+    "kernel-mnist-4k": "kernel",
 }
 
 
