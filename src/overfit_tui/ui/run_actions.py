@@ -8,6 +8,7 @@ from textual import work
 
 from overfit_tui.core.errors import OverfitError
 from overfit_tui.core.status import ACTIVE, Status
+from overfit_tui.runs.launcher import cancel, launch, restart
 from overfit_tui.ui.run_table import RunTable
 from overfit_tui.ui.screens import ConfirmScreen
 from overfit_tui.ui.study_pane import StudyPane
@@ -37,7 +38,6 @@ class RunActions:
 
     @work(thread=True, group="launch")
     def _launch(self, msg: StudyPane.Launch, download: bool) -> None:
-        from overfit_tui.runs.launcher import launch  # lazy: launching imports the studies' runners (torch)
 
         try:
             gid, _ = launch(
@@ -83,7 +83,6 @@ class RunActions:
 
     @work(thread=True, group="cancel")
     def _cancel(self, ref: str) -> None:
-        from overfit_tui.runs.launcher import cancel  # lazy: launching imports the studies' runners (torch)
 
         n = len(cancel(self.store, ref))
         self.call_from_thread(
@@ -92,7 +91,6 @@ class RunActions:
 
     @work(thread=True, group="launch")
     def on_run_table_restart(self, msg: RunTable.Restart) -> None:
-        from overfit_tui.runs.launcher import restart  # lazy: launching imports the studies' runners (torch)
 
         rec = self.record(msg.run_id) or {}
         if rec.get("status") in (*ACTIVE, Status.FINISHED):

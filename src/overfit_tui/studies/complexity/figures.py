@@ -9,6 +9,7 @@ papers compare nets at a fixed training error; the table's title counts those le
 
 from __future__ import annotations
 
+from overfit_tui.core.schema import Stat
 from overfit_tui.studies.base import Figure, RunData, Series, Table
 from overfit_tui.studies.claims import finished, seed_of
 from overfit_tui.studies.complexity.fields import GAP, HYPER, MEASURES
@@ -29,8 +30,8 @@ NULL_DRAWS = 200  # permutations behind each null band (seeded: the table is rep
 
 
 def hyper_of(r: RunData) -> dict:
-    p = r.spec.get("params", {})
-    return {"p": float(p.get("p", 0.0)), "width": p.get("width"), "n_train": p.get("n_train"), "seed": seed_of(r)}
+    p = r.params
+    return {"p": float(p.p), "width": p.width, "n_train": p.n_train, "seed": seed_of(r)}
 
 
 def fitted(runs: list[RunData]) -> list[RunData]:
@@ -138,7 +139,6 @@ def _means(runs: list[RunData]) -> Table:
     for r in runs:
         hp = hyper_of(r)
         cells.setdefault((hp["p"], hp["width"], hp["n_train"]), []).append(r)
-    from overfit_tui.core.schema import Stat
 
     fields = (GAP, *MEASURES)
     rows = []

@@ -16,6 +16,7 @@ from overfit_tui.core.schema import Field
 from overfit_tui.core.spec import check, field
 from overfit_tui.core.specs import GroupSpec, RunSpec, TrainSpec
 from overfit_tui.studies.base import Figure, RunData, Series, Study, carry
+from overfit_tui.studies.expressivity.claims import CLAIMS
 
 Target = Literal["true", "random", "reals"]
 
@@ -92,7 +93,6 @@ class Expressivity(Study):
         return runs
 
     def claims(self) -> tuple:
-        from overfit_tui.studies.expressivity.claims import CLAIMS
 
         return CLAIMS
 
