@@ -85,6 +85,8 @@ class RunRecord(StoredAccess):
         """A stored record (this format or an older one) as a RunRecord."""
         kw = {k: d[k] for k in FIELDS if k in d and (d[k] is not None or k in NULLABLE)}
         kw["status"] = Status(d["status"])
+        if "job" not in d:  # before jobs were recorded, each run trained as its own job
+            kw["job"] = d.get("index", 0)
         kw["spec_data"] = d["spec"]
         kw["tags"] = tuple(d.get("tags") or ())
         kw["summary"] = dict(d.get("summary") or {})

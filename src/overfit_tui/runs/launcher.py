@@ -109,13 +109,13 @@ def cancel(store: Store, ref: str) -> list[str]:
     """Cancel a run or a whole group: queued runs at once, running ones at their next log step."""
     touched = []
     for r in store.resolve(ref):
-        if store.transition(r["id"], (Status.QUEUED,), status=Status.CANCELLED, ended=time.time()):
-            touched.append(r["id"])
-        elif r["status"] == Status.RUNNING:
-            d = store.home.run_dir(r["id"])
+        if store.transition(r.id, (Status.QUEUED,), status=Status.CANCELLED, ended=time.time()):
+            touched.append(r.id)
+        elif r.status == Status.RUNNING:
+            d = store.home.run_dir(r.id)
             d.mkdir(parents=True, exist_ok=True)
             (d / "cancel").touch()
-            touched.append(r["id"])
+            touched.append(r.id)
     return touched
 
 
@@ -123,7 +123,7 @@ def stop_running(store: Store) -> list[str]:
     """Cancel every queued or running run (the app's 'stop them' on quit)."""
     ids = []
     for g in store.active_groups():
-        if any(r["status"] in ACTIVE for r in store.runs(g)):
+        if any(r.status in ACTIVE for r in store.runs(g)):
             ids += cancel(store, g)
     return ids
 
@@ -132,19 +132,19 @@ def restart(store: Store, ref: str, devices: list[str] | None = None, data_dir: 
     """Run a run, or every run of a group, again from its stored spec: new runs in a new group
     (the old runs and their results stay). Returns the new group's id."""
     old = store.resolve(ref)
-    active = [r["id"] for r in old if r["status"] in ACTIVE]
+    active = [r.id for r in old if r.status in ACTIVE]
     if active:
         raise OverfitError(
             f"{len(active)} of these runs are still queued or running ({', '.join(active[:4])}): cancel them first"
         )
-    specs = [run_spec_from_dict(r["spec"]) for r in old]
+    specs = [run_spec_from_dict(r.spec_data) for r in old]
     study = get_study(specs[0].study)
     settings = launch_settings(devices, data_dir=data_dir)
     jobs = study.jobs(specs, on_gpu=all(d.startswith("cuda") for d in settings["devices"]))
-    source = old[0]["id"] if len(old) == 1 else old[0]["group"]
+    source = old[0].id if len(old) == 1 else old[0].group
     gid = new_group_id(f"restart-{source}")
-    preset = old[0].get("preset")
-    spec = old[0]["spec"] if len(old) == 1 else {}
+    preset = old[0].preset
+    spec = old[0].spec_data if len(old) == 1 else {}
     store.add_group(
         group_record(
             gid,
@@ -152,8 +152,8 @@ def restart(store: Store, ref: str, devices: list[str] | None = None, data_dir: 
             study.name,
             preset,
             spec,
-            old[0].get("spec_hash") if len(old) == 1 else None,
-            restart_of=[r["id"] for r in old],
+            old[0].spec_hash if len(old) == 1 else None,
+            restart_of=[r.id for r in old],
             launch=settings,
             priority=0,
         ),
@@ -169,7 +169,7 @@ def wait(store: Store, group_id: str, timeout: float = 600.0) -> list[dict]:
     t0 = time.time()
     while time.time() - t0 < timeout:
         runs = store.runs(group_id)
-        if all(r["status"] not in (Status.QUEUED, Status.RUNNING) for r in runs):
+        if all(r.status not in (Status.QUEUED, Status.RUNNING) for r in runs):
             return runs
         reconcile(store)
         time.sleep(0.3)

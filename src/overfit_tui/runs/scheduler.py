@@ -164,12 +164,12 @@ def adopt(store: Store) -> list[Worker]:
             slot.clear()  # gone (or its pid reused): its runs are reaped through the store as lost below
     for gid in store.active_groups():
         for r in store.runs(gid):
-            pid = r.get("pid")
-            if r["status"] in ACTIVE and pid and pid_alive(pid) and is_worker(pid, r["id"]) is not False:
-                w = found.setdefault(pid, Worker(pid, r.get("device") or "cpu", gid, []))
+            pid = r.pid
+            if r.status in ACTIVE and pid and pid_alive(pid) and is_worker(pid, r.id) is not False:
+                w = found.setdefault(pid, Worker(pid, r.device or "cpu", gid, []))
                 w.group = w.group or gid
-                if r["id"] not in w.runs:
-                    w.runs.append(r["id"])
+                if r.id not in w.runs:
+                    w.runs.append(r.id)
     return list(found.values())
 
 
@@ -309,7 +309,7 @@ class Scheduler:
         """Some run of these jobs still waits (not cancelled while Ray is being connected)."""
         ids = {r for j in jobs for r in j.runs}
         return any(
-            r["id"] in ids and r["status"] == Status.QUEUED for g in {j.group for j in jobs} for r in self.store.runs(g)
+            r.id in ids and r.status == Status.QUEUED for g in {j.group for j in jobs} for r in self.store.runs(g)
         )
 
     def start(self, job: Job, dev: str, threads: int, warm_s: float = 0.0) -> None:
