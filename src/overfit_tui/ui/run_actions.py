@@ -63,8 +63,9 @@ class RunActions:
         if not msg.ref.startswith("group:"):
             self._cancel(msg.ref)
             return
-        group = (self.record(msg.ref[6:]) or {}).get("group")
-        active = [r for r in self.cache.runs(group=group) if r["status"] in ACTIVE] if group else []
+        rec = self.record(msg.ref[6:])
+        group = rec.group if rec else None
+        active = [r for r in self.cache.runs(group=group) if r.status in ACTIVE] if group else []
         if not active:
             self.notify("nothing to cancel: no run of this group is queued or running")
             return
@@ -92,8 +93,8 @@ class RunActions:
     @work(thread=True, group="launch")
     def on_run_table_restart(self, msg: RunTable.Restart) -> None:
 
-        rec = self.record(msg.run_id) or {}
-        if rec.get("status") in (*ACTIVE, Status.FINISHED):
+        rec = self.record(msg.run_id)
+        if rec is not None and rec.status in (*ACTIVE, Status.FINISHED):
             self.call_from_thread(
                 self.notify, "restart is for failed, diverged, cancelled or lost runs", severity="warning"
             )

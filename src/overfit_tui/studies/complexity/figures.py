@@ -30,8 +30,8 @@ NULL_DRAWS = 200  # permutations behind each null band (seeded: the table is rep
 
 
 def hyper_of(r: RunData) -> dict:
-    p = r.params
-    return {"p": float(p.p), "width": p.width, "n_train": p.n_train, "seed": seed_of(r)}
+    p = r.spec.get("params", {})
+    return {"p": float(p.get("p", 0.0)), "width": p.get("width"), "n_train": p.get("n_train"), "seed": seed_of(r)}
 
 
 def fitted(runs: list[RunData]) -> list[RunData]:
