@@ -3,6 +3,7 @@ ranges and durations (summary numbers read their declared fields: core/schema.py
 
 from __future__ import annotations
 
+from overfit_tui.core.records import RunRecord
 from overfit_tui.core.status import ACTIVE, Status
 
 
@@ -10,20 +11,20 @@ def pct(v) -> str:
     return "-" if v is None else f"{100 * v:.1f}%"
 
 
-def progress_of(rec: dict, last: dict | None) -> float:
+def progress_of(rec: RunRecord, last: dict | None) -> float:
     """Fraction of the run's epoch budget done: 1 once finished (fitted early counts as done),
     the fraction it reached for a run that stopped (cancelled, failed, ...), 0 before it starts."""
-    if rec["status"] == Status.FINISHED:
+    if rec.status == Status.FINISHED:
         return 1.0
     if not last:
         return 0.0
-    return min(1.0, last.get("epoch", 0) / max(1, rec["spec"]["train"]["epochs"]))
+    return min(1.0, last.get("epoch", 0) / max(1, rec.spec.train.epochs))
 
 
 RECENT = 8  # timed events the pace is measured over: recent enough to follow a slowdown, long enough to be steady
 
 
-def eta_range(rec: dict, events: list[dict]) -> tuple[float, float] | None:
+def eta_range(rec: RunRecord, events: list[dict]) -> tuple[float, float] | None:
     """Seconds left for a running run: (if it fits at its recent pace, if it trains its whole budget).
 
     Remaining steps over this run's measured pace: the pace is the seconds per step between its
@@ -31,7 +32,7 @@ def eta_range(rec: dict, events: list[dict]) -> tuple[float, float] | None:
     `train.max_steps` or the epochs at its steps per epoch. Only where the stopping rule is uncertain
     (a `target_train_acc` that training accuracy is rising towards) is it a range; the low end
     extrapolates that rise, per step, to the target. A run with no rise has one ETA: its budget."""
-    if rec["status"] != Status.RUNNING:
+    if rec.status != Status.RUNNING:
         return None
     timed = [e for e in events if e.get("kind") in ("step", "eval") and e.get("wall") and e.get("step")]
     if not timed:
@@ -42,17 +43,17 @@ def eta_range(rec: dict, events: list[dict]) -> tuple[float, float] | None:
         pace = (last["wall"] - first["wall"]) / (last["step"] - first["step"])  # seconds per step, recently
     else:
         pace = last["wall"] / last["step"]
-    train = rec["spec"]["train"]
+    train = rec.spec.train
     per_epoch = last["step"] / last["epoch"] if last.get("epoch") else None
-    budgets = [train["max_steps"]] if train.get("max_steps") else []
+    budgets = [train.max_steps] if train.max_steps else []
     if per_epoch:
-        budgets.append(train["epochs"] * per_epoch)
+        budgets.append(train.epochs * per_epoch)
     if not budgets:
         return None
     left = max(0.0, min(budgets) - last["step"])
     hi = left * pace
     lo = hi
-    target = train.get("target_train_acc", 0)
+    target = train.target_train_acc
     evals = [e for e in events if e.get("kind") == "eval" and e.get("step") is not None]
     if target and len(evals) >= 2:
         a, b = evals[-max(2, len(evals) // 4)], evals[-1]
@@ -101,54 +102,61 @@ LIVE = {"final_train_acc": "train_acc", "final_test_acc": "test_acc", "final_tra
 LIVE.update({"final_test_loss": "test_loss"})
 
 
-def summary_cell(f, r: dict, events: list[dict]) -> str:
+def summary_cell(f, r: RunRecord, events: list[dict]) -> str:
     """A summary field's cell: the stored value once the run ended, its latest evaluation
     (suffixed '~') while it trains, '-' before."""
-    if r["status"] not in ACTIVE:
-        return f.cell(r.get("summary") or {}, r["status"], bool(r.get("started")))
+    if r.status not in ACTIVE:
+        return f.cell(r.summary, r.status, bool(r.started))
     ev = next((e for e in reversed(events) if e.get("kind") == "eval"), None)
     live = ev.get(LIVE.get(f.key, "")) if ev else None
     return f"{f.format(live)}~" if live is not None else "-"
 
 
-def status_text(r: dict) -> str:
-    """A run's status; a queued run with a place in the home's queue (`queue_pos`) reads `queued #3`,
-    one whose worker is starting (`queue_pos` 0) `starting`."""
-    pos = r.get("queue_pos")
-    if r["status"] != Status.QUEUED or pos is None:
-        return r["status"]
+def status_text(r: RunRecord, pos: int | None = None) -> str:
+    """A run's status; a queued run with a place in the home's queue (`pos`) reads `queued #3`,
+    one whose worker is starting (`pos` 0) `starting`."""
+    if r.status != Status.QUEUED or pos is None:
+        return str(r.status)
     return f"queued #{pos}" if pos else "starting"
 
 
-def runs_table(runs: list[dict], fields: list, events: dict[str, list[dict]], width: int, title: str = ""):
+def runs_table(
+    runs: list[RunRecord],
+    fields: list,
+    events: dict[str, list[dict]],
+    width: int,
+    title: str = "",
+    queue_pos: dict[str, int] | None = None,
+):
     """A Rich table of runs for a terminal `width` wide: id, label, status, then (while runs are
     in flight) progress and ETA, then the study's summary fields by priority, then the device.
     Columns that do not fit are dropped whole (and named under the table); a number is never
-    cut. `events` holds the metric events of the active runs (for progress and ETA)."""
+    cut. `events` holds the metric events of the active runs (for progress and ETA); `queue_pos`
+    the queued runs' places in the home's queue."""
     from rich import box
     from rich.cells import cell_len
     from rich.table import Table
     from rich.text import Text
 
-    active = any(r["status"] in ACTIVE for r in runs)
+    active = any(r.status in ACTIVE for r in runs)
     cols: list[tuple[str, list[str], float, bool]] = [  # header, cells, priority, numeric
-        ("run", [r["id"] for r in runs], 0, False),
-        ("status", [status_text(r) for r in runs], 0, False),
+        ("run", [r.id for r in runs], 0, False),
+        ("status", [status_text(r, (queue_pos or {}).get(r.id)) for r in runs], 0, False),
     ]
     if active:
-        last = {r["id"]: next((e for e in reversed(events.get(r["id"], [])) if "epoch" in e), None) for r in runs}
-        cols.append(("progress", [bar(progress_of(r, last[r["id"]])) for r in runs], 1.6, True))
-        cols.append(("ETA", [fmt_eta(eta_range(r, events.get(r["id"], []))) for r in runs], 1.5, True))
+        last = {r.id: next((e for e in reversed(events.get(r.id, [])) if "epoch" in e), None) for r in runs}
+        cols.append(("progress", [bar(progress_of(r, last[r.id])) for r in runs], 1.6, True))
+        cols.append(("ETA", [fmt_eta(eta_range(r, events.get(r.id, []))) for r in runs], 1.5, True))
     for i, f in enumerate(fields):
-        cells = [summary_cell(f, r, events.get(r["id"], [])) for r in runs]
+        cells = [summary_cell(f, r, events.get(r.id, [])) for r in runs]
         cols.append((f.header, cells, f.priority + i / 100, True))
-    cols.append(("device", [r.get("device") or "-" for r in runs], 8, False))
+    cols.append(("device", [r.device or "-" for r in runs], 8, False))
 
     def need(c) -> int:  # the widest cell, or the header's longest word (headers may wrap)
         return max([cell_len(x) for x in c[1]] + [max(cell_len(w) for w in c[0].split())])
 
-    label_w = min(28, max([len(r["label"]) for r in runs] + [9]))
-    labels = [r["label"] for r in runs]
+    label_w = min(28, max([len(r.label) for r in runs] + [9]))
+    labels = [r.label for r in runs]
     widths = {id(c): (need(c), cell_len(c[0])) for c in cols}  # each column measured once
 
     def build(kept, label_max: int) -> Table:
@@ -158,7 +166,7 @@ def runs_table(runs: list[dict], fields: list, events: dict[str, list[dict]], wi
         for c in kept[1:]:
             t.add_column(c[0], justify="right" if c[3] else "left", min_width=need(c))
         for i, r in enumerate(runs):  # Text: a label or device is never read as markup
-            t.add_row(Text(r["id"]), Text(middle(r["label"], label_max)), *(Text(c[1][i]) for c in kept[1:]))
+            t.add_row(Text(r.id), Text(middle(r.label, label_max)), *(Text(c[1][i]) for c in kept[1:]))
         return t
 
     def fits(kept, label_max: int) -> bool:

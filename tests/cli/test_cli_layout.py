@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 
+from overfit_tui.core.records import RunRecord
 from overfit_tui.core.schema import Field
 from overfit_tui.ui_text import runs_table
 
@@ -53,6 +54,18 @@ def test_active_runs_show_status_progress_and_eta():
         {"id": "a" * 13, "label": "true labels", "status": "running", "spec": spec, "summary": {}},
         {"id": "b" * 13, "label": "random labels", "status": "queued", "spec": spec, "summary": {}},
         {"id": "c" * 13, "label": "p=0.5", "status": "finished", "spec": spec, "summary": {"final_test_acc": 0.5}},
+    ]
+    runs = [  # as the store returns them: typed records
+        RunRecord.from_dict(
+            {
+                **r,
+                "group": "g",
+                "study": "randomization",
+                "created": 0.0,
+                "spec": {"study": "randomization", "label": r["label"], **spec},
+            }
+        )
+        for r in runs
     ]
     evals = [
         {"kind": "eval", "epoch": e, "step": 10 * e, "wall": 2.0 * e, "train_acc": 0.5 + e / 100, "test_acc": 0.4}

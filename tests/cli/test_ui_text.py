@@ -3,13 +3,17 @@ full unless it finished), an ETA is a range while the run may fit before its bud
 
 from __future__ import annotations
 
+from overfit_tui.core.records import RunRecord
 from overfit_tui.ui_text import bar, eta_range, fmt_eta, middle, progress_of
 
 SPEC = {"train": {"epochs": 100, "target_train_acc": 1.0}}
 
 
-def rec(status: str) -> dict:
-    return {"status": status, "spec": SPEC}
+def rec(status: str, spec: dict = SPEC) -> RunRecord:
+    """A stored run as the store returns it (typed), with this status and spec."""
+    spec = {"study": "randomization", "label": "x", **spec}
+    return RunRecord.from_dict({"id": "r1", "group": "g", "study": "randomization", "label": "x",
+                                "status": status, "spec": spec, "created": 0.0})  # fmt: skip
 
 
 def test_progress_is_full_only_for_finished_runs():
@@ -39,7 +43,7 @@ def _run(train: dict, accs: list[float], start_up: float = 5.0, step_s: float = 
     for i, acc in enumerate(accs, 1):
         evs.append({"kind": "eval", "step": i * per_epoch, "epoch": i, "wall": start_up + i * per_epoch * step_s,
                     "train_acc": acc})  # fmt: skip
-    return {"status": "running", "spec": {"train": train}}, evs
+    return rec("running", {"train": train}), evs
 
 
 def test_eta_counts_steps_at_the_runs_own_pace_for_runs_that_fit_early_late_and_never():

@@ -12,10 +12,10 @@ from overfit_tui.export.compare import Comparison
 from overfit_tui.export.formats import to_csv, to_markdown
 
 
-def _record(i: int, study: str, group: str, summary: dict) -> dict:
+def _record(i: int, study: str, group: str, summary: dict) -> dict:  # a stored form: Comparison reads it typed
     spec = {"study": study, "label": f"run {i}", "seeds": {"init": i, "order": i, "noise": i}, "params": {}}
     return {"id": f"r{i}", "group": group, "study": study, "label": f"run {i}", "status": "finished",
-            "spec": spec, "summary": summary, "provenance": {}}  # fmt: skip
+            "spec": spec, "summary": summary, "provenance": {}, "created": 0.0}  # fmt: skip
 
 
 def _comparison() -> Comparison:

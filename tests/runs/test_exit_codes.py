@@ -5,9 +5,15 @@ well; --detach returns 0 once the runs are queued (their outcome is for `runs` t
 from __future__ import annotations
 
 from overfit_tui.cli.runs import SHOWN_MAX, ended_badly
+from overfit_tui.core.records import RunRecord
 
 from ..conftest import TINY_TOML
 from ..fault.conftest import run_record
+
+
+def _record(rid: str, **kw) -> RunRecord:
+    """A run as the store returns it (typed)."""
+    return RunRecord.from_dict(run_record(rid, **kw))
 
 
 def _preset(tmp_path):
@@ -33,11 +39,11 @@ def test_run_exits_0_when_every_run_finishes(cli, tmp_path):
 def test_one_line_per_run_that_ended_badly_with_its_reason():
     tb = 'Traceback (most recent call last):\n  File "x.py", line 1\nDataUnavailable: cifar10 is not in /data\n'
     runs = [
-        run_record("ok-run"),
-        run_record("crashed", status="failed", error=tb),
-        run_record("gone", status="lost", error="worker process vanished (killed, crashed hard, or machine restarted)"),
-        run_record("nan", status="diverged"),
-        run_record("stopped", status="cancelled"),
+        _record("ok-run"),
+        _record("crashed", status="failed", error=tb),
+        _record("gone", status="lost", error="worker process vanished (killed, crashed hard, or machine restarted)"),
+        _record("nan", status="diverged"),
+        _record("stopped", status="cancelled"),
     ]
     lines = ended_badly(runs)
     assert lines == [
@@ -47,5 +53,5 @@ def test_one_line_per_run_that_ended_badly_with_its_reason():
         "3 of 5 run(s) did not end well (1 failed, 1 lost, 1 diverged): exit status 1",
     ]
     assert ended_badly([runs[0], runs[4]]) == []  # finished and cancelled runs are no failure
-    many = ended_badly([run_record(f"f{i}", status="failed", error="boom") for i in range(SHOWN_MAX + 5)])
+    many = ended_badly([_record(f"f{i}", status="failed", error="boom") for i in range(SHOWN_MAX + 5)])
     assert len(many) == SHOWN_MAX + 2 and "and 5 more" in many[-2] and many[-1].startswith("25 of 25")

@@ -8,6 +8,8 @@ import json
 import math
 import time
 
+from overfit_tui.core.records import RunRecord
+from overfit_tui.core.status import Status
 from overfit_tui.runs.feed import RunFeed
 from overfit_tui.store.metrics import MetricWriter, thin_events
 from overfit_tui.ui.cache import RunCache
@@ -102,7 +104,7 @@ def test_the_cache_keeps_what_views_want_within_its_bounds():
     cache = RunCache(groups_kept=2, per_run=1000, events_max=3000)
     for g in ("a", "b", "c"):
         assert not cache.want(g) and cache.wake.is_set()
-        cache.set_group(g, [{"id": f"{g}-run", "group": g, "study": "s", "created": 0.0}])
+        cache.set_group(g, [RunRecord(f"{g}-run", g, "s", "run", Status.FINISHED, {}, 0.0)])
         cache.add_events({f"{g}-run": _series(5000)})
         assert len(cache.events[f"{g}-run"]) <= 1000  # thinned, spike kept
         assert 50.0 in [e.get("train_loss") for e in cache.events[f"{g}-run"]]

@@ -9,6 +9,8 @@ import json
 import pytest
 
 from overfit_tui.core.errors import RefError, StoreError
+from overfit_tui.core.records import GroupRecord, RunRecord
+from overfit_tui.core.status import Status
 from overfit_tui.store import Store
 from overfit_tui.store import store as store_mod
 from overfit_tui.store.storage import atomic_write, read_store_file
@@ -155,3 +157,26 @@ def test_a_read_only_home_with_an_old_store_file_is_listed_without_converting_it
     assert home.store_file.exists() and not home.store_dir.exists()  # nothing written
     with pytest.raises(StoreError, match="read-only"):
         store.update_run("ro-0", notes="x")
+
+
+def test_the_store_returns_typed_records_and_leaves_the_files_as_they_were(home):
+    """Runs and groups come out typed (RunRecord with a Status and a typed spec, GroupRecord);
+    a record of an earlier version (no job, tags, notes, log, ray) loads with today's defaults,
+    and reading writes nothing back: the file on disk is unchanged."""
+    old = run_record("old-0", index=0)
+    for k in ("job", "tags", "notes", "log", "dispatched", "spec_hash"):
+        old.pop(k, None)
+    grec = {**group_record(), "restart_of": ["old-0"], "preset_path": "/p/x.toml", "launch": {"devices": ["cpu"]}}
+    home.store_file.write_text(json.dumps({"runs": {"1": old}, "groups": {"1": grec}}))
+    store = Store(home)
+    (gfile,) = (home.root / "store" / "groups").glob("*.json")
+    before = gfile.read_bytes()
+    (run,) = store.runs()
+    assert isinstance(run, RunRecord) and run.status is Status(old["status"]) and run.spec.study == "randomization"
+    assert (run.job, run.tags, run.notes, run.log, run.ray) == (0, (), "", None, False)
+    assert store.get_run("old-0") == run and store.resolve("old-0") == [run]
+    (g,) = store.groups()
+    assert isinstance(g, GroupRecord) and g.restart_of == ("old-0",) and g.launch == {"devices": ["cpu"]}
+    assert g.extra == {"preset_path": "/p/x.toml"} and g.to_dict() == grec  # unknown keys kept, round trip
+    assert store.group_runs(g.id) == (g, [run])
+    assert gfile.read_bytes() == before

@@ -11,6 +11,7 @@ import re
 import pytest
 from textual.widgets import Input
 
+from overfit_tui.core.status import Status
 from overfit_tui.ui.app import make_app
 from overfit_tui.ui.run_table import RunTable
 from overfit_tui.ui.runs_screen import matches
@@ -92,7 +93,7 @@ def test_ctrl_q_and_capital_x_ask_first(finished):
         async with app.run_test(size=(120, 40)) as pilot:
             await fill()
             gid = app.active_pane().current_group()
-            app.cache.set_records([{**r, "status": "running"} for r in app.store.runs()])
+            app.cache.set_records([r.replace(status=Status.RUNNING) for r in app.store.runs()])
             await pilot.pause(0.3)
             table = app.active_pane().query_one(RunTable)
             table.focus()

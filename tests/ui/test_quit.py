@@ -8,6 +8,7 @@ import asyncio
 import threading
 import time
 
+from overfit_tui.core.status import Status
 from overfit_tui.ui.app import make_app
 
 from .finished_store import load_into
@@ -25,7 +26,7 @@ def test_leave_them_running_returns_without_waiting_for_a_slow_read(home):
     async def go() -> float:
         app = make_app(home=home.root, poll=False, preset="smoke-mnist1d")
         async with app.run_test(size=(100, 30)) as pilot:
-            app.cache.set_records([{**r, "status": "running"} for r in app.store.runs()])
+            app.cache.set_records([r.replace(status=Status.RUNNING) for r in app.store.runs()])
             app.run_worker(slow_read, thread=True, group="feed")
             assert await until(pilot, stuck.is_set)
             await pilot.press("q")

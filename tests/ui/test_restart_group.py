@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 
+from overfit_tui.core.records import GroupRecord
 from overfit_tui.runs import launcher
 from overfit_tui.ui.app import make_app
 from overfit_tui.ui.cache import restart_sources
@@ -45,7 +46,10 @@ def test_a_restart_is_shown_in_its_source_group(home, monkeypatch):
 
 def test_a_restart_of_a_restart_belongs_to_the_first_group():
     class Store:
-        groups = {"restart-a1": {"restart_of": ["a1"]}, "restart-b1": {"restart_of": ["b1"]}}
+        groups = {  # as the store returns them: typed
+            g: GroupRecord(g, "randomization", 0.0, restart_of=(r,))
+            for g, r in (("restart-a1", "a1"), ("restart-b1", "b1"))
+        }
 
         def group(self, gid):
             return self.groups.get(gid)

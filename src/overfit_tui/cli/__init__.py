@@ -81,6 +81,13 @@ def _root(
             raise typer.Exit(tui.return_code)
 
 
+def registry():
+    """cli/loaded.py, imported on first use: the study registry and what reads it (see there)."""
+    from overfit_tui.cli import loaded  # lazy: the registry costs ~0.35 s of CPU that `presets` never pays
+
+    return loaded
+
+
 def _user_presets(home: Path | None) -> Path:
 
     return Home.resolve(home).presets_dir

@@ -9,9 +9,11 @@ from pathlib import Path
 import typer
 from rich.markup import escape
 
-from overfit_tui.cli import DataDirOpt, HomeOpt, _store, app, console, err
+from overfit_tui.cli import DataDirOpt, HomeOpt, _store, app, console, err, registry
 from overfit_tui.core.errors import OverfitError
 from overfit_tui.core.paths import Home
+from overfit_tui.ui.serve import LOCAL_HOSTS
+from overfit_tui.ui.serve import serve as do_serve
 
 
 @app.command()
@@ -25,9 +27,6 @@ def serve(
     data_dir: Path | None = DataDirOpt,
 ):
     """Serve the app to a browser (textual-serve). Over SSH: ssh -L 8000:localhost:8000 gpu-box."""
-    from overfit_tui.ui.serve import LOCAL_HOSTS  # lazy: Textual and textual-serve, only `serve` needs them
-    from overfit_tui.ui.serve import serve as do_serve  # lazy: Textual and textual-serve, only `serve` needs them
-
     if not 1 <= port <= 65535:
         raise OverfitError(f"--port {port}: a TCP port is in [1, 65535] (8000 by default)")
     if host not in LOCAL_HOSTS and not allow_remote:
@@ -54,17 +53,11 @@ def claims(
     from rich.markup import escape
     from rich.table import Table
 
-    from overfit_tui.export.scorecard import (  # lazy: the study registry (torch until studies are torch-free)
-        group_claims,
-        latest_groups,
-    )
-    from overfit_tui.studies.claims import (  # lazy: the study registry (torch until studies are torch-free)
-        MARK,
-        evidence_text,
-    )
+    reg = registry()
+    group_claims, latest_groups, MARK, evidence_text = reg.group_claims, reg.latest_groups, reg.MARK, reg.evidence_text
 
     store = _store(home)
-    groups = [g for ref in refs for g in dict.fromkeys(r["group"] for r in store.resolve(ref))] if refs else None
+    groups = [g for ref in refs for g in dict.fromkeys(r.group for r in store.resolve(ref))] if refs else None
     results = [gc for g in (groups or latest_groups(store)) if (gc := group_claims(store, g)) is not None]
     if json_:
         print(json.dumps([gc.to_dict() for gc in results], indent=1))
@@ -108,18 +101,15 @@ def report(
     home: Path | None = HomeOpt,
 ):
     """A reproduction report: claims (paper vs measured), figures, tables and provenance per group."""
-    from overfit_tui.export.report import write_report  # lazy: the study registry and matplotlib
-    from overfit_tui.export.scorecard import (
-        latest_groups,  # lazy: the study registry (torch until studies are torch-free)
-    )
+    reg = registry()
 
     store = _store(home)
-    groups = [g for ref in refs for g in dict.fromkeys(r["group"] for r in store.resolve(ref))] if refs else None
-    groups = groups or latest_groups(store)
+    groups = [g for ref in refs for g in dict.fromkeys(r.group for r in store.resolve(ref))] if refs else None
+    groups = groups or reg.latest_groups(store)
     if not groups:
         raise OverfitError("no finished group to report on yet: run a preset first (overfit-tui presets)")
     target = Path(out) if out else store.home.root / "exports" / time.strftime("report-%Y%m%d-%H%M%S")
-    paths = write_report(store, groups, target)
+    paths = reg.write_report(store, groups, target)
     console.print(
         f"report on {len(groups)} group(s): {escape(str(paths[0]))}"
         + (f" (+{len(paths) - 1} files)" if len(paths) > 1 else "")

@@ -10,11 +10,11 @@ from pathlib import Path
 import typer
 from rich.markup import escape
 
-from overfit_tui.cli import DataDirOpt, HomeOpt, JsonOpt, _store, _user_presets, _warn, app, console, err
+from overfit_tui.cli import DataDirOpt, HomeOpt, JsonOpt, _store, _user_presets, _warn, app, console, err, registry
 from overfit_tui.core.errors import OverfitError, printable
 from overfit_tui.core.presets import list_presets, parse_set
+from overfit_tui.core.records import RunRecord
 from overfit_tui.core.status import ACTIVE, Status
-from overfit_tui.export.transfer import import_json, load_comparison
 from overfit_tui.runs.feed import RunFeed
 from overfit_tui.runs.liveness import reconcile
 from overfit_tui.runs.manage import (
@@ -74,14 +74,10 @@ def check(
     home: Path | None = HomeOpt,
 ):
     """Validate a preset and show the runs it expands to."""
-    from overfit_tui.studies import (
-        get_study,  # lazy: the study registry (torch until studies are torch-free); listing does not need it
-    )
-    from overfit_tui.studies.groups import load_group  # lazy: the study registry (torch until studies are torch-free)
-
-    group, p = load_group(preset, parse_set(set_), _user_presets(home))
-    runs = get_study(group.study).expand(group)
-    jobs = get_study(group.study).jobs(runs)
+    reg = registry()
+    group, p = reg.load_group(preset, parse_set(set_), _user_presets(home))
+    runs = reg.get_study(group.study).expand(group)
+    jobs = reg.get_study(group.study).jobs(runs)
     if json_:
         out = {"preset": str(p.path), "study": group.study, "jobs": [list(j) for j in jobs]}
         out["runs"] = [{"hash": r.hash, "label": r.label, "spec": r.to_dict()} for r in runs]
@@ -92,38 +88,27 @@ def check(
         console.print(f"  {r.hash[:8]}  {escape(r.label)}")
 
 
-def _group_table(store, group_id: str, runs: list[dict] | None = None) -> None:
+def _group_table(store, group_id: str, runs: list[RunRecord] | None = None, queue_pos: dict | None = None) -> None:
     """Print one group's runs with its study's summary fields, fitted to the terminal's width
     (whole columns dropped and named, never a number cut); progress and ETA while active."""
-    from overfit_tui.studies import (
-        fields_for,  # lazy: the study registry (torch until studies are torch-free); listing does not need it
-    )
-
     runs = store.runs(group_id) if runs is None else runs
-    fields = fields_for(dict.fromkeys(r["study"] for r in runs))
-    events = {r["id"]: store.metrics(r["id"]) for r in runs if r["status"] in ACTIVE}
-    title = f"{group_id} ({runs[0]['study'] if runs else '-'})"
-    t, hidden = runs_table(runs, fields, events, console.width, title)
+    fields = registry().fields_for(dict.fromkeys(r.study for r in runs))
+    events = {r.id: store.metrics(r.id) for r in runs if r.status in ACTIVE}
+    title = f"{group_id} ({runs[0].study if runs else '-'})"
+    t, hidden = runs_table(runs, fields, events, console.width, title, queue_pos)
     console.print(t)
     if hidden:
         console.print(f"  [dim]hidden at {console.width} columns: {', '.join(hidden)}[/]")
 
 
 def _figures_text(store, group_id: str) -> None:
-    from overfit_tui.export.run_data import runs_data  # lazy: the study registry (torch until studies are torch-free)
-    from overfit_tui.studies import (
-        get_study,  # lazy: the study registry (torch until studies are torch-free); listing does not need it
-    )
-    from overfit_tui.studies.figures import (
-        tables_as_rich,  # lazy: the study registry (torch until studies are torch-free)
-    )
-
     runs = store.runs(group_id)
     if not runs:
         return
-    study = get_study(runs[0]["study"])
-    data = runs_data(runs, store.metrics)
-    for t in tables_as_rich(study, data):
+    reg = registry()
+    study = reg.get_study(runs[0].study)
+    data = reg.runs_data(runs, store.metrics)
+    for t in reg.tables_as_rich(study, data):
         console.print(t)
 
 
@@ -157,10 +142,9 @@ def run(
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     from overfit_tui.engine.data import is_available  # lazy: the engine imports torch
-    from overfit_tui.runs.launcher import cancel, launch  # lazy: launching imports the studies' runners (torch)
-    from overfit_tui.studies.groups import load_group  # lazy: the study registry (torch until studies are torch-free)
 
-    group, p = load_group(preset, parse_set(set_), _user_presets(home))
+    reg = registry()
+    group, p = reg.load_group(preset, parse_set(set_), _user_presets(home))
     store = _store(home)
     data_dir = data_dir or store.home.data_dir
     if not download and not is_available(group.data.name, data_dir):
@@ -168,7 +152,7 @@ def run(
             f"{group.data.name} is not in {data_dir}: pass --download to fetch it, or --data-dir DIR where it is"
         )
     devices = device.split(",") if device else None
-    gid, _ = launch(
+    gid, _ = reg.launch(
         store, group, p.name, str(p.path), devices, per_device, data_dir, download, priority, backend, address
     )
     console.print(f"group [bold]{gid}[/]: {len(store.runs(gid))} runs of {group.study} ({escape(str(p.path))})")
@@ -188,40 +172,38 @@ def run(
         TimeElapsedColumn(),
         console=console,
     ) as prog:
-        tasks = {
-            r["id"]: prog.add_task(escape(r["label"][:32]), total=1.0, info=Status.QUEUED) for r in store.runs(gid)
-        }
+        tasks = {r.id: prog.add_task(escape(r.label[:32]), total=1.0, info=Status.QUEUED) for r in store.runs(gid)}
         try:
             while True:
                 batch = feed.poll()
                 runs = batch.groups.get(gid, runs)
                 ray_note = _ray_note(runs, ray_note, prog.console)
                 for r in runs:
-                    for e in batch.events.get(r["id"], []):
+                    for e in batch.events.get(r.id, []):
                         if e["kind"] == "eval":
-                            last[r["id"]] = e
-                        elif e["kind"] == "step" and r["id"] in last:
-                            last[r["id"]] = {**last[r["id"]], "epoch": e["epoch"]}
-                    e = last.get(r["id"])
+                            last[r.id] = e
+                        elif e["kind"] == "step" and r.id in last:
+                            last[r.id] = {**last[r.id], "epoch": e["epoch"]}
+                    e = last.get(r.id)
                     info = (
-                        r["status"]
+                        r.status
                         if not e
-                        else f"{r['status']} train {e.get('train_acc', 0):.3f} test {e.get('test_acc', 0):.3f}"
+                        else f"{r.status} train {e.get('train_acc', 0):.3f} test {e.get('test_acc', 0):.3f}"
                     )
-                    prog.update(tasks[r["id"]], completed=progress_of(r, e), info=info)
-                if all(r["status"] not in ACTIVE for r in runs):
+                    prog.update(tasks[r.id], completed=progress_of(r, e), info=info)
+                if all(r.status not in ACTIVE for r in runs):
                     break
                 time.sleep(0.5)
         except KeyboardInterrupt:
             interrupted = True
-            cancel(store, gid)
+            reg.cancel(store, gid)
             console.print("[yellow]interrupted: cancelling the group's runs[/]")
-            while any(r["status"] in ACTIVE for r in store.runs(gid)):
+            while any(r.status in ACTIVE for r in store.runs(gid)):
                 time.sleep(0.3)
                 reconcile(store)
     _group_table(store, gid)
     if interrupted:  # half-trained runs: no figure tables that would read as results
-        n = sum(r["status"] == Status.CANCELLED for r in store.runs(gid))
+        n = sum(r.status == Status.CANCELLED for r in store.runs(gid))
         err.print(f"interrupted: {n} run(s) cancelled; the study's figures need finished runs", soft_wrap=True)
         raise typer.Exit(130)
     _figures_text(store, gid)
@@ -236,33 +218,33 @@ BAD_ENDS = (Status.FAILED, Status.LOST, Status.DIVERGED)  # a run that ended so 
 SHOWN_MAX = 20  # lines, one per run, before "... and N more"
 
 
-def ended_badly(runs: list[dict]) -> list[str]:
+def ended_badly(runs: list[RunRecord]) -> list[str]:
     """One line per run of the group that failed, was lost or diverged, saying why; then a count."""
-    bad = [r for r in runs if r["status"] in BAD_ENDS]
+    bad = [r for r in runs if r.status in BAD_ENDS]
     out = []
     for r in bad[:SHOWN_MAX]:
-        why = [ln.strip() for ln in str(r.get("error") or "").splitlines() if ln.strip()]
+        why = [ln.strip() for ln in str(r.error or "").splitlines() if ln.strip()]
         reason = (
             why[-1]
             if why
-            else ("its loss became NaN or infinite" if r["status"] == Status.DIVERGED else "no reason recorded")
+            else ("its loss became NaN or infinite" if r.status == Status.DIVERGED else "no reason recorded")
         )
-        out.append(f"run {r['id']} ({printable(r.get('label'), 60)}) {r['status']}: {printable(reason, 300)}")
+        out.append(f"run {r.id} ({printable(r.label, 60)}) {r.status}: {printable(reason, 300)}")
     if len(bad) > SHOWN_MAX:
         out.append(f"... and {len(bad) - SHOWN_MAX} more (overfit-tui runs --status failed,lost,diverged)")
     if bad:
         counts = ", ".join(
-            f"{sum(r['status'] == s for r in bad)} {s}" for s in BAD_ENDS if any(r["status"] == s for r in bad)
+            f"{sum(r.status == s for r in bad)} {s}" for s in BAD_ENDS if any(r.status == s for r in bad)
         )
         out.append(f"{len(bad)} of {len(runs)} run(s) did not end well ({counts}): exit status 1")
     return out
 
 
-def _ray_note(runs: list[dict], shown: str | None, out) -> str | None:
+def _ray_note(runs: list[RunRecord], shown: str | None, out) -> str | None:
     """--backend ray: print once the line saying which Ray cluster runs the group (or that a local
     Ray instance was started for it), from the first started run's provenance."""
     if shown is None:
-        shown = next((n for r in runs if (n := (r.get("provenance") or {}).get("ray_cluster"))), None)
+        shown = next((n for r in runs if (n := r.provenance.get("ray_cluster"))), None)
         if shown:
             out.print(escape(shown), soft_wrap=True)
     return shown
@@ -290,9 +272,7 @@ def _study_names(study: str | None) -> list[str]:
     """The registered studies' names, when a --study needs checking (the registry loads every study)."""
     if study is None:
         return []
-    from overfit_tui.studies import STUDIES  # lazy: the registry imports every study, only --study needs it
-
-    return list(STUDIES)
+    return list(registry().STUDIES)  # the registry loads only when --study needs checking
 
 
 @app.command()
@@ -321,17 +301,17 @@ def runs(
         out = sys.stdout
         out.write("[")
         for i, r in enumerate(rows):
-            out.write(("\n" if i == 0 else ",\n") + json.dumps({k: r.get(k) for k in RUN_KEYS}))
+            out.write(("\n" if i == 0 else ",\n") + json.dumps({k: d.get(k) for d in (r.to_dict(),) for k in RUN_KEYS}))
         out.write("\n]\n")
         return
     shown = False
     pos: dict[str, int] | None = None
-    for gid, grs in itertools.groupby(rows, key=lambda r: r["group"]):
-        grs = list(grs)
-        if any(r["status"] == Status.QUEUED for r in grs):
+    for gid, it in itertools.groupby(rows, key=lambda r: r.group):
+        grs, queued = list(it), None
+        if any(r.status == Status.QUEUED for r in grs):
             pos = queue_positions(store) if pos is None else pos
-            grs = [{**r, "queue_pos": pos.get(r["id"], 0)} for r in grs]
-        _group_table(store, gid, grs)
+            queued = {r.id: pos.get(r.id, 0) for r in grs}
+        _group_table(store, gid, grs, queued)
         shown = True
     if not shown:
         filtered = any((group, study, status, tag, since))
@@ -344,9 +324,7 @@ def cancel(
     home: Path | None = HomeOpt,
 ):
     """Cancel a run or a whole group."""
-    from overfit_tui.runs.launcher import cancel as do_cancel  # lazy: launching imports the studies' runners (torch)
-
-    ids = do_cancel(_store(home), ref)
+    ids = registry().cancel(_store(home), ref)
     if not ids:
         raise OverfitError(f"nothing queued or running matches '{ref}'")
     console.print(f"cancelling {len(ids)} run(s)")
@@ -361,12 +339,10 @@ def restart(
     """Train a run, or every run of a group, again from its stored spec, as new runs in a new group.
 
     The original runs and their results stay; queued or running runs cannot be restarted."""
-    from overfit_tui.runs.launcher import restart as do_restart  # lazy: launching imports the studies' runners (torch)
-
     store = _store(home)
     old = store.resolve(ref)
-    gid = do_restart(store, ref, device.split(",") if device else None)
-    done = sum(r["status"] == Status.FINISHED for r in old)
+    gid = registry().restart(store, ref, device.split(",") if device else None)
+    done = sum(r.status == Status.FINISHED for r in old)
     kept = f" ({done} of them had finished: their results stay)" if done else ""
     console.print(
         f"restarted {len(old)} run(s) as new runs in group {gid}; the originals are kept{kept}", soft_wrap=True
@@ -426,12 +402,11 @@ def export(
 ):
     """Export a comparison of runs: CSV (long form), JSON (full), Markdown (tables), SVG or PNG (one
     file per figure, named OUTPUT-STEM-<study>-<figure>)."""
-    from overfit_tui.export.formats import write  # lazy: the study registry and matplotlib
-
     check_output(out)
-    c = load_comparison(_store(home), refs)
+    reg = registry()
+    c = reg.load_comparison(_store(home), refs)
     try:
-        paths = write(c, fmt, out)
+        paths = reg.write(c, fmt, out)
     except OSError as e:
         raise OverfitError(f"--output {out}: cannot write it ({e.strerror or e})") from None
     if c.skipped_lines:
@@ -447,7 +422,7 @@ def import_(
 ):
     """Import exported runs (records and curves) into this store; a bad file imports nothing."""
 
-    added, skipped = import_json(_store(home), path)
+    added, skipped = registry().import_json(_store(home), path)
     console.print(f"imported {added} run(s), {skipped} already here")
 
 

@@ -10,22 +10,15 @@ from __future__ import annotations
 
 import math
 
+from overfit_tui.core.stats import t_quantile
+
 KINDS = ("ci", "se", "sd", "range")
 TITLE = {"ci": "mean ± 95 % CI", "se": "mean ± s.e.", "sd": "mean ± s.d.", "range": "mean, min-max"}
 
-# two-sided 95 % quantiles of Student's t (0.975) for 1..30 degrees of freedom
-_T975 = (
-    12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228,
-    2.201, 2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086,
-    2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042,
-)  # fmt: skip
-
 
 def t975(df: int) -> float:
-    """The 0.975 quantile of Student's t with `df` degrees of freedom (inf below 1; 1.96 past 30)."""
-    if df < 1:
-        return math.inf
-    return _T975[df - 1] if df <= len(_T975) else 1.96
+    """The 0.975 quantile of Student's t with `df` degrees of freedom (inf below 1)."""
+    return t_quantile(df, two_sided=True)
 
 
 def sample_sd(values) -> float:

@@ -21,6 +21,7 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
+from overfit_tui.core.config import load_config
 from overfit_tui.core.errors import PathError
 from overfit_tui.core.ids import id_problem
 
@@ -75,7 +76,6 @@ def default_home() -> Path:
     env = os.environ.get("OVERFIT_TUI_HOME")
     if env:
         return Path(env).expanduser()
-    from overfit_tui.core.config import load_config  # the settings file's `home`, when set
 
     configured = load_config().home
     if configured:

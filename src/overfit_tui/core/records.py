@@ -25,8 +25,35 @@ from overfit_tui.core.specs import DataSpec, ModelSpec, RunSpec, Seeds, TrainSpe
 from overfit_tui.core.status import Status
 
 
-@dataclass(frozen=True)
-class RunRecord:
+class StoredAccess:
+    """Read-only dict access to a record's stored form (`rec["id"]`, `rec.get("tags")`), kept while
+    code written for the store's dicts moves to attributes; new code reads attributes."""
+
+    def _stored(self) -> dict:
+        d = self.__dict__.get("_stored_form")
+        if d is None:
+            d = self.to_dict()  # type: ignore[attr-defined]
+            object.__setattr__(self, "_stored_form", d)
+        return d
+
+    def __getitem__(self, key: str) -> Any:
+        return self._stored()[key]
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self._stored().get(key, default)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._stored()
+
+    def keys(self):
+        return self._stored().keys()
+
+    def items(self):
+        return self._stored().items()
+
+
+@dataclass(frozen=True, eq=True)
+class RunRecord(StoredAccess):
     """One stored run: what it is (spec), where it stands (status, times, device) and what it gave."""
 
     id: str
@@ -58,6 +85,8 @@ class RunRecord:
         """A stored record (this format or an older one) as a RunRecord."""
         kw = {k: d[k] for k in FIELDS if k in d and (d[k] is not None or k in NULLABLE)}
         kw["status"] = Status(d["status"])
+        if "job" not in d:  # before jobs were recorded, each run trained as its own job
+            kw["job"] = d.get("index", 0)
         kw["spec_data"] = d["spec"]
         kw["tags"] = tuple(d.get("tags") or ())
         kw["summary"] = dict(d.get("summary") or {})
@@ -99,6 +128,57 @@ class RunRecord:
     def replace(self, **changes: Any) -> RunRecord:
         return dataclasses.replace(self, **changes)
 
+
+@dataclass(frozen=True)
+class GroupRecord(StoredAccess):
+    """One stored group: what was launched (its spec as stored), how (launch settings, priority)
+    and what it is to the user (name, tags, notes). Keys this version does not name stay in `extra`."""
+
+    id: str
+    study: str
+    created: float  # seconds since 1970
+    name: str = ""
+    preset: str | None = None
+    spec_data: dict = field(default_factory=dict)  # the group's spec as stored ({} for an import)
+    spec_hash: str | None = None
+    scheduler_pid: int | None = None
+    priority: int | None = None  # the home's queue starts higher priorities first
+    launch: dict = field(default_factory=dict)  # devices, per_device, data_dir, download, backend, address
+    ended: float | None = None
+    tags: tuple[str, ...] = ()
+    notes: str = ""
+    restart_of: tuple[str, ...] = ()  # the runs a restart group redoes
+    extra: dict = field(default_factory=dict)  # stored keys not named above (preset_path, imported_from, ...)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> GroupRecord:
+        """A stored group record (this format or an older one) as a GroupRecord."""
+        kw = {k: d[k] for k in GROUP_FIELDS if k in d and d[k] is not None}
+        kw["spec_data"] = dict(d.get("spec") or {})
+        kw["launch"] = dict(d.get("launch") or {})
+        kw["tags"] = tuple(d.get("tags") or ())
+        kw["restart_of"] = tuple(d.get("restart_of") or ())
+        for k in ("preset", "spec_hash", "scheduler_pid", "priority", "ended"):
+            kw[k] = d.get(k)
+        kw["extra"] = {k: v for k, v in d.items() if k not in GROUP_FIELDS and k != "spec"}
+        return cls(**kw)
+
+    def to_dict(self) -> dict:
+        """The stored form: the keys it was read with (fields set since included)."""
+        out = {f: getattr(self, f) for f in GROUP_FIELDS if f not in ("launch", "restart_of")}
+        for k in ("priority", "ended"):  # set by later writes (a queue priority, the group's end)
+            if out[k] is None:
+                del out[k]
+        out["spec"] = self.spec_data
+        out["tags"] = list(self.tags)
+        if self.launch:
+            out["launch"] = self.launch
+        if self.restart_of:
+            out["restart_of"] = list(self.restart_of)
+        return {**out, **self.extra}
+
+
+GROUP_FIELDS = tuple(f.name for f in dataclasses.fields(GroupRecord) if f.name not in ("spec_data", "extra"))
 
 # the stored keys but "spec" (stored from `spec_data`)
 FIELDS = tuple(f.name for f in dataclasses.fields(RunRecord) if f.name != "spec_data")

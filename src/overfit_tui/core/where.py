@@ -72,12 +72,20 @@ def _compare(have: Any, op: str, want: Any) -> bool:
     if a is not None and b is not None:
         if math.isnan(a):
             return op == "!="
-        return {
-            ">=": a >= b, "<=": a <= b, ">": a > b, "<": a < b,
-            "=": math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12),
-            "==": math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12),
-            "!=": not math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12),
-        }[op]  # fmt: skip
+        match op:
+            case "=" | "==":
+                return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12)
+            case "!=":
+                return not math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12)
+            case ">=":
+                return a >= b
+            case "<=":
+                return a <= b
+            case ">":
+                return a > b
+            case "<":
+                return a < b
+        raise KeyError(op)  # the parser admits only the operators above
     if op in ("=", "=="):
         return str(have).lower() == str(want).lower()
     if op == "!=":

@@ -16,6 +16,7 @@ import torch
 
 from overfit_tui.core.events import EvalEvent, StepEvent
 from overfit_tui.core.specs import TrainSpec
+from overfit_tui.core.status import Status
 from overfit_tui.engine.batches import batch_losses, gather_batch
 from overfit_tui.engine.device import to_device
 from overfit_tui.engine.fused import FusedMLPStep, fused_step_for, use_fused
@@ -150,14 +151,14 @@ class Loop:
             if not math.isfinite(a):
                 if not r.final:  # diverged before any finite evaluation: nothing better to report
                     r.final = {"train_loss": a, "train_acc": b, "test_loss": c, "test_acc": d}
-                self._done[m] = "diverged"
+                self._done[m] = Status.DIVERGED
                 continue
             r.final = {"train_loss": a, "train_acc": b, "test_loss": c, "test_acc": d}
             r.final_epoch = epoch
             r.best_train_acc = max(r.best_train_acc, b)
             if spec.target_train_acc and b >= spec.target_train_acc - 1e-9 and r.fit_step is None:
                 r.fit_step, r.fit_epoch, r.fit_seconds = self.step, epoch, self.wall()
-                self._done[m] = "finished"
+                self._done[m] = Status.FINISHED
 
     def _retire(self) -> list[int]:
         """Record members that ended; drop them from the stack. Returns the surviving rows."""
@@ -171,7 +172,7 @@ class Loop:
                 self.step / self.steps_per_epoch,
                 self.wall(),
             )
-            if r.status == "diverged" and r.final_epoch is not None:
+            if r.status == Status.DIVERGED and r.final_epoch is not None:
                 r.last_finite_epoch = r.final_epoch  # `final` holds that evaluation, not the diverged one
             if self.keep_state:
                 r.state = self.net.member_state(self.active.index(m))
@@ -228,13 +229,13 @@ class Loop:
             )
             self.hooks.on_event(self.members[m].run, ev)
             if not math.isfinite(means[row]):
-                self._done[m] = "diverged"
+                self._done[m] = Status.DIVERGED
         self.loss_sum.zero_()
         self.since_log = 0
         stop_all = self.hooks.should_stop()
         for m in self.active:
             if stop_all or self.hooks.member_cancelled(self.members[m].run):
-                self._done.setdefault(m, "cancelled")
+                self._done.setdefault(m, Status.CANCELLED)
 
     def run(self) -> list[TrainResult]:
         spec = self.spec
@@ -271,6 +272,6 @@ class Loop:
                 self._evaluate_now()
                 self._retire()
         for m in self.active:  # out of budget: finished, not fitted
-            self._done[m] = "finished"
+            self._done[m] = Status.FINISHED
         self._retire()
         return self.results

@@ -5,11 +5,11 @@ every trained run reports, declared once: studies list the ones their tables sho
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
 
 import torch
 from torch import nn
 
+from overfit_tui.core.status import Status
 from overfit_tui.engine.declarations import TRAIN_FIELDS  # noqa: F401 (declared torch-free, re-exported)
 
 
@@ -34,7 +34,7 @@ class Member:
 class TrainResult:
     """How one member's training ended, and its last evaluation."""
 
-    status: Literal["finished", "diverged", "cancelled"] = "finished"
+    status: Status = Status.FINISHED  # FINISHED, DIVERGED or CANCELLED
     steps: int = 0
     epochs: float = 0.0
     seconds: float = 0.0

@@ -6,14 +6,15 @@ import platform
 import socket
 import sys
 
+from overfit_tui import __version__
+
 
 def provenance(device: str, data: dict | None = None) -> dict:
     """`data`: what the run's own data spec drew (engine/data.DRAWS[spec]: the subset's seed and
     per-class counts); a warm worker serves several data sets, so it is never read from others."""
     import torch
 
-    from overfit_tui import __version__
-    from overfit_tui.engine.device import device_name
+    from overfit_tui.engine.device import device_name  # lazy: torch; importing provenance stays torch-free
 
     return {
         **(data or {}),

@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from overfit_tui.core.records import RunRecord
 from overfit_tui.core.schema import Field
 from overfit_tui.studies import fields_for
 
@@ -24,9 +25,9 @@ def flatten(d: dict, prefix: str = "") -> dict:
     return out
 
 
-def spec_diff(records: list[dict]) -> dict[str, list]:
+def spec_diff(records: list[RunRecord]) -> dict[str, list]:
     """Keys whose values differ between the runs (spec, plus study and group), with each run's value."""
-    flats = [{"study": r["study"], "group": r["group"], **flatten(r["spec"])} for r in records]
+    flats = [{"study": r.study, "group": r.group, **flatten(r.spec_data)} for r in records]
     keys = sorted({k for f in flats for k in f})
     diff = {k: [f.get(k) for f in flats] for k in keys if len({repr(f.get(k)) for f in flats}) > 1}
     diff.pop("label", None)
@@ -35,7 +36,7 @@ def spec_diff(records: list[dict]) -> dict[str, list]:
     return diff
 
 
-def legend_names(records: list[dict]) -> list[str]:
+def legend_names(records: list[RunRecord]) -> list[str]:
     """Each run named by its label plus what else differs (e.g. 'random labels · lr=0.02'):
     the label already says the condition; the rest of the spec diff tells groups apart."""
     diff = {k: v for k, v in spec_diff(records).items() if not k.startswith("params.") and _between_groups(records, v)}
@@ -48,17 +49,17 @@ def legend_names(records: list[dict]) -> list[str]:
             for k in keys[:MAX_PARTS]
         ]
         more = " …" if len(keys) > MAX_PARTS else ""
-        names.append(" · ".join([r["label"], *([", ".join(parts) + more] if parts else [])]))
+        names.append(" · ".join([r.label, *([", ".join(parts) + more] if parts else [])]))
     if len(set(names)) < len(names):  # still ambiguous (e.g. reruns): add the id
-        names = [f"{n} [{r['id'][:8]}]" for n, r in zip(names, records)]
+        names = [f"{n} [{r.id[:8]}]" for n, r in zip(names, records)]
     return names
 
 
-def _between_groups(records: list[dict], values: list) -> bool:
+def _between_groups(records: list[RunRecord], values: list) -> bool:
     """True if a key is constant inside each group: then labels (which describe a run within
     its group) do not say it, and the name must."""
     seen: dict[str, str] = {}
-    return all(seen.setdefault(r["group"], repr(v)) == repr(v) for r, v in zip(records, values))
+    return all(seen.setdefault(r.group, repr(v)) == repr(v) for r, v in zip(records, values))
 
 
 def _short_keys(keys: list[str]) -> dict[str, str]:
@@ -77,9 +78,12 @@ def _short(v) -> str:
 
 @dataclass
 class Comparison:
-    records: list[dict]
+    records: list[RunRecord]  # a record in its stored form (a dict) is read as one
     events: dict[str, list[dict]]
     skipped_lines: int = 0  # damaged metric lines left out (store/metrics.py)
+
+    def __post_init__(self):
+        self.records = [r if isinstance(r, RunRecord) else RunRecord.from_dict(r) for r in self.records]
 
     @property
     def names(self) -> list[str]:
@@ -91,8 +95,8 @@ class Comparison:
 
     def fields(self) -> list[Field]:
         """The summary fields the runs' studies declare and at least one run reports."""
-        present = {k for r in self.records for k in (r.get("summary") or {})}
-        return [f for f in fields_for(dict.fromkeys(r["study"] for r in self.records)) if f.key in present]
+        present = {k for r in self.records for k in r.summary}
+        return [f for f in fields_for(dict.fromkeys(r.study for r in self.records)) if f.key in present]
 
     def summary_columns(self) -> list[str]:
         return [f.key for f in self.fields()]
@@ -101,13 +105,11 @@ class Comparison:
         """The summary rows as text: values, n/a where a run's study has no such field, 'not
         started' for a run that ended before it trained."""
         fields = self.fields()
-        return [
-            [f.cell(r.get("summary") or {}, r["status"], bool(r.get("started"))) for f in fields] for r in self.records
-        ]
+        return [[f.cell(r.summary, r.status, bool(r.started)) for f in fields] for r in self.records]
 
     def summary_rows(self) -> list[list]:
         cols = self.summary_columns()
-        return [[(r.get("summary") or {}).get(c) for c in cols] for r in self.records]
+        return [[r.summary.get(c) for c in cols] for r in self.records]
 
     def best(self) -> dict[str, int]:
         """Column -> index of the best run (highest accuracy, lowest everything else)."""
@@ -129,7 +131,7 @@ class Comparison:
         return [p[0] for p in pts], [p[1] for p in pts]
 
     def groups(self) -> list[str]:
-        return sorted({r["group"] for r in self.records})
+        return sorted({r.group for r in self.records})
 
 
 def _finite(v) -> bool:

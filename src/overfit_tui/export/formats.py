@@ -29,23 +29,21 @@ def to_csv(c: Comparison) -> str:
     fields = c.fields()
     for i, r in enumerate(c.records):
         extra = [_cell(v[i]) for v in diff.values()]
-        s = r.get("summary") or {}
+        s = r.summary
         for f in fields:
             if f.key in s:
-                w.writerow(
-                    [r["id"], r["group"], r["study"], r["label"], f"summary.{f.key}", "", "", "", s[f.key], *extra]
-                )
-        for e in c.events.get(r["id"], []):
+                w.writerow([r.id, r.group, r.study, r.label, f"summary.{f.key}", "", "", "", s[f.key], *extra])
+        for e in c.events.get(r.id, []):
             kind = e.get("kind")
             if kind == "point":
                 for k, v in sorted(e.get("values", {}).items()):
                     if isinstance(v, (int, float)) and not isinstance(v, bool):
                         w.writerow(
                             [
-                                r["id"],
-                                r["group"],
-                                r["study"],
-                                r["label"],
+                                r.id,
+                                r.group,
+                                r.study,
+                                r.label,
                                 f"{e['name']}.{k}",
                                 e.get("x"),
                                 "",
@@ -60,10 +58,10 @@ def to_csv(c: Comparison) -> str:
                     name = f"{k}" if kind == "eval" else f"{k}_running"
                     w.writerow(
                         [
-                            r["id"],
-                            r["group"],
-                            r["study"],
-                            r["label"],
+                            r.id,
+                            r.group,
+                            r.study,
+                            r.label,
                             name,
                             e.get("step"),
                             e.get("epoch"),
@@ -83,7 +81,7 @@ def to_json(c: Comparison) -> str:
     """Strict JSON: a NaN or infinite value (a diverged run's loss) is written as null."""
     payload = {
         "format": "overfit-tui-export/1",
-        "runs": [{"record": r, "events": c.events.get(r["id"], [])} for r in c.records],
+        "runs": [{"record": r.to_dict(), "events": c.events.get(r.id, [])} for r in c.records],
     }
     return json.dumps(_null_non_finite(payload), indent=1, sort_keys=True, allow_nan=False)
 
@@ -102,8 +100,8 @@ def _study_tables(c: Comparison) -> list[str]:
     """Each study's own tables (e.g. Table 1 of Zhang et al.) for the exported runs."""
 
     out = []
-    for name in sorted({r["study"] for r in c.records}):
-        recs = [r for r in c.records if r["study"] == name]
+    for name in sorted({r.study for r in c.records}):
+        recs = [r for r in c.records if r.study == name]
         runs = runs_data(recs, lambda rid: c.events.get(rid, []))
         for t in get_study(name).tables(runs):
             out += ["", f"## {t.title}", "", md_row(t.columns), "|" + "---|" * len(t.columns)]
@@ -129,21 +127,21 @@ def to_markdown(c: Comparison) -> str:
         cells = []
         for j, txt in enumerate(row):
             cells.append(f"**{txt}**" if best.get(fields[j].key) == i else txt)
-        out.append(md_row([r["id"], names[i], r["status"], *cells]))
+        out.append(md_row([r.id, names[i], r.status, *cells]))
     out += _study_tables(c)
     out += ["", "## Spec differences", ""]
     diff = c.diff
     if diff:
-        out += [md_row(["key", *(r["id"] for r in c.records)]), "|---|" + "---|" * len(c.records)]
+        out += [md_row(["key", *(r.id for r in c.records)]), "|---|" + "---|" * len(c.records)]
         for k, vals in diff.items():
             out.append(md_row([k, *(_cell(v) for v in vals)]))
     else:
         out.append("The runs share one spec.")
     out += ["", "## Provenance", ""]
     for r in c.records:
-        p = r.get("provenance") or {}
+        p = r.provenance
         out.append(
-            f"- `{r['id']}` ({r['label']}, group `{r['group']}`, spec hash `{r.get('spec_hash')}`): "
+            f"- `{r.id}` ({r.label}, group `{r.group}`, spec hash `{r.spec_hash}`): "
             + ", ".join(f"{k} {p[k]}" for k in sorted(p))
         )
     return "\n".join(out) + "\n"

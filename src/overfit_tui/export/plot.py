@@ -169,13 +169,13 @@ def study_figures(c: Comparison) -> list[tuple[str, Figure, dict[str, Style], st
     """(name, figure, styles, subtitle) of every figure of every study among the runs."""
 
     out = []
-    for study_name in sorted({r["study"] for r in c.records}):
+    for study_name in sorted({r.study for r in c.records}):
         study = get_study(study_name)
-        recs = [r for r in c.records if r["study"] == study_name]
+        recs = [r for r in c.records if r.study == study_name]
         runs = runs_data(recs, lambda rid: c.events.get(rid, []))
         by_id = run_styles(runs, most=8)
         styles = {base_label(r): by_id[r.id] for r in runs}  # seed replicates share one series
-        groups = sorted({r["group"] for r in recs})
+        groups = sorted({r.group for r in recs})
         paper = study.paper.split(":")[0]
         sub = f"{paper} · {', '.join(groups)}" if len(groups) <= 2 else f"{paper} · {len(groups)} groups"
         for fig in study.figures(runs):
@@ -187,18 +187,18 @@ def study_figures(c: Comparison) -> list[tuple[str, Figure, dict[str, Style], st
 def curve_figures(c: Comparison, align: str = "step") -> list[tuple[str, Figure, dict[str, Style], str]]:
     """The compared runs' curves, every run on one axis, named by label and what differs."""
 
-    names = dict(zip((r["id"] for r in c.records), c.names))
+    names = dict(zip((r.id for r in c.records), c.names))
     by_id = run_styles(c.records, most=8)  # colour by condition, line style by model, as the panes do
     styles = {names[i]: st for i, st in by_id.items()}
     out = []
     for kind, key, title in CURVES:
         series = []
         for r in c.records:
-            xs, ys = c.curve(r["id"], kind, key, align)
+            xs, ys = c.curve(r.id, kind, key, align)
             if xs:
-                series.append(Series(names[r["id"]], tuple(xs), tuple(ys)))
+                series.append(Series(names[r.id], tuple(xs), tuple(ys)))
         if series:
-            sub = f"{len(series)} runs of {', '.join(sorted({r['group'] for r in c.records}))}"
+            sub = f"{len(series)} runs of {', '.join(sorted({r.group for r in c.records}))}"
             fig = Figure(key, f"{title} vs {align}", align, key.replace("_", " "), tuple(series))
             out.append((f"curves-{slug(key)}", fig, styles, sub if len(sub) < 110 else f"{len(series)} runs"))
     return out

@@ -15,6 +15,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from overfit_tui.core.records import RunRecord
 from overfit_tui.export.compare import Comparison
 from overfit_tui.export.formats import md_row
 from overfit_tui.export.plot import draw, study_figures
@@ -35,7 +36,7 @@ class Section:
     group: str
     study: str
     paper: str
-    records: list[dict]
+    records: list[RunRecord]
     claims: GroupClaims | None
     tables: list[Table]
     figures: list[tuple[str, str, str]] = field(default_factory=list)  # (name, title, svg text)
@@ -50,7 +51,7 @@ def build(store: Store, groups: list[str], figures_dir: Path) -> list[Section]:
         records = store.runs(gid)
         if not records:
             continue
-        study = get_study(records[0]["study"])
+        study = get_study(records[0].study)
         runs = runs_data(records, store.metrics)
         sec = Section(gid, study.name, study.paper, records, group_claims(store, gid, records), study.tables(runs))
         comparison = Comparison(records, {r.id: r.events for r in runs})
@@ -69,14 +70,14 @@ def build(store: Store, groups: list[str], figures_dir: Path) -> list[Section]:
     return out
 
 
-def _seconds(r: dict) -> str:
-    if r.get("ended") and r.get("started"):
-        return f"{r['ended'] - r['started']:.0f} s"
+def _seconds(r: RunRecord) -> str:
+    if r.ended and r.started:
+        return f"{r.ended - r.started:.0f} s"
     return "-"
 
 
-def _provenance(r: dict) -> str:
-    p = r.get("provenance") or {}
+def _provenance(r: RunRecord) -> str:
+    p = r.provenance
     return ", ".join(f"{k} {p[k]}" for k in PROVENANCE if p.get(k))
 
 
@@ -99,11 +100,11 @@ def _claim_rows(sec: Section) -> list[tuple[str, ...]]:
 def _run_rows(sec: Section) -> list[tuple[str, ...]]:
     return [
         (
-            r["id"],
-            r["label"],
-            r["status"],
-            r.get("spec_hash", "")[:12],
-            r.get("device") or "-",
+            r.id,
+            r.label,
+            r.status,
+            (r.spec_hash or "")[:12],
+            r.device or "-",
             _seconds(r),
             _provenance(r),
         )

@@ -1,5 +1,5 @@
 """The one place a stored run becomes what figures, tables and claims read (`RunData`): from a
-stored record (a dict, or a typed `RunRecord`) and its metric events."""
+stored record (a typed `RunRecord`, as the store returns it) and its metric events."""
 
 from __future__ import annotations
 
@@ -9,13 +9,11 @@ from overfit_tui.core.records import RunRecord
 from overfit_tui.studies.base import RunData
 
 
-def run_data(rec: RunRecord | dict, events: list[dict]) -> RunData:
+def run_data(rec: RunRecord, events: list[dict]) -> RunData:
     """A stored run as RunData (its spec the stored table, its summary {} when none)."""
-    if isinstance(rec, RunRecord):
-        return RunData(rec.id, rec.label, rec.spec_data, rec.status, dict(rec.summary), events)
-    return RunData(rec["id"], rec["label"], rec["spec"], rec["status"], rec.get("summary") or {}, events)
+    return RunData(rec.id, rec.label, rec.spec_data, rec.status, dict(rec.summary), events)
 
 
-def runs_data(records: Iterable[RunRecord | dict], events_of: Callable[[str], list[dict]]) -> list[RunData]:
+def runs_data(records: Iterable[RunRecord], events_of: Callable[[str], list[dict]]) -> list[RunData]:
     """RunData of each record; `events_of(run id)` gives its events (a store's `metrics`, a cache's)."""
-    return [run_data(r, events_of(r.id if isinstance(r, RunRecord) else r["id"])) for r in records]
+    return [run_data(r, events_of(r.id)) for r in records]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from overfit_tui.core.records import RunRecord
 from overfit_tui.core.status import Status
 from overfit_tui.export.run_data import runs_data
 from overfit_tui.store import Store
@@ -57,21 +58,19 @@ class GroupClaims:
         }
 
 
-def group_claims(store: Store, group_id: str, records: list[dict] | None = None) -> GroupClaims | None:
+def group_claims(store: Store, group_id: str, records: list[RunRecord] | None = None) -> GroupClaims | None:
     """The claims of the group's study checked on its runs (None for a study without claims)."""
     records = store.runs(group_id) if records is None else records
-    if not records or records[0]["study"] not in STUDIES:
+    if not records or records[0].study not in STUDIES:
         return None
-    study = get_study(records[0]["study"])
+    study = get_study(records[0].study)
     claims = study.claims()
     if not claims:
         return None
     runs = runs_data(records, store.metrics)
-    timed = [r for r in records if r.get("ended") and r.get("started")]
-    wall = (
-        max(r["ended"] for r in timed) - min(r["started"] for r in timed) if timed else 0.0
-    )  # first start to last end
-    devices = tuple(sorted({r.get("device") for r in records if r.get("device")}))
+    timed = [r for r in records if r.ended and r.started]
+    wall = max(r.ended for r in timed) - min(r.started for r in timed) if timed else 0.0  # first start to last end
+    devices = tuple(sorted({r.device for r in records if r.device}))
     return GroupClaims(group_id, study.name, study.paper, tuple(evaluate(claims, runs)), devices, round(wall, 1))
 
 

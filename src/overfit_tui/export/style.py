@@ -13,6 +13,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+from overfit_tui.core.records import RunRecord
+
 RGB = tuple[int, int, int]
 
 # tab10 without its grey (grey means "not highlighted" in the app)
@@ -128,35 +130,42 @@ def _rest_names(rests: dict[str, dict], most: int = 2) -> dict[str, str]:
     return out
 
 
+def _stored_spec(r) -> dict:
+    """The spec as stored: a record's `spec_data`, a RunData's `spec` (a dict's "spec")."""
+    if isinstance(r, dict):
+        return r["spec"]
+    return r.spec_data if isinstance(r, RunRecord) else r.spec
+
+
 def run_styles(runs: list, most: int = 2) -> dict[str, Style]:
-    """Run id -> Style for runs with `id`, `label` and `spec` (RunData or store records as dicts);
+    """Run id -> Style for runs with `id`, `label` and `spec` (RunData or the store's records);
     a model name lists at most `most` of the settings that differ (a figure file has room for all)."""
     get = lambda r, k: r[k] if isinstance(r, dict) else getattr(r, k)
     conds: dict[str, list] = {}
     rests: dict[str, dict] = {}
     for r in runs:
-        spec = get(r, "spec")
+        spec = _stored_spec(r)
         conds.setdefault(_key(spec.get("params", {})), []).append(r)
         rests.setdefault(_key(_rest(spec)), _rest(spec))
     models = _rest_names(rests, most)
     colors = _condition_colors([json.loads(k) for k in conds])
     names = {}
     for k, rs in conds.items():
-        labels = [_base_label(get(r, "label"), get(r, "spec")) for r in rs]
+        labels = [_base_label(get(r, "label"), _stored_spec(r)) for r in rs]
         names[k] = _common_suffix(labels) if len(set(labels)) > 1 else labels[0]
     model_index = {k: i for i, k in enumerate(models)}
     # a style per rest only where it tells runs of one condition apart (not where it follows
     # the condition, as the width of a width sweep does)
-    informative = any(len({_key(_rest(get(r, "spec"))) for r in rs}) > 1 for rs in conds.values())
+    informative = any(len({_key(_rest(_stored_spec(r))) for r in rs}) > 1 for rs in conds.values())
     is_ramp = colors != [PALETTE[i % len(PALETTE)] for i in range(len(conds))]
     out = {}
     for i, (k, rs) in enumerate(conds.items()):
         for r in rs:
-            mk = _key(_rest(get(r, "spec")))
+            mk = _key(_rest(_stored_spec(r)))
             dash, model = (model_index[mk], models[mk]) if informative else (0, "")
             # labels with nothing in common (one condition, models differ): the model names them,
             # not the last seed's label ('mlp 3x256 s2' for a 3-seed mean)
-            cond = names[k] or ("all runs" if len(conds) == 1 else _base_label(get(r, "label"), get(r, "spec")))
+            cond = names[k] or ("all runs" if len(conds) == 1 else _base_label(get(r, "label"), _stored_spec(r)))
             out[get(r, "id")] = Style(colors[i], dash, cond, model, is_ramp)
     return out
 

@@ -5,7 +5,7 @@ most IMPORT_MAX bytes, UTF-8 JSON, bounded nesting), its shape, every record aga
 record schema (store/schema.py) and its spec against its study, every event, and ids
 unique in the file. One bad record rejects the file, naming the record, the field and the
 reason. Runs already in the store are skipped. Runs that were queued or running where
-they were exported arrive ended, as 'imported': nothing here would ever finish them.
+they were exported arrive ended, as imported (`Status.IMPORTED`): nothing here would ever finish them.
 Numbers that are not finite (NaN, 1e999) become null, as the JSON export writes them.
 """
 
@@ -21,10 +21,12 @@ from overfit_tui.core.errors import ImportRejected, OverfitError, PresetError, S
 from overfit_tui.core.presets import read_text_file
 from overfit_tui.core.spec import check_depth
 from overfit_tui.core.status import Status
+from overfit_tui.export.compare import Comparison
 from overfit_tui.store import Store
 from overfit_tui.store.metrics import read_metrics_counted
 from overfit_tui.store.schema import ACTIVE, RUN_FIELDS, group_record, record_problem
 from overfit_tui.store.storage import os_reason
+from overfit_tui.studies.groups import run_spec_from_dict
 
 FORMAT = "overfit-tui-export/1"
 IMPORT_MAX = 256 << 20  # bytes: far above any real export (a 100-run comparison is a few MB)
@@ -34,17 +36,16 @@ INT_LIMIT = 2**63
 
 def load_comparison(store: Store, refs: list[str]):
     """The runs named by `refs` (ids, group ids or unique prefixes) with their events."""
-    from overfit_tui.export.compare import Comparison  # lazy: compare reads the study registry (torch, for now)
 
     records, seen = [], set()
     for ref in refs:
         for r in store.resolve(ref):
-            if r["id"] not in seen:
-                seen.add(r["id"])
+            if r.id not in seen:
+                seen.add(r.id)
                 records.append(r)
     events, skipped = {}, 0
     for r in records:
-        events[r["id"]], bad = read_metrics_counted(store.metrics_path(r["id"]), r["status"] not in ACTIVE)
+        events[r.id], bad = read_metrics_counted(store.metrics_path(r.id), not r.status.active)
         skipped += bad
     return Comparison(records, events, skipped)
 
@@ -89,7 +90,6 @@ def read_export(path: Path) -> list[tuple[dict, list[dict]]]:
 
 
 def _check_item(item, what: str, fail) -> tuple[dict, list[dict]]:
-    from overfit_tui.studies.groups import run_spec_from_dict  # lazy: torch, until studies are torch-free
 
     if not isinstance(item, dict) or not isinstance(item.get("record"), dict):
         raise fail(what, "expected a table with a 'record' table and an 'events' list")

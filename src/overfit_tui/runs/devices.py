@@ -10,8 +10,11 @@ import os
 import time
 from dataclasses import dataclass, field
 
+from overfit_tui.core.status import Status
 from overfit_tui.core.system import ram_gib
+from overfit_tui.runs.liveness import pid_alive
 from overfit_tui.runs.queue import device_slots, pool_devices, read_state
+from overfit_tui.runs.warm import Slot, registered
 from overfit_tui.store import Store
 
 
@@ -70,14 +73,12 @@ def device_report(store: Store) -> list[DeviceRow]:
     ray = DeviceRow("ray (cluster)", None)
     for gid in store.active_groups():
         for r in store.runs(gid):
-            if r["status"] not in ("queued", "running") or not r.get("pid"):
+            if r.status not in (Status.QUEUED, Status.RUNNING) or not r.pid:
                 continue
-            where = ray if r.get("ray") else rows.get(r.get("device") or "")
+            where = ray if r.ray else rows.get(r.device or "")
             if where is not None:
-                where.runs.append(f"{r['id']} ({gid}{', ' + r['device'] if r.get('ray') else ''})")
-                where.workers.add(r["pid"])
-    from overfit_tui.runs.liveness import pid_alive
-    from overfit_tui.runs.warm import Slot, registered
+                where.runs.append(f"{r.id} ({gid}{', ' + str(r.device) if r.ray else ''})")
+                where.workers.add(r.pid)
 
     for info in registered(store.home):
         slot = Slot(store.home, info["pid"])

@@ -15,10 +15,10 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from overfit_tui.core.records import RunRecord
 from overfit_tui.runs.liveness import reconcile
 from overfit_tui.store import Store
 from overfit_tui.store.metrics import MetricTail
-from overfit_tui.store.schema import ACTIVE
 from overfit_tui.store.storage import file_sig
 
 RECONCILE_S = 3.0
@@ -29,12 +29,12 @@ class FeedBatch:
     """What one poll found: each field is empty (or None) when nothing of that kind changed."""
 
     index: dict[str, dict] | None = None  # every group's index entry, when the index changed
-    groups: dict[str, list[dict]] = field(default_factory=dict)  # group id -> its records, for groups that changed
+    groups: dict[str, list[RunRecord]] = field(default_factory=dict)  # group id -> its records, for groups that changed
     gone: set[str] = field(default_factory=set)  # groups no longer followed (removed, or ended and not wanted)
     events: dict[str, list[dict]] = field(default_factory=dict)  # run id -> new events
 
     @property
-    def records(self) -> list[dict] | None:
+    def records(self) -> list[RunRecord] | None:
         """The records of the groups that changed, None if none did."""
         return [r for rs in self.groups.values() for r in rs] if self.groups else None
 
@@ -52,7 +52,7 @@ class RunFeed:
         self._want_lock = threading.Lock()
         self._index: dict[str, dict] | None = None
         self._sigs: dict[str, tuple | None] = {}  # group id -> signature of its file when last read
-        self._records: dict[str, list[dict]] = {}  # group id -> its records when last read
+        self._records: dict[str, list[RunRecord]] = {}  # group id -> its records when last read
         self.tails: dict[str, MetricTail] = {}
         self._ended: set[str] = set()  # runs read to the end after they ended: never read again
         self._last_reconcile = 0.0
@@ -83,16 +83,16 @@ class RunFeed:
                 continue
             records = self.store.runs(gid)
             self._sigs[gid] = sig
-            old = {r["id"]: r for r in self._records.get(gid, [])}
+            old = {r.id: r.status for r in self._records.get(gid, [])}
             if records != self._records.get(gid) or gid not in self._records:
                 batch.groups[gid] = records
             for r in records:  # a run whose status moved (lost -> finished) is read again
-                if r["id"] in self._ended and old.get(r["id"], {}).get("status") != r["status"]:
-                    self._ended.discard(r["id"])
+                if r.id in self._ended and old.get(r.id) != r.status:
+                    self._ended.discard(r.id)
             self._records[gid] = records
         for gid in watched:
             for r in self._records.get(gid, []):
-                rid = r["id"]
+                rid = r.id
                 if rid in self._ended:
                     continue
                 tail = self.tails.get(rid)
@@ -101,16 +101,16 @@ class RunFeed:
                 evs = tail.read_new()
                 if evs:
                     batch.events[rid] = evs
-                if r["status"] not in ACTIVE:  # its file was complete before the record said so
+                if not r.status.active:  # its file was complete before the record said so
                     self._ended.add(rid)
         for gid in watched - follow:
-            if not any(r["status"] in ACTIVE for r in self._records.get(gid, [])):
+            if not any(r.status.active for r in self._records.get(gid, [])):
                 batch.gone.add(gid)  # ended and not wanted: no longer followed
                 self._forget(gid)
         return batch
 
     def _forget(self, gid: str) -> None:
         for r in self._records.pop(gid, []):
-            self.tails.pop(r["id"], None)
-            self._ended.discard(r["id"])
+            self.tails.pop(r.id, None)
+            self._ended.discard(r.id)
         self._sigs.pop(gid, None)

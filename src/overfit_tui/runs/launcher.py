@@ -11,7 +11,10 @@ from pathlib import Path
 from overfit_tui.core.errors import OverfitError
 from overfit_tui.core.ids import new_group_id
 from overfit_tui.core.specs import GroupSpec
-from overfit_tui.runs.queue import ensure_scheduler
+from overfit_tui.core.status import Status
+from overfit_tui.runs.liveness import reconcile
+from overfit_tui.runs.queue import PRIORITY_MAX, SLOTS_MAX, ensure_scheduler, pool_devices
+from overfit_tui.runs.ray_backend import check_address
 from overfit_tui.runs.records import new_group_record, new_run_records
 from overfit_tui.store import Store
 from overfit_tui.store.schema import ACTIVE, group_record
@@ -20,7 +23,7 @@ from overfit_tui.studies.groups import run_spec_from_dict
 
 
 def default_devices() -> list[str]:
-    from overfit_tui.engine.device import cuda_devices
+    from overfit_tui.engine.device import cuda_devices  # lazy: torch, only when no device is named
 
     return cuda_devices() or ["cpu"]
 
@@ -41,7 +44,6 @@ def launch_settings(
     """How a group's jobs run, kept on its group record for the home's scheduler. The backend:
     `backend`, else $OVERFIT_TUI_BACKEND, else local; a Ray address: `address`, else
     $OVERFIT_TUI_RAY_ADDRESS, else auto."""
-    from overfit_tui.runs.queue import SLOTS_MAX, pool_devices
 
     devices = devices or default_devices()
     pool = pool_devices()
@@ -62,8 +64,6 @@ def launch_settings(
     }
     if backend == "ray":
         import importlib.util
-
-        from overfit_tui.runs.ray_backend import check_address
 
         if importlib.util.find_spec("ray") is None:
             raise OverfitError("--backend ray: ray is not installed (pip install 'overfit-tui[ray]')")
@@ -99,7 +99,6 @@ def launch(
 
 
 def _priority(p: int) -> int:
-    from overfit_tui.runs.queue import PRIORITY_MAX
 
     if not -PRIORITY_MAX <= p <= PRIORITY_MAX:
         raise OverfitError(f"--priority {p}: give a whole number from -{PRIORITY_MAX} to {PRIORITY_MAX}")
@@ -110,13 +109,13 @@ def cancel(store: Store, ref: str) -> list[str]:
     """Cancel a run or a whole group: queued runs at once, running ones at their next log step."""
     touched = []
     for r in store.resolve(ref):
-        if store.transition(r["id"], ("queued",), status="cancelled", ended=time.time()):
-            touched.append(r["id"])
-        elif r["status"] == "running":
-            d = store.home.run_dir(r["id"])
+        if store.transition(r.id, (Status.QUEUED,), status=Status.CANCELLED, ended=time.time()):
+            touched.append(r.id)
+        elif r.status == Status.RUNNING:
+            d = store.home.run_dir(r.id)
             d.mkdir(parents=True, exist_ok=True)
             (d / "cancel").touch()
-            touched.append(r["id"])
+            touched.append(r.id)
     return touched
 
 
@@ -124,7 +123,7 @@ def stop_running(store: Store) -> list[str]:
     """Cancel every queued or running run (the app's 'stop them' on quit)."""
     ids = []
     for g in store.active_groups():
-        if any(r["status"] in ACTIVE for r in store.runs(g)):
+        if any(r.status in ACTIVE for r in store.runs(g)):
             ids += cancel(store, g)
     return ids
 
@@ -133,19 +132,19 @@ def restart(store: Store, ref: str, devices: list[str] | None = None, data_dir: 
     """Run a run, or every run of a group, again from its stored spec: new runs in a new group
     (the old runs and their results stay). Returns the new group's id."""
     old = store.resolve(ref)
-    active = [r["id"] for r in old if r["status"] in ACTIVE]
+    active = [r.id for r in old if r.status in ACTIVE]
     if active:
         raise OverfitError(
             f"{len(active)} of these runs are still queued or running ({', '.join(active[:4])}): cancel them first"
         )
-    specs = [run_spec_from_dict(r["spec"]) for r in old]
+    specs = [run_spec_from_dict(r.spec_data) for r in old]
     study = get_study(specs[0].study)
     settings = launch_settings(devices, data_dir=data_dir)
     jobs = study.jobs(specs, on_gpu=all(d.startswith("cuda") for d in settings["devices"]))
-    source = old[0]["id"] if len(old) == 1 else old[0]["group"]
+    source = old[0].id if len(old) == 1 else old[0].group
     gid = new_group_id(f"restart-{source}")
-    preset = old[0].get("preset")
-    spec = old[0]["spec"] if len(old) == 1 else {}
+    preset = old[0].preset
+    spec = old[0].spec_data if len(old) == 1 else {}
     store.add_group(
         group_record(
             gid,
@@ -153,8 +152,8 @@ def restart(store: Store, ref: str, devices: list[str] | None = None, data_dir: 
             study.name,
             preset,
             spec,
-            old[0].get("spec_hash") if len(old) == 1 else None,
-            restart_of=[r["id"] for r in old],
+            old[0].spec_hash if len(old) == 1 else None,
+            restart_of=[r.id for r in old],
             launch=settings,
             priority=0,
         ),
@@ -166,12 +165,11 @@ def restart(store: Store, ref: str, devices: list[str] | None = None, data_dir: 
 
 def wait(store: Store, group_id: str, timeout: float = 600.0) -> list[dict]:
     """Block until no run of the group is queued or running (for tests and scripts)."""
-    from overfit_tui.runs.liveness import reconcile
 
     t0 = time.time()
     while time.time() - t0 < timeout:
         runs = store.runs(group_id)
-        if all(r["status"] not in ("queued", "running") for r in runs):
+        if all(r.status not in (Status.QUEUED, Status.RUNNING) for r in runs):
             return runs
         reconcile(store)
         time.sleep(0.3)

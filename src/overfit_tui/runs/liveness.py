@@ -8,6 +8,8 @@ import os
 import socket
 import time
 
+from overfit_tui.core.records import RunRecord
+from overfit_tui.core.status import Status
 from overfit_tui.store import Store
 
 STALE_S = 30.0  # a heartbeat older than this means the worker is gone
@@ -40,14 +42,14 @@ def is_worker(pid: int, run_id: str) -> bool | None:
     return b"overfit_tui.runs.worker" in argv and (run_id.encode() in argv or b"--warm" in argv)
 
 
-def worker_gone(run: dict, beat_age: float) -> bool:
+def worker_gone(run: RunRecord, beat_age: float) -> bool:
     """Pid first: a dead pid is gone, a live worker is not (whatever its heartbeat); else the heartbeat decides."""
-    pid = run.get("pid")
+    pid = run.pid
     if not pid_alive(pid):
         return True
-    if run.get("ray"):  # a Ray task's pid is the driver's (the home's scheduler): it lives while the driver does
+    if run.ray:  # a Ray task's pid is the driver's (the home's scheduler): it lives while the driver does
         return False
-    ours = is_worker(pid, run["id"])
+    ours = is_worker(pid, run.id)
     if ours is not None:
         return not ours
     return beat_age > STALE_S
@@ -64,15 +66,15 @@ def reconcile(store: Store) -> list[str]:
     for gid in store.active_groups():
         _, runs = store.group_runs(gid)
         for r in runs:
-            if r["status"] == "running" and (r.get("ray") or (r.get("provenance") or {}).get("host", host) == host):
+            if r.status is Status.RUNNING and (r.ray or r.provenance.get("host", host) == host):
                 if _worker_lost(store, r):
-                    lost.append(r["id"])
+                    lost.append(r.id)
     return lost
 
 
-def _worker_lost(store: Store, r: dict) -> bool:
+def _worker_lost(store: Store, r: RunRecord) -> bool:
     """Mark a running run lost if its worker is gone; True if it was marked."""
-    beat = store.home.run_dir(r["id"]) / "heartbeat"
+    beat = store.home.run_dir(r.id) / "heartbeat"
     try:
         age = time.time() - beat.stat().st_mtime
     except OSError:
@@ -80,10 +82,10 @@ def _worker_lost(store: Store, r: dict) -> bool:
     if not worker_gone(r, age):
         return False
     return store.transition(
-        r["id"],
-        ("running",),
-        only_if=lambda rec, pid=r.get("pid"): rec.get("pid") == pid,
-        status="lost",
+        r.id,
+        (Status.RUNNING,),
+        only_if=lambda rec, pid=r.pid: rec.get("pid") == pid,
+        status=Status.LOST,
         ended=time.time(),
         error="worker process vanished (killed, crashed hard, or machine restarted)",
     )

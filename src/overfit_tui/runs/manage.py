@@ -50,7 +50,7 @@ def tag_runs(store: Store, ref: str, add: list[str], remove: list[str]) -> int:
         rec["tags"] = cur + [t for t in add if t not in cur]
         return True
 
-    return len(store.modify_runs([r["id"] for r in store.resolve(ref)], edit))
+    return len(store.modify_runs([r.id for r in store.resolve(ref)], edit))
 
 
 def note_runs(store: Store, ref: str, text: str) -> int:
@@ -62,7 +62,7 @@ def note_runs(store: Store, ref: str, text: str) -> int:
         rec["notes"] = text
         return True
 
-    return len(store.modify_runs([r["id"] for r in store.resolve(ref)], edit))
+    return len(store.modify_runs([r.id for r in store.resolve(ref)], edit))
 
 
 def runs_to_remove(store: Store, ref: str) -> list[str]:
@@ -72,10 +72,10 @@ def runs_to_remove(store: Store, ref: str) -> list[str]:
     if unreadable:
         return unreadable
     found = store.resolve(ref)
-    active = [r["id"] for r in found if r["status"] in ACTIVE]
+    active = [r.id for r in found if r.status in ACTIVE]
     if active:
         raise OverfitError(f"{len(active)} of these runs are still active ({', '.join(active[:4])}): cancel them first")
-    return [r["id"] for r in found]
+    return [r.id for r in found]
 
 
 def remove_runs(store: Store, run_ids: list[str]) -> tuple[list[dict], list[str]]:

@@ -24,6 +24,7 @@ from dataclasses import asdict, dataclass, replace
 
 from overfit_tui.core.errors import OverfitError
 from overfit_tui.core.paths import Home
+from overfit_tui.core.records import RunRecord
 from overfit_tui.core.status import ACTIVE, Status
 from overfit_tui.core.system import available_cores
 from overfit_tui.runs.liveness import is_worker, pid_alive
@@ -140,7 +141,7 @@ def restart_if_waiting(store: Store) -> subprocess.Popen | None:
     if store.read_only or scheduler_pid(store.home) is not None:
         return None
     for gid in store.active_groups():
-        if any(r["status"] in ACTIVE for r in store.runs(gid)):
+        if any(r.status in ACTIVE for r in store.runs(gid)):
             return ensure_scheduler(store)
     return None
 
@@ -163,12 +164,12 @@ class Job:
     address: str | None = None  # the Ray cluster (backend ray)
 
 
-def waiting(rec: dict) -> bool:
+def waiting(rec: RunRecord) -> bool:
     """A queued run no live worker has been started for (or one whose worker died before claiming it)."""
-    pid = rec.get("pid")
-    if rec["status"] != Status.QUEUED or not pid or not pid_alive(pid):
-        return rec["status"] == Status.QUEUED
-    return False if rec.get("ray") else is_worker(pid, rec["id"]) is False  # a Ray job's pid is its driver
+    pid = rec.pid
+    if rec.status != Status.QUEUED or not pid or not pid_alive(pid):
+        return rec.status == Status.QUEUED
+    return False if rec.ray else is_worker(pid, rec.id) is False  # a Ray job's pid is its driver
 
 
 def queued_jobs(store: Store, default_devices: list[str] | None = None) -> list[Job]:
@@ -176,18 +177,17 @@ def queued_jobs(store: Store, default_devices: list[str] | None = None) -> list[
     jobs: dict[tuple[str, int], Job] = {}
     for gid in store.active_groups():
         group, runs = store.group_runs(gid)
-        group = group or {}
-        launch = group.get("launch") or {}
+        launch = group.launch if group else {}
         for r in runs:
             if not waiting(r):
                 continue
-            k = r.get("job", r.get("index", 0))
+            k = r.job
             job = jobs.get((gid, k))
             if job is None:
                 job = jobs[(gid, k)] = Job(
                     gid,
                     [],
-                    (-int(group.get("priority") or 0), group.get("created", r["created"]), gid, k),
+                    (-int(group.priority or 0) if group else 0, group.created if group else r.created, gid, k),
                     list(launch.get("devices") or default_devices or ["cpu"]),
                     int(launch.get("per_device") or 0),
                     launch.get("data_dir"),
@@ -195,7 +195,7 @@ def queued_jobs(store: Store, default_devices: list[str] | None = None) -> list[
                     launch.get("backend") or "local",
                     launch.get("address"),
                 )
-            job.runs.append(r["id"])
+            job.runs.append(r.id)
     return sorted(jobs.values(), key=lambda j: j.key)
 
 
@@ -208,7 +208,7 @@ def set_priority(store: Store, ref: str, priority: int) -> list[str]:
     """Set the priority of the groups `ref` names (a run names its group); returns the group ids."""
     if not -PRIORITY_MAX <= priority <= PRIORITY_MAX:
         raise OverfitError(f"priority {priority}: give a whole number from -{PRIORITY_MAX} to {PRIORITY_MAX}")
-    groups = list(dict.fromkeys(r["group"] for r in store.resolve(ref)))
+    groups = list(dict.fromkeys(r.group for r in store.resolve(ref)))
     for gid in groups:
         store.update_group(gid, priority=priority)
     return groups

@@ -34,6 +34,12 @@ import uuid
 from pathlib import Path
 
 from overfit_tui.core.errors import OverfitError
+from overfit_tui.core.events import event_to_dict
+from overfit_tui.core.status import Status
+from overfit_tui.engine.provenance import provenance
+from overfit_tui.store.metrics import MetricWriter
+from overfit_tui.studies import get_study
+from overfit_tui.studies.groups import run_spec_from_dict
 from overfit_tui.studies.shared.context import ExecContext
 
 BATCH_S = 0.25  # events are sent to the driver at most this often
@@ -263,7 +269,6 @@ class RemoteContext(ExecContext):
         self.sent = time.monotonic()
 
     def started(self, i: int) -> None:
-        from overfit_tui.engine.provenance import provenance
 
         prov = {
             **provenance(self.device, self.data_provenance),
@@ -275,7 +280,6 @@ class RemoteContext(ExecContext):
         self.send(("started", self.ids[i], self.token, where, prov, time.time()), now=True)
 
     def emit(self, i: int, event) -> None:
-        from overfit_tui.core.events import event_to_dict
 
         self.send(("event", self.ids[i], self.token, event_to_dict(event)))
 
@@ -294,10 +298,8 @@ class RemoteContext(ExecContext):
 
 def task_body(sink, run_ids: list[str], specs: list[dict], gpu: bool, data_dir: str, download: bool) -> str:
     """What a Ray task runs on its node: the job's study, as a local worker would. Returns the node."""
-    from overfit_tui.engine.data import is_available
-    from overfit_tui.engine.device import configure_threads
-    from overfit_tui.studies import get_study
-    from overfit_tui.studies.groups import run_spec_from_dict
+    from overfit_tui.engine.data import is_available  # lazy: torch, on the Ray node only
+    from overfit_tui.engine.device import configure_threads  # lazy: torch, on the Ray node only
 
     device = "cuda:0" if gpu else "cpu"  # Ray sets CUDA_VISIBLE_DEVICES to the GPU it assigned
     if not gpu:
@@ -319,7 +321,7 @@ def task_body(sink, run_ids: list[str], specs: list[dict], gpu: bool, data_dir: 
         why = str(e) if isinstance(e, OverfitError) else tb
         for i, rid in enumerate(run_ids):
             if i not in ctx.ended:
-                ctx.send(("failed", rid, ctx.token, why))
+                ctx.send((Status.FAILED, rid, ctx.token, why))
     finally:
         ctx.flush(wait=True)
     return ctx.node
@@ -422,7 +424,7 @@ class RayJobs:
         """The head is gone: every run of a submitted job ends lost with `why`, its curves kept."""
         ids = [rid for runs, *_ in list(self.jobs.values()) for rid in runs]
         for rid in ids:
-            self._end(rid, ("queued", "running"), status="lost", error=why)
+            self._end(rid, (Status.QUEUED, Status.RUNNING), status=Status.LOST, error=why)
         self.jobs.clear()
         return ids
 
@@ -451,13 +453,16 @@ class RayJobs:
             runs, *_ = self.jobs.pop(ref)
             try:
                 ray.get(ref)
-                why, status = "the Ray task ended without recording this run", "lost"
+                why, status = "the Ray task ended without recording this run", Status.LOST
             except ray.exceptions.TaskCancelledError:
-                why, status = None, "cancelled"
+                why, status = None, Status.CANCELLED
             except ray.exceptions.RayError as e:  # a node or worker died, after max_retries
-                why, status = f"Ray task failed after {MAX_RETRIES} retries: {str(e).splitlines()[0][:300]}", "lost"
+                why, status = (
+                    f"Ray task failed after {MAX_RETRIES} retries: {str(e).splitlines()[0][:300]}",
+                    Status.LOST,
+                )
             for rid in runs:
-                self._end(rid, ("queued", "running"), status=status, error=why)
+                self._end(rid, (Status.QUEUED, Status.RUNNING), status=status, error=why)
         self._cancels()
 
     def _cancels(self) -> None:
@@ -470,7 +475,8 @@ class RayJobs:
             gone = {
                 rid
                 for rid in runs
-                if status.get(rid) not in ("queued", "running") or (self.store.home.run_dir(rid) / "cancel").exists()
+                if status.get(rid) not in (Status.QUEUED, Status.RUNNING)
+                or (self.store.home.run_dir(rid) / "cancel").exists()
             }
             if gone - self.cancel_seen:
                 self.sink.cancel.remote(sorted(gone))
@@ -490,9 +496,9 @@ class RayJobs:
             self.tokens[rid] = token
             self.store.transition(
                 rid,
-                ("queued", "running"),
+                (Status.QUEUED, Status.RUNNING),
                 only_if=mine,
-                status="running",
+                status=Status.RUNNING,
                 device=msg[3],
                 started=msg[5],
                 provenance={**msg[4], "ray_cluster": self.note},  # which cluster, or the local instance started
@@ -505,14 +511,12 @@ class RayJobs:
         elif kind == "event":
             w = self.writers.get(rid)
             if w is None:
-                from overfit_tui.store.metrics import MetricWriter
-
                 w = self.writers[rid] = MetricWriter(self.store.metrics_path(rid))
             w.write(msg[3])
         elif kind == "finish":
-            self._end(rid, ("running",), status=msg[3], summary=msg[4], error=None, ended=msg[5])
-        elif kind == "failed":
-            self._end(rid, ("queued", "running"), status="failed", error=msg[3])
+            self._end(rid, (Status.RUNNING,), status=msg[3], summary=msg[4], error=None, ended=msg[5])
+        elif kind == Status.FAILED:
+            self._end(rid, (Status.QUEUED, Status.RUNNING), status=Status.FAILED, error=msg[3])
 
     def _end(self, rid: str, allowed: tuple, **fields) -> None:
         w = self.writers.pop(rid, None)

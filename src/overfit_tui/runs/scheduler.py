@@ -33,10 +33,21 @@ import traceback
 from collections import Counter
 from dataclasses import dataclass
 
+from overfit_tui.core.errors import OverfitError
 from overfit_tui.core.paths import Home
+from overfit_tui.core.status import Status
 from overfit_tui.core.system import worker_threads
 from overfit_tui.runs.liveness import is_worker, pid_alive
-from overfit_tui.runs.queue import Job, device_slots, pool_devices, proc_start, queued_jobs, read_state
+from overfit_tui.runs.queue import (
+    Job,
+    device_slots,
+    pool_devices,
+    proc_start,
+    queued_jobs,
+    read_state,
+    restart_if_waiting,
+)
+from overfit_tui.runs.ray_backend import Abandoned, RayJobs
 from overfit_tui.runs.warm import Slot, hand_over, register, registered, warm_seconds, was_ready
 from overfit_tui.store import Store
 from overfit_tui.store.schema import ACTIVE
@@ -153,12 +164,12 @@ def adopt(store: Store) -> list[Worker]:
             slot.clear()  # gone (or its pid reused): its runs are reaped through the store as lost below
     for gid in store.active_groups():
         for r in store.runs(gid):
-            pid = r.get("pid")
-            if r["status"] in ACTIVE and pid and pid_alive(pid) and is_worker(pid, r["id"]) is not False:
-                w = found.setdefault(pid, Worker(pid, r.get("device") or "cpu", gid, []))
+            pid = r.pid
+            if r.status in ACTIVE and pid and pid_alive(pid) and is_worker(pid, r.id) is not False:
+                w = found.setdefault(pid, Worker(pid, r.device or "cpu", gid, []))
                 w.group = w.group or gid
-                if r["id"] not in w.runs:
-                    w.runs.append(r["id"])
+                if r.id not in w.runs:
+                    w.runs.append(r.id)
     return list(found.values())
 
 
@@ -192,9 +203,9 @@ class Scheduler:
             for rid in w.runs:
                 self.store.transition(
                     rid,
-                    ("running",) if requeue else ("queued", "running"),
+                    (Status.RUNNING,) if requeue else (Status.QUEUED, Status.RUNNING),
                     only_if=lambda r, pid=w.pid: r.get("pid") == pid,
-                    status="lost",
+                    status=Status.LOST,
                     ended=time.time(),
                     error=f"worker exited {why} without recording this run",
                 )
@@ -265,8 +276,6 @@ class Scheduler:
                 count[w.device] -= 1
 
     def _fill_ray(self, jobs: list[Job], gpu_slots: int) -> None:
-        from overfit_tui.core.errors import OverfitError
-        from overfit_tui.runs.ray_backend import Abandoned, RayJobs
 
         if self.ray is not None and self.ray.silent_since is not None:
             return  # the head does not answer right now: nothing is submitted (it may be lost)
@@ -300,7 +309,7 @@ class Scheduler:
         """Some run of these jobs still waits (not cancelled while Ray is being connected)."""
         ids = {r for j in jobs for r in j.runs}
         return any(
-            r["id"] in ids and r["status"] == "queued" for g in {j.group for j in jobs} for r in self.store.runs(g)
+            r.id in ids and r.status == Status.QUEUED for g in {j.group for j in jobs} for r in self.store.runs(g)
         )
 
     def start(self, job: Job, dev: str, threads: int, warm_s: float = 0.0) -> None:
@@ -332,7 +341,7 @@ class Scheduler:
     def _refuse(self, job: Job, why: str | None = None) -> None:
         why = why or f"none of its devices ({', '.join(job.devices)}) is on this machine ({', '.join(self.devices)})"
         for rid in job.runs:
-            self.store.transition(rid, ("queued",), status="failed", ended=time.time(), error=why)
+            self.store.transition(rid, (Status.QUEUED,), status=Status.FAILED, ended=time.time(), error=why)
 
     def idle(self) -> bool:
         """Nothing runs and nothing may start."""
@@ -354,7 +363,6 @@ class Scheduler:
             if job.backend == "ray" and (job.address or "auto") == self.ray.address:
                 self._refuse(job, f"{why}; not started")
         _write_lock(lock_fd, {"pid": os.getpid(), "exiting": True})
-        from overfit_tui.runs.queue import restart_if_waiting
 
         restart_if_waiting(self.store)  # local jobs and workers get a successor (it waits for this lock)
         sys.stdout.flush()
@@ -392,8 +400,8 @@ class Scheduler:
 
 def _assign(rec: dict, pid: int, device: str, log: str) -> bool:
     """Note the worker started for a run, unless another worker has claimed it (or it was cancelled)."""
-    if rec["status"] == "queued" or (rec["status"] == "running" and rec.get("pid") == pid):
-        if rec["status"] == "queued":
+    if rec["status"] == Status.QUEUED or (rec["status"] == Status.RUNNING and rec.get("pid") == pid):
+        if rec["status"] == Status.QUEUED:
             rec.update(pid=pid, dispatched=time.time())  # when it left the queue (the queue's order, in tests)
         rec.setdefault("dispatched", time.time())  # a warm worker may claim it before this is written
         rec.update(device=device, log=log)
@@ -403,7 +411,7 @@ def _assign(rec: dict, pid: int, device: str, log: str) -> bool:
 
 def _assign_ray(rec: dict, pid: int) -> bool:
     """A queued run submitted to Ray: its pid is the driver's (this scheduler) until it ends."""
-    if rec["status"] != "queued":
+    if rec["status"] != Status.QUEUED:
         return False
     rec.update(pid=pid, ray=True, device="ray", dispatched=time.time())
     return True

@@ -24,8 +24,15 @@ from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 from overfit_tui.core.paths import Home
+from overfit_tui.core.specs import ModelSpec, TrainSpec
+from overfit_tui.core.status import Status
+from overfit_tui.engine.provenance import provenance
+from overfit_tui.runs.queue import proc_start
+from overfit_tui.runs.warm import POLL_S, Slot, leave_if_idle, register, take
 from overfit_tui.store import Store
 from overfit_tui.store.metrics import MetricWriter
+from overfit_tui.studies import get_study
+from overfit_tui.studies.groups import run_spec_from_dict
 from overfit_tui.studies.shared.context import ExecContext
 
 HEARTBEAT_S = 2.0
@@ -45,11 +52,10 @@ class StoreContext(ExecContext):
         self._cancelled: set[int] = set()
 
     def started(self, i: int) -> None:
-        from overfit_tui.engine.provenance import provenance
 
         self.store.transition(
             self.ids[i],
-            ("running",),
+            (Status.RUNNING,),
             only_if=_mine,
             device=self.device,
             started=time.time(),
@@ -76,12 +82,12 @@ class StoreContext(ExecContext):
 
     def save_checkpoint(self, i: int, name: str, state: dict) -> None:
         """Under the run's folder (checkpoints/NAME.pt), so a restarted job can resume from it."""
-        from overfit_tui.engine.checkpoints import save_checkpoint
+        from overfit_tui.engine.checkpoints import save_checkpoint  # lazy: torch, for jobs that checkpoint
 
         save_checkpoint(self.store.home.run_dir(self.ids[i]), name, state)
 
     def load_checkpoint(self, i: int, name: str) -> dict | None:
-        from overfit_tui.engine.checkpoints import load_checkpoint
+        from overfit_tui.engine.checkpoints import load_checkpoint  # lazy: torch, for jobs that checkpoint
 
         path = self.store.home.run_dir(self.ids[i]) / "checkpoints" / f"{name}.pt"
         return load_checkpoint(path) if path.is_file() else None
@@ -93,13 +99,13 @@ def _mine(rec: dict) -> bool:
 
 def claim(store: Store, run_ids: list[str]) -> list[str]:
     """The runs this process wins: queued -> running with our pid, atomically; the others are not ours."""
-    return [r for r in run_ids if store.transition(r, ("queued",), status="running", pid=os.getpid())]
+    return [r for r in run_ids if store.transition(r, (Status.QUEUED,), status=Status.RUNNING, pid=os.getpid())]
 
 
 def record(store: Store, run_id: str, **fields) -> bool:
     """Write a claimed run's outcome. A run wrongly marked lost (its worker was stopped, not gone)
-    gets its real outcome, with the 'lost' error cleared by the caller's fields."""
-    return store.transition(run_id, ("running", "lost"), only_if=_mine, **fields)
+    gets its real outcome, with the error of its loss cleared by the caller's fields."""
+    return store.transition(run_id, (Status.RUNNING, Status.LOST), only_if=_mine, **fields)
 
 
 def _heartbeat(paths: list[Path], stop: threading.Event) -> None:
@@ -113,9 +119,7 @@ def _heartbeat(paths: list[Path], stop: threading.Event) -> None:
 def run_job(
     home: Home, run_ids: list[str], device: str, data_dir: Path, download_ok: bool = False, threads: int | None = None
 ) -> None:
-    from overfit_tui.engine.device import configure_threads
-    from overfit_tui.studies import get_study
-    from overfit_tui.studies.groups import run_spec_from_dict
+    from overfit_tui.engine.device import configure_threads  # lazy: torch, loaded when a job starts, not on import
 
     store = Store(home)
     run_ids = claim(store, run_ids)
@@ -141,7 +145,7 @@ def run_job(
         print(tb, flush=True)
         for i, r in enumerate(run_ids):
             if i not in ctx.ended:
-                record(store, r, status="failed", error=tb, ended=time.time())
+                record(store, r, status=Status.FAILED, error=tb, ended=time.time())
         raise SystemExit(1) from None
     finally:
         stop.set()
@@ -151,10 +155,8 @@ def _warm_up(device: str) -> None:
     """Pay the imports and torch's first-call costs before the first job, not inside it."""
     import torch
 
-    import overfit_tui.studies  # noqa: F401 (the registry and every study's description)
-    from overfit_tui.core.specs import ModelSpec, TrainSpec
-    from overfit_tui.engine.models import build_model
-    from overfit_tui.engine.train import Member, train
+    from overfit_tui.engine.models import build_model  # lazy: torch, warm-up only
+    from overfit_tui.engine.train import Member, train  # lazy: torch, warm-up only
 
     x, y = torch.randn(64, 40, device=device), torch.randint(10, (64,), device=device)
     model = build_model(ModelSpec(name="mlp", width=16), (40,), 10, 0).to(device)
@@ -187,8 +189,6 @@ def _output_to(log: Path):
 def serve(home: Home, device: str, idle_s: float) -> None:
     """The warm worker's loop: take the job handed over, train it, wait for the next; leave
     after `idle_s` seconds without one (or on SIGTERM while idle)."""
-    from overfit_tui.runs.queue import proc_start
-    from overfit_tui.runs.warm import POLL_S, Slot, leave_if_idle, register, take
 
     slot = Slot(home, os.getpid())
     stop = TERM

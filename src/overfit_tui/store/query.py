@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from overfit_tui.core.errors import OverfitError, did_you_mean, printable
+from overfit_tui.core.records import RunRecord
 from overfit_tui.store.schema import STATES
 
 AGE = re.compile(r"(\d+(?:\.\d+)?)\s*([smhdw])")
@@ -39,13 +40,13 @@ class RunFilter:
             return False
         return not self.tag or self.tag in entry["tags"]
 
-    def matches(self, rec: dict) -> bool:
+    def matches(self, rec: RunRecord) -> bool:
         return (
-            (not self.study or rec["study"] == self.study)
-            and (not self.group or rec["group"] == self.group)
-            and (not self.status or rec["status"] in self.status)
-            and (not self.tag or self.tag in (rec.get("tags") or ()))
-            and (self.since is None or rec["created"] >= self.since)
+            (not self.study or rec.study == self.study)
+            and (not self.group or rec.group == self.group)
+            and (not self.status or rec.status in self.status)
+            and (not self.tag or self.tag in rec.tags)
+            and (self.since is None or rec.created >= self.since)
         )
 
 

@@ -1,6 +1,9 @@
 """Reading the store without its lock: runs (filtered by study, group, status, tag and time,
 opening only the groups that can match), one run, group records, unreadable records, and
-references (a run id, a group id or a unique prefix of one). Part of `Store`."""
+references (a run id, a group id or a unique prefix of one). Part of `Store`.
+
+Records come out typed: `RunRecord` and `GroupRecord` (core/records.py), read from the stored
+tables after the schema check; what is on disk is unchanged."""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ from collections.abc import Iterator
 
 from overfit_tui.core.errors import RefError, printable
 from overfit_tui.core.ids import ID_RULE, is_id
+from overfit_tui.core.records import GroupRecord, RunRecord
 from overfit_tui.store.query import RunFilter
 from overfit_tui.store.schema import GROUP_FIELDS, RUN_FIELDS, BadRecord, record_problem, usable_id
 from overfit_tui.store.storage import MALFORMED
@@ -15,8 +19,8 @@ from overfit_tui.store.storage import MALFORMED
 REF_SHOWN = 8  # candidates listed when a reference is ambiguous
 
 
-def _order(rec: dict) -> tuple:
-    return (rec["created"], rec.get("index", 0))
+def _order(rec: RunRecord) -> tuple:
+    return (rec.created, rec.index)
 
 
 class StoreReads:
@@ -26,14 +30,14 @@ class StoreReads:
         got = self._read_group_file(gid)
         return got[0] if got else {}
 
-    def _valid_runs(self, gid: str, tables: dict | None = None) -> list[dict]:
+    def _valid_runs(self, gid: str, tables: dict | None = None) -> list[RunRecord]:
         tables = self._tables(gid) if tables is None else tables
-        out = [dict(r) for r in tables.get("runs", {}).values() if record_problem(r) is None]
+        out = [RunRecord.from_dict(r) for r in tables.get("runs", {}).values() if record_problem(r) is None]
         for r in out:
-            self._hint[r["id"]] = gid
+            self._hint[r.id] = gid
         return sorted(out, key=_order)
 
-    def iter_runs(self, flt: RunFilter | None = None, newest_first: bool = False) -> Iterator[dict]:
+    def iter_runs(self, flt: RunFilter | None = None, newest_first: bool = False) -> Iterator[RunRecord]:
         """Matching runs group by group (groups by creation time, runs by creation and index),
         reading only the groups whose index entry can match: memory stays at one group."""
         flt = flt or RunFilter()
@@ -48,35 +52,40 @@ class StoreReads:
             runs = [r for r in self._valid_runs(gid) if flt.matches(r)]
             yield from reversed(runs) if newest_first else runs
 
-    def runs(self, group: str | None = None, **filters) -> list[dict]:
+    def runs(self, group: str | None = None, **filters) -> list[RunRecord]:
         """Every readable run record (of one group, or matching `RunFilter` fields), oldest first;
         unreadable ones are in `problems()`."""
         if group is not None and not filters:
             return self._valid_runs(group) if group in self._index_now() else []
         return sorted(self.iter_runs(RunFilter(group=group, **filters)), key=_order)
 
-    def group_runs(self, gid: str) -> tuple[dict | None, list[dict]]:
+    def group_runs(self, gid: str) -> tuple[GroupRecord | None, list[RunRecord]]:
         """A group's record and its readable runs, from one read of its file."""
         tables = self._tables(gid)
         grec = next(
-            (dict(g) for g in tables.get("groups", {}).values() if record_problem(g, GROUP_FIELDS) is None), None
+            (
+                GroupRecord.from_dict(g)
+                for g in tables.get("groups", {}).values()
+                if record_problem(g, GROUP_FIELDS) is None
+            ),
+            None,
         )
         return grec, self._valid_runs(gid, tables)
 
-    def group(self, gid: str) -> dict | None:
+    def group(self, gid: str) -> GroupRecord | None:
         return self.group_runs(gid)[0] if is_id(gid) and gid in self._index_now() else None
 
-    def groups(self) -> list[dict]:
+    def groups(self) -> list[GroupRecord]:
         """Every readable group record, oldest first (this opens every group's file)."""
         out = [g for g in (self.group(gid) for gid in self._index_now()) if g is not None]
-        return sorted(out, key=lambda g: g["created"])
+        return sorted(out, key=lambda g: g.created)
 
     def active_groups(self) -> list[str]:
         """Groups with queued or running runs (or that had them when last checked), oldest first."""
         index = self._index_now()
         return sorted((g for g, e in index.items() if e["active"]), key=lambda g: index[g]["created"])
 
-    def get_run(self, run_id: str) -> dict | None:
+    def get_run(self, run_id: str) -> RunRecord | None:
         """A readable run by id: one group's file is read (the index says which)."""
         tried = None
         for gid in (self._hint.get(run_id), None):
@@ -87,7 +96,7 @@ class StoreReads:
             for rec in self._tables(gid).get("runs", {}).values():
                 if rec.get("id") == run_id and record_problem(rec) is None:
                     self._hint[run_id] = gid
-                    return dict(rec)
+                    return RunRecord.from_dict(rec)
             self._hint.pop(run_id, None)
         return None
 
@@ -140,7 +149,7 @@ class StoreReads:
             "give more of the id"
         )
 
-    def resolve(self, ref: str) -> list[dict]:
+    def resolve(self, ref: str) -> list[RunRecord]:
         """The runs a reference names: a run id, a group id, or a prefix of exactly one of them.
 
         The empty string names nothing; a prefix of several runs or groups is an error listing them."""

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from overfit_tui.core.schema import Stat
+from overfit_tui.core.stats import t_quantile
 from overfit_tui.core.status import ENDED, ENDED_OK
 from overfit_tui.studies.base import RunData
 
@@ -156,19 +157,9 @@ def too_few_seeds(n: int, need: int = MIN_SEEDS) -> Verdict | None:
 
 
 # -- the statistics a margin is held against ---------------------------------------------
-# One-sided 95 % quantiles of Student's t (two-sided 90 %), df = 1..30; beyond, the normal's.
-_T95 = (
-    6.314, 2.920, 2.353, 2.132, 2.015, 1.943, 1.895, 1.860, 1.833, 1.812,
-    1.796, 1.782, 1.771, 1.761, 1.753, 1.746, 1.740, 1.734, 1.729, 1.725,
-    1.721, 1.717, 1.714, 1.711, 1.708, 1.706, 1.703, 1.701, 1.699, 1.697,
-)  # fmt: skip
-
-
 def t95(df: int) -> float:
     """The one-sided 95 % quantile of Student's t with `df` degrees of freedom."""
-    if df < 1:
-        return math.inf
-    return _T95[df - 1] if df <= len(_T95) else 1.645
+    return t_quantile(df, two_sided=False)
 
 
 @dataclass(frozen=True)

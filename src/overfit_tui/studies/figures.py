@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
+from overfit_tui.core.records import RunRecord
 from overfit_tui.studies.base import RunData, Study
 
 
-def run_data(store, records: list[dict]) -> list[RunData]:
-    return [
-        RunData(r["id"], r["label"], r["spec"], r["status"], r.get("summary") or {}, store.metrics(r["id"]))
-        for r in records
-    ]
+def run_data(store, records: list[RunRecord]) -> list[RunData]:
+    return [RunData(r.id, r.label, r.spec_data, r.status, dict(r.summary), store.metrics(r.id)) for r in records]
 
 
 MAX_ROWS = 40  # a figure with more x values is a curve over time, not a table

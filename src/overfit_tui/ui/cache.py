@@ -19,6 +19,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 
+from overfit_tui.core.records import RunRecord
 from overfit_tui.export.run_data import runs_data
 from overfit_tui.store.metrics import read_metrics, thin_events
 from overfit_tui.studies.base import RunData
@@ -31,7 +32,7 @@ EVENTS_MAX = 400_000  # events kept in all (about 300 MB of dicts at most)
 class RunCache:
     def __init__(self, groups_kept: int = GROUPS_KEPT, per_run: int = PER_RUN, events_max: int = EVENTS_MAX):
         self.index: dict[str, dict] = {}
-        self.records: dict[str, dict] = {}
+        self.records: dict[str, RunRecord] = {}
         self.events: dict[str, list[dict]] = {}
         self.dirty = True
         self.wake = threading.Event()  # set when a view wants something not loaded yet
@@ -74,14 +75,14 @@ class RunCache:
         self.index = index
         self.dirty = True
 
-    def set_group(self, group_id: str, records: list[dict]) -> None:
+    def set_group(self, group_id: str, records: list[RunRecord]) -> None:
         """A group's current records (all of them), replacing what was cached of it."""
         with self._lock:
             for rid in self._members.pop(group_id, []):
                 self.records.pop(rid, None)
-            self._members[group_id] = [r["id"] for r in records]
+            self._members[group_id] = [r.id for r in records]
             for r in records:
-                self.records[r["id"]] = r
+                self.records[r.id] = r
         self.dirty = True
 
     def drop_group(self, group_id: str) -> None:
@@ -90,11 +91,11 @@ class RunCache:
             self._drop(group_id)
         self.dirty = True
 
-    def set_records(self, records: list[dict]) -> None:
+    def set_records(self, records: list[RunRecord]) -> None:
         """Every cached record at once (groups not in `records` are dropped)."""
-        by: dict[str, list[dict]] = {}
+        by: dict[str, list[RunRecord]] = {}
         for r in records:
-            by.setdefault(r["group"], []).append(r)
+            by.setdefault(r.group, []).append(r)
         for gid in set(self._members) - set(by):
             self.drop_group(gid)
         for gid, rs in by.items():
@@ -137,13 +138,13 @@ class RunCache:
         return bool(self.index.get(group_id, {}).get("active"))
 
     # -- what views read ---------------------------------------------------------------------
-    def runs(self, study: str | None = None, group: str | None = None) -> list[dict]:
+    def runs(self, study: str | None = None, group: str | None = None) -> list[RunRecord]:
         if group is not None:
             rs = [self.records[i] for i in self._members.get(group, []) if i in self.records]
         else:
             rs = list(self.records.values())
         if study:
-            rs = [r for r in rs if r["study"] == study]
+            rs = [r for r in rs if r.study == study]
         return rs
 
     def groups(self, studies: tuple[str, ...]) -> list[str]:
@@ -151,8 +152,8 @@ class RunCache:
         not; a restart is not one of them but part of the group it restarts (`family`)."""
         seen = {g: e["created"] for g, e in self.index.items() if e["study"] in studies and sum(e["counts"].values())}
         for r in self.records.values():
-            if r["study"] in studies and r["group"] not in seen:
-                seen[r["group"]] = r.get("created") or 0
+            if r.study in studies and r.group not in seen:
+                seen[r.group] = r.created
         part = {g for g, (src, _) in self.restarts.items() if src in seen}
         return sorted((g for g in seen if g not in part), key=lambda g: -seen[g])
 
@@ -166,18 +167,18 @@ class RunCache:
         mine = [g for g, (src, _) in self.restarts.items() if src == group_id]
         return [group_id, *sorted(mine, key=lambda g: self.index.get(g, {}).get("created", 0))]
 
-    def family_runs(self, group_id: str) -> tuple[list[dict], set[str]]:
+    def family_runs(self, group_id: str) -> tuple[list[RunRecord], set[str]]:
         """The records of a group and of its restarts (in that order, each by index), and the ids
         of the runs a restart redoes (where the redo is loaded): figures and claims skip those."""
         out, redone = [], set()
         for g in self.family(group_id):
-            rs = sorted(self.runs(group=g), key=lambda r: r.get("index", 0))
+            rs = sorted(self.runs(group=g), key=lambda r: r.index)
             out += rs
             if g != group_id and rs:
                 redone |= set(self.restarts[g][1])
         return out, redone
 
-    def run_data(self, records: list[dict]) -> list[RunData]:
+    def run_data(self, records: list[RunRecord]) -> list[RunData]:
         return runs_data(records, lambda rid: self.events.get(rid, []))
 
     def last(self, run_id: str, kind: str) -> dict | None:
@@ -196,8 +197,8 @@ def restart_sources(store, index: dict[str, dict], known: dict) -> dict[str, tup
     for gid in index:
         if gid in found or not gid.startswith("restart-"):  # launcher.restart()'s ids; the record decides
             continue
-        rec = store.group(gid) or {}
-        redone = tuple(rec.get("restart_of") or ())
+        rec = store.group(gid)
+        redone = rec.restart_of if rec else ()
         source = next((of_run[r] for r in redone if r in of_run), None)
         if source is not None and source != gid:
             found[gid] = (source, redone)
@@ -220,11 +221,11 @@ def snapshot(store, run_ids: list[str], live: RunCache | None = None, per_run: i
         rec = live.records.get(rid) if live else None
         rec = rec or store.get_run(rid)
         if rec is not None:
-            by_group.setdefault(rec["group"], []).append(rec)
+            by_group.setdefault(rec.group, []).append(rec)
     for gid, recs in by_group.items():
-        snap.set_group(gid, [r for r in recs if r["id"] in wanted])
+        snap.set_group(gid, [r for r in recs if r.id in wanted])
         for r in recs:
-            evs = live.events.get(r["id"]) if live and live.loaded(gid) else None
-            snap.add_events({r["id"]: list(evs) if evs is not None else read_metrics(store.metrics_path(r["id"]))})
+            evs = live.events.get(r.id) if live and live.loaded(gid) else None
+            snap.add_events({r.id: list(evs) if evs is not None else read_metrics(store.metrics_path(r.id))})
     snap.dirty = True
     return snap

@@ -8,6 +8,7 @@ from textual import work
 
 from overfit_tui.core.errors import OverfitError
 from overfit_tui.core.status import ACTIVE, Status
+from overfit_tui.runs.launcher import cancel, launch, restart
 from overfit_tui.ui.run_table import RunTable
 from overfit_tui.ui.screens import ConfirmScreen
 from overfit_tui.ui.study_pane import StudyPane
@@ -37,7 +38,6 @@ class RunActions:
 
     @work(thread=True, group="launch")
     def _launch(self, msg: StudyPane.Launch, download: bool) -> None:
-        from overfit_tui.runs.launcher import launch  # lazy: launching imports the studies' runners (torch)
 
         try:
             gid, _ = launch(
@@ -63,8 +63,9 @@ class RunActions:
         if not msg.ref.startswith("group:"):
             self._cancel(msg.ref)
             return
-        group = (self.record(msg.ref[6:]) or {}).get("group")
-        active = [r for r in self.cache.runs(group=group) if r["status"] in ACTIVE] if group else []
+        rec = self.record(msg.ref[6:])
+        group = rec.group if rec else None
+        active = [r for r in self.cache.runs(group=group) if r.status in ACTIVE] if group else []
         if not active:
             self.notify("nothing to cancel: no run of this group is queued or running")
             return
@@ -83,7 +84,6 @@ class RunActions:
 
     @work(thread=True, group="cancel")
     def _cancel(self, ref: str) -> None:
-        from overfit_tui.runs.launcher import cancel  # lazy: launching imports the studies' runners (torch)
 
         n = len(cancel(self.store, ref))
         self.call_from_thread(
@@ -92,10 +92,9 @@ class RunActions:
 
     @work(thread=True, group="launch")
     def on_run_table_restart(self, msg: RunTable.Restart) -> None:
-        from overfit_tui.runs.launcher import restart  # lazy: launching imports the studies' runners (torch)
 
-        rec = self.record(msg.run_id) or {}
-        if rec.get("status") in (*ACTIVE, Status.FINISHED):
+        rec = self.record(msg.run_id)
+        if rec is not None and rec.status in (*ACTIVE, Status.FINISHED):
             self.call_from_thread(
                 self.notify, "restart is for failed, diverged, cancelled or lost runs", severity="warning"
             )

@@ -18,6 +18,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
+from overfit_tui.core.records import RunRecord
 from overfit_tui.export.compare import flatten
 from overfit_tui.studies import field_for
 from overfit_tui.ui.cache import RunCache
@@ -39,34 +40,31 @@ def _when(ts) -> str:
     return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(ts)) if ts else "-"
 
 
-def info(r: dict) -> Group:
+def info(r: RunRecord) -> Group:
     """The left column: run, summary, spec, provenance, error."""
-    ran = (r.get("ended") or time.time()) - r["started"] if r.get("started") else None
+    ran = (r.ended or time.time()) - r.started if r.started else None
     head = [
-        ("id", r["id"]),
-        ("label", r["label"]),
-        ("group", r["group"]),
-        ("study", r["study"]),
-        ("preset", r.get("preset") or "-"),
-        ("status", r["status"]),
-        ("device", r.get("device") or "-"),
-        ("started", _when(r.get("started"))),
-        ("ended", _when(r.get("ended"))),
+        ("id", r.id),
+        ("label", r.label),
+        ("group", r.group),
+        ("study", r.study),
+        ("preset", r.preset or "-"),
+        ("status", r.status),
+        ("device", r.device or "-"),
+        ("started", _when(r.started)),
+        ("ended", _when(r.ended)),
         ("ran for", duration(ran) if ran else "-"),
-        ("spec hash", r.get("spec_hash") or "-"),
+        ("spec hash", r.spec_hash or "-"),
     ]
-    if r.get("tags") or r.get("notes"):
-        head += [("tags", ", ".join(r.get("tags") or []) or "-"), ("note", r.get("notes") or "-")]
-    summary = [
-        (field_for(r["study"], k).header, field_for(r["study"], k).format(v))
-        for k, v in (r.get("summary") or {}).items()
-    ]
-    spec = [(k, _plain(v)) for k, v in flatten(r["spec"]).items() if k not in ("study", "label")]
-    prov = [(k, _plain(v)) for k, v in sorted((r.get("provenance") or {}).items())]
+    if r.tags or r.notes:
+        head += [("tags", ", ".join(r.tags) or "-"), ("note", r.notes or "-")]
+    summary = [(field_for(r.study, k).header, field_for(r.study, k).format(v)) for k, v in r.summary.items()]
+    spec = [(k, _plain(v)) for k, v in flatten(r.spec_data).items() if k not in ("study", "label")]
+    prov = [(k, _plain(v)) for k, v in sorted(r.provenance.items())]
     parts = [_section("run", head), Text(""), _section("summary", summary or [("", "(none yet)")]), Text("")]
     parts += [_section("spec", spec), Text(""), _section("provenance", prov or [("", "(not started)")])]
-    if r.get("error"):
-        parts += [Text(""), Text("error", style="bold red"), Text(r["error"])]
+    if r.error:
+        parts += [Text(""), Text("error", style="bold red"), Text(r.error)]
     return Group(*parts)
 
 
@@ -127,8 +125,8 @@ class RunDetailScreen(Screen):
         evals = recent_evals(self.cache.events.get(self.run_id, []))
         if evals:
             lines += ["latest evaluations:", *evals, ""]
-        log = r.get("log")
-        shared = [x["label"] for x in self.cache.records.values() if x["id"] != r["id"] and log and x.get("log") == log]
+        log = r.log
+        shared = [x.label for x in self.cache.records.values() if x.id != r.id and log and x.log == log]
         if not log or not Path(log).exists():
             lines.append("no worker log: the run has not started, or was imported")
         else:

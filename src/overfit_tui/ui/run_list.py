@@ -8,26 +8,31 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
+from overfit_tui.core.records import RunRecord
+
 PAGE = 200  # rows in the table at once
-ROW_KEYS = ("id", "group", "study", "label", "status", "device", "created", "index", "job", "tags", "notes")
-ROW_KEYS += ("summary", "pid", "started", "ended", "preset")
 
 
-def light(rec: dict) -> dict:
-    """What a row shows and a filter reads: no full spec (its data, model and epoch budget only)."""
-    spec = rec.get("spec") or {}
-    row = {k: rec[k] for k in ROW_KEYS if k in rec}
-    row["spec"] = {
-        "data": {"name": (spec.get("data") or {}).get("name", "")},
-        "model": {"name": (spec.get("model") or {}).get("name", "")},
-        "train": {"epochs": (spec.get("train") or {}).get("epochs", 1)},
-    }
-    return row
+def light(rec: RunRecord) -> RunRecord:
+    """What a row shows and a filter reads: no full spec (its data, model and epoch budget only),
+    provenance or traceback."""
+    spec = rec.spec_data
+    return rec.replace(
+        spec_data={
+            "study": spec.get("study", rec.study),
+            "label": spec.get("label", rec.label),
+            "data": {"name": (spec.get("data") or {}).get("name", "")},
+            "model": {"name": (spec.get("model") or {}).get("name", "")},
+            "train": {"epochs": (spec.get("train") or {}).get("epochs", 1)},
+        },
+        provenance={},
+        error=None,
+    )
 
 
-def load_rows(store, batch_runs: int = 500) -> Iterator[list[dict]]:
+def load_rows(store, batch_runs: int = 500) -> Iterator[list[RunRecord]]:
     """Light rows of every run, newest groups first, in batches (for a background worker)."""
-    batch: list[dict] = []
+    batch: list[RunRecord] = []
     for rec in store.iter_runs(newest_first=True):
         batch.append(light(rec))
         if len(batch) >= batch_runs:
@@ -41,17 +46,22 @@ class RunList:
     """The rows loaded so far, the live records that override them, and the page shown."""
 
     def __init__(self, page_size: int = PAGE):
-        self.rows: dict[str, dict] = {}
+        self.rows: dict[str, RunRecord] = {}
         self.done = False  # every group has been read
         self.page, self.page_size = 0, page_size
         self._version, self._shown = 0, (None, [])  # filtered rows, kept until rows or filter change
 
-    def add(self, rows: list[dict]) -> None:
+    def add(self, rows: list[RunRecord]) -> None:
         for r in rows:
-            self.rows[r["id"]] = r
+            self.rows[r.id] = r
         self._version += bool(rows)
 
-    def live(self, records: dict[str, dict]) -> None:
+    def put(self, row: RunRecord) -> None:
+        """One row changed here (tags or a note the user just set)."""
+        self.rows[row.id] = row
+        self._version += 1
+
+    def live(self, records: dict[str, RunRecord]) -> None:
         """Fresher records (the app's cache: active and shown groups) replace their rows."""
         for rid, rec in records.items():
             row = light(rec)
@@ -59,17 +69,15 @@ class RunList:
                 self.rows[rid] = row
                 self._version += 1
 
-    def shown(self, keep: Callable[[dict], bool], key: object = None) -> list[dict]:
+    def shown(self, keep: Callable[[RunRecord], bool], key: object = None) -> list[RunRecord]:
         """Every loaded row that `keep` accepts, newest first; `key` names the filter (for reuse)."""
         if key is not None and self._shown[0] == (key, self._version):
             return self._shown[1]
-        rs = sorted(
-            (r for r in self.rows.values() if keep(r)), key=lambda r: (-(r.get("created") or 0), r.get("index", 0))
-        )
+        rs = sorted((r for r in self.rows.values() if keep(r)), key=lambda r: (-r.created, r.index))
         self._shown = ((key, self._version), rs)
         return rs
 
-    def page_of(self, rows: list[dict]) -> list[dict]:
+    def page_of(self, rows: list[RunRecord]) -> list[RunRecord]:
         pages = max(1, -(-len(rows) // self.page_size))
         self.page = min(max(self.page, 0), pages - 1)
         return rows[self.page * self.page_size : (self.page + 1) * self.page_size]

@@ -181,7 +181,7 @@ class RunTable(DataTable):
             return Text(middle(r["label"], c.width), no_wrap=True)
         if c.key == "status":
             pos = cache.queue_pos.get(r["id"], 0 if r.get("pid") else None)
-            return Text(status_text({**r, "queue_pos": pos}), style=STATUS_STYLE.get(status, ""))
+            return Text(status_text(r, pos), style=STATUS_STYLE.get(status, ""))
         if c.key == "progress":
             return bar(progress_of(r, cache.last(r["id"], "step") or cache.last(r["id"], "eval")))
         if c.key == "eta":

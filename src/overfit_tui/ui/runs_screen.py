@@ -206,7 +206,7 @@ class RunsScreen(Screen):
         def save(result) -> None:
             if result is not None:
                 tags, note = result
-                r["tags"], r["notes"] = tags, note
+                self.list.put(r.replace(tags=tuple(tags), notes=note))
                 self.redraw()
                 self._save_tags(rid, shown_tags, tags, shown_note, note)
 

@@ -14,6 +14,7 @@ Margins, fixed before measuring (docs/claims/complexity.md says why):
 
 from __future__ import annotations
 
+from overfit_tui.core.status import Status
 from overfit_tui.studies.base import RunData
 from overfit_tui.studies.claims import (
     MIN_SEEDS,
@@ -62,7 +63,7 @@ def _at_fixed_error(runs: list[RunData], where) -> dict[str, list[RunData]] | Ve
 
 
 def _unfitted(runs: list[RunData]) -> str:
-    n = sum(1 for r in runs if r.status == "finished" and not r.summary.get("fitted"))
+    n = sum(1 for r in runs if r.status == Status.FINISHED and not r.summary.get("fitted"))
     return f"; {n} run(s) never reached the stopping criterion, left out" if n else ""
 
 

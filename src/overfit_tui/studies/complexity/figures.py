@@ -9,6 +9,7 @@ papers compare nets at a fixed training error; the table's title counts those le
 
 from __future__ import annotations
 
+from overfit_tui.core.schema import Stat
 from overfit_tui.studies.base import Figure, RunData, Series, Table
 from overfit_tui.studies.claims import finished, seed_of
 from overfit_tui.studies.complexity.fields import GAP, HYPER, MEASURES
@@ -138,7 +139,6 @@ def _means(runs: list[RunData]) -> Table:
     for r in runs:
         hp = hyper_of(r)
         cells.setdefault((hp["p"], hp["width"], hp["n_train"]), []).append(r)
-    from overfit_tui.core.schema import Stat
 
     fields = (GAP, *MEASURES)
     rows = []

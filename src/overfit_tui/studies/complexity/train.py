@@ -10,6 +10,7 @@ import time
 import torch
 
 from overfit_tui.core.specs import RunSpec
+from overfit_tui.core.status import Status
 from overfit_tui.engine.data import Dataset
 from overfit_tui.engine.hooks import Hook, Hooks
 from overfit_tui.engine.models import build_model
@@ -65,7 +66,7 @@ class Measure(Hook):
         acc = result.final
         if "train_acc" in acc and "test_acc" in acc:
             result.extra["gap"] = acc["train_acc"] - acc["test_acc"]
-        if result.status != "finished" or result.state is None:
+        if result.status != Status.FINISHED or result.state is None:
             return  # diverged or cancelled: no trained net to measure
         spec, ds = self.runs[run], self.data[run]
         model = build_model(spec.model, ds.input_shape, ds.num_classes, spec.seeds.init).to(self.device)

@@ -10,6 +10,7 @@ condition), and the test accuracy of the ends, their ensemble and the curve's en
 from __future__ import annotations
 
 from overfit_tui.core.schema import Stat
+from overfit_tui.core.status import Status
 from overfit_tui.engine.declarations import TRAIN_FIELDS
 from overfit_tui.studies.base import Figure, RunData, Series, Table
 from overfit_tui.studies.connectivity.fields import FIELDS
@@ -19,7 +20,7 @@ PATHS = (("line", "line"), ("curve", "Bezier curve"), ("aligned", "line, B match
 
 
 def width_of(r: RunData) -> int:
-    return int((r.spec.get("params") or {}).get("width") or (r.spec.get("model") or {}).get("width") or 0)
+    return int(r.params.width or r.model.width or 0)
 
 
 def by_width(runs: list[RunData]) -> dict[int, list[RunData]]:
@@ -52,7 +53,7 @@ def _n_train(runs: list[RunData]) -> int | None:
 
 
 def figures(runs: list[RunData]) -> list[Figure]:
-    done = [r for r in runs if r.status == "finished"]
+    done = [r for r in runs if r.status == Status.FINISHED]
     n = _n_train(done)
     figs = []
     for w, rs in by_width(runs).items():
@@ -127,7 +128,7 @@ def figures(runs: list[RunData]) -> list[Figure]:
 
 
 def tables(runs: list[RunData]) -> list[Table]:
-    done = [r for r in runs if r.status == "finished"]
+    done = [r for r in runs if r.status == Status.FINISHED]
     keys = (
         "final_train_acc",
         "final_test_acc",

@@ -18,6 +18,7 @@ from torch.func import functional_call
 
 from overfit_tui.core.events import PointEvent
 from overfit_tui.core.specs import RunSpec
+from overfit_tui.core.status import Status
 from overfit_tui.engine.batches import batch_losses
 from overfit_tui.engine.hooks import Hook
 from overfit_tui.engine.loop import make_optimizer
@@ -195,7 +196,7 @@ def run_pair(i: int, run: RunSpec, ds, ctx: ExecContext) -> tuple[str, dict]:
     nets = [build_model(run.model, ds.input_shape, ds.num_classes, s.init).to(ctx.device) for s in (run.seeds, sb)]
     members = [Member(net, *data, s.order, run=k) for k, (net, s) in enumerate(zip(nets, (run.seeds, sb)))]
     results = train(members, run.train, _StopOnly(ctx), keep_state=True)
-    bad = [r.status for r in results if r.status != "finished"]
+    bad = [r.status for r in results if r.status != Status.FINISHED]
     if bad:
         return bad[0], {}
     model = nets[0].eval()
@@ -221,7 +222,7 @@ def run_pair(i: int, run: RunSpec, ds, ctx: ExecContext) -> tuple[str, dict]:
         extra["aligned_barrier_err"] = barrier([1 - r["test_acc"] for r in aligned])
     mid = train_curve(model, a, b, run, data, ctx.should_stop)
     if mid is None:
-        return "cancelled", {}
+        return Status.CANCELLED, {}
     curve, curve_probs = walk(model, lambda t: bezier_point(a, mid, b, t), ts, data, kind)
     for t, row in zip(ts, curve):
         ctx.emit(i, PointEvent("curve", t, row, wall()))
@@ -251,6 +252,6 @@ def run_pair(i: int, run: RunSpec, ds, ctx: ExecContext) -> tuple[str, dict]:
         "seconds": round(wall(), 2),
         **extra,
     }
-    return "finished", {
+    return Status.FINISHED, {
         key: (round(v, 6) if isinstance(v, float) and math.isfinite(v) else v) for key, v in summary.items()
     }

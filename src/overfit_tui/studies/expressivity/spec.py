@@ -15,21 +15,33 @@ from typing import Literal
 from overfit_tui.core.schema import Field
 from overfit_tui.core.spec import check, field
 from overfit_tui.core.specs import GroupSpec, RunSpec, TrainSpec
-from overfit_tui.studies.base import Figure, RunData, Series, Study
+from overfit_tui.studies.base import Figure, RunData, Series, Study, carry
+from overfit_tui.studies.expressivity.claims import CLAIMS
 
 Target = Literal["true", "random", "reals"]
 
 
 @dataclass(frozen=True)
-class Params:
-    """Sample count, targets, and the trained comparison."""
+class Settings:
+    """The settings every run of a group carries: declared once, for Params and RunParams alike."""
 
     n: int = field(1000, "samples to fit (the first n of the training set)", range="[2, 1e6]")
-    targets: tuple[Target, ...] = field(("true", "random", "reals"), "true labels, random labels, random reals N(0,1)")
-    trained: bool = field(True, "also train a two-layer net with the same parameter count ([train]'s optimizer)")
     train_steps: int = field(
         3000, "optimizer steps of the trained comparison (batches of train.batch_size)", range="[1, 1e9]"
     )
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """What a group sweeps: a run per target (and per method)."""
+
+    targets: tuple[Target, ...] = field(("true", "random", "reals"), "true labels, random labels, random reals N(0,1)")
+    trained: bool = field(True, "also train a two-layer net with the same parameter count ([train]'s optimizer)")
+
+
+@dataclass(frozen=True)
+class Params(Settings, Sweep):
+    """Sample count, targets, and the trained comparison."""
 
     def __post_init__(self):
         check(self.n > 1, "n", "must be > 1")
@@ -37,13 +49,11 @@ class Params:
 
 
 @dataclass(frozen=True)
-class RunParams:
+class RunParams(Settings):
     method: Literal["construction", "trained"] = field(
         "construction", "closed-form 2n+d construction, or a same-size net trained by [train]'s optimizer"
     )
     target: Target = field("random", "what is fitted")
-    n: int = field(1000, "samples fitted", range="[2, 1e6]")
-    train_steps: int = field(3000, "optimizer steps (trained only)", range="[1, 1e9]")
 
 
 class Expressivity(Study):
@@ -76,14 +86,13 @@ class Expressivity(Study):
         for seeds in group.seeds:
             for target in p.targets:
                 for m in methods:
-                    rp = RunParams(m, target, p.n, p.train_steps)
+                    rp = RunParams(method=m, target=target, **carry(Settings, p))
                     name = m if m == "construction" else _optimizer_name(group.train, p.n)
                     label = f"{name}: {target}" + group.seed_tag(seeds)
                     runs.append(RunSpec(self.name, label, group.data, group.models[0], group.train, seeds, rp))
         return runs
 
     def claims(self) -> tuple:
-        from overfit_tui.studies.expressivity.claims import CLAIMS
 
         return CLAIMS
 

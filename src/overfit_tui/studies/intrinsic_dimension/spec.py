@@ -133,7 +133,7 @@ def input_shape(group_data) -> tuple[int, ...]:
 def model_size(model, data) -> int:
     """D: the model's parameter count on this data set (weights, biases, BatchNorm affine)."""
     # The model is built to count it (torch): loaded when a group expands, never when described.
-    from overfit_tui.engine.models import build_model, param_count
+    from overfit_tui.engine.models import build_model, param_count  # lazy: torch, at expansion only
 
     classes = data.gaussian_classes if data.name == "gaussian" else 10
     return param_count(build_model(model, input_shape(data), classes, 0))

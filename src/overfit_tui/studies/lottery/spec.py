@@ -50,7 +50,7 @@ TRAIN_SIZE = {"mnist1d": 4000, "mnist": 60_000, "fashion-mnist": 60_000, "cifar1
 def _runner():
     """The runner module: its model-shape helpers build the model on meta tensors (torch), so
     they load when a group is validated or expanded, never when the study is described."""
-    from overfit_tui.studies.lottery import train
+    from overfit_tui.studies.lottery import train  # lazy: torch (meta-tensor model shapes), at expansion only
 
     return train
 
