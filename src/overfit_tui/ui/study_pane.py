@@ -2,8 +2,8 @@
 
 Wide terminals show the three side by side; below 100 columns the pane shows one view at
 a time (form, charts or runs; `v` switches, launching switches to the charts). Keys:
-m cycles the curve metric, f the study figure, s toggles EMA smoothing, l log y,
-g the group shown, n a heatmap's numbers, c the paper's claims checked on the group;
+m cycles the curve metric, f the study figure, s toggles EMA smoothing, l log y, b the seed
+band (95 % CI, s.e., s.d., min-max), g the group shown, n a heatmap's numbers, c the paper's claims checked on the group;
 moving the run table's cursor highlights that run's curve.
 """
 
@@ -17,6 +17,7 @@ from textual.message import Message
 from textual.widgets import Button, DataTable, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
+from overfit_tui.core.bands import TITLE, next_kind
 from overfit_tui.core.presets import Preset
 from overfit_tui.export.style import run_styles
 from overfit_tui.studies import get_study
@@ -52,6 +53,17 @@ def fitting_columns(columns, rows: list[list[str]], width: int) -> int:
             break
         keep += 1
     return keep
+
+
+def default_band() -> str:
+    """The settings file's `band` (a bad file was reported where the app started: the default here)."""
+    from overfit_tui.core.config import load_config
+    from overfit_tui.core.errors import OverfitError
+
+    try:
+        return load_config().band
+    except OverfitError:
+        return "ci"
 
 
 def needs_gpu(p: Preset) -> bool:
@@ -116,6 +128,7 @@ class StudyPane(Vertical):
         Binding("f", "cycle_figure", "Figure"),
         Binding("s", "toggle_smoothing", "Smooth"),
         Binding("l", "toggle_log", "Log y"),
+        Binding("b", "cycle_band", "Band"),
         Binding("g", "cycle_group", "Group"),
         Binding("n", "toggle_numbers", "Numbers", show=False),  # heatmaps only: in the help
         Binding("c", "claims", "Claims", show=False),
@@ -178,6 +191,7 @@ class StudyPane(Vertical):
         self.group_index = 0
         self.smoothing = 0.0
         self.flip_log = False
+        self.band = default_band()  # the seed band's kind (core/bands.py), from the settings file
         self.highlight: str | None = None  # run id picked out in the curves
         self.view = "form"  # narrow terminals: the form until the pane has runs, then the charts
         self.view_chosen = False  # once the user picks a view, it stays
@@ -358,6 +372,7 @@ class StudyPane(Vertical):
             left, styles, hint = plots[self.figure_index % len(plots)], {}, "f: next figure"
         curves = self.query_one("#curves", ChartPanel)
         curves.chart.smoothing, curves.chart.flip_logy = self.smoothing, self.flip_log
+        curves.chart.band = self.band
         labels = {r.id: base_label(r) for r in runs}
         curves.chart.highlight = labels.get(self.highlight) if styles else None
         curves.show(left if records else None, styles, hint)
@@ -390,7 +405,7 @@ class StudyPane(Vertical):
                     f" · +{left} col. (widen)" if left else ""  # short: a border subtitle is cut to fit
                 )
         else:
-            fig_panel.chart.flip_logy = self.flip_log
+            fig_panel.chart.flip_logy, fig_panel.chart.band = self.flip_log, self.band
             fig_panel.show(shown, hint="f: next figure" if len(figs) > 1 else "")
         self.query_one(RunTable).show(records, self.cache)
 
@@ -433,6 +448,12 @@ class StudyPane(Vertical):
 
     def action_toggle_log(self) -> None:
         self.flip_log = not self.flip_log
+        self.redraw()
+
+    def action_cycle_band(self) -> None:
+        """b: the seed band's kind, 95 % CI -> s.e. -> s.d. -> min-max."""
+        self.band = next_kind(self.band)
+        self.notify(f"seed band: {TITLE[self.band]}", timeout=3)
         self.redraw()
 
     def action_claims(self) -> None:

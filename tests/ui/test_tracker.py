@@ -1,0 +1,51 @@
+"""What a run tracker owes a researcher, in the app: seed bands of the kind papers report (with
+n), a query over specs and results in the Runs screen, view settings that survive a restart,
+and alerts when a run ends. On recorded real runs (no training)."""
+
+from __future__ import annotations
+
+import asyncio
+
+from overfit_tui.ui.app import make_app
+from overfit_tui.ui.charts import ChartPanel
+from overfit_tui.ui.legend import Legend
+
+from .finished_store import load_into
+from .polling import until
+
+SMOKE = "smoke-mnist1d-1207-132303-a4475828"  # 4 conditions x 3 seeds in the recorded store
+
+
+def _load(app) -> None:
+    app.cache.set_records(app.store.runs())
+    app.cache.add_events({r["id"]: app.store.metrics(r["id"]) for r in app.cache.records.values()})
+
+
+def _legend(pane) -> str:
+    return str(pane.query_one("#curves", ChartPanel).query_one(Legend).render())
+
+
+def test_band_kinds_cycle_with_n_in_the_legend(home):
+    load_into(home)
+
+    async def go():
+        app = make_app(home=home.root, poll=False, preset="smoke-mnist1d")
+        async with app.run_test(size=(120, 40)) as pilot:
+            _load(app)
+            pane = app.active_pane()
+            pane.show_group(SMOKE)
+            # some seeds fit (and stopped) sooner: the late steps rest on 2 runs, and the legend says so
+            assert await until(pilot, lambda: "band: mean ± 95 % CI, n = 2-3" in _legend(pane))
+            assert "corrupt p=0.5 (n=3)" in _legend(pane) and "true labels (n=2-3)" in _legend(pane)
+            chart = pane.query_one("#curves", ChartPanel).chart
+            ci = [op for op in chart.plan.ops if op[0] == "plot"]
+            for want in ("mean ± s.e., n = 2-3", "mean ± s.d.", "mean, min-max", "mean ± 95 % CI"):
+                await pilot.press("b")
+                assert await until(pilot, lambda w=want: f"band: {w}" in _legend(pane)), _legend(pane)
+                if want.startswith("mean ± s.e."):  # a narrower band than the 95 % interval (t = 4.30 at n = 3)
+                    se = [op for op in chart.plan.ops if op[0] == "plot"]
+                    assert len(se) == len(ci) and se != ci
+                    width = lambda ops: sum(abs(a - b) for a, b in zip(ops[1][1][1], ops[0][1][1]))
+                    assert width(se) < width(ci) / 3
+
+    asyncio.run(go())
