@@ -6,9 +6,13 @@ from __future__ import annotations
 
 import asyncio
 
+from textual.widgets import Input, Static
+
+from overfit_tui.store import Store
 from overfit_tui.ui.app import make_app
 from overfit_tui.ui.charts import ChartPanel
 from overfit_tui.ui.legend import Legend
+from overfit_tui.ui.run_table import RunTable
 
 from .finished_store import load_into
 from .polling import until
@@ -47,5 +51,44 @@ def test_band_kinds_cycle_with_n_in_the_legend(home):
                     assert len(se) == len(ci) and se != ci
                     width = lambda ops: sum(abs(a - b) for a, b in zip(ops[1][1][1], ops[0][1][1]))
                     assert width(se) < width(ci) / 3
+
+    asyncio.run(go())
+
+
+def test_runs_filter_takes_fields_ranges_and_says_did_you_mean(home):
+    load_into(home)
+    runs = {r["id"]: r for r in Store(home).runs()}
+
+    async def go():
+        app = make_app(home=home.root, poll=False, preset="smoke-mnist1d")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.press("r")
+            assert await until(pilot, lambda: type(app.screen).__name__ == "RunsScreen")
+            table, hint = app.screen.query_one(RunTable), app.screen.query_one("#hint", Static)
+            assert await until(pilot, lambda: app.screen.list.done and table.row_count == min(len(runs), 200))
+            box = app.screen.query_one("#filter", Input)
+            box.focus()
+            assert await until(pilot, lambda: app.focused is box)
+
+            def shown() -> set[str]:
+                return {k.value for k in table.rows}
+
+            await pilot.press(*"params.p>=0.5 final_test_acc<0.2 mlp")
+            want = {
+                i
+                for i, r in runs.items()
+                if r["spec"]["params"].get("p", -1) >= 0.5
+                and r["summary"].get("final_test_acc", 1) < 0.2
+                and "mlp" in r["label"] + r["spec"]["model"]["name"]
+            }
+            assert len(want) >= 5
+            assert await until(pilot, lambda: shown() == want), (len(shown()), len(want))
+            assert "runs" in str(hint.render())
+            await pilot.press("ctrl+u", *"train.lrr>=0.01 pixels")  # a misspelt field: the words still filter
+            assert await until(pilot, lambda: "did you mean 'train.lr'?" in str(hint.render()))
+            assert "\n" not in str(hint.render())
+            assert await until(pilot, lambda: shown() and all("pixels" in runs[i]["label"] for i in shown()))
+            await pilot.press("ctrl+u", *"status:finished tag:paper")  # no run is tagged: none shown
+            assert await until(pilot, lambda: not shown() and "0 runs" in str(hint.render()))
 
     asyncio.run(go())

@@ -8,13 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
+from overfit_tui.core.where import flatten, known_fields, record_fields
+
 PAGE = 200  # rows in the table at once
 ROW_KEYS = ("id", "group", "study", "label", "status", "device", "created", "index", "job", "tags", "notes")
 ROW_KEYS += ("summary", "pid", "started", "ended", "preset")
 
 
 def light(rec: dict) -> dict:
-    """What a row shows and a filter reads: no full spec (its data, model and epoch budget only)."""
+    """What a row shows and a filter reads: no nested spec (its data, model and epoch budget
+    only), and the spec's leaves as dotted keys for a field query (`train.lr>=0.01`)."""
     spec = rec.get("spec") or {}
     row = {k: rec[k] for k in ROW_KEYS if k in rec}
     row["spec"] = {
@@ -22,6 +25,7 @@ def light(rec: dict) -> dict:
         "model": {"name": (spec.get("model") or {}).get("name", "")},
         "train": {"epochs": (spec.get("train") or {}).get("epochs", 1)},
     }
+    row["fields"] = record_fields(rec, flatten(spec))
     return row
 
 
@@ -45,6 +49,7 @@ class RunList:
         self.done = False  # every group has been read
         self.page, self.page_size = 0, page_size
         self._version, self._shown = 0, (None, [])  # filtered rows, kept until rows or filter change
+        self._known = (-1, set())  # the fields some row has, kept until the rows change
 
     def add(self, rows: list[dict]) -> None:
         for r in rows:
@@ -68,6 +73,12 @@ class RunList:
         )
         self._shown = ((key, self._version), rs)
         return rs
+
+    def known(self) -> set[str]:
+        """Every field a query may name: those of some loaded row."""
+        if self._known[0] != self._version:
+            self._known = (self._version, known_fields(r.get("fields", {}) for r in self.rows.values()))
+        return self._known[1]
 
     def page_of(self, rows: list[dict]) -> list[dict]:
         pages = max(1, -(-len(rows) // self.page_size))
