@@ -13,6 +13,7 @@ from overfit_tui.ui.app import make_app
 from overfit_tui.ui.charts import ChartPanel
 from overfit_tui.ui.legend import Legend
 from overfit_tui.ui.run_table import RunTable
+from overfit_tui.ui.view_settings import view_settings
 
 from .finished_store import load_into
 from .polling import until
@@ -92,3 +93,57 @@ def test_runs_filter_takes_fields_ranges_and_says_did_you_mean(home):
             assert await until(pilot, lambda: not shown() and "0 runs" in str(hint.render()))
 
     asyncio.run(go())
+
+
+def test_view_settings_survive_a_restart_and_a_corrupt_file_is_set_aside(home):
+    load_into(home)
+
+    async def first():
+        app = make_app(home=home.root, poll=False, preset="smoke-mnist1d")
+        async with app.run_test(size=(120, 40)) as pilot:
+            _load(app)
+            pane = app.active_pane()
+            pane.show_group(SMOKE)
+            pane.query_one("#runs", RunTable).focus()
+            await pilot.press("m", "m", "s", "l", "b", "b")  # test accuracy, smoothed, log y, s.d. bands
+            assert await until(pilot, lambda: pane.band == "sd" and pane.flip_log)
+            await pilot.press("o")
+            assert await until(pilot, lambda: type(app.screen).__name__ == "ColumnScreen")
+            await pilot.press("space", "enter")  # the first column (status) hidden
+            table = pane.query_one("#runs", RunTable)
+            assert await until(
+                pilot, lambda: table.hidden == {"status"} and "status" not in [c.key for c in table.shown]
+            )
+            return pane.pane_name
+
+    async def second(name: str):
+        app = make_app(home=home.root, poll=False, preset="smoke-mnist1d")
+        async with app.run_test(size=(120, 40)) as pilot:
+            _load(app)
+            pane = app.active_pane()
+            assert pane.pane_name == name
+            assert (pane.metric, pane.smoothing, pane.flip_log, pane.band) == (2, 0.8, True, "sd")
+            pane.show_group(SMOKE)
+            table = pane.query_one("#runs", RunTable)
+            assert await until(pilot, lambda: table.shown and "status" not in [c.key for c in table.shown])
+            chart = pane.query_one("#curves", ChartPanel).chart
+            assert await until(pilot, lambda: chart.figure is not None and chart.figure.key == "test_acc")
+            assert "band: mean ± s.d." in _legend(pane)
+
+    async def corrupt():
+        app = make_app(home=home.root, poll=False, preset="smoke-mnist1d")
+        async with app.run_test(size=(120, 40)) as pilot:
+            pane = app.active_pane()
+            assert (pane.metric, pane.smoothing, pane.band) == (0, 0.0, "ci")  # the defaults
+            warning = view_settings(app).warning  # shown once as a notification (gone after its timeout)
+            assert warning.startswith("view settings") and "not JSON" in warning and "view.json.corrupt" in warning
+            assert "\n" not in warning
+            await pilot.press("l")  # the settings work again: the next change is saved afresh
+            assert await until(pilot, lambda: '"flip_log": true' in (home.root / "view.json").read_text())
+
+    name = asyncio.run(first())
+    assert '"band": "sd"' in (home.root / "view.json").read_text()
+    asyncio.run(second(name))
+    (home.root / "view.json").write_text('{"panes": {"x": [1, 2')
+    asyncio.run(corrupt())
+    assert (home.root / "view.json.corrupt").is_file()
