@@ -8,10 +8,12 @@ import asyncio
 
 from textual.widgets import Input, Static
 
+from overfit_tui.runs.feed import FeedBatch
 from overfit_tui.store import Store
 from overfit_tui.ui.app import make_app
 from overfit_tui.ui.charts import ChartPanel
 from overfit_tui.ui.legend import Legend
+from overfit_tui.ui.messages import StoreChanged
 from overfit_tui.ui.run_table import RunTable
 from overfit_tui.ui.view_settings import view_settings
 
@@ -147,3 +149,49 @@ def test_view_settings_survive_a_restart_and_a_corrupt_file_is_set_aside(home):
     (home.root / "view.json").write_text('{"panes": {"x": [1, 2')
     asyncio.run(corrupt())
     assert (home.root / "view.json.corrupt").is_file()
+
+
+def test_a_run_that_ends_raises_a_notification_and_the_bell(home, tmp_path, monkeypatch):
+    load_into(home)
+    (tmp_path / "config.toml").write_text("bell = true\n")
+    monkeypatch.setenv("OVERFIT_TUI_CONFIG", str(tmp_path / "config.toml"))
+    recs = [r for r in Store(home).runs() if r["group"] == SMOKE]
+    a, b = recs[0]["id"], recs[1]["id"]
+
+    def with_status(**by_id) -> list[dict]:
+        return [{**r, "status": by_id.get(r["id"], r["status"])} for r in recs]
+
+    async def go():
+        app = make_app(home=home.root, poll=False, preset="smoke-mnist1d")
+        rings = []
+        app.bell = lambda: rings.append(1)
+        async with app.run_test(size=(120, 40)) as pilot:
+            notes = lambda: [(str(n.message), n.severity) for n in app._notifications]
+            app.post_message(StoreChanged(FeedBatch(groups={SMOKE: with_status(**{a: "running", b: "running"})})))
+            assert await until(pilot, lambda: app.cache.records.get(a, {}).get("status") == "running")
+            assert not [m for m, _ in notes() if m.startswith("run ")] and not rings  # the first look is no news
+            app.post_message(StoreChanged(FeedBatch(groups={SMOKE: with_status(**{a: "finished", b: "failed"})})))
+            assert await until(pilot, lambda: len([m for m, _ in notes() if m.startswith("run ")]) == 2)
+            said = dict(notes())
+            assert said[f"run {a} ({recs[0]['label']}) finished"] == "information"
+            assert said[f"run {b} ({recs[1]['label']}) failed"] == "error"
+            assert rings  # bell = true in the settings file
+
+    asyncio.run(go())
+
+
+def test_a_quiet_running_run_is_said_to_stall_once():
+    from overfit_tui.ui.alerts import AppAlerts
+
+    class Cache:
+        records = {"r1": {"id": "r1", "group": "g", "label": "mlp s0", "status": "running", "started": 1000.0}}
+        events = {"r1": [{"kind": "step", "wall": 5.0}]}
+
+        def family_runs(self, gid):
+            return [], set()
+
+    watcher, cache = AppAlerts(), Cache()
+    assert watcher.news(cache, now=1100.0) == []  # logged 95 s ago: not quiet yet
+    news = watcher.news(cache, now=1005.0 + 601)
+    assert [(n.kind, n.severity) for n in news] == [("stalled", "warning")] and "10 min" in news[0].text
+    assert watcher.news(cache, now=1005.0 + 700) == []  # said once

@@ -24,6 +24,7 @@ from overfit_tui.runs.manage import store_warnings
 from overfit_tui.runs.queue import queue_positions, read_state, restart_if_waiting
 from overfit_tui.store import Store
 from overfit_tui.studies import STUDIES, get_study
+from overfit_tui.ui.alerts import check_alerts
 from overfit_tui.ui.cache import RunCache, restart_sources, snapshot
 from overfit_tui.ui.commands import app_commands
 from overfit_tui.ui.compare_screen import CompareScreen
@@ -231,6 +232,7 @@ class OverfitApp(RunActions, App):
             self.cache.drop_group(gid)
         if b.events:
             self.cache.add_events(b.events)
+        check_alerts(self)  # runs that ended or stalled, verdicts that changed: notifications
         if self._pending_open in self.cache.records:
             self.push_screen(RunDetailScreen(self._pending_open, self.cache))
             self._pending_open = None
