@@ -195,3 +195,22 @@ def test_a_quiet_running_run_is_said_to_stall_once():
     news = watcher.news(cache, now=1005.0 + 601)
     assert [(n.kind, n.severity) for n in news] == [("stalled", "warning")] and "10 min" in news[0].text
     assert watcher.news(cache, now=1005.0 + 700) == []  # said once
+
+
+def test_the_settings_file_theme_is_applied_and_a_wrong_one_named(home, tmp_path, monkeypatch):
+    cfg = tmp_path / "config.toml"
+    monkeypatch.setenv("OVERFIT_TUI_CONFIG", str(cfg))
+
+    async def go(theme: str):
+        cfg.write_text(f'theme = "{theme}"\n')
+        app = make_app(home=home.root, poll=False)
+        said = []
+        app.notify = lambda message, **kw: said.append(str(message))  # a toast may time out before it is read
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            return app.theme, said
+
+    theme, _ = asyncio.run(go("nord"))
+    assert theme == "nord"
+    theme, notes = asyncio.run(go("nrod"))
+    assert theme != "nrod" and any("theme 'nrod' is not a theme (did you mean 'nord'?)" in m for m in notes)

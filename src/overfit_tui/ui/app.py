@@ -37,6 +37,7 @@ from overfit_tui.ui.runs_screen import RunsScreen
 from overfit_tui.ui.scorecard_screen import ScorecardScreen
 from overfit_tui.ui.screens import ConfirmScreen, HelpScreen
 from overfit_tui.ui.study_pane import StudyPane
+from overfit_tui.ui.view_settings import apply_theme
 from overfit_tui.ui.workers import DaemonExecutor, writing
 
 POLL_S = 0.4  # store/metric polling period of the background feed
@@ -138,6 +139,7 @@ class OverfitApp(RunActions, App):
         yield Footer()
 
     def on_mount(self) -> None:
+        apply_theme(self)  # the settings file's theme (core/config.py)
 
         for w in store_warnings(self.store):  # a damaged store set aside, unreadable records
             self.notify(w, severity="error", timeout=30, markup=False)

@@ -115,3 +115,23 @@ def view_settings(app) -> ViewSettings:
         if vs.warning:
             app.notify(vs.warning, severity="warning", timeout=30, markup=False)
     return vs
+
+
+def apply_theme(app) -> None:
+    """The settings file's `theme`, when it names one of the app's themes (else one warning line)."""
+    from overfit_tui.core.config import load_config
+    from overfit_tui.core.errors import OverfitError, did_you_mean
+
+    try:
+        theme = load_config().theme
+    except OverfitError:  # reported where the home was resolved
+        return
+    if not theme:
+        return
+    if theme in app.available_themes:
+        app.theme = theme
+    else:
+        hint = did_you_mean(theme, sorted(app.available_themes))
+        app.notify(
+            f"settings file: theme '{theme}' is not a theme ({hint})", severity="warning", timeout=30, markup=False
+        )
