@@ -93,6 +93,23 @@ def test_seed_bands_and_n_in_the_legend(tmp_path):
     assert "fill-opacity: 0.2" in text or 'fill-opacity="0.2"' in text  # the band
 
 
+def test_the_figure_states_its_band_kind_and_n(tmp_path):
+    """The band is of the kind asked for (default: the settings file's, a 95 % t-interval) and
+    the figure says which, with n; a series that kept no sd can only show its range, and says so."""
+    from overfit_tui.studies.replicates import replicate_series
+
+    s = replicate_series(
+        "test", [((1, 2, 3), (0.5, 0.4, 0.3)), ((1, 2, 3), (0.6, 0.5, 0.2)), ((1, 2, 3), (0.4, 0.3, 0.4))]
+    )
+    fig = Figure("e", "Error", "p", "error", (s,))
+    assert "mean ± 95 % CI, n = 3" in texts(draw(fig, tmp_path / "ci.svg").read_text())
+    assert "mean ± s.d., n = 3" in texts(draw(fig, tmp_path / "sd.svg", band="sd").read_text())
+    lo, hi, kind = s.band("ci")
+    assert kind == "ci" and hi[0] - s.y[0] == pytest.approx(4.303 * 0.1 / 3**0.5, rel=1e-3)  # sd 0.1 at x = 1
+    legacy = Series("old", (1, 2), (0.5, 0.4), lo=(0.4, 0.3), hi=(0.6, 0.5), n=3)  # no sd kept
+    assert "mean, min-max, n = 3" in texts(draw(Figure("e", "E", "p", "e", (legacy,)), tmp_path / "r.svg").read_text())
+
+
 def test_n_per_point_where_runs_drop_out(tmp_path):
     """A series whose points rest on different numbers of runs (those that fit at each k) says
     so: 'n=8-10', never the largest n alone."""
@@ -105,7 +122,7 @@ def test_n_per_point_where_runs_drop_out(tmp_path):
     assert s.ns == (8, 10, 10) and s.n_text == "n=8-10"
     words = texts(draw(Figure("e", "Error vs k", "k", "error", (s,), xlog=True), tmp_path / "k.svg").read_text())
     assert "test, fitted runs only (n=8-10)" in words
-    assert "shaded: min-max over seeds" in words  # the band is explained
+    assert "shaded: mean ± 95 % CI, n = 8-10" in words  # the band is explained, with its seeds
     for k in ("2", "4", "10"):  # a log axis over a few k: each k is a tick, not only 10 and 100
         assert k in words.split()
 

@@ -287,6 +287,9 @@ def runs(
     since: str | None = typer.Option(
         None, "--since", help="only runs launched since: 2025-06-01[T14:00] or an age, 30m 12h 7d"
     ),
+    where: str | None = typer.Option(
+        None, "--where", help="fields and words, all must hold: 'train.lr>=0.01 final_test_acc<0.2 tag:paper mlp'"
+    ),
     home: Path | None = HomeOpt,
 ):
     """List stored runs (live status of running ones), group by group; filters open only the groups that can match."""
@@ -297,6 +300,10 @@ def runs(
     flt = run_filter(study=study, group=group, status=status, tag=tag, since=since, studies=_study_names(study))
     reconcile(store)
     rows = store.iter_runs(flt)
+    if where:  # a field no run has is an error naming the nearest one: every matching run is read first
+        from overfit_tui.core.where import filter_records
+
+        rows = iter(filter_records(rows, where))
     if json_:  # streamed: 10,000 runs never sit in memory at once
         out = sys.stdout
         out.write("[")
@@ -314,7 +321,7 @@ def runs(
         _group_table(store, gid, grs, queued)
         shown = True
     if not shown:
-        filtered = any((group, study, status, tag, since))
+        filtered = any((group, study, status, tag, since, where))
         console.print("no runs match" if filtered else "no runs yet: try `overfit-tui run smoke-mnist1d`")
 
 

@@ -55,3 +55,45 @@ def band(mean: float, sd: float, n: int, lo: float, hi: float, kind: str) -> tup
 def band_title(kind: str, n_text: str = "") -> str:
     """What a figure says its band is: 'mean ± 95 % CI, n = 3'."""
     return TITLE[kind] + (f", {n_text.replace('n=', 'n = ')}" if n_text else "")
+
+
+def edges(
+    mean: tuple[float, ...],
+    sd: tuple[float, ...] | None,
+    ns: tuple[int, ...],
+    n: int,
+    lo: tuple[float, ...] | None,
+    hi: tuple[float, ...] | None,
+    kind: str,
+) -> tuple[tuple[float, ...], tuple[float, ...], str] | None:
+    """A series' band of `kind` at every x: (lower, upper, the kind drawn), or None without one.
+
+    `ns` is the runs behind each point (empty: `n` everywhere); a series that kept no sd can
+    only show its range, and says so by the kind it returns."""
+    if kind not in KINDS:
+        raise ValueError(f"band kind '{kind}': one of {', '.join(KINDS)}")
+    if n < 2 or not lo or not hi:
+        return None
+    if kind != "range" and sd is None:
+        kind = "range"
+    counts = ns or (n,) * len(mean)
+    if kind == "range":
+        return tuple(lo), tuple(hi), kind
+    pairs = [band(m, s, k, a, b, kind) for m, s, k, a, b in zip(mean, sd, counts, lo, hi)]
+    return tuple(p[0] for p in pairs), tuple(p[1] for p in pairs), kind
+
+
+def next_kind(kind: str) -> str:
+    """The kind after `kind` (the pane's `b` key cycles them)."""
+    return KINDS[(KINDS.index(kind) + 1) % len(KINDS)] if kind in KINDS else KINDS[0]
+
+
+def band_note(series, kind: str) -> str:
+    """What a figure's bands are, with the seeds behind them ('mean ± 95 % CI, n = 3', 'n = 2-3'
+    where points rest on different counts); '' when no series has a band."""
+    drawn = [(s, b[2]) for s in series if (b := s.band(kind)) is not None]
+    if not drawn:
+        return ""
+    counts = [k for s, _ in drawn for k in (s.ns or (s.n,)) if k > 1]
+    lo, hi = min(counts), max(counts)
+    return band_title(drawn[0][1], f"n={lo}" if lo == hi else f"n={lo}-{hi}")

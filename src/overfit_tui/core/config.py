@@ -1,4 +1,4 @@
-"""The user's settings file: defaults for the home, the device slots, the theme and the seed band.
+"""The user's settings file: defaults for the home, the theme, the seed band and the alert bell.
 
 One TOML file in the XDG config directory (`~/.config/overfit-tui/config.toml` on Linux), or
 the file `OVERFIT_TUI_CONFIG` names. Every key is optional; a missing file is no error. A bad
@@ -6,7 +6,10 @@ file is refused with one line naming the file, the key and the reason, with the 
 key for a misspelt one ("did you mean 'band'?"), as presets are.
 
 Precedence, for every setting that also has a flag or a variable: the flag, then the
-environment variable, then this file, then the built-in default.
+environment variable, then this file, then the built-in default. Who reads what: `home`
+core/paths.py; `theme` the app at start (ui/view_settings.py); `band` the panes' charts and the
+exported figures; `bell` the app's alerts (ui/alerts.py). Device slots are per home, set with
+`overfit-tui queue --cpu N --gpu N` (HOME/queue/state.json), not here.
 """
 
 from __future__ import annotations
@@ -19,7 +22,6 @@ from pathlib import Path
 from overfit_tui.core.errors import SpecError, did_you_mean
 
 BANDS = ("ci", "se", "sd", "range")  # how a seed band is drawn: 95 % t-interval, standard error, sd, min-max
-SLOTS_MAX = 64
 
 
 @dataclass(frozen=True)
@@ -29,17 +31,11 @@ class Config:
     home: str = ""  # the default home folder ('' = the XDG data dir); --home and OVERFIT_TUI_HOME win
     theme: str = ""  # a Textual theme name ('' = the app's default)
     band: str = "ci"  # the seed band on charts and figures: ci (mean ± 95 % t-interval), se, sd, range
-    bell: bool = False  # ring the terminal bell on an alert (a run ends badly, a verdict changes)
-    cpu_slots: int = 0  # default workers on the CPU for a new home (0 = from the core count)
-    gpu_slots: int = 2  # default workers per GPU for a new home
+    bell: bool = False  # ring the terminal bell with each alert (a run ends or stalls, a verdict changes)
 
     def __post_init__(self):
         if self.band not in BANDS:
             raise SpecError("band", f"'{self.band}' is not a band kind ({did_you_mean(self.band, BANDS)})")
-        for key in ("cpu_slots", "gpu_slots"):
-            lo = 0 if key == "cpu_slots" else 1
-            if not lo <= getattr(self, key) <= SLOTS_MAX:
-                raise SpecError(key, f"{getattr(self, key)} is outside [{lo}, {SLOTS_MAX}]")
 
 
 def config_path() -> Path:

@@ -140,3 +140,58 @@ def flatten(d: Mapping, prefix: str = "") -> dict[str, Any]:
         else:
             out[key] = v
     return out
+
+
+SUMMARY = "summary."  # a result may be named with this prefix too: summary.test_acc
+
+
+def record_fields(rec: Mapping, flat_spec: Mapping | None = None) -> dict[str, Any]:
+    """A run record's queryable fields: its spec's dotted keys, its summary keys (bare and as
+    `summary.KEY`), and the named ones (status, tag, study, preset, group, device, id, label).
+    `flat_spec`: the spec already flattened (the Runs screen keeps rows without the full spec)."""
+    out: dict[str, Any] = dict(flat_spec if flat_spec is not None else flatten(rec.get("spec") or {}))
+    for k, v in (rec.get("summary") or {}).items():
+        out.setdefault(k, v)
+        out[SUMMARY + k] = v
+    for k in ("status", "study", "preset", "group", "device", "id", "label"):
+        if rec.get(k) is not None:
+            out[k] = str(rec[k])
+    out["tag"] = list(rec.get("tags") or [])
+    return out
+
+
+def known_fields(field_sets: Iterable[Mapping]) -> set[str]:
+    """Every key any of the runs has (and the named ones): what a query may name."""
+    keys = set(NAMED) | {"id", "label"}
+    for f in field_sets:
+        keys.update(f)
+    return keys
+
+
+def filter_records(records: Iterable[Mapping], query: str) -> list[Mapping]:
+    """The records the query accepts (bare words match the run's label, study, group, status,
+    tags and notes); QueryError for a term no record can answer, with the nearest field."""
+    records = list(records)
+    fields = [record_fields(r) for r in records]
+    where = parse_where(query, known_fields(fields))
+    return [r for r, f in zip(records, fields) if where.match(getter(f), record_text(r))]
+
+
+def record_text(rec: Mapping) -> str:
+    """What a bare word is looked for in."""
+    parts = [rec.get(k) or "" for k in ("label", "study", "group", "status", "device", "preset", "notes")]
+    return " ".join(str(p) for p in [*parts, *(rec.get("tags") or [])])
+
+
+def getter(fields: Mapping) -> Callable[[str], Any]:
+    """`Where.match`'s reader over a run's fields (record_fields)."""
+    return lambda key: fields.get(key, MISSING)
+
+
+def split_query(text: str) -> tuple[str, str]:
+    """(field terms, bare words) of a query: a filter that matches words its own way (the Runs
+    screen's whole name parts and id prefixes) passes only the field terms here."""
+    fields, words = [], []
+    for raw in text.split():
+        (fields if _NAMED.match(raw) or any(op in raw for op in OPS) else words).append(raw)
+    return " ".join(fields), " ".join(words)

@@ -2,7 +2,8 @@
 file each, and the compared runs' curves overlaid on one axis.
 
 Each file has its axes and units, a legend (by condition and model for run curves, with
-n for seed-averaged series), seed bands where a series has them, the paper's reference
+n for seed-averaged series), seed bands where a series has them (of the settings file's kind,
+95 % t-interval by default, stated on the figure: "mean ± 95 % CI, n = 3"), the paper's reference
 lines (interpolation threshold, N = n, ...), log axes as the study declares them. Points
 that are not finite (or not positive on a log axis) are dropped and counted in a note.
 Headless (Agg backend), deterministic output for the same runs.
@@ -15,6 +16,7 @@ import re
 import textwrap
 from pathlib import Path
 
+from overfit_tui.core.bands import band_note
 from overfit_tui.export.compare import Comparison
 from overfit_tui.export.heatmap import draw_heatmap
 from overfit_tui.export.mpl import save_quietly
@@ -42,8 +44,11 @@ def _finite(xs, ys, logx: bool, logy: bool) -> tuple[list, list, int]:
     return [p[0] for p in keep], [p[1] for p in keep], len(xs) - len(keep)
 
 
-def draw(fig: Figure, path: Path, styles: dict[str, Style] | None = None, subtitle: str = "") -> Path:
-    """Write one Figure to `path` (.svg or .png); a heatmap goes to export/heatmap.py."""
+def draw(
+    fig: Figure, path: Path, styles: dict[str, Style] | None = None, subtitle: str = "", band: str | None = None
+) -> Path:
+    """Write one Figure to `path` (.svg or .png); a heatmap goes to export/heatmap.py. `band`: the
+    seed band's kind (core/bands.py; None: the settings file's)."""
     if fig.is_heatmap:
         return draw_heatmap(fig, path)
     import matplotlib
@@ -54,6 +59,7 @@ def draw(fig: Figure, path: Path, styles: dict[str, Style] | None = None, subtit
     from matplotlib.patches import Patch
 
     styles = styles or {}
+    band = band or default_band()
     plt.rcParams["svg.hashsalt"] = "overfit-tui"  # stable element ids: the same runs give the same file
     f, ax = plt.subplots(figsize=(7.0, 4.4), layout="constrained")
     dropped = 0
@@ -72,9 +78,10 @@ def draw(fig: Figure, path: Path, styles: dict[str, Style] | None = None, subtit
             ax.plot(xs, ys, "o", color=color, label=label, markersize=5)
         else:
             ax.plot(xs, ys, DASHES[st.dash % len(DASHES)] if st else "-", color=color, label=label, linewidth=1.4)
-        if s.n > 1 and s.lo and s.hi:  # the seeds' min-max band under the mean
-            bx, blo, _ = _finite(s.x, s.lo, fig.xlog, fig.ylog)
-            bx2, bhi, _ = _finite(s.x, s.hi, fig.xlog, fig.ylog)
+        edges = s.band(band)
+        if edges:  # the seeds' band under the mean
+            bx, blo, _ = _finite(s.x, edges[0], fig.xlog, fig.ylog)
+            bx2, bhi, _ = _finite(s.x, edges[1], fig.xlog, fig.ylog)
             if bx == bx2 and bx:
                 ax.fill_between(bx, blo, bhi, color=color, alpha=0.2, linewidth=0)
                 banded = True
@@ -93,8 +100,11 @@ def draw(fig: Figure, path: Path, styles: dict[str, Style] | None = None, subtit
     ax.set_ylabel(fig.ylabel)
     ax.grid(True, alpha=0.3, linewidth=0.6)
     f.suptitle(fig.title, fontsize=12, fontweight="bold")
-    if subtitle or dropped:
-        note = subtitle + (f" · {dropped} point(s) not drawn (not finite, or ≤ 0 on a log axis)" if dropped else "")
+    said = band_note(fig.series, band) if banded else ""  # the figure states its band, legend or not
+    if subtitle or dropped or said:
+        note = " · ".join(t for t in (subtitle, said) if t) + (
+            f" · {dropped} point(s) not drawn (not finite, or ≤ 0 on a log axis)" if dropped else ""
+        )
         ax.set_title("\n".join(textwrap.wrap(note.strip(" ·"), 110)), fontsize=8, color="0.35")
     handles = []
     if styles:
@@ -118,7 +128,7 @@ def draw(fig: Figure, path: Path, styles: dict[str, Style] | None = None, subtit
         what = next(s.name.removeprefix(s.like).strip(" :,") for s in fig.series if s.like)
         entries.append(Line2D([], [], marker="o", linestyle="", color="0.45", label=f"{what} (colour: as its line)"))
     if banded and entries:
-        entries.append(Patch(color="0.6", alpha=0.35, label="shaded: min-max over seeds"))
+        entries.append(Patch(color="0.6", alpha=0.35, label=f"shaded: {band_note(fig.series, band)}"))
     _legend(f, ax, entries)
     path = Path(path)
     meta = {"Date": None} if path.suffix == ".svg" else {"Software": None}
@@ -159,6 +169,13 @@ def _xticks(ax, fig: Figure) -> None:
     if fig.xlog and 2 <= len(xs) <= 10:
         ax.set_xticks(xs, [f"{x:g}" for x in xs])
         ax.xaxis.set_minor_locator(NullLocator())
+
+
+def default_band() -> str:
+    """The settings file's band kind ('ci' where the file is absent)."""
+    from overfit_tui.core.config import load_config
+
+    return load_config().band
 
 
 def slug(text: str) -> str:

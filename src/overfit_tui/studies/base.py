@@ -32,6 +32,7 @@ class Series:
     points: bool = False  # scatter rather than line
     lo: tuple[float, ...] | None = None  # the band over seeds (min) at each x, where n > 1
     hi: tuple[float, ...] | None = None  # (max)
+    sd: tuple[float, ...] | None = None  # the sample sd over seeds at each x (se, sd and CI bands), where n > 1
     n: int = 1  # runs (seeds) behind each point: the most at any point
     ns: tuple[int, ...] = ()  # runs behind each point where they differ (runs that did not fit, stopped early)
     like: str = ""  # drawn in the colour of the series of this name, with no legend entry of its own
@@ -47,6 +48,12 @@ class Series:
     def legend_name(self) -> str:
         """The name with its n, as legends show it."""
         return f"{self.name} ({self.n_text})" if self.n_text else self.name
+
+    def band(self, kind: str = "ci") -> tuple[tuple[float, ...], tuple[float, ...], str] | None:
+        """The seed band of `kind` (core/bands.py) as (lower, upper, kind drawn); None for one run."""
+        from overfit_tui.core.bands import edges
+
+        return edges(self.y, self.sd, self.ns, self.n, self.lo, self.hi, kind)
 
 
 @dataclass(frozen=True)

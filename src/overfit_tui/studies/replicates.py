@@ -1,5 +1,5 @@
 """Runs that differ only in their seeds are replicates: figures and tables show them as one
-mean line with a min-max band and `n`, and one `Stat` (mean ± std) per table cell.
+mean line with a seed band (its range and sample sd kept: core/bands.py draws any kind) and `n`, and one `Stat` (mean ± std) per table cell.
 
 `replicates(runs)` groups them (same spec apart from seeds and label); `series_of` turns
 each group's curves into one `Series`; `scalar_series` does the same for one number per run
@@ -12,6 +12,7 @@ import json
 import math
 from collections.abc import Callable, Iterable
 
+from overfit_tui.core.bands import sample_sd
 from overfit_tui.core.schema import Stat
 from overfit_tui.studies.base import RunData, Series
 
@@ -42,7 +43,7 @@ def curve(events: list[dict], kind: str, key: str, x: str = "step") -> tuple[tup
 
 
 def band(curves: list[tuple[tuple, tuple]]) -> Series | None:
-    """Mean, min and max over curves at each x any of them has (runs that stopped early drop out)."""
+    """Mean, min, max and sd over curves at each x any of them has (runs that stopped early drop out)."""
     at: dict[float, list[float]] = {}
     for xs, ys in curves:
         for xv, yv in zip(xs, ys):
@@ -56,6 +57,7 @@ def band(curves: list[tuple[tuple, tuple]]) -> Series | None:
         tuple(sum(at[xv]) / len(at[xv]) for xv in xs),
         lo=tuple(min(at[xv]) for xv in xs),
         hi=tuple(max(at[xv]) for xv in xs),
+        sd=tuple(sample_sd(at[xv]) for xv in xs),
         n=max(len(v) for v in at.values()),
         ns=tuple(len(at[xv]) for xv in xs),
     )
@@ -69,7 +71,7 @@ def replicate_series(name: str, curves: list) -> Series | None:
     if not curves:
         return None
     b = band(curves)
-    return Series(name, b.x, b.y, lo=b.lo, hi=b.hi, n=len(curves), ns=b.ns)
+    return Series(name, b.x, b.y, lo=b.lo, hi=b.hi, sd=b.sd, n=len(curves), ns=b.ns)
 
 
 def series_of(runs, kind: str, key: str, x: str = "step") -> tuple[Series, ...]:
@@ -98,7 +100,8 @@ def scalar_series(
         return Series(name, xs, mean, points=len(xs) < 2)
     lo, hi = tuple(min(at[v]) for v in xs), tuple(max(at[v]) for v in xs)
     ns = tuple(len(at[v]) for v in xs)  # the same at every x unless some runs lack a value there
-    return Series(name, xs, mean, points=len(xs) < 2, lo=lo, hi=hi, n=n, ns=ns)
+    sd = tuple(sample_sd(at[v]) for v in xs)
+    return Series(name, xs, mean, points=len(xs) < 2, lo=lo, hi=hi, sd=sd, n=n, ns=ns)
 
 
 def point_curve(r: RunData, name: str, key: str) -> tuple[tuple, tuple]:

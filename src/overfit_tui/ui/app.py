@@ -25,6 +25,7 @@ from overfit_tui.runs.queue import queue_positions, read_state, restart_if_waiti
 from overfit_tui.store import Store
 from overfit_tui.studies import STUDIES, get_study
 from overfit_tui.studies.groups import checked_presets
+from overfit_tui.ui.alerts import check_alerts
 from overfit_tui.ui.cache import RunCache, restart_sources, snapshot
 from overfit_tui.ui.commands import app_commands
 from overfit_tui.ui.compare_screen import CompareScreen
@@ -37,6 +38,7 @@ from overfit_tui.ui.runs_screen import RunsScreen
 from overfit_tui.ui.scorecard_screen import ScorecardScreen
 from overfit_tui.ui.screens import ConfirmScreen, HelpScreen
 from overfit_tui.ui.study_pane import StudyPane
+from overfit_tui.ui.view_settings import apply_theme
 from overfit_tui.ui.workers import DaemonExecutor, writing
 
 POLL_S = 0.4  # store/metric polling period of the background feed
@@ -138,6 +140,7 @@ class OverfitApp(RunActions, App):
         yield Footer()
 
     def on_mount(self) -> None:
+        apply_theme(self)  # the settings file's theme (core/config.py)
 
         for w in store_warnings(self.store):  # a damaged store set aside, unreadable records
             self.notify(w, severity="error", timeout=30, markup=False)
@@ -237,6 +240,7 @@ class OverfitApp(RunActions, App):
             self.cache.drop_group(gid)
         if b.events:
             self.cache.add_events(b.events)
+        check_alerts(self)  # runs that ended or stalled, verdicts that changed: notifications
         if self._pending_open in self.cache.records:
             self.push_screen(RunDetailScreen(self._pending_open, self.cache))
             self._pending_open = None

@@ -3,7 +3,8 @@
 
 A chart that cannot draw says why in its own area (no points yet, no positive values on
 a log axis, a plotext failure) instead of raising: one bad figure never takes the app down.
-A heatmap figure is drawn as coloured cells instead (ui/heatmap.py).
+A heatmap figure is drawn as coloured cells instead (ui/heatmap.py). Seed bands are of the
+kind the user picked (core/bands.py: 95 % t-interval by default, s.e., s.d., or min-max).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual_plotext import PlotextPlot
 
+from overfit_tui.core.bands import band_note
 from overfit_tui.export.style import DIM, Style, series_colors
 from overfit_tui.studies.base import Figure, Series
 from overfit_tui.studies.replicates import series_of
@@ -47,6 +49,7 @@ class Plan:
     note: str = ""  # a caveat about what is drawn (e.g. log y fell back to linear)
     points: int = 0
     logy: bool = False
+    band: str = ""  # what the seed bands are ('mean ± 95 % CI, n = 3'); '' without any
 
 
 def plan(
@@ -57,6 +60,7 @@ def plan(
     logy: bool = False,
     highlight: str | None = None,
     empty_text: str = "no data yet",
+    band: str = "ci",
 ) -> Plan:
     """Turn a Figure into plotext calls: non-finite points dropped, non-positive ones on a log
     axis too (log y falls back to linear when nothing positive is left), curves downsampled to
@@ -69,7 +73,7 @@ def plan(
     drawn = [d for d in drawn if d[2]]
     if not drawn:
         return Plan(message=f"{fig.title}: no points yet")
-    out = Plan(logy=logy)
+    out = Plan(logy=logy, band=band_note(fig.series, band))
     if logy and not any(y > 0 for *_, ys in drawn for y in ys):
         out.logy, out.note = False, "no positive values: linear y"
     drawn = [(i, s, *_keep(xs, ys, logx, out.logy)) for i, s, xs, ys in drawn]
@@ -84,7 +88,7 @@ def plan(
         st = styles.get(s.name)
         color = DIM if highlight and s.name != highlight else (st.color if st else colors[index.get(s.like, i)])
         if s.n > 1 and s.lo and s.hi and not (highlight and s.name != highlight):
-            out.ops += _band(s, logx, out.logy, smoothing, width, color)
+            out.ops += _band(s, band, logx, out.logy, smoothing, width, color)
         if s.points or len(xs) == 1:
             out.ops.append(("scatter", (xs, ys), {"marker": "dot", "color": color}))
         else:
@@ -111,12 +115,13 @@ def plan(
     return out
 
 
-def _band(s: Series, logx: bool, logy: bool, smoothing: float, width: int, color) -> list:
-    """The min and max over seeds as two faint lines in the series' colour (plotext cannot fill
+def _band(s: Series, kind: str, logx: bool, logy: bool, smoothing: float, width: int, color) -> list:
+    """The band's edges over seeds as two faint lines in the series' colour (plotext cannot fill
     between curves); drawn before the mean so the mean stays on top."""
     faint = tuple(round(c * 0.45 + 40) for c in color)
     ops = []
-    for edge in (s.lo, s.hi):
+    b = s.band(kind)
+    for edge in b[:2] if b else ():
         xs, ys = _keep(*finite(s.x, edge), logx, logy)
         if len(xs) > 1:
             ys = ema(ys, smoothing) if smoothing and not s.points else ys
@@ -207,6 +212,7 @@ class FigureChart(PlotextPlot):
         self.failures: list[str] = []  # plotext errors caught while rendering (tests assert none)
         self.empty_text = "no data yet"
         self.numbers = False  # a heatmap prints its values in its cells (`n`)
+        self.band = "ci"  # the seed band's kind (core/bands.py; `b` cycles it)
         self._built = None  # (size and theme, Text) of the last build
         self._state = None  # what the current plan was made from
 
@@ -225,7 +231,7 @@ class FigureChart(PlotextPlot):
     def show(self, figure: Figure | None, styles: dict[str, Style] | None = None) -> None:
         self.figure, self.series_styles = figure, styles or {}
         styles = tuple(sorted(self.series_styles.items()))
-        state = (figure, styles, self.smoothing, self.flip_logy, self.highlight, self.numbers)
+        state = (figure, styles, self.smoothing, self.flip_logy, self.highlight, self.numbers, self.band)
         if state != self._state:  # the same picture is not rebuilt (keys stay quick under load)
             self._state = state
             self.replot()
@@ -240,7 +246,14 @@ class FigureChart(PlotextPlot):
 
     def replot(self) -> None:
         self.plan = plan(
-            self.figure, self.size.width, self.series_styles, self.smoothing, self.logy, self.highlight, self.empty_text
+            self.figure,
+            self.size.width,
+            self.series_styles,
+            self.smoothing,
+            self.logy,
+            self.highlight,
+            self.empty_text,
+            self.band,
         )
         self._built = None
         self.refresh()

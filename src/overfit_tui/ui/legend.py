@@ -1,6 +1,7 @@
 """A chart's legend, below the plot: one swatch per condition (colour) and per model (marker)
 for run curves, one per series for a study figure, the reference lines, and the highlighted
-run in bold. Entries never break inside; a legend that would take more than a few lines
+run in bold, and what the faint seed-band lines are with the seeds behind them ('mean ± 95 % CI,
+n = 3'). Entries never break inside; a legend that would take more than a few lines
 (three, six in a tall panel) is summarised instead of cut."""
 
 from __future__ import annotations
@@ -41,6 +42,9 @@ def entries(figure, chart, styles: dict[str, Style]) -> list[tuple[str, str, str
         if like is not None:
             out.append(("•", color_hex(DIM), f"{like.name.removeprefix(like.like).strip()} (colour: as its line)"))
     out += [("┊", color_hex(DIM), text) for _, text in (*figure.vlines, *figure.hlines) if text]
+    note = chart.plan.band if getattr(chart, "plan", None) is not None else ""
+    if note:
+        out.append(("┄┄", color_hex(DIM), f"band: {note}"))
     return out
 
 
@@ -99,6 +103,9 @@ class Legend(Static):
             short = f"{conds} conditions" + (f", {models} models" if models else "")
             options = (f"{n} curves: {what}; highlight a run to pick its curve out", f"{n} curves: {what}")
             options += (f"{n} curves: {short}", f"{n} curves")
+            note = chart.plan.band if getattr(chart, "plan", None) is not None else ""
+            if note:  # what the bands are is worth more than the hint
+                options = tuple(f"{o} · band: {note}" for o in options[1:]) + options
             text = Text(next((o for o in options if len(o) <= width), options[-1]))
         self._set(text)
 

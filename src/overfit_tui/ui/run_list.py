@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 from overfit_tui.core.records import RunRecord
+from overfit_tui.core.where import flatten, known_fields, record_fields
 
 PAGE = 200  # rows in the table at once
 
@@ -30,11 +31,20 @@ def light(rec: RunRecord) -> RunRecord:
     )
 
 
-def load_rows(store, batch_runs: int = 500) -> Iterator[list[RunRecord]]:
+Row = tuple[RunRecord, dict]  # a light record and its queryable fields (core.where.record_fields)
+
+
+def row_of(rec: RunRecord) -> Row:
+    """A light row and the fields a query reads (the spec's leaves as dotted keys: `train.lr>=0.01`),
+    taken from the full record before its spec is trimmed."""
+    return light(rec), record_fields(rec, flatten(rec.spec_data))
+
+
+def load_rows(store, batch_runs: int = 500) -> Iterator[list[Row]]:
     """Light rows of every run, newest groups first, in batches (for a background worker)."""
-    batch: list[RunRecord] = []
+    batch: list[Row] = []
     for rec in store.iter_runs(newest_first=True):
-        batch.append(light(rec))
+        batch.append(row_of(rec))
         if len(batch) >= batch_runs:
             yield batch
             batch = []
@@ -47,18 +57,21 @@ class RunList:
 
     def __init__(self, page_size: int = PAGE):
         self.rows: dict[str, RunRecord] = {}
+        self.fields: dict[str, dict] = {}  # each row's queryable fields, by run id
         self.done = False  # every group has been read
         self.page, self.page_size = 0, page_size
         self._version, self._shown = 0, (None, [])  # filtered rows, kept until rows or filter change
+        self._known = (-1, set())  # the fields some row has, kept until the rows change
 
-    def add(self, rows: list[RunRecord]) -> None:
-        for r in rows:
-            self.rows[r.id] = r
+    def add(self, rows: list[Row]) -> None:
+        for r, fields in rows:
+            self.rows[r.id], self.fields[r.id] = r, fields
         self._version += bool(rows)
 
     def put(self, row: RunRecord) -> None:
         """One row changed here (tags or a note the user just set)."""
         self.rows[row.id] = row
+        self.fields.setdefault(row.id, {})["tag"] = list(row.tags)
         self._version += 1
 
     def live(self, records: dict[str, RunRecord]) -> None:
@@ -66,7 +79,7 @@ class RunList:
         for rid, rec in records.items():
             row = light(rec)
             if self.rows.get(rid) != row:
-                self.rows[rid] = row
+                self.rows[rid], self.fields[rid] = row, record_fields(rec, flatten(rec.spec_data))
                 self._version += 1
 
     def shown(self, keep: Callable[[RunRecord], bool], key: object = None) -> list[RunRecord]:
@@ -76,6 +89,12 @@ class RunList:
         rs = sorted((r for r in self.rows.values() if keep(r)), key=lambda r: (-r.created, r.index))
         self._shown = ((key, self._version), rs)
         return rs
+
+    def known(self) -> set[str]:
+        """Every field a query may name: those of some loaded row."""
+        if self._known[0] != self._version:
+            self._known = (self._version, known_fields(self.fields.values()))
+        return self._known[1]
 
     def page_of(self, rows: list[RunRecord]) -> list[RunRecord]:
         pages = max(1, -(-len(rows) // self.page_size))

@@ -121,6 +121,7 @@ class RunTable(DataTable):
         self.extra = extra
         self.mixed_summary: tuple[Field, ...] = DEFAULT_SUMMARY  # columns when runs of several studies mix
         self.shown: list[Column] = []
+        self.hidden: set[str] = set()  # column keys the user hid (the pane's `o`; saved with its view)
         self._records: list[dict] = []
         self._cache: RunCache | None = None
         self._last: dict[tuple[str, str], object] = {}  # (run, column) -> the cell shown
@@ -134,12 +135,19 @@ class RunTable(DataTable):
         studies = {r["study"] for r in records}
         summary = tuple(fields_for(studies)) if len(studies) == 1 else self.mixed_summary
         label_w = min(26, max([len(r["label"]) for r in records] + [8]))
-        cols = columns_for(summary, label_w, self.extra)
+        cols = [c for c in columns_for(summary, label_w, self.extra) if c.key not in self.hidden]
         if records and not any(r["status"] in ACTIVE for r in records):
             # nothing in flight: progress, ETA and speed say nothing; the results take their room
             cols = [c for c in cols if c.key not in LIVE_ONLY[:3]]
             cols = [replace(c, priority=c.priority + 10) if c.key == "device" else c for c in cols]
         return fit(cols, max(self.size.width - 2, 40))
+
+    def choosable(self) -> list[tuple[str, str]]:
+        """(key, header) of every column the user may hide or show (not the mark and the run)."""
+        studies = {r["study"] for r in self._records}
+        summary = tuple(fields_for(studies)) if len(studies) == 1 else self.mixed_summary
+        cols = columns_for(summary, 8, self.extra)
+        return [(c.key, c.header or c.key) for c in cols if c.key not in ("mark", "run")]
 
     def show(self, records: list[dict], cache: RunCache) -> None:
         self._records, self._cache = records, cache

@@ -1,6 +1,9 @@
 """The global Runs screen: every stored run across studies and sessions with its group, date
 and tags, filtered by words (each must match: a label, status, device, data set, model, tag
-or note contains it, or it is a whole part of a study or group name), marked with space.
+or note contains it, or it is a whole part of a study or group name) and field terms over
+specs and results (core/where.py: `train.lr>=0.01 params.p=1 final_test_acc<0.2
+status:finished tag:paper`; a field no run has is named in the hint line with the nearest
+one), marked with space.
 The cursor stays on its run while the filter allows, else goes to the first match. Rows are
 loaded in the background (ui/run_list.py) and shown a page at a time ([ and ] turn pages)."""
 
@@ -17,10 +20,11 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Static
 
 from overfit_tui.core.errors import OverfitError
+from overfit_tui.core.where import Where, getter, parse_where, split_query
 from overfit_tui.runs.manage import NOTE_MAX, parse_tags
 from overfit_tui.studies import STUDIES
 from overfit_tui.ui.cache import RunCache
-from overfit_tui.ui.run_list import RunList, load_rows
+from overfit_tui.ui.run_list import Row, RunList, load_rows
 from overfit_tui.ui.run_table import Column, RunTable
 from overfit_tui.ui.tag_screen import TagScreen
 
@@ -118,12 +122,14 @@ class RunsScreen(Screen):
         super().__init__()
         self.cache, self.marked = cache, marked
         self.query_text = ""
+        self.query_error = ""  # why the field terms were not applied (one line), '' when they were
         self.list = RunList()
 
     def compose(self) -> ComposeResult:
         yield Header(icon="●")  # Textual's ⭘ has no glyph in common browser fonts (the served page)
         yield Input(
-            placeholder="filter: words that must all match (study, data, model, status, tag, text)", id="filter"
+            placeholder="filter: words and fields, all must match: mlp train.lr>=0.01 final_test_acc<0.2 tag:paper",
+            id="filter",
         )
         yield Static("", id="hint")
         yield AllRunsTable(self.marked, extra=EXTRA, id="all-runs")
@@ -146,14 +152,23 @@ class RunsScreen(Screen):
             self.app.call_from_thread(self._add_rows, batch)
         self.app.call_from_thread(self._add_rows, [], True)
 
-    def _add_rows(self, rows: list[dict], done: bool = False) -> None:
+    def _add_rows(self, rows: list[Row], done: bool = False) -> None:
         self.list.add(rows)
         self.list.done |= done
         self.redraw()
 
     def shown(self) -> list[dict]:
         self.list.live(self.cache.records)
-        return self.list.shown(lambda r: matches(r, self.query_text), key=self.query_text)
+        fields, words = split_query(self.query_text)
+        where, self.query_error = Where(()), ""
+        if fields:
+            try:
+                where = parse_where(fields, self.list.known())
+            except OverfitError as e:  # the words still filter; the hint says what is wrong
+                self.query_error = str(e)
+        key = (self.query_text, self.query_error)
+        fields_of = self.list.fields
+        return self.list.shown(lambda r: matches(r, words) and where.match(getter(fields_of.get(r.id, {}))), key=key)
 
     def redraw(self) -> None:
         if not self.query("#hint"):  # not composed yet, or already leaving
@@ -164,9 +179,10 @@ class RunsScreen(Screen):
         shown_ids = {r["id"] for r in rows}
         hidden = sum(1 for i in self.marked if i not in shown_ids)
         marked = f"{len(self.marked)} marked" + (f" ({hidden} hidden by the filter)" if hidden else "")
-        self.query_one("#hint", Static).update(
-            f"{self.list.where(len(rows))}{loading} · {marked} · space: mark · a: mark shown"
-        )
+        hint = f"{self.list.where(len(rows))}{loading} · {marked} · space: mark · a: mark shown"
+        if self.query_error:  # one line, in place of the hint: the query is what needs fixing
+            hint = Text(self.query_error, style="bold red", no_wrap=True, overflow="ellipsis")
+        self.query_one("#hint", Static).update(hint)
         self.query_one(RunTable).show(self.list.page_of(rows), self.cache)
 
     def action_page(self, step: int) -> None:

@@ -26,6 +26,8 @@ SECTIONS = [
             ("f", "next study figure"),
             ("s", "EMA smoothing on/off"),
             ("l", "log y on/off"),
+            ("b", "seed band: 95 % CI, s.e., s.d., min-max"),
+            ("o", "run table columns (saved, like m s l b)"),
             ("g", "next group of runs"),
             ("n", "a heatmap's numbers on/off"),
             ("c", "the group's claims: ✓ holds ✗ fails … pending"),

@@ -2,9 +2,10 @@
 
 Wide terminals show the three side by side; below 100 columns the pane shows one view at
 a time (form, charts or runs; `v` switches, launching switches to the charts). Keys:
-m cycles the curve metric, f the study figure, s toggles EMA smoothing, l log y,
-g the group shown, n a heatmap's numbers, c the paper's claims checked on the group;
-moving the run table's cursor highlights that run's curve.
+m cycles the curve metric, f the study figure, s toggles EMA smoothing, l log y, b the seed
+band (95 % CI, s.e., s.d., min-max), o the run table's columns, g the group shown, n a heatmap's numbers, c the paper's claims checked on the group;
+moving the run table's cursor highlights that run's curve. The metric, smoothing, log y, band
+and hidden columns are saved per pane (ui/view_settings.py) and come back at the next launch.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from textual.message import Message
 from textual.widgets import Button, DataTable, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
+from overfit_tui.core.bands import TITLE, next_kind
 from overfit_tui.core.presets import Preset
 from overfit_tui.export.style import run_styles
 from overfit_tui.studies import get_study
@@ -27,6 +29,7 @@ from overfit_tui.ui.cache import RunCache
 from overfit_tui.ui.charts import METRICS, ChartPanel, FigureChart, curves_figure
 from overfit_tui.ui.run_table import RunTable
 from overfit_tui.ui.spec_form import SpecForm
+from overfit_tui.ui.view_settings import view_settings
 from overfit_tui.ui_text import middle
 
 NARROW = 100  # below this width the pane shows one view at a time
@@ -52,6 +55,17 @@ def fitting_columns(columns, rows: list[list[str]], width: int) -> int:
             break
         keep += 1
     return keep
+
+
+def default_band() -> str:
+    """The settings file's `band` (a bad file was reported where the app started: the default here)."""
+    from overfit_tui.core.config import load_config
+    from overfit_tui.core.errors import OverfitError
+
+    try:
+        return load_config().band
+    except OverfitError:
+        return "ci"
 
 
 def needs_gpu(p: Preset) -> bool:
@@ -116,6 +130,8 @@ class StudyPane(Vertical):
         Binding("f", "cycle_figure", "Figure"),
         Binding("s", "toggle_smoothing", "Smooth"),
         Binding("l", "toggle_log", "Log y"),
+        Binding("b", "cycle_band", "Band"),
+        Binding("o", "columns", "Columns", show=False),
         Binding("g", "cycle_group", "Group"),
         Binding("n", "toggle_numbers", "Numbers", show=False),  # heatmaps only: in the help
         Binding("c", "claims", "Claims", show=False),
@@ -178,6 +194,7 @@ class StudyPane(Vertical):
         self.group_index = 0
         self.smoothing = 0.0
         self.flip_log = False
+        self.band = default_band()  # the seed band's kind (core/bands.py), from the settings file
         self.highlight: str | None = None  # run id picked out in the curves
         self.view = "form"  # narrow terminals: the form until the pane has runs, then the charts
         self.view_chosen = False  # once the user picks a view, it stays
@@ -218,10 +235,30 @@ class StudyPane(Vertical):
         ]
 
     def on_mount(self) -> None:
+        self._restore_view()
         self.set_view(self.view)
         if self.presets:
             cpu = [p for p in self.presets if not needs_gpu(p)]
             self.select_preset((self.presets if self.has_gpu or not cpu else cpu)[0].name)
+
+    def _restore_view(self) -> None:
+        """The metric, smoothing, log y, band and hidden columns this pane had at the last quit."""
+        v = view_settings(self.app).get(self.pane_name)
+        keys = [key for _, key, _ in METRICS]
+        self.metric = keys.index(v.metric) if v.metric in keys else 0
+        self.smoothing, self.flip_log = v.smoothing, v.flip_log
+        self.band = v.band or self.band
+        self.query_one(RunTable).hidden = set(v.hidden)
+
+    def _save_view(self) -> None:
+        view_settings(self.app).set(
+            self.pane_name,
+            metric=METRICS[self.metric % len(METRICS)][1],
+            smoothing=self.smoothing,
+            flip_log=self.flip_log,
+            band=self.band,
+            hidden=tuple(sorted(self.query_one(RunTable).hidden)),
+        )
 
     def on_resize(self) -> None:
         self.set_class(self.size.width < NARROW, "-narrow")
@@ -364,6 +401,7 @@ class StudyPane(Vertical):
             left, styles, hint = plots[self.figure_index % len(plots)], {}, "f: next figure"
         curves = self.query_one("#curves", ChartPanel)
         curves.chart.smoothing, curves.chart.flip_logy = self.smoothing, self.flip_log
+        curves.chart.band = self.band
         labels = {r.id: base_label(r) for r in runs}
         curves.chart.highlight = labels.get(self.highlight) if styles else None
         curves.show(left if records else None, styles, hint)
@@ -396,7 +434,7 @@ class StudyPane(Vertical):
                     f" · +{left} col. (widen)" if left else ""  # short: a border subtitle is cut to fit
                 )
         else:
-            fig_panel.chart.flip_logy = self.flip_log
+            fig_panel.chart.flip_logy, fig_panel.chart.band = self.flip_log, self.band
             fig_panel.show(shown, hint="f: next figure" if len(figs) > 1 else "")
         self.query_one(RunTable).show(records, self.cache)
 
@@ -426,6 +464,7 @@ class StudyPane(Vertical):
     # -- actions ---------------------------------------------------------------
     def action_cycle_metric(self) -> None:
         self.metric = (self.metric + 1) % len(METRICS)
+        self._save_view()
         self.redraw()
 
     def action_cycle_figure(self) -> None:
@@ -435,11 +474,34 @@ class StudyPane(Vertical):
     def action_toggle_smoothing(self) -> None:
         self.smoothing = 0.0 if self.smoothing else 0.8
         self.notify(f"EMA smoothing {'on (0.8)' if self.smoothing else 'off'}")
+        self._save_view()
         self.redraw()
 
     def action_toggle_log(self) -> None:
         self.flip_log = not self.flip_log
+        self._save_view()
         self.redraw()
+
+    def action_cycle_band(self) -> None:
+        """b: the seed band's kind, 95 % CI -> s.e. -> s.d. -> min-max."""
+        self.band = next_kind(self.band)
+        self.notify(f"seed band: {TITLE[self.band]}", timeout=3)
+        self._save_view()
+        self.redraw()
+
+    def action_columns(self) -> None:
+        """o: pick the run table's columns (saved with the pane's view)."""
+        from overfit_tui.ui.column_screen import ColumnScreen
+
+        table = self.query_one(RunTable)
+
+        def chosen(hidden: set[str] | None) -> None:
+            if hidden is not None and hidden != table.hidden:
+                table.hidden = hidden
+                self._save_view()
+                self.redraw()  # the table's columns follow its `hidden`
+
+        self.app.push_screen(ColumnScreen(table.choosable(), table.hidden), chosen)
 
     def action_claims(self) -> None:
         """Show the claims table in the figure panel (again: back to the first figure)."""
