@@ -183,6 +183,7 @@ class StudyPane(Vertical):
         self.view_chosen = False  # once the user picks a view, it stays
         self._texts: dict[str, object] = {}
         self._table_shown = None
+        self.start_preset: str | None = None  # selected at mount instead of the first (the app's --preset)
 
     def compose(self) -> ComposeResult:
         yield Static("", id="views")
@@ -215,7 +216,7 @@ class StudyPane(Vertical):
         self.set_view(self.view)
         if self.presets:
             cpu = [p for p in self.presets if not needs_gpu(p)]
-            self.select_preset((self.presets if self.has_gpu or not cpu else cpu)[0].name)
+            self.select_preset(self.start_preset or (self.presets if self.has_gpu or not cpu else cpu)[0].name)
 
     def on_resize(self) -> None:
         self.set_class(self.size.width < NARROW, "-narrow")
@@ -290,6 +291,8 @@ class StudyPane(Vertical):
                 self.query_one(SpecForm).load(p)
 
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        if event.option_list.highlighted != event.option_index:  # stale: the list moved on (one form build)
+            return
         p = next(p for p in self.presets if p.name == event.option.id)
         if self.query_one(SpecForm).preset is not p:
             self.query_one(SpecForm).load(p)
