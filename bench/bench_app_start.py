@@ -107,7 +107,7 @@ async def child(home: str, rows: bool) -> dict:
             app.action_pane(i)
             await until(lambda name=name: app.active_pane() is not None and app.active_pane().pane_name == name)
             await until(lambda: bool(painted))
-            await pilot.pause(0)
+            await asyncio.sleep(0)
             switch[name] = round(1000 * (time.perf_counter() - t), 1)
             switch_cpu[name] = round(1000 * (time.process_time() - cpu), 1)
         out["switch_ms"], out["switch_cpu_ms"] = switch, switch_cpu

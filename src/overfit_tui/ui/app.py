@@ -171,6 +171,14 @@ class OverfitApp(RunActions, App):
             sp.call_later(setattr, self.cache, "dirty", True)  # its first redraw, once it is built
             return sp
 
+    def switch_to(self, pane: str) -> StudyPane:
+        """Show pane `pane` (built now if it never was)."""
+        sp = self.study_pane(pane)
+        if not sp.is_mounted:  # the hidden pane's focused widget would hand focus to a sibling
+            self.set_focus(None)  # there, and its tab would take the screen back
+        self.query_one("#tabs", TabbedContent).active = f"pane-{pane}"
+        return sp
+
     @staticmethod
     def when_built(sp: StudyPane, callback, *args) -> None:
         """Call `callback(*args)` now if `sp` is mounted, else once its compose and on_mount ran
@@ -369,8 +377,7 @@ class OverfitApp(RunActions, App):
     def action_pane(self, i: int) -> None:
         names = list(self.panes)
         if i < len(names):
-            self.study_pane(names[i])  # in the DOM before the tab switches: active_pane() has it at once
-            self.query_one("#tabs", TabbedContent).active = f"pane-{names[i]}"
+            self.switch_to(names[i])  # in the DOM before the tab switches: active_pane() has it at once
 
     def action_runs(self) -> None:
 
@@ -435,8 +442,7 @@ class OverfitApp(RunActions, App):
         study = next((p.study for p in self.presets if p.name == name), None)
         for pane, studies in self.panes.items():
             if study in studies:
-                sp = self.study_pane(pane)
-                self.query_one("#tabs", TabbedContent).active = f"pane-{pane}"
+                sp = self.switch_to(pane)
                 self.when_built(sp, sp.select_preset, name)
                 return sp
         return None
