@@ -382,8 +382,7 @@ class StudyPane(Vertical):
                 self._table_shown = (shown.columns, shown.rows, width)
                 cells = [[shown.cell(i, j) for j in range(len(row))] for i, row in enumerate(shown.rows)]
                 keep = fitting_columns(shown.columns, cells, width)
-                if not width:  # just shown: fitted again once laid out
-                    self.call_after_refresh(self.redraw)
+                self.call_after_refresh(self.redraw)  # fitted again once laid out (a no-op if the width held)
                 table.clear(columns=True)
                 table.add_columns(*shown.columns[:keep])
                 table.add_rows([row[:keep] for row in cells])
