@@ -78,6 +78,41 @@ def test_one_fused_step_equals_the_autograd_step(k, loss, wd):
     )
 
 
+@pytest.mark.parametrize("momentum", [0.0, 0.9])
+def test_fused_updates_follow_the_optimizer_state_it_is_given(momentum):
+    """The list-op update (one _foreach call per operation) equals torch's SGD step to 1e-6, with
+    and without momentum, and follows momentum buffers a loaded checkpoint put in place."""
+    k, loss = 3, "ce"
+    spec = TrainSpec(lr=0.05, momentum=momentum, weight_decay=1e-3, loss=loss)
+    xtr, ytr = _data(k)
+    ref, fus = StackedNet([_mlp(1, s) for s in range(k)]), StackedNet([_mlp(1, s) for s in range(k)])
+    ropt, fopt = make_optimizer(ref.params(), spec), make_optimizer(fus.params(), spec)
+    step, rows = fused_step_for(fus, loss), torch.arange(k).unsqueeze(1)
+
+    def both(seed: int) -> None:
+        g = torch.Generator().manual_seed(seed)
+        idx = torch.stack([torch.randperm(96, generator=g)[:32] for _ in range(k)])
+        xb, yb = gather_batch(xtr, ytr, rows, idx)
+        ropt.zero_grad()
+        batch_losses(ref.forward(xb), yb, loss).sum().backward()
+        ropt.step()
+        step.step(xtr, ytr, idx, fopt)
+        for pf, pr in zip(fus.params(), ref.params()):
+            assert torch.allclose(pf, pr, atol=1e-6, rtol=0)
+
+    for seed in range(3):
+        both(seed)
+    if momentum:  # a checkpoint loaded mid-training: new buffer tensors, scaled so a stale view would show
+        for opt in (ropt, fopt):
+            sd = opt.state_dict()
+            for st in sd["state"].values():
+                st["momentum_buffer"] = st["momentum_buffer"] * 3.0
+            opt.load_state_dict(sd)
+        assert all(fopt.state[p]["momentum_buffer"] is not m for p, m in zip(step.params, step._mom_of))
+    for seed in range(3, 6):
+        both(seed)
+
+
 def test_stacked_mlp_forward_equals_vmap():
     ms = [_mlp(2, s) for s in range(4)]
     net = StackedNet(ms)

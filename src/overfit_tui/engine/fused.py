@@ -64,6 +64,8 @@ class FusedMLPStep:
         self.k = weights[0].shape[0]
         self._bufs: dict[int, tuple] = {}
         self._offsets: torch.Tensor | None = None
+        self._moms: list[torch.Tensor] | None = None  # the momentum buffers, viewed as [K, ...] (once they exist)
+        self._mom_of: list[torch.Tensor] = []  # the optimizer's buffers those views are of
 
     def _buffers(self, b: int, dtype, device) -> tuple:
         """Activations and gradients for a batch of b, allocated once per batch size."""
@@ -74,7 +76,8 @@ class FusedMLPStep:
             yb = torch.empty(k * b, dtype=torch.long, device=device)
             gw = [torch.empty_like(w) for w in self.w]
             gb = [torch.empty_like(bb) for bb in self.b]
-            self._bufs[b] = (acts, grads_out, yb, gw, gb)
+            minus = torch.full((k, b, 1), -1.0, **kw)  # the one-hot target's gradient, scattered
+            self._bufs[b] = (acts, grads_out, yb, gw, gb, minus)
         return self._bufs[b]
 
     @torch.no_grad()
@@ -82,7 +85,7 @@ class FusedMLPStep:
         """Per-member losses [K] and the gradients (weights then biases, in `params` order)."""
         k, b = idx.shape
         x = xtr.reshape(k * xtr.shape[1], -1)
-        acts, gout, yb, gw, gb = self._buffers(b, x.dtype, x.device)
+        acts, gout, yb, gw, gb, minus = self._buffers(b, x.dtype, x.device)
         if k == 1:
             flat = idx[0]
         else:
@@ -101,9 +104,9 @@ class FusedMLPStep:
         if self.loss == "ce":
             g = torch.log_softmax(out, -1)
             losses = g.gather(-1, y).squeeze(-1).mean(1).neg_()
-            g.exp_().scatter_add_(-1, y, torch.full_like(y, -1, dtype=g.dtype)).mul_(1.0 / b)
+            g.exp_().scatter_add_(-1, y, minus).mul_(1.0 / b)
         else:
-            g = out.clone().scatter_add_(-1, y, torch.full_like(y, -1, dtype=out.dtype))
+            g = out.clone().scatter_add_(-1, y, minus)
             losses = g.square().sum(-1).mean(1)
             g.mul_(2.0 / b)
         for i in range(last, -1, -1):
@@ -119,9 +122,29 @@ class FusedMLPStep:
     def step(self, xtr: torch.Tensor, ytr: torch.Tensor, idx: torch.Tensor, opt: torch.optim.Optimizer) -> torch.Tensor:
         """One training step; returns the per-member losses [K] (before the update)."""
         losses, grads = self.forward_backward(xtr, ytr, idx)
+        self.update(grads, opt)
+        return losses
+
+    @torch.no_grad()
+    def update(self, grads: list[torch.Tensor], opt: torch.optim.Optimizer) -> None:
+        """torch's single-tensor SGD update (its CPU default) with these gradients."""
         group = opt.param_groups[0]
         lr, mom, wd = group["lr"], group["momentum"], group["weight_decay"]
-        for p, v, g in zip(self.params, self.w + self.b, grads):  # torch's single-tensor SGD (its CPU default)
+        vals = self.w + self.b
+        moms = self._momentum(opt) if mom else None
+        if not mom or moms is not None:
+            # torch's single-tensor SGD, one list op per operation instead of one call per tensor:
+            # on a CPU the _foreach ops run the same per-tensor kernels (the same arithmetic, in the
+            # same order), without a Python round trip per tensor (~60 us of a 550 us step)
+            if wd:
+                torch._foreach_add_(grads, vals, alpha=wd)
+            if mom:
+                torch._foreach_mul_(moms, mom)
+                torch._foreach_add_(moms, grads)
+                grads = moms
+            torch._foreach_add_(vals, grads, alpha=-lr)
+            return
+        for p, v, g in zip(self.params, vals, grads):  # the first step: torch's momentum buffers start as the gradient
             if wd:
                 g.add_(v, alpha=wd)
             if mom:
@@ -133,7 +156,17 @@ class FusedMLPStep:
                     buf.mul_(mom).add_(g.view(p.shape))
                 g = buf.view(v.shape)
             v.add_(g, alpha=-lr)
-        return losses
+
+    def _momentum(self, opt: torch.optim.Optimizer) -> list[torch.Tensor] | None:
+        """The optimizer's momentum buffers as [K, ...] views of the live ones (None before the
+        first step made them). Checked each step: a loaded checkpoint replaces them."""
+        state = opt.state
+        bufs = [state[p].get("momentum_buffer") if p in state else None for p in self.params]
+        if any(buf is None for buf in bufs):
+            return None
+        if self._moms is None or any(a is not b for a, b in zip(self._mom_of, bufs)):
+            self._mom_of, self._moms = bufs, [buf.view(v.shape) for buf, v in zip(bufs, self.w + self.b)]
+        return self._moms
 
 
 def fused_step_for(net, loss: str) -> FusedMLPStep | None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from pathlib import Path
 
 from textual import work
@@ -43,6 +44,9 @@ from overfit_tui.ui.workers import DaemonExecutor, writing
 
 POLL_S = 0.4  # store/metric polling period of the background feed
 REDRAW_S = 0.25  # at most 4 redraws a second, however fast workers log
+LIVE_S = 2.0  # new metric events alone (runs training) redraw at most every 2 s: a redraw of
+# a pane recomputes its figures and claims and re-renders its charts and table (~70 ms of CPU
+# on 2 loaded cores: at 1 s the app took 6.5 % of a core while 2 runs trained, bench_app_cpu.py)
 
 
 def pane_title(pane: str) -> str:
@@ -121,6 +125,10 @@ class OverfitApp(RunActions, App):
         self._poll = poll
         self._stop = threading.Event()
         self._pending_open: str | None = None  # a run to open once its group is loaded
+        self._polled = not poll  # the feed's first poll is done (set by its thread): panes draw data once
+        self._live = False  # new events wait for their redraw (LIVE_S)
+        self._drawn = 0.0  # monotonic time of the last redraw
+        self._device_line = ""
         self.sub_title = _tilde(self.home.root)
         self.has_gpu = any(d.startswith("cuda") for d in devices) if devices else gpu_count() > 0
         self.pane_title = pane_title
@@ -131,13 +139,57 @@ class OverfitApp(RunActions, App):
 
     def compose(self) -> ComposeResult:
         yield Header(icon="●")  # Textual's ⭘ has no glyph in common browser fonts (the served page)
-        with TabbedContent(id="tabs"):
-            for pane, studies in self.panes.items():
-                ps = sorted((p for p in self.presets if p.study in studies and not p.error), key=lambda p: p.mine)
+        # only the pane on screen is built: each pane is a few hundred widgets to style and lay out
+        # (every pane at once was most of the first screen's CPU); the others build when first shown
+        first = self._start_pane()
+        with TabbedContent(id="tabs", initial=f"pane-{first}"):
+            for pane in self.panes:
                 with TabPane(pane_title(pane), id=f"pane-{pane}"):
-                    yield StudyPane(pane, studies, ps, self.cache, self.marked, self.has_gpu, id=f"study-{pane}")
+                    if pane == first:
+                        sp = self._study_pane(pane)
+                        if any(p.name == self.start_preset for p in sp.presets):
+                            sp.start_preset = self.start_preset  # its form is built once, for this preset
+                        yield sp
         yield Static("", id="device-bar")
         yield Footer()
+
+    def _start_pane(self) -> str:
+        """The pane the app opens on: the start preset's, else the first."""
+        study = next((p.study for p in self.presets if p.name == self.start_preset), None)
+        return next((pane for pane, studies in self.panes.items() if study in studies), next(iter(self.panes)))
+
+    def _study_pane(self, pane: str) -> StudyPane:
+        studies = self.panes[pane]
+        ps = sorted((p for p in self.presets if p.study in studies and not p.error), key=lambda p: p.mine)
+        return StudyPane(pane, studies, ps, self.cache, self.marked, self.has_gpu, id=f"study-{pane}")
+
+    def study_pane(self, pane: str) -> StudyPane:
+        """Pane `pane`'s StudyPane, mounted now if it was never shown. A new one is in the DOM at
+        once but composes in its own task: run what needs its widgets through `when_built`."""
+        try:
+            return self.query_one(f"#study-{pane}", StudyPane)
+        except NoMatches:
+            sp = self._study_pane(pane)
+            self.query_one(f"#pane-{pane}", TabPane).mount(sp)
+            sp.call_later(setattr, self.cache, "dirty", True)  # its first redraw, once it is built
+            return sp
+
+    def switch_to(self, pane: str) -> StudyPane:
+        """Show pane `pane` (built now if it never was)."""
+        sp = self.study_pane(pane)
+        if not sp.is_mounted:  # the hidden pane's focused widget would hand focus to a sibling
+            self.set_focus(None)  # there, and its tab would take the screen back
+        self.query_one("#tabs", TabbedContent).active = f"pane-{pane}"
+        return sp
+
+    @staticmethod
+    def when_built(sp: StudyPane, callback, *args) -> None:
+        """Call `callback(*args)` now if `sp` is mounted, else once its compose and on_mount ran
+        (a callback queued on the pane itself runs after them)."""
+        if sp.is_mounted:
+            callback(*args)
+        else:
+            sp.call_later(callback, *args)
 
     def on_mount(self) -> None:
         apply_theme(self)  # the settings file's theme (core/config.py)
@@ -146,8 +198,6 @@ class OverfitApp(RunActions, App):
             self.notify(w, severity="error", timeout=30, markup=False)
         for e in preset_errors(self.presets):  # a bad preset of yours: file, key, reason; the others list
             self.notify(e, severity="error", timeout=30, markup=False)
-        if self.start_preset:
-            self._show_preset(self.start_preset)
         pane = self.active_pane()
         if pane is not None:
             pane.focus_view()  # pane keys work at once, not after a tab away from the tab bar
@@ -200,6 +250,7 @@ class OverfitApp(RunActions, App):
                 batch = None
             if batch:
                 self.post_message(StoreChanged(batch))
+            self._polled = True
             self.cache.wake.wait(POLL_S)  # a view that wants a group not loaded yet wakes it early
             self.cache.wake.clear()
 
@@ -239,7 +290,10 @@ class OverfitApp(RunActions, App):
         for gid in b.gone - set(self.cache.wanted()):
             self.cache.drop_group(gid)
         if b.events:
+            dirty = self.cache.dirty
             self.cache.add_events(b.events)
+            if b.index is None and not b.groups and not b.gone:  # only curves grew: drawn within LIVE_S
+                self.cache.dirty, self._live = dirty, True
         check_alerts(self)  # runs that ended or stalled, verdicts that changed: notifications
         if self._pending_open in self.cache.records:
             self.push_screen(RunDetailScreen(self._pending_open, self.cache))
@@ -249,18 +303,22 @@ class OverfitApp(RunActions, App):
         self.cache.set_restarts(msg.restarts)
 
     def on_device_status(self, msg: DeviceStatus) -> None:
-        for bar in self.query("#device-bar").results(Static):  # none while the app closes
-            bar.update(msg.text)
+        if msg.text != self._device_line:
+            self._device_line = msg.text
+            for bar in self.query("#device-bar").results(Static):  # none while the app closes
+                bar.update(msg.text, layout=False)  # one line of fixed size: no layout of the whole screen
         if msg.queue is not None and msg.queue != self.cache.queue_pos:
             self.cache.queue_pos, self.cache.dirty = msg.queue, True
 
     def _redraw_if_dirty(self) -> None:
-        if not self.cache.dirty:
+        if self._live and time.monotonic() - self._drawn >= LIVE_S:
+            self.cache.dirty = True
+        if not self.cache.dirty or not self._polled:  # before the first poll: an empty pane drawn for nothing
             return
-        self.cache.dirty = False
+        self.cache.dirty, self._live, self._drawn = False, False, time.monotonic()
         with self.batch_update():
             pane = self.active_pane()
-            if pane is not None:
+            if pane is not None and pane.is_mounted:  # a pane being built redraws once built
                 pane.redraw()
             screen = self.screen
             if hasattr(screen, "redraw") and screen is not self.screen_stack[0] and screen.is_mounted:
@@ -273,13 +331,13 @@ class OverfitApp(RunActions, App):
         active = self.query_one("#tabs", TabbedContent).active
         if not active:
             return None
-        return self.query_one(f"#study-{active.removeprefix('pane-')}", StudyPane)
+        return self.study_pane(active.removeprefix("pane-"))
 
     def on_tabbed_content_tab_activated(self, _) -> None:
         self.cache.dirty = True
-        pane = self.active_pane()
+        pane = self.active_pane()  # built on its first showing
         if pane is not None:
-            self.call_after_refresh(pane.focus_view)
+            self.when_built(pane, self.call_after_refresh, pane.focus_view)
 
     def check_action(self, action: str, parameters) -> bool | None:
         from textual.widgets import Input
@@ -329,7 +387,7 @@ class OverfitApp(RunActions, App):
     def action_pane(self, i: int) -> None:
         names = list(self.panes)
         if i < len(names):
-            self.query_one("#tabs", TabbedContent).active = f"pane-{names[i]}"
+            self.switch_to(names[i])  # in the DOM before the tab switches: active_pane() has it at once
 
     def action_runs(self) -> None:
 
@@ -394,16 +452,15 @@ class OverfitApp(RunActions, App):
         study = next((p.study for p in self.presets if p.name == name), None)
         for pane, studies in self.panes.items():
             if study in studies:
-                self.query_one("#tabs", TabbedContent).active = f"pane-{pane}"
-                sp = self.query_one(f"#study-{pane}", StudyPane)
-                sp.select_preset(name)
+                sp = self.switch_to(pane)
+                self.when_built(sp, sp.select_preset, name)
                 return sp
         return None
 
     def launch_preset(self, name: str) -> None:
         sp = self._show_preset(name)
         if sp is not None:
-            sp.launch()
+            self.when_built(sp, sp.launch)
 
 
 def _tilde(path: Path) -> str:

@@ -66,6 +66,8 @@ class SpecForm(VerticalScroll):
         self.preset: Preset | None = None
         self.inputs: dict[str, Input] = {}
         self.errors: dict[str, Static] = {}  # field key -> the line under it that shows its error
+        self._loaded: dict[str, str] = {}  # field key -> the text the preset put there
+        self._valid = False  # the form as last validated (or loaded) was valid
 
     def compose(self) -> ComposeResult:
         yield Static("choose a preset", classes="source", id="form-source")
@@ -96,6 +98,7 @@ class SpecForm(VerticalScroll):
         for f in dataclasses.fields(study.Params):
             widgets += self._field(f"params.{f.name}", values["params"][f.name], f.metadata.get("help", ""))
         widgets += self._field("seeds", values["seeds"], "seeds: one replicate of every run per seed")
+        self._loaded, self._valid = {k: inp.value for k, inp in self.inputs.items()}, True
         self.mount_all(widgets)
 
     def _field(self, key: str, value, help: str) -> list:
@@ -134,8 +137,10 @@ class SpecForm(VerticalScroll):
                 self.query_one("#form-error", Static).update(f"fix {key} to run")
             else:
                 self.query_one("#form-error", Static).update(f"{e.key}: {e.reason}")
+            self._valid = False
             return None
         self.query_one("#form-error", Static).update("")
+        self._valid = True
         return group
 
     def action_leave_field(self) -> None:
@@ -147,4 +152,8 @@ class SpecForm(VerticalScroll):
             self.screen.set_focus(None)
 
     def on_input_changed(self, event: Input.Changed) -> None:
-        self.group()  # validate as the user types
+        # validate as the user types; not the Changed of each field as a preset's form mounts
+        # (one full validation per field: the preset validated as it loaded)
+        if self._valid and all(inp.value == self._loaded.get(k) for k, inp in self.inputs.items()):
+            return
+        self.group()

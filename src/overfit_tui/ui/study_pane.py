@@ -200,6 +200,7 @@ class StudyPane(Vertical):
         self.view_chosen = False  # once the user picks a view, it stays
         self._texts: dict[str, object] = {}
         self._table_shown = None
+        self.start_preset: str | None = None  # selected at mount instead of the first (the app's --preset)
 
     def compose(self) -> ComposeResult:
         yield Static("", id="views")
@@ -239,7 +240,7 @@ class StudyPane(Vertical):
         self.set_view(self.view)
         if self.presets:
             cpu = [p for p in self.presets if not needs_gpu(p)]
-            self.select_preset((self.presets if self.has_gpu or not cpu else cpu)[0].name)
+            self.select_preset(self.start_preset or (self.presets if self.has_gpu or not cpu else cpu)[0].name)
 
     def _restore_view(self) -> None:
         """The metric, smoothing, log y, band and hidden columns this pane had at the last quit."""
@@ -333,6 +334,8 @@ class StudyPane(Vertical):
                 self.query_one(SpecForm).load(p)
 
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        if event.option_list.highlighted != event.option_index:  # stale: the list moved on (one form build)
+            return
         p = next(p for p in self.presets if p.name == event.option.id)
         if self.query_one(SpecForm).preset is not p:
             self.query_one(SpecForm).load(p)
@@ -423,8 +426,7 @@ class StudyPane(Vertical):
                 self._table_shown = (shown.columns, shown.rows, width)
                 cells = [[shown.cell(i, j) for j in range(len(row))] for i, row in enumerate(shown.rows)]
                 keep = fitting_columns(shown.columns, cells, width)
-                if not width:  # just shown: fitted again once laid out
-                    self.call_after_refresh(self.redraw)
+                self.call_after_refresh(self.redraw)  # fitted again once laid out (a no-op if the width held)
                 table.clear(columns=True)
                 table.add_columns(*shown.columns[:keep])
                 table.add_rows([row[:keep] for row in cells])

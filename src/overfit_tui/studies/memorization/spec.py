@@ -40,9 +40,7 @@ and weight decay are tried as regularizers.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Literal
-
-import numpy as np
+from typing import TYPE_CHECKING, Literal
 
 from overfit_tui.core.schema import Field
 from overfit_tui.core.spec import check, field
@@ -52,6 +50,9 @@ from overfit_tui.studies.base import Figure, RunData, Study, Table
 from overfit_tui.studies.claims import Claim
 from overfit_tui.studies.memorization import figures as figs
 from overfit_tui.studies.shared.jobs import fused_jobs
+
+if TYPE_CHECKING:  # numpy is imported where it is used: listing studies and the app's start skip it
+    import numpy as np
 
 # RUNNER: make_member
 
@@ -132,6 +133,8 @@ def learned_and_kept(correct: np.ndarray) -> np.ndarray:
     """Per example, the first evaluation index from which it stays correct to the end, or -1.
 
     `correct` is [evaluations, examples] (bool): one row per evaluation, in time order."""
+    import numpy as np
+
     correct = np.asarray(correct, dtype=bool)
     if correct.shape[0] == 0:
         return np.full(correct.shape[1], -1)
@@ -142,6 +145,8 @@ def learned_and_kept(correct: np.ndarray) -> np.ndarray:
 
 def unpack(packed: np.ndarray, n: int) -> np.ndarray:
     """[evaluations, ceil(n/8)] packed rows back to [evaluations, n] bools."""
+    import numpy as np
+
     return np.unpackbits(np.asarray(packed, dtype=np.uint8), axis=-1, count=n).astype(bool)
 
 
