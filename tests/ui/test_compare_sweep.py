@@ -121,6 +121,7 @@ def test_sweep_lines_per_condition_and_nothing_to_sweep():
             "label": f"H={width}",
             "spec": spec,
             "status": "finished",
+            "created": 1.0,
             "started": 1.0,
             "summary": {"final_test_acc": acc},
         }

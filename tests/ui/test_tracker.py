@@ -8,6 +8,8 @@ import asyncio
 
 from textual.widgets import Input, Static
 
+from overfit_tui.core.records import RunRecord
+from overfit_tui.core.status import Status
 from overfit_tui.runs.feed import FeedBatch
 from overfit_tui.store import Store
 from overfit_tui.ui.app import make_app
@@ -158,8 +160,8 @@ def test_a_run_that_ends_raises_a_notification_and_the_bell(home, tmp_path, monk
     recs = [r for r in Store(home).runs() if r["group"] == SMOKE]
     a, b = recs[0]["id"], recs[1]["id"]
 
-    def with_status(**by_id) -> list[dict]:
-        return [{**r, "status": by_id.get(r["id"], r["status"])} for r in recs]
+    def with_status(**by_id) -> list[RunRecord]:  # the feed hands the cache typed records
+        return [r.replace(status=Status(by_id.get(r.id, r.status))) for r in recs]
 
     async def go():
         app = make_app(home=home.root, poll=False, preset="smoke-mnist1d")
@@ -168,7 +170,7 @@ def test_a_run_that_ends_raises_a_notification_and_the_bell(home, tmp_path, monk
         async with app.run_test(size=(120, 40)) as pilot:
             notes = lambda: [(str(n.message), n.severity) for n in app._notifications]
             app.post_message(StoreChanged(FeedBatch(groups={SMOKE: with_status(**{a: "running", b: "running"})})))
-            assert await until(pilot, lambda: app.cache.records.get(a, {}).get("status") == "running")
+            assert await until(pilot, lambda: a in app.cache.records and app.cache.records[a].status == "running")
             assert not [m for m, _ in notes() if m.startswith("run ")] and not rings  # the first look is no news
             app.post_message(StoreChanged(FeedBatch(groups={SMOKE: with_status(**{a: "finished", b: "failed"})})))
             assert await until(pilot, lambda: len([m for m, _ in notes() if m.startswith("run ")]) == 2)
