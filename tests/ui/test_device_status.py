@@ -8,6 +8,8 @@ import asyncio
 
 from textual.widgets import Static
 
+from overfit_tui.core.records import RunRecord
+from overfit_tui.core.status import Status
 from overfit_tui.runs.devices import GpuSample, read_gpus
 from overfit_tui.ui import device_status
 from overfit_tui.ui.app import make_app
@@ -87,10 +89,10 @@ def test_the_app_bar_shows_gpu_memory_per_run_and_a_growing_sparkline(home, monk
         app = make_app(home=home.root, poll=False)
         async with app.run_test(size=(120, 40)) as pilot:
             for rid, pid in (("aaaaaaaa11", 111), ("bbbbbbbb22", 111), ("cccccccc33", 222)):
-                app.cache.records[rid] = {  # what the device line reads; a study no pane shows
-                    **{"id": rid, "status": "running", "device": "cuda:0", "pid": pid},
-                    **{"study": "elsewhere", "group": "g-elsewhere", "label": rid},
-                }
+                app.cache.records[rid] = RunRecord(  # what the device line reads; a study no pane shows
+                    id=rid, group="g-elsewhere", study="elsewhere", label=rid, status=Status.RUNNING,
+                    spec_data={}, created=0.0, device="cuda:0", pid=pid,
+                )  # fmt: skip
             app.device_feed()
             assert await until(pilot, lambda: "aaaaaaaa+1 1.5G" in _bar(app) and "cccccccc 0.5G" in _bar(app))
             assert "runs 3" in _bar(app) and "cuda:1" in _bar(app)

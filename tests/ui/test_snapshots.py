@@ -122,6 +122,12 @@ def test_pane_with_finished_runs(home, pane, size):
                     break
             assert app.active_pane().pane_name == pane
             app.active_pane().focus_view()  # where the pane puts focus (whichever event came last)
+            await settled(app, pilot)
+            # the figure table is fitted to its final width: a fit taken during an intermediate
+            # layout can survive under load (a known race, issue 29's notes); refit, then compare
+            sp = app.active_pane()
+            sp._table_shown = None
+            sp.redraw()
             return await settled(app, pilot)
 
     text = masked(asyncio.run(go()))

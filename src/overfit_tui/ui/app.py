@@ -304,9 +304,11 @@ class OverfitApp(RunActions, App):
 
     def on_device_status(self, msg: DeviceStatus) -> None:
         if msg.text != self._device_line:
+            lines_changed = str(msg.text).count("\n") != str(self._device_line or "").count("\n")
             self._device_line = msg.text
             for bar in self.query("#device-bar").results(Static):  # none while the app closes
-                bar.update(msg.text, layout=False)  # one line of fixed size: no layout of the whole screen
+                # a line per device: the screen is laid out again only when the bar's height changes
+                bar.update(msg.text, layout=lines_changed)
         if msg.queue is not None and msg.queue != self.cache.queue_pos:
             self.cache.queue_pos, self.cache.dirty = msg.queue, True
 

@@ -122,6 +122,16 @@ def claims_text(table: Table) -> Text:
 MARK_STYLE = {MARK["holds"]: "bold green", MARK["fails"]: "bold red", MARK["pending"]: "bold yellow"}
 
 
+class FigureTable(DataTable):
+    """A figure's table: fitted to its width again whenever its own size changes (a legend or a
+    border arriving a frame later resizes it without resizing the pane)."""
+
+    def on_resize(self) -> None:
+        pane = next((a for a in self.ancestors if isinstance(a, StudyPane)), None)
+        if pane is not None:
+            pane.call_after_refresh(pane.redraw)
+
+
 class StudyPane(Vertical):
     """One pane per study family (e.g. randomization + regularization)."""
 
@@ -214,7 +224,7 @@ class StudyPane(Vertical):
                 with Horizontal(id="charts"):
                     yield ChartPanel("the runs' curves appear here", id="curves")
                     yield ChartPanel("the study's figures appear here", id="figure")
-                    yield DataTable(id="figure-table", zebra_stripes=True, cursor_type="none")
+                    yield FigureTable(id="figure-table", zebra_stripes=True, cursor_type="none")
                     with VerticalScroll(id="claims-view"):
                         yield Static("", id="claims-text")
                 yield Static("", id="group-title")
