@@ -11,7 +11,7 @@ import pytest
 from overfit_tui.studies import get_study
 from overfit_tui.studies.base import RunData
 from overfit_tui.studies.complexity.fields import MEASURE_KEYS
-from overfit_tui.studies.complexity.rank import granulated, kendall_tau_b, null_band
+from overfit_tui.studies.complexity.rank import _perms, blocks, granulated, kendall_tau_b, null_band, psi, psi_null
 from overfit_tui.studies.groups import group_from_dict, load_group
 from overfit_tui.studies.shared.context import ExecContext
 
@@ -102,6 +102,27 @@ def test_null_band_is_the_permutation_quantile():
     band = null_band(rows, tau, None, draws=400, seed=2)
     assert 0.15 < band < 0.4  # the 95 % quantile of tau under H0 at n = 30 is ~ 1.645 * 0.129 = 0.21
     assert null_band(rows, tau, None, 400, 2) == band  # seeded
+
+
+def test_psi_null_is_psi_over_the_permutations_to_the_last_bit():
+    """psi_null computes every permutation's Psi at once (numpy); each draw must equal `psi`'s
+    own loop exactly (ties in the measure and the gap, a constant block, a hyperparameter absent)."""
+    rng = random.Random(3)
+    rows = [
+        _row(p, w, s, round(rng.random(), 1), round(rng.random(), 1))  # rounded: ties on both sides
+        for p in (0.0, 0.5, 1.0)
+        for w in (8, 16)
+        for s in range(3)
+    ]
+    rows += [_row(0.0, 32, 0, 5.0, 0.3), _row(1.0, 32, 0, 5.0, 0.3)]  # constant measure and gap
+    hyper = ("p", "width", "n_train")
+    groups, ms = blocks(rows, hyper), [m for _, m, _ in rows]
+    for key in ("all", "p", "width", "n_train"):
+        for within in (None, lambda hp: hp["width"]):
+            perms = list(_perms(rows, within, 300, 7))
+            want = sorted(v for v in (psi(groups, ms, g).get(key) for g in perms) if v is not None)
+            got = psi_null(rows, hyper, key, 300, 7, within=within)
+            assert got == (want[math.ceil(0.95 * len(want)) - 1] if want else None), key
 
 
 def _run(i, p, w, seed, gap, fitted=True, **measures):

@@ -112,7 +112,7 @@ SHRINK = {
         "params.sharp_draws": "1",
     },
 }
-ENDED = ("finished", "failed", "diverged", "cancelled", "lost")
+ENDED = (Status.FINISHED, Status.FAILED, Status.DIVERGED, Status.CANCELLED, Status.LOST)
 
 
 def cpu_presets() -> list[str]:
@@ -188,26 +188,28 @@ def test_launch_every_cpu_preset_from_the_app(home):
                 focused.focus()
                 assert await until(pilot, lambda w=focused: app.focused is w)  # before any key reaches it
                 await pilot.press("enter")  # launch from the preset list, as a user does
-                assert await until(pilot, lambda n=name: any(r["preset"] == n for r in app.cache.records.values()))
+                assert await until(pilot, lambda n=name: any(r.preset == n for r in app.cache.records.values()))
             # partial data if there is any: a run the app sees running, unless warm workers already
             # finished them all (waiting for a state that cannot come would only run out the ceiling)
             assert await until(
                 pilot,
                 lambda: (
-                    any(r["status"] == "running" for r in app.cache.records.values())
-                    or all(r["status"] in ENDED for r in app.store.runs())
+                    any(r.status is Status.RUNNING for r in app.cache.records.values())
+                    or all(r.status in ENDED for r in app.store.runs())
                 ),
             )
-            await each_pane(pilot, app, SHORT)  # whatever is partial now
+            # every pane's charts drawn from whatever is partial now (every chart key on partial and
+            # finished data of every group: test_chart_keys_on_every_recorded_group)
+            await each_pane(pilot, app, [])
             # the store, not the app's cache: the cache keeps only the groups on screen
-            assert await until(pilot, lambda: all(r["status"] in ENDED for r in app.store.runs()))
+            assert await until(pilot, lambda: all(r.status in ENDED for r in app.store.runs()))
             # the app has seen every run end (its own poll of the store), not a fixed pause
-            assert await until(pilot, lambda: all(r["status"] in ENDED for r in app.cache.records.values()))
+            assert await until(pilot, lambda: all(r.status in ENDED for r in app.cache.records.values()))
             records = app.store.runs()
-            bad = {r["label"]: (r["status"], (r.get("error") or "")[-300:]) for r in records}
+            bad = {r.label: (str(r.status), (r.error or "")[-300:]) for r in records}
             assert {s for s, _ in bad.values()} == {"finished"}, bad
-            assert {r["preset"] for r in records} == set(SHRINK)
-            await each_pane(pilot, app, SHORT)  # finished (every recorded group: the test below)
+            assert {r.preset for r in records} == set(SHRINK)
+            await each_pane(pilot, app, [])  # every pane drawn from its finished runs
 
     asyncio.run(go())
 
@@ -229,7 +231,7 @@ def test_chart_keys_on_every_recorded_group(finished, size, partial):
         app = make_app(home=finished.root, poll=False)
         async with app.run_test(size=size) as pilot:
             records = app.store.runs()
-            events = {r["id"]: app.store.metrics(r["id"]) for r in records}
+            events = {r.id: app.store.metrics(r.id) for r in records}
             if partial:
                 records = [r.replace(status=Status.RUNNING, summary={}) for r in records]
                 events = {rid: evs[: len(evs) // 2] for rid, evs in events.items()}

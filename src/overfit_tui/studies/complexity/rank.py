@@ -13,6 +13,8 @@ import math
 import random
 from collections.abc import Callable, Sequence
 
+import numpy as np
+
 
 def kendall_tau_b(xs: Sequence[float], ys: Sequence[float]) -> float | None:
     """Kendall's tau-b: (concordant - discordant) / sqrt((n0 - ties_x)(n0 - ties_y)) over all
@@ -93,7 +95,43 @@ def psi_null(
     `null_band` for the granulated tau, with the groups computed once."""
     groups = blocks(rows, hyper)
     ms = [m for _, m, _ in rows]
-    return _quantile(_perms(rows, within, draws, seed), lambda gs: psi(groups, ms, gs).get(key), q)
+    gaps = np.array(list(_perms(rows, within, draws, seed)), dtype=float).reshape(draws, len(rows))
+    vals = sorted(float(v) for v in _psi_draws(groups, ms, gaps, key) if not math.isnan(v))
+    return vals[min(len(vals) - 1, math.ceil(q * len(vals)) - 1)] if vals else None
+
+
+def _psi_draws(groups: dict[str, list[list[int]]], ms: Sequence[float], gaps: np.ndarray, key: str) -> np.ndarray:
+    """`psi(groups, ms, g).get(key)` for every row g of `gaps` [draws, runs] at once (NaN for None):
+    the same pair counts as kendall_tau_b, the measure's pair signs computed once per block, the
+    taus summed in the same order (so each draw's value equals psi's to the last bit)."""
+    m = np.asarray(ms, dtype=float)
+    draws = gaps.shape[0]
+    per_h: dict[str, np.ndarray] = {}
+    for h, idx in groups.items():
+        total, count = np.zeros(draws), np.zeros(draws, dtype=int)
+        for grp in idx:
+            if len(grp) < 2:
+                continue
+            i, j = np.triu_indices(len(grp), 1)
+            sx = np.sign(m[grp][i] - m[grp][j])  # [pairs]
+            g = gaps[:, grp]
+            sy = np.sign(g[:, i] - g[:, j])  # [draws, pairs]
+            n0 = len(i)
+            tx, ty = int(np.count_nonzero(sx == 0)), np.count_nonzero(sy == 0, axis=1)
+            denom = np.sqrt((n0 - tx) * (n0 - ty))
+            tau = np.divide(sy @ sx, denom, out=np.zeros(draws), where=denom > 0)
+            ranked = (len(set(m[grp].tolist())) > 1) | (g != g[:, :1]).any(axis=1)
+            total = np.where(ranked, total + tau, total)
+            count += ranked
+        per_h[h] = np.where(count > 0, total / np.maximum(count, 1), np.nan)
+    if key != "all":
+        return per_h.get(key, np.full(draws, np.nan))
+    total, count = np.zeros(draws), np.zeros(draws, dtype=int)
+    for v in per_h.values():
+        ok = ~np.isnan(v)
+        total = np.where(ok, total + np.where(ok, v, 0.0), total)
+        count += ok
+    return np.where(count > 0, total / np.maximum(count, 1), np.nan)
 
 
 def _perms(rows: Sequence[Row], within, draws: int, seed: int):
