@@ -30,3 +30,23 @@ def test_an_unknown_kind_is_refused_and_the_title_states_n():
     with pytest.raises(ValueError, match="one of ci, se, sd, range"):
         band(0, 0, 3, 0, 0, "iqr")
     assert band_title("ci", "n=3") == "mean ± 95 % CI, n = 3"
+
+
+def test_spread_bands_need_three_runs_at_a_point_and_the_note_counts_only_those():
+    """A curve whose third seed stopped at the last step: no s.e./s.d./CI band there (two runs:
+    t = 12.7 on one degree of freedom), the min-max band still; a series of two runs has none."""
+    from overfit_tui.core.bands import band_note, edges
+    from overfit_tui.studies.base import Series
+
+    mean, sd, ns = (1.0, 0.8, 0.5), (0.1, 0.1, 0.3), (3, 3, 2)
+    lo, hi = (0.9, 0.7, 0.3), (1.1, 0.9, 0.7)
+    for kind in ("ci", "se", "sd"):
+        low, up, drawn = edges(mean, sd, ns, 3, lo, hi, kind)
+        assert drawn == kind and low[2] == up[2] == 0.5 and low[0] < 1.0 < up[0]
+    assert edges(mean, sd, ns, 3, lo, hi, "range") == (lo, hi, "range")
+    assert edges(mean, sd, (2, 2, 2), 2, lo, hi, "ci") is None
+    assert band(0.5, 0.3, 2, 0.3, 0.7, "ci") == (0.5, 0.5)
+    curve = Series("a", (0, 1, 2), mean, lo=lo, hi=hi, sd=sd, n=3, ns=ns)
+    assert band_note([curve], "ci") == "mean ± 95 % CI, n = 3"
+    assert band_note([curve], "range") == "mean, min-max, n = 2-3"
+    assert band_note([Series("b", (0, 1), (1.0, 0.5), lo=lo[:2], hi=hi[:2], sd=sd[:2], n=2)], "sd") == ""

@@ -3,7 +3,12 @@
 A figure's series keeps, at each x, the mean over seeds, their spread (sample sd), their count
 and their range; `band` turns that into the lower and upper edge of the kind the user picked.
 The 95 % interval is two-sided and t-based (small n: with 3 seeds it is mean ± 4.30 se), as
-papers with 3-5 seeds should report it. With one run there is no band.
+papers with 3-5 seeds should report it. With one run there is no band, and the spread-based
+kinds (s.e., s.d., CI) need MIN_SPREAD_N runs at a point: two runs give an sd on one degree of
+freedom and a 95 % interval of mean ± 12.7 se (a training curve whose seeds stop at different
+steps drew a band ten times the curve's height where one seed was left with one other). There
+the mean is drawn alone, the min-max kind still shows the two values, and the legend's n counts
+only the points a band is drawn at.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import math
 from overfit_tui.core.stats import t_quantile
 
 KINDS = ("ci", "se", "sd", "range")
+MIN_SPREAD_N = 3  # runs at a point before an s.e., s.d. or CI band is drawn there
 TITLE = {"ci": "mean ± 95 % CI", "se": "mean ± s.e.", "sd": "mean ± s.d.", "range": "mean, min-max"}
 
 
@@ -48,6 +54,8 @@ def band(mean: float, sd: float, n: int, lo: float, hi: float, kind: str) -> tup
         return mean, mean
     if kind == "range":
         return lo, hi
+    if n < MIN_SPREAD_N:
+        return mean, mean
     h = half_width(sd, n, kind)
     return mean - h, mean + h
 
@@ -79,6 +87,8 @@ def edges(
     counts = ns or (n,) * len(mean)
     if kind == "range":
         return tuple(lo), tuple(hi), kind
+    if max(counts) < MIN_SPREAD_N:
+        return None
     pairs = [band(m, s, k, a, b, kind) for m, s, k, a, b in zip(mean, sd, counts, lo, hi)]
     return tuple(p[0] for p in pairs), tuple(p[1] for p in pairs), kind
 
@@ -94,6 +104,7 @@ def band_note(series, kind: str) -> str:
     drawn = [(s, b[2]) for s in series if (b := s.band(kind)) is not None]
     if not drawn:
         return ""
-    counts = [k for s, _ in drawn for k in (s.ns or (s.n,)) if k > 1]
+    least = {k: (2 if k == "range" else MIN_SPREAD_N) for k in KINDS}
+    counts = [k for s, drawn_kind in drawn for k in (s.ns or (s.n,)) if k >= least[drawn_kind]]
     lo, hi = min(counts), max(counts)
     return band_title(drawn[0][1], f"n={lo}" if lo == hi else f"n={lo}-{hi}")
