@@ -1,8 +1,9 @@
 """Listing, --help and the app's first screen never load torch (STYLE habit 17): a fresh
 interpreter runs `overfit-tui presets`, `--help` and `runs` on a home of finished runs, and imports
 the app, then says whether torch was imported and, if so, which of the project's modules asked
-for it. The cli, ui, export, store and listing modules import no engine module (nor torch) at
-module level: checked on their source."""
+for it, and which study packages it imported (the registry loads a study on first use: `runs`
+pays for the studies it lists, `presets` and `--help` for none). The cli, ui, export, store and
+listing modules import no engine module (nor torch) at module level: checked on their source."""
 
 from __future__ import annotations
 
@@ -38,15 +39,23 @@ else:
     except SystemExit as e:
         assert not e.code, e.code
 print("TORCH", "torch" in sys.modules, " <- ".join(reversed(first[0])) if first else "-", file=sys.stderr)
+from overfit_tui.studies import ORDER
+print("STUDIES", *(n for n in ORDER if "overfit_tui.studies." + n in sys.modules), file=sys.stderr)
 """
 
 
-def _torch(*args: str) -> tuple[bool, str]:
+def _probe(*args: str) -> tuple[bool, str, set[str]]:
+    """(torch imported, who asked for it first, the study packages imported) by one fresh run."""
     out = subprocess.run([sys.executable, "-c", PROBE, *args], capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr[-3000:]
-    line = next(ln for ln in out.stderr.splitlines() if ln.startswith("TORCH "))
-    _, loaded, chain = line.split(" ", 2)
-    return loaded == "True", chain
+    lines = out.stderr.splitlines()
+    _, loaded, chain = next(ln for ln in lines if ln.startswith("TORCH ")).split(" ", 2)
+    studies = set(next(ln for ln in lines if ln.startswith("STUDIES")).split()[1:])
+    return loaded == "True", chain, studies
+
+
+def _torch(*args: str) -> tuple[bool, str]:
+    return _probe(*args)[:2]
 
 
 @pytest.mark.parametrize("what", ["presets", "--help", "runs", "app"])
@@ -59,6 +68,18 @@ def test_listing_help_and_the_app_leave_torch_out(home, what):
     }
     loaded, chain = _torch(*args.get(what, ["app"]))
     assert not loaded, f"torch imported by: {chain}"
+
+
+def test_a_listing_imports_only_the_studies_it_shows(home):
+    from overfit_tui.store import Store
+
+    load_into(home)
+    stored = {r.study for r in Store(home).runs()}
+    assert len(stored) >= 4  # the finished store holds several studies' runs
+    assert _probe("cli", "runs", "--home", str(home.root))[2] == stored
+    assert _probe("cli", "runs", "--study", "kernel", "--home", str(home.root))[2] == {"kernel"}
+    assert _probe("cli", "presets")[2] == set()
+    assert _probe("cli", "--help")[2] == set()
 
 
 LISTING = ["cli", "ui", "export", "store", "ui_text.py", "runs/feed.py", "runs/manage.py", "runs/queue.py"]

@@ -59,6 +59,39 @@ def test_descriptions_import_no_torch_in_a_fresh_interpreter():
     assert "torch-free 1" in out.stdout
 
 
+# Studies whose expansion still needs torch: lottery lays out the prunable layers on meta tensors
+# (studies/lottery/train.py `layout`), when a group validates or expands.
+TORCH_TO_EXPAND = {"lottery"}
+
+
+def test_every_shipped_preset_expands_without_torch():
+    """Validating and expanding a group (what `check`, the app's form and a launch do) loads no
+    torch: every shipped preset of every study but TORCH_TO_EXPAND, each expanded in turn in one
+    fresh interpreter; those last, to show they still need it (drop a study from the set once not)."""
+    code = (
+        "import sys\n"
+        "from overfit_tui.core.presets import list_presets\n"
+        "from overfit_tui.studies import get_study\n"
+        "from overfit_tui.studies.groups import load_group\n"
+        f"late = {sorted(TORCH_TO_EXPAND)!r}\n"
+        "presets = sorted(list_presets(), key=lambda p: (p.study in late, p.study, p.name))\n"
+        "for p in presets:\n"
+        "    group, _ = load_group(p.name)\n"
+        "    study = get_study(group.study)\n"
+        "    runs = study.expand(group)\n"
+        "    assert runs and study.jobs(runs)\n"
+        "    print('EXPANDED', p.study, p.name, 'torch' in sys.modules)\n"
+    )
+    out = _fresh(code)
+    assert out.returncode == 0, out.stderr[-2000:]
+    rows = [ln.split()[1:] for ln in out.stdout.splitlines() if ln.startswith("EXPANDED ")]
+    studies = {study for study, _, _ in rows}
+    assert studies == set(STUDIES.names())  # every study has a shipped preset, each expanded
+    torch_after = [(study, name) for study, name, torch in rows if torch == "True"]
+    assert all(study in TORCH_TO_EXPAND for study, _ in torch_after), torch_after
+    assert {study for study, _ in torch_after} == TORCH_TO_EXPAND  # those still need it
+
+
 def test_the_runner_side_is_what_loads_torch():
     """The check above can fail: a study's train.py does import torch, lazily through execute."""
     out = _fresh(

@@ -82,8 +82,8 @@ def _root(
 
 
 def registry():
-    """cli/loaded.py, imported on first use: the study registry and what reads it (see there)."""
-    from overfit_tui.cli import loaded  # lazy: the registry costs ~0.35 s of CPU that `presets` never pays
+    """cli/loaded.py, imported on first use: the launcher, the exporters and the study registry (see there)."""
+    from overfit_tui.cli import loaded  # lazy: what `presets` and `runs` never need
 
     return loaded
 

@@ -1,7 +1,8 @@
 """What only some commands need, in one module the command line imports on first use
-(`cli.registry()`): the study registry (every study's description, with numpy: about 0.35 s of
-CPU), and the launcher and exporters that read it. `presets`, `--help` and every command's start
-never pay for it. Nothing here imports torch (the worker does)."""
+(`cli.registry()`): the launcher and the exporters, and the study registry they read (which
+loads a study's description, with numpy, only when a command asks for that study). `presets`,
+`runs`, `--help` and every command's start never pay for them. Nothing here imports torch (the
+worker does)."""
 
 from __future__ import annotations
 

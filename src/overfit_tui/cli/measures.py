@@ -5,16 +5,16 @@ keeps, and each measure's Kendall tau with the generalization gap over those run
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
 from overfit_tui.cli import DataDirOpt, HomeOpt, JsonOpt, _store, app, console, err
-from overfit_tui.export.measures import inputs_of, measure, to_csv, to_json
-from overfit_tui.studies.complexity.fields import MEASURES
-from overfit_tui.studies.complexity.figures import SHORT
-from overfit_tui.studies.complexity.table import MeasureTable, fmt
+
+if TYPE_CHECKING:
+    from overfit_tui.studies.complexity.table import MeasureTable
 
 SHOWN = ("n_params", "l2_norm", "dist_init", "log_spec_bound", "log_sharpness")  # the terminal table's columns
 
@@ -32,6 +32,9 @@ def measures(
 
     Runs trained before weights were kept, closed-form studies and runs still going are listed
     with a note. Exit 0 when at least one run was measured, 1 when none could be."""
+    # lazy: the complexity study and the exporters, which every other command would pay for at start
+    from overfit_tui.export.measures import inputs_of, measure, to_csv, to_json
+
     store = _store(home)
     records = store.resolve(ref)
     folder = Path(data_dir) if data_dir else store.home.data_dir
@@ -50,11 +53,17 @@ def measures(
 
 
 def _num(v) -> str:
+    from overfit_tui.studies.complexity.table import fmt
+
     return f"{v:.3g}" if isinstance(v, float) else fmt(v)
 
 
 def _show(t: MeasureTable) -> None:
     """The terminal's table: short ids and headers (figures.SHORT), 3 digits; --csv has every measure."""
+    from overfit_tui.studies.complexity.fields import MEASURES
+    from overfit_tui.studies.complexity.figures import SHORT
+    from overfit_tui.studies.complexity.table import fmt
+
     runs = Table(box=None)
     runs.add_column("run", no_wrap=True, min_width=8)
     runs.add_column("label", no_wrap=True, overflow="ellipsis", max_width=18)

@@ -91,8 +91,10 @@ def check(
 def _group_table(store, group_id: str, runs: list[RunRecord] | None = None, queue_pos: dict | None = None) -> None:
     """Print one group's runs with its study's summary fields, fitted to the terminal's width
     (whole columns dropped and named, never a number cut); progress and ETA while active."""
+    from overfit_tui.studies import fields_for  # loads only the studies of these runs
+
     runs = store.runs(group_id) if runs is None else runs
-    fields = registry().fields_for(dict.fromkeys(r.study for r in runs))
+    fields = fields_for(dict.fromkeys(r.study for r in runs))
     events = {r.id: store.metrics(r.id) for r in runs if r.status in ACTIVE}
     title = f"{group_id} ({runs[0].study if runs else '-'})"
     t, hidden = runs_table(runs, fields, events, console.width, title, queue_pos)
@@ -269,10 +271,12 @@ RUN_KEYS = (
 
 
 def _study_names(study: str | None) -> list[str]:
-    """The registered studies' names, when a --study needs checking (the registry loads every study)."""
+    """The registered studies' names, when a --study needs checking (names only: no study loads)."""
     if study is None:
         return []
-    return list(registry().STUDIES)  # the registry loads only when --study needs checking
+    from overfit_tui.studies import STUDIES
+
+    return STUDIES.names()
 
 
 @app.command()

@@ -40,6 +40,7 @@ from overfit_tui.core.spec import check, field
 from overfit_tui.core.specs import GroupSpec, RunSpec
 from overfit_tui.engine.declarations import PROJECTION_KINDS as KINDS
 from overfit_tui.engine.declarations import TRAIN_FIELDS
+from overfit_tui.engine.sizes import param_count
 from overfit_tui.studies.base import Figure, RunData, Study, Table, carry
 from overfit_tui.studies.claims import Claim
 from overfit_tui.studies.intrinsic_dimension import figures
@@ -131,12 +132,11 @@ def input_shape(group_data) -> tuple[int, ...]:
 
 
 def model_size(model, data) -> int:
-    """D: the model's parameter count on this data set (weights, biases, BatchNorm affine)."""
-    # The model is built to count it (torch): loaded when a group expands, never when described.
-    from overfit_tui.engine.models import build_model, param_count  # lazy: torch, at expansion only
-
+    """D: the model's parameter count on this data set (weights, biases, BatchNorm affine),
+    counted from its spec (engine/sizes.py: no torch, so a group expands and its form validates
+    without it); the runner counts the built model and gets the same number."""
     classes = data.gaussian_classes if data.name == "gaussian" else 10
-    return param_count(build_model(model, input_shape(data), classes, 0))
+    return param_count(model, input_shape(data), classes)
 
 
 def projection_seed(init_seed: int) -> int:
