@@ -46,12 +46,12 @@ SHOWN_HOME = "~/.local/share/overfit-tui"  # the header shows the default home, 
 
 def finished_group(store: Store, preset: str) -> str | None:
     """The newest group of `preset` whose runs all finished."""
-    groups: dict[str, list[dict]] = {}
+    groups: dict[str, list] = {}
     for r in store.runs():
-        if r.get("preset") == preset:
-            groups.setdefault(r["group"], []).append(r)
-    done = [g for g, rs in groups.items() if all(r["status"] == "finished" for r in rs)]
-    return max(done, key=lambda g: groups[g][0]["created"]) if done else None
+        if r.preset == preset:
+            groups.setdefault(r.group, []).append(r)
+    done = [g for g, rs in groups.items() if all(r.ended_ok for r in rs)]
+    return max(done, key=lambda g: groups[g][0].created) if done else None
 
 
 def build_store(home: Home) -> None:
@@ -67,9 +67,7 @@ def build_store(home: Home) -> None:
         print(f"training {preset} ...", flush=True)
         gid, _ = launch(store, group, p.name, str(p.path), ["cpu"])
         runs = wait(store, gid, timeout=3 * 3600)
-        print(
-            f"  {gid}: {[r['status'] for r in runs].count('finished')}/{len(runs)} finished, {time.time() - t0:.0f} s"
-        )
+        print(f"  {gid}: {sum(r.ended_ok for r in runs)}/{len(runs)} finished, {time.time() - t0:.0f} s")
 
 
 def export_figures(home: Home, out: Path) -> list[Path]:
@@ -148,10 +146,10 @@ async def shoot(home: Home, out: Path) -> list[Path]:
         show_group("double-descent-rff-mnist1d")
         await settle(pilot)
         save("pane-double_descent-rff")
-        for pane_name, preset in EXTRA:  # the other studies' panes, each on its finished group
+        for _, preset in EXTRA:  # the other studies' panes, each on its finished group
             if finished_group(store, preset) is None:
                 continue
-            app.action_pane(list(app.panes).index(pane_name))
+            app._show_preset(preset)  # the pane, its form showing the preset the group came from
             await settle(pilot, 0.3)
             show_group(preset)
             await settle(pilot)
@@ -172,7 +170,7 @@ async def shoot(home: Home, out: Path) -> list[Path]:
         runs = app.screen
         rand = finished_group(store, "randomization-mnist1d")
         runs.query_text = f"{rand} mlp labels"
-        ids = [r["id"] for r in runs.shown() if "corrupt" not in r["label"]]
+        ids = [r.id for r in runs.shown() if "corrupt" not in r.label]
         runs.marked.update(ids)
         runs.query_text = ""
         await pilot.press("c")
