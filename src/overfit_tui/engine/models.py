@@ -16,6 +16,7 @@ from torch import nn
 
 from overfit_tui.core.registry import Registry
 from overfit_tui.core.specs import ModelSpec
+from overfit_tui.engine.sizes import INCEPTION_PLAN
 
 MODELS: Registry = Registry("model")
 
@@ -162,19 +163,7 @@ def inception_small(spec: ModelSpec, input_shape, num_classes) -> nn.Module:
     in_c = input_shape[0]
     blocks: list[nn.Module] = [_ConvModule(in_c, ch(96), 3, 1, spec)]
     c = ch(96)
-    plan = [
-        ("i", 32, 32),
-        ("i", 32, 48),
-        ("d", 80),
-        ("i", 112, 48),
-        ("i", 96, 64),
-        ("i", 80, 80),
-        ("i", 48, 96),
-        ("d", 96),
-        ("i", 176, 160),
-        ("i", 176, 160),
-    ]
-    for step in plan:
+    for step in INCEPTION_PLAN:
         if step[0] == "i":
             blocks.append(_Inception(c, ch(step[1]), ch(step[2]), spec))
             c = ch(step[1]) + ch(step[2])

@@ -108,6 +108,23 @@ def alexnet_small(spec: ModelSpec, input_shape, num_classes) -> list[Layer]:
     ]
 
 
+# The small Inception of Zhang et al. 2017, Fig. 3, after its first 3x3 convolution: ("i", 1x1
+# channels, 3x3 channels) an Inception module, ("d", channels) a downsample module (paper widths;
+# models.inception_small builds it, this module counts it).
+INCEPTION_PLAN = (
+    ("i", 32, 32),
+    ("i", 32, 48),
+    ("d", 80),
+    ("i", 112, 48),
+    ("i", 96, 64),
+    ("i", 80, 80),
+    ("i", 48, 96),
+    ("d", 96),
+    ("i", 176, 160),
+    ("i", 176, 160),
+)
+
+
 def _conv_module(in_c: int, out_c: int, kernel: int, spec: ModelSpec) -> list[Layer]:
     """models._ConvModule: with BatchNorm the convolution has no bias and the norm only a shift."""
     return [_conv(in_c, out_c, kernel, bias=not spec.batchnorm), *([Layer("norm", 0, out_c)] if spec.batchnorm else [])]
@@ -118,19 +135,7 @@ def inception_small(spec: ModelSpec, input_shape, num_classes) -> list[Layer]:
     ch = lambda n: max(1, round(n * s))  # as models.inception_small writes it
     out = _conv_module(input_shape[0], ch(96), 3, spec)
     c = ch(96)
-    plan = [
-        ("i", 32, 32),
-        ("i", 32, 48),
-        ("d", 80),
-        ("i", 112, 48),
-        ("i", 96, 64),
-        ("i", 80, 80),
-        ("i", 48, 96),
-        ("d", 96),
-        ("i", 176, 160),
-        ("i", 176, 160),
-    ]
-    for step in plan:
+    for step in INCEPTION_PLAN:
         if step[0] == "i":
             out += _conv_module(c, ch(step[1]), 1, spec) + _conv_module(c, ch(step[2]), 3, spec)
             c = ch(step[1]) + ch(step[2])
