@@ -59,9 +59,8 @@ def test_descriptions_import_no_torch_in_a_fresh_interpreter():
     assert "torch-free 1" in out.stdout
 
 
-# Studies whose expansion still needs torch: lottery lays out the prunable layers on meta tensors
-# (studies/lottery/train.py `layout`), when a group validates or expands.
-TORCH_TO_EXPAND = {"lottery"}
+# Studies whose expansion still needs torch (none: model sizes come from engine/sizes.py).
+TORCH_TO_EXPAND: set[str] = set()
 
 
 def test_every_shipped_preset_expands_without_torch():

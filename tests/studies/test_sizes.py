@@ -95,3 +95,32 @@ def test_the_papers_D():
     assert (model_size(fc, cifar), model_size(lenet, cifar)) == (656_810, 62_006)
     with pytest.raises(SpecError, match=r"d = 300,000 exceeds D = 199,210 of mlp 2x200"):
         load_group("intrinsic-dimension-mnist", {"params": {"dims": [300_000]}})  # the form's check reads D
+
+
+@pytest.mark.parametrize("name", sorted(MODELS.names()))
+def test_the_prunable_sizes_are_the_lottery_runners_own(name):
+    """Lottery labels each round with the fraction its counts leave (expand: no torch); the runner
+    prunes the built model's layers: both must see the same layers, kinds and entries."""
+    from overfit_tui.studies.shared.pruning import layer_sizes, prunable_layers
+
+    for spec, shape in [(s, shape) for s, shape in CASES if s.name == name][::3]:
+        for biases in (False, True):
+            with torch.device("meta"):
+                model = MODELS.get(name)(spec, shape, 10)
+            built = layer_sizes(model, prunable_layers(model, biases))
+            assert sizes.prunable_sizes(spec, shape, 10, biases) == built, (spec, shape, biases)
+
+
+def test_every_lottery_preset_expands_to_the_runners_remaining_fractions():
+    from overfit_tui.studies import get_study
+    from overfit_tui.studies.lottery.train import layout
+    from overfit_tui.studies.shared.imp_counts import expected_remaining
+
+    presets = [p.name for p in list_presets() if p.study == "lottery"]
+    assert len(presets) >= 3
+    for name in presets:
+        group, _ = load_group(name)
+        _, built = layout(group.models[0], group.data, group.params.prune_biases)
+        for run in get_study("lottery").expand(group):
+            p = run.params
+            assert p.remaining == expected_remaining(built, p.rates, p.round, p.strategy), (name, run.label)

@@ -16,7 +16,7 @@ from torch import nn
 
 from overfit_tui.core.registry import Registry
 from overfit_tui.core.specs import ModelSpec
-from overfit_tui.engine.sizes import INCEPTION_PLAN
+from overfit_tui.engine.sizes import INCEPTION_PLAN, VGG11_PLAN
 
 MODELS: Registry = Registry("model")
 
@@ -251,9 +251,6 @@ def fusable(model: nn.Module) -> bool:
     return not any(
         isinstance(m, (nn.modules.batchnorm._BatchNorm, nn.Dropout, nn.LocalResponseNorm)) for m in model.modules()
     )
-
-
-VGG11_PLAN = (64, "M", 128, "M", 256, 256, "M", 512, 512, "M", 512, 512, "M")  # Simonyan & Zisserman, config A
 
 
 def vgg11(spec: ModelSpec, input_shape, num_classes) -> nn.Module:

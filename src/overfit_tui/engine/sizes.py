@@ -170,7 +170,7 @@ def _conv_lth(pairs: int) -> Callable[..., list[Layer]]:
     return layers_of
 
 
-VGG11_PLAN = (64, "M", 128, "M", 256, 256, "M", 512, 512, "M", 512, 512, "M")  # as models.VGG11_PLAN
+VGG11_PLAN = (64, "M", 128, "M", 256, 256, "M", 512, 512, "M", 512, 512, "M")  # Simonyan & Zisserman, config A
 
 
 def vgg11(spec: ModelSpec, input_shape, num_classes) -> list[Layer]:
@@ -210,3 +210,14 @@ def layers(spec: ModelSpec, input_shape, num_classes: int) -> list[Layer]:
 def param_count(spec: ModelSpec, input_shape, num_classes: int) -> int:
     """The model's parameter count (weights, biases, BatchNorm affine), as build_model's would be."""
     return sum(layer.size for layer in layers(spec, input_shape, num_classes))
+
+
+def prunable_sizes(spec: ModelSpec, input_shape, num_classes: int, biases: bool) -> list[tuple[str, int]]:
+    """The lottery study's prunable layers as (kind, entries) in module order, as
+    studies/shared/pruning.py's `prunable_layers` and `layer_sizes` find them on the built model:
+    every Linear and Conv weight (with its bias where `biases` and the layer has one), the last
+    Linear the "output" layer."""
+    found = [(la.kind, la.weight + (la.bias if biases else 0)) for la in layers(spec, input_shape, num_classes)]
+    found = [(kind, n) for kind, n in found if kind in ("fc", "conv")]
+    last = max((i for i, (kind, _) in enumerate(found) if kind == "fc"), default=None)
+    return [("output" if i == last else kind, n) for i, (kind, n) in enumerate(found)]

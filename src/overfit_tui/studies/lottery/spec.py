@@ -36,9 +36,11 @@ from overfit_tui.core.spec import check, field
 from overfit_tui.core.specs import GroupSpec, RunSpec
 from overfit_tui.core.status import Status
 from overfit_tui.engine.declarations import TRAIN_FIELDS
+from overfit_tui.engine.sizes import prunable_sizes
 from overfit_tui.studies.base import Figure, RunData, Study, Table
 from overfit_tui.studies.lottery.claims import CLAIMS
 from overfit_tui.studies.replicates import scalar_series, series_of, stat
+from overfit_tui.studies.shared.imp_counts import expected_remaining
 from overfit_tui.studies.shared.jobs import seed_jobs
 
 Arm = Literal["ticket", "reinit", "random"]
@@ -47,12 +49,24 @@ Strategy = Literal["layerwise", "global"]
 TRAIN_SIZE = {"mnist1d": 4000, "mnist": 60_000, "fashion-mnist": 60_000, "cifar10": 50_000}
 
 
-def _runner():
-    """The runner module: its model-shape helpers build the model on meta tensors (torch), so
-    they load when a group is validated or expanded, never when the study is described."""
-    from overfit_tui.studies.lottery import train  # lazy: torch (meta-tensor model shapes), at expansion only
+def input_shape(d) -> tuple[int, ...]:
+    """The shape of one sample of data set `d` (a DataSpec), as the runner feeds it."""
+    if d.name == "mnist1d":
+        return (1, 40)
+    if d.name == "gaussian":
+        return (1, d.gaussian_dim)
+    c, side = (3, 32) if d.name == "cifar10" else (1, 28)
+    side = min(d.crop, side) if d.crop else side
+    return (c, side, side)
 
-    return train
+
+def num_classes(d) -> int:
+    return d.gaussian_classes if d.name == "gaussian" else 10
+
+
+def prunable(group: GroupSpec, biases: bool) -> list[tuple[str, int]]:
+    """The group's model's prunable layers as (kind, entries), counted without building it."""
+    return prunable_sizes(group.models[0], input_shape(group.data), num_classes(group.data), biases)
 
 
 @dataclass(frozen=True)
@@ -168,17 +182,17 @@ class Lottery(Study):
                 "params.rewind_step",
                 f"must be below train.max_steps ({group.train.max_steps}): the dense run must reach it",
             )
-        layers, _ = _runner().layout(group.models[0], group.data, group.params.prune_biases)
+        layers = prunable(group, group.params.prune_biases)
         check(bool(layers), "models", f"{group.models[0].name} has no Linear or Conv layer to prune")
 
     def expand(self, group: GroupSpec) -> list[RunSpec]:
         p = group.params
         base = RunParams(**{k: getattr(p, k) for k in RunParams.__dataclass_fields__ if hasattr(p, k)})
-        _, sizes = _runner().layout(group.models[0], group.data, p.prune_biases)
+        sizes = prunable(group, p.prune_biases)
         runs = []
         for seeds in group.seeds:
             for r in range(p.rounds + 1):
-                left = _runner().expected_left(sizes, base.rates, r, p.strategy)
+                left = expected_remaining(sizes, base.rates, r, p.strategy)
                 for arm in ("ticket", *p.controls) if r else ("ticket",):
                     rp = replace(base, round=r, arm=arm, remaining=left)
                     runs.append(

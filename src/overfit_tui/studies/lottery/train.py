@@ -24,6 +24,7 @@ from overfit_tui.engine.data import Dataset
 from overfit_tui.engine.hooks import Hook, Hooks
 from overfit_tui.engine.models import MODELS, build_model
 from overfit_tui.engine.train import Member, train
+from overfit_tui.studies.lottery.spec import input_shape, num_classes
 from overfit_tui.studies.shared.context import ExecContext
 from overfit_tui.studies.shared.data import load_data
 from overfit_tui.studies.shared.jobs import fusable_spec
@@ -32,7 +33,6 @@ from overfit_tui.studies.shared.pruning import (
     MaskHook,
     apply_mask,
     dense_mask,
-    expected_remaining,
     layer_sizes,
     magnitude_prune,
     per_layer,
@@ -44,29 +44,12 @@ from overfit_tui.studies.shared.pruning import (
 REPLAY_RUN = 1_000_000  # member ids of silent replays, apart from the job's run indices
 
 
-def input_shape(d: DataSpec) -> tuple[int, ...]:
-    if d.name == "mnist1d":
-        return (1, 40)
-    if d.name == "gaussian":
-        return (1, d.gaussian_dim)
-    c, side = (3, 32) if d.name == "cifar10" else (1, 28)
-    side = min(d.crop, side) if d.crop else side
-    return (c, side, side)
-
-
-def num_classes(d: DataSpec) -> int:
-    return d.gaussian_classes if d.name == "gaussian" else 10
-
-
 def layout(model: ModelSpec, data: DataSpec, biases: bool):
     """The model's prunable layers and their sizes, without allocating it (meta tensors)."""
     with torch.device("meta"):
         m = MODELS.get(model.name)(model, input_shape(data), num_classes(data))
     layers = prunable_layers(m, biases)
     return layers, layer_sizes(m, layers)
-
-
-expected_left = expected_remaining
 
 
 def reinit_seed(seeds: Seeds, rnd: int) -> int:

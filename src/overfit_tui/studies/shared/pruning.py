@@ -21,6 +21,7 @@ from torch import nn
 from overfit_tui.core.events import PointEvent
 from overfit_tui.engine.hooks import Hook
 from overfit_tui.engine.loop import evaluate
+from overfit_tui.studies.shared.imp_counts import keep_count
 
 
 @dataclass(frozen=True)
@@ -47,10 +48,6 @@ def prunable_layers(model: nn.Module, biases: bool = False) -> list[Layer]:
 def dense_mask(model: nn.Module, layers: list[Layer]) -> dict[str, torch.Tensor]:
     params = dict(model.named_parameters())
     return {n: torch.ones_like(params[n], device="cpu") for layer in layers for n in layer.names}
-
-
-def _keep_count(n: int, rate: float) -> int:
-    return n - math.floor(rate * n + 0.5)
 
 
 def _flat(t: dict[str, torch.Tensor], names) -> torch.Tensor:
@@ -94,7 +91,7 @@ def magnitude_prune(
         names = [n for la in group for n in la.names]
         alive = _flat(mask, names)
         scores = _flat(weights, names).abs()
-        keep = _keep_count(int(alive.sum().item()), rate)
+        keep = keep_count(int(alive.sum().item()), rate)
         new.update(_unflat(_keep_largest(scores, alive, keep), mask, names))
     return new
 
@@ -125,21 +122,6 @@ def per_layer(mask: dict[str, torch.Tensor], layers: list[Layer]) -> list[float]
 def layer_sizes(model: nn.Module, layers: list[Layer]) -> list[tuple[str, int]]:
     params = dict(model.named_parameters())
     return [(la.kind, sum(params[n].numel() for n in la.names)) for la in layers]
-
-
-def expected_remaining(sizes: list[tuple[str, int]], rates: dict[str, float], rounds: int, strategy: str) -> float:
-    """The fraction left after `rounds` IMP rounds: counts are exact, so it is known in advance."""
-    if strategy == "global":
-        hidden = sum(n for kind, n in sizes if kind != "output")
-        groups = [(hidden, rates["fc"]), *((n, rates["output"]) for kind, n in sizes if kind == "output")]
-    else:
-        groups = [(n, rates[kind]) for kind, n in sizes]
-    kept = 0
-    for n, rate in groups:
-        for _ in range(rounds):
-            n = _keep_count(n, rate)
-        kept += n
-    return kept / sum(n for _, n in sizes)
 
 
 def apply_mask(model: nn.Module, mask: dict[str, torch.Tensor]) -> None:
