@@ -23,8 +23,10 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
+import subprocess
 import sys
 import time
+import types
 from pathlib import Path
 
 import torch
@@ -38,15 +40,28 @@ from overfit_tui.engine.loop import make_optimizer
 from overfit_tui.engine.nets import SingleNet, StackedNet
 
 DIMS, BS, N = [40, 512, 10], 128, 4000
-PHASES = getattr(FusedMLPStep, "PHASES", ())  # an older step has no phase clock
+PHASES = FusedMLPStep.PHASES
 
 
-def bare(k: int, x, y, steps: int) -> tuple[float, dict[str, float]]:
-    """Seconds per bare FusedMLPStep.step of k stacked members, and per phase (the step's clock)."""
+def step_maker(rev: str):
+    """fused_step_for from engine/fused.py as of git revision `rev` (for before/after rows in
+    one process: the file imports only torch)."""
+    root = Path(__file__).resolve().parents[1]
+    src = subprocess.run(
+        ["git", "show", f"{rev}:src/overfit_tui/engine/fused.py"], cwd=root, capture_output=True, text=True, check=True
+    ).stdout
+    mod = types.ModuleType(f"fused_{rev}")
+    exec(compile(src, f"{rev}:engine/fused.py", "exec"), mod.__dict__)
+    return mod.fused_step_for
+
+
+def bare(k: int, x, y, steps: int, make=fused_step_for) -> tuple[float, dict[str, float]]:
+    """Seconds per bare FusedMLPStep.step of k stacked members, and per phase (the step's clock;
+    none from a step class without one). `make` builds the step (another revision's, --against)."""
     models = [mlp(DIMS, i) for i in range(k)]
     net = StackedNet(models) if k > 1 else SingleNet(models[0])
     opt = make_optimizer(net.params(), TrainSpec(lr=0.01, momentum=0.9))
-    step = fused_step_for(net, "ce")
+    step = make(net, "ce")
     xtr, ytr = x.expand(k, *x.shape).contiguous(), y.expand(k, *y.shape).contiguous()
     gens = [torch.Generator().manual_seed(i) for i in range(k)]
     idxs = [torch.stack([torch.randperm(N, generator=g)[:BS] for g in gens]) for _ in range(8)]
@@ -64,9 +79,9 @@ def bare(k: int, x, y, steps: int) -> tuple[float, dict[str, float]]:
     for i in range(steps):
         step.step(xtr, ytr, idxs[i % 8], opt)
     total = (time.thread_time() - t0) / steps
-    step.clock = clock
-    if not PHASES:
+    if not hasattr(step, "PHASES"):
         return total, {}
+    step.clock = clock
     for i in range(steps):
         last[0] = time.thread_time()
         step.step(xtr, ytr, idxs[i % 8], opt)
@@ -116,7 +131,9 @@ def main() -> None:
     ap.add_argument("--reps", type=int, default=5)
     ap.add_argument("--k", type=int, default=9)
     ap.add_argument("--quick", action="store_true", help="fewer steps")
+    ap.add_argument("--against", metavar="REV", help="also time the bare step of engine/fused.py at this git revision")
     a = ap.parse_args()
+    other = step_maker(a.against) if a.against else None
     torch.set_num_threads(1)
     k, steps = a.k, 60 if a.quick else 200
     g = torch.Generator().manual_seed(0)
@@ -135,6 +152,9 @@ def main() -> None:
             "gemm K batched": lambda: per_call(step_gemms(k, True), steps) / k,
             "gemm K each": lambda: per_call(step_gemms(k, False), steps) / k,
         }
+        if other is not None:
+            timed[f"bare 1 {a.against}"] = lambda: bare(1, x, y, steps, other)[0]
+            timed[f"bare K {a.against}"] = lambda: bare(k, x, y, steps, other)[0] / k
         for name, f in timed.items():
             rows.setdefault(name, []).append(f())
         t, ph = bare(k, x, y, steps)
@@ -159,9 +179,13 @@ def main() -> None:
     )
     line("    bare fused step, 1 run (no loop)", med["bare 1"])
     line(f"    bare fused step, {k} stacked, per run (no loop)", med["bare K"])
+    if other is not None:
+        line(f"    bare fused step at {a.against}, 1 run", med[f"bare 1 {a.against}"])
+        line(f"    bare fused step at {a.against}, {k} stacked, per run", med[f"bare K {a.against}"])
     for p in PHASES:
         v = statistics.median(phases[p])
-        print(f"      {p:54} {v * 1e6:7.0f} us  ({v / sum(statistics.median(x) for x in phases.values()):.0%})")
+        share = v / sum(statistics.median(t) for t in phases.values())
+        print(f"      phase: {p:47} {v * 1e6:7.0f} us  ({share:.0%})")
     line(f"(d) GEMMs alone, {k} batched (baddbmm/bmm), per run", med["gemm K batched"])
     line("    GEMMs alone, one member at a time (addmm/mm)", med["gemm K each"])
     line(
