@@ -64,7 +64,11 @@ def bare(k: int, x, y, steps: int, make=fused_step_for) -> tuple[float, dict[str
     step = make(net, "ce")
     xtr, ytr = x.expand(k, *x.shape).contiguous(), y.expand(k, *y.shape).contiguous()
     gens = [torch.Generator().manual_seed(i) for i in range(k)]
-    idxs = [torch.stack([torch.randperm(N, generator=g)[:BS] for g in gens]) for _ in range(8)]
+    # the loop's batch order: a permutation per member and epoch, full batches (the rows a step
+    # gathers are as cold as in training; a few recycled batches would sit in cache)
+    epochs = (2 * steps + 10) * BS // N + 1
+    perms = torch.cat([torch.stack([torch.randperm(N, generator=g) for g in gens]) for _ in range(epochs)], 1)
+    idxs = [perms[:, j * BS : (j + 1) * BS] for j in range(2 * steps + 5)]
     phases = dict.fromkeys(PHASES, 0.0)
     last = [0.0]
 
@@ -74,17 +78,17 @@ def bare(k: int, x, y, steps: int, make=fused_step_for) -> tuple[float, dict[str
         last[0] = now
 
     for i in range(5):  # warm-up (the first step makes the momentum buffers)
-        step.step(xtr, ytr, idxs[i % 8], opt)
+        step.step(xtr, ytr, idxs[i], opt)
     t0 = time.thread_time()
-    for i in range(steps):
-        step.step(xtr, ytr, idxs[i % 8], opt)
+    for i in range(5, steps + 5):
+        step.step(xtr, ytr, idxs[i], opt)
     total = (time.thread_time() - t0) / steps
     if not hasattr(step, "PHASES"):
         return total, {}
     step.clock = clock
-    for i in range(steps):
+    for i in range(steps + 5, 2 * steps + 5):
         last[0] = time.thread_time()
-        step.step(xtr, ytr, idxs[i % 8], opt)
+        step.step(xtr, ytr, idxs[i], opt)
     return total, {p: t / steps for p, t in phases.items()}
 
 
