@@ -2,11 +2,11 @@
 baddbmm) against an independent textbook loop, and a large MLP's step against the fp32 GEMM
 peak measured in the same process (issue 29, items 2 and 4).
 
-Times are thread CPU (time.thread_time) per training step, evaluation excluded, the best of
-`--reps` repetitions (a loaded machine only ever adds time). Ratios compare figures taken in
-this process a few seconds apart.
+Times are thread CPU (time.thread_time) per training step, evaluation excluded, the median of
+`--reps` repetitions. Ratios compare figures taken in this process a few seconds apart.
+bench/bench_stack.py takes the stacked step apart (phases, the GEMM floor).
 
-    python bench/bench_step.py [--threads 1] [--reps 3] [--quick]
+    python bench/bench_step.py [--threads 1] [--reps 5] [--quick]
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import os
+import statistics
 import time
 
 import torch
@@ -92,8 +93,9 @@ def step_flops(dims: list[int], bs: int) -> int:
     return 2 * sum(mm) + sum(mm[1:])
 
 
-def best(reps: int, f) -> float:
-    return min(f() for _ in range(reps))
+def median_of(reps: int, f) -> float:
+    """The median of `reps` timings."""
+    return statistics.median(f() for _ in range(reps))
 
 
 def mlp(dims: list[int], seed: int) -> nn.Module:
@@ -104,25 +106,27 @@ def mlp(dims: list[int], seed: int) -> nn.Module:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--threads", type=int, default=1)
-    ap.add_argument("--reps", type=int, default=3)
+    ap.add_argument("--reps", type=int, default=5)
     ap.add_argument("--quick", action="store_true", help="fewer steps")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     steps = 60 if a.quick else 200
     g = torch.Generator().manual_seed(0)
     print(
-        f"torch {torch.__version__}, threads {torch.get_num_threads()}, reps {a.reps}, thread CPU per step", flush=True
+        f"torch {torch.__version__}, threads {torch.get_num_threads()}, median of {a.reps}, thread CPU per step, "
+        f"load average {os.getloadavg()[0]:.2f}",
+        flush=True,
     )
 
     tiny, bs, k = [40, 512, 10], 128, 9
     x, y = torch.randn(4000, 40, generator=g), torch.randint(10, (4000,), generator=g)
-    tb = best(a.reps, lambda: textbook_step(mlp(tiny, 0), x, y, bs, steps))
-    one = best(a.reps, lambda: engine_step([mlp(tiny, 0)], x, y, bs, steps))
+    tb = median_of(a.reps, lambda: textbook_step(mlp(tiny, 0), x, y, bs, steps))
+    one = median_of(a.reps, lambda: engine_step([mlp(tiny, 0)], x, y, bs, steps))
     os.environ["OVERFIT_TUI_FUSED"] = "0"
-    one_autograd = best(a.reps, lambda: engine_step([mlp(tiny, 0)], x, y, bs, steps))
-    stack_autograd = best(a.reps, lambda: engine_step([mlp(tiny, i) for i in range(k)], x, y, bs, steps)) / k
+    one_autograd = median_of(a.reps, lambda: engine_step([mlp(tiny, 0)], x, y, bs, steps))
+    stack_autograd = median_of(a.reps, lambda: engine_step([mlp(tiny, i) for i in range(k)], x, y, bs, steps)) / k
     del os.environ["OVERFIT_TUI_FUSED"]
-    stack = best(a.reps, lambda: engine_step([mlp(tiny, i) for i in range(k)], x, y, bs, steps)) / k
+    stack = median_of(a.reps, lambda: engine_step([mlp(tiny, i) for i in range(k)], x, y, bs, steps)) / k
     print(f"\nMLP 40-512-10, batch {bs} (us per step per run; speed-up = textbook / engine)")
     rows = [
         ("textbook loop", tb),
@@ -139,8 +143,8 @@ def main() -> None:
     xb, yb = torch.randn(4096, 784, generator=g), torch.randint(10, (4096,), generator=g)
     bs_big = 512
     peak = max(gemm_peak(bs_big, 784, 512), gemm_peak(bs_big, 512, 512))
-    t_big = best(a.reps, lambda: engine_step([mlp(big, 0)], xb, yb, bs_big, steps // 4 + 6))
-    tb_big = best(a.reps, lambda: textbook_step(mlp(big, 0), xb, yb, bs_big, steps // 4 + 6))
+    t_big = median_of(a.reps, lambda: engine_step([mlp(big, 0)], xb, yb, bs_big, steps // 4 + 6))
+    tb_big = median_of(a.reps, lambda: textbook_step(mlp(big, 0), xb, yb, bs_big, steps // 4 + 6))
     fl = step_flops(big, bs_big)
     print(f"\nMLP 784-512-512-10, batch {bs_big}: fp32 GEMM peak {peak / 1e9:.1f} GFLOP/s ({bs_big}x784x512 mm)")
     print(f"  engine step {t_big * 1e3:.2f} ms = {fl / t_big / 1e9:.1f} GFLOP/s = {fl / t_big / peak:.0%} of peak")

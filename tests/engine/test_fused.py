@@ -198,6 +198,21 @@ def test_fused_step_allocates_its_buffers_once():
     idx = torch.arange(64).view(2, 32)
     step.step(xtr, ytr, idx, opt)
     bufs = step._bufs[32]
-    ptrs = [t.data_ptr() for t in bufs[0]]
+    ptrs = [t.data_ptr() for t in [bufs[0], *bufs[1], *bufs[2]]]  # the batch, activations, their gradients
     step.step(xtr, ytr, idx, opt)
-    assert step._bufs[32] is bufs and [t.data_ptr() for t in bufs[0]] == ptrs
+    assert step._bufs[32] is bufs and [t.data_ptr() for t in [bufs[0], *bufs[1], *bufs[2]]] == ptrs
+
+
+def test_phase_clock_reports_every_phase_of_a_step():
+    """bench/bench_stack.py's breakdown: the step calls its clock with each phase as it ends,
+    every phase of PHASES at least once, and nothing else."""
+    net = StackedNet([_mlp(2, s) for s in range(2)])
+    step = fused_step_for(net, "ce")
+    xtr, ytr = _data(2)
+    opt = make_optimizer(net.params(), TrainSpec())
+    seen: list[str] = []
+    step.clock = seen.append
+    step.step(xtr, ytr, torch.arange(64).view(2, 32), opt)
+    assert set(seen) == set(FusedMLPStep.PHASES)
+    assert seen[0] == "gather" and seen[-1] == "update"
+    assert seen.count("relu") == 2 and seen.count("relu gradient") == 2  # two hidden layers
