@@ -35,6 +35,12 @@ inputs = []
 """
 
 
+def pytest_collection_modifyitems(config, items):
+    """The tests marked `long` first: with two xdist workers a minute-long test collected last
+    would run alone after the rest had finished (worksteal hands out the other tests around it)."""
+    items[:] = sorted(items, key=lambda item: item.get_closest_marker("long") is None)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _data_cache(tmp_path_factory):
     # One cache per xdist worker; workers spawned by the runs/ tests inherit it.

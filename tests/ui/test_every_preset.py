@@ -162,6 +162,7 @@ async def each_pane(pilot, app, keys: list[str], every_group: bool = False) -> N
             await pilot.press("g")
 
 
+@pytest.mark.long
 @pytest.mark.timeout(3600)  # a hang guard: 18 presets train here, on a loaded machine too
 def test_launch_every_cpu_preset_from_the_app(home):
     from overfit_tui.runs.queue import update_state
@@ -222,6 +223,7 @@ def finished(home):
     return home
 
 
+@pytest.mark.long
 @pytest.mark.parametrize(("size", "partial"), [((120, 40), False), ((80, 24), True)])
 def test_chart_keys_on_every_recorded_group(finished, size, partial):
     """Every group of every pane, finished at 120x40, or replayed at 80x24 as running with
