@@ -13,16 +13,7 @@ from overfit_tui.studies.base import RunData
 from overfit_tui.studies.complexity.fields import MEASURE_KEYS
 from overfit_tui.studies.complexity.rank import _perms, blocks, granulated, kendall_tau_b, null_band, psi, psi_null
 from overfit_tui.studies.groups import group_from_dict, load_group
-from overfit_tui.studies.shared.context import ExecContext
-
-
-class Collect(ExecContext):
-    def __init__(self, **kw):
-        super().__init__(**kw)
-        self.summaries: dict[int, tuple[str, dict]] = {}
-
-    def finish(self, i, status, summary):
-        self.summaries[i] = (status, summary)
+from tests.studies.collect import Collect
 
 
 def test_a_tiny_sweep_trains_to_the_criterion_and_measures_each_net(tmp_path):
@@ -44,9 +35,9 @@ def test_a_tiny_sweep_trains_to_the_criterion_and_measures_each_net(tmp_path):
     for job in st.jobs(runs):
         sub = Collect(data_dir=tmp_path, cache_dir=tmp_path)
         st.execute([runs[i] for i in job], sub)
-        ctx.summaries.update({job[k]: v for k, v in sub.summaries.items()})
+        ctx.done.update({job[k]: v for k, v in sub.done.items()})
     for i, run in enumerate(runs):
-        status, s = ctx.summaries[i]
+        status, s = ctx.done[i]
         w = run.params.width
         assert status == "finished" and s["fitted"], (run.label, s)
         assert s["final_train_acc"] >= 0.99
@@ -56,7 +47,7 @@ def test_a_tiny_sweep_trains_to_the_criterion_and_measures_each_net(tmp_path):
         assert 1e-5 < s["sigma_prime"] < 10.0
         assert s["dist_init"] > 0 and s["l2_norm"] > 0
         assert all(isinstance(s[k], (int, float)) and math.isfinite(s[k]) for k in MEASURE_KEYS), s
-    gaps = {runs[i].params.p: ctx.summaries[i][1]["gap"] for i in (0, 1)}
+    gaps = {runs[i].params.p: ctx.done[i][1]["gap"] for i in (0, 1)}
     assert gaps[1.0] > gaps[0.0] + 0.05  # random labels fitted, test at chance (100 true samples give ~22 %)
 
 

@@ -16,22 +16,9 @@ from overfit_tui.studies.base import RunData
 from overfit_tui.studies.groups import group_from_dict, load_group
 from overfit_tui.studies.intrinsic_dimension.spec import model_size
 from overfit_tui.studies.intrinsic_dimension.sweep import d_int, next_dimension, sweep
-from overfit_tui.studies.shared.context import ExecContext
+from tests.studies.collect import Collect
 
 ST = get_study("intrinsic_dimension")
-
-
-class Collect(ExecContext):
-    def __init__(self, cache):
-        super().__init__(cache_dir=cache, data_dir=cache)
-        self.done: dict[int, tuple[str, dict]] = {}
-        self.order: list[int] = []
-
-    def started(self, i):
-        self.order.append(i)
-
-    def finish(self, i, status, summary):
-        self.done[i] = (status, summary)
 
 
 @pytest.mark.parametrize("crossing", [1, 2, 137, 999, 5000])

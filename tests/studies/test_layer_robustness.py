@@ -12,7 +12,6 @@ import pytest
 import torch
 
 from overfit_tui.core.errors import SpecError
-from overfit_tui.core.events import event_to_dict
 from overfit_tui.core.specs import ModelSpec
 from overfit_tui.engine.models import build_model
 from overfit_tui.studies import get_study
@@ -22,8 +21,8 @@ from overfit_tui.studies.groups import group_from_dict, load_group
 from overfit_tui.studies.layer_robustness.spec import checkpoint_name
 from overfit_tui.studies.layer_robustness.surgery import VariantEvaluator, find_layers, replace_layer
 from overfit_tui.studies.layer_robustness.train import redraws
-from overfit_tui.studies.shared.context import ExecContext
 from overfit_tui.studies.shared.data import load_data
+from tests.studies.collect import Collect
 
 STUDY = get_study("layer_robustness")
 TINY = {
@@ -35,21 +34,6 @@ TINY = {
 }
 
 
-class Recorder(ExecContext):
-    """An in-memory context (checkpoints from the base class) that keeps events and summaries."""
-
-    def __init__(self, cache):
-        super().__init__("cpu", cache, cache)
-        self.events: dict[int, list[dict]] = {}
-        self.summaries: dict[int, tuple[str, dict]] = {}
-
-    def emit(self, i, event):
-        self.events.setdefault(i, []).append(event_to_dict(event))
-
-    def finish(self, i, status, summary):
-        self.summaries[i] = (status, summary)
-
-
 @pytest.fixture(scope="module")
 def trained(_data_cache):
     """The MLP and the BatchNorm CNN, each trained in its own job, as the worker would."""
@@ -57,7 +41,7 @@ def trained(_data_cache):
     runs = STUDY.expand(group)
     out = []
     for job in STUDY.jobs(runs):
-        ctx = Recorder(_data_cache)
+        ctx = Collect(_data_cache)
         STUDY.execute([runs[i] for i in job], ctx)
         out.append((runs[job[0]], ctx))
     return out
@@ -89,7 +73,7 @@ def test_reinit_to_epoch_0_restores_exactly_that_layer_and_evaluates_it_plainly(
     model = build_model(run.model, (1, 40), 10, run.seeds.init)
     assert all(torch.equal(model.state_dict()[k], init[k]) for k in init)  # epoch 0 = the initialization
     ev = VariantEvaluator(model, final, data, eval_chunk=700)  # several chunks
-    cells = {(e["values"]["layer"], e["x"]): e["values"] for e in ctx.events[0] if e.get("name") == "reinit"}
+    cells = {(e["values"]["layer"], e["x"]): e["values"] for e in ctx.dicts(0) if e.get("name") == "reinit"}
     for layer in find_layers(model):
         variant = {**final, **replace_layer(layer, init, bn_travels=True)}
         for k in final:
@@ -114,13 +98,13 @@ def test_stacked_runs_keep_their_own_checkpoints(_data_cache):
     spec["params"] = {**TINY["params"], "checkpoints": [0, 1]}
     runs = STUDY.expand(group_from_dict(spec))
     assert STUDY.jobs(runs) == [[0, 1]]
-    ctx = Recorder(_data_cache)
+    ctx = Collect(_data_cache)
     STUDY.execute(runs, ctx)
     for i, run in enumerate(runs):
         init = build_model(run.model, (1, 40), 10, run.seeds.init).state_dict()
         saved = ctx.load_checkpoint(i, checkpoint_name(0))
         assert all(torch.equal(saved[k], init[k]) for k in init)
-        assert ctx.summaries[i][0] == "finished" and ctx.summaries[i][1]["variants"] == 2 * (2 + 2)
+        assert ctx.done[i][0] == "finished" and ctx.done[i][1]["variants"] == 2 * (2 + 2)
     assert not torch.equal(ctx.load_checkpoint(0, "final")["1.weight"], ctx.load_checkpoint(1, "final")["1.weight"])
 
 
@@ -183,7 +167,7 @@ def test_tiny_training_shows_the_claim(trained):
     """Re-randomizing any layer sends both models near chance (0.9); re-initializing the first
     layer to epoch 0 is critical, and less so to a later checkpoint (a tiny version of the paper)."""
     for (run, ctx), bound in zip(trained, (0.65, 0.4)):
-        status, s = ctx.summaries[0]
+        status, s = ctx.done[0]
         assert status == "finished" and s["final_test_err"] < bound
         assert s["rerand_min_err"] > 0.8
         assert s["reinit0_first_err"] > s["final_test_err"] + 0.1
@@ -197,7 +181,7 @@ def test_tiny_training_shows_the_claim(trained):
 
 
 def _run_data(run, ctx, i=0, rid="r0"):
-    return RunData(rid, run.label, run.to_dict(), ctx.summaries[i][0], ctx.summaries[i][1], ctx.events[i])
+    return RunData(rid, run.label, run.to_dict(), ctx.done[i][0], ctx.done[i][1], ctx.dicts(i))
 
 
 def _points(layers=2, epochs=(0, 5), done=None, final=0.1, seed=0, err=None, rnd=0.88):

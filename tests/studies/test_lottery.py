@@ -17,7 +17,6 @@ from overfit_tui.studies import get_study
 from overfit_tui.studies.base import RunData
 from overfit_tui.studies.groups import group_from_dict
 from overfit_tui.studies.lottery import train as lottery_chain
-from overfit_tui.studies.shared.context import ExecContext
 from overfit_tui.studies.shared.pruning import (
     MaskHook,
     dense_mask,
@@ -27,23 +26,17 @@ from overfit_tui.studies.shared.pruning import (
     random_like,
     remaining,
 )
+from tests.studies import collect
 
 RATES = {"fc": 0.2, "conv": 0.1, "output": 0.1}
 
 
-class Collect(ExecContext):
+class Collect(collect.Collect):
     """Records results; checkpoints keyed by run label, so a later job with other indices finds them."""
 
     def __init__(self, cache, labels, store=None, kill_at=None):
-        super().__init__(cache_dir=cache, data_dir=cache)
+        super().__init__(cache)
         self.labels, self.store, self.kill_at = labels, {} if store is None else store, kill_at
-        self.done, self.events = {}, {}
-
-    def emit(self, i, ev):
-        self.events.setdefault(i, []).append(ev)
-
-    def finish(self, i, status, summary):
-        self.done[i] = (status, summary)
 
     def save_checkpoint(self, i, name, state):
         self.store[(self.labels[i], name)] = {k: v.detach().cpu().clone() for k, v in state.items()}

@@ -17,7 +17,7 @@ from overfit_tui.studies.base import RunData
 from overfit_tui.studies.claims import evaluate
 from overfit_tui.studies.groups import group_from_dict, load_group
 from overfit_tui.studies.mdl import train as mdl
-from overfit_tui.studies.shared.context import ExecContext
+from tests.studies.collect import Collect
 
 
 def test_timesteps_double_from_the_first_fraction_and_end_at_n():
@@ -54,21 +54,6 @@ def test_the_mixture_costs_at_most_one_bit_over_the_better_code():
         assert min(a, b) <= mdl.mix_bits(a, b) <= min(a, b) + 1.0
 
 
-class Collect(ExecContext):
-    def __init__(self, **kw):
-        super().__init__(**kw)
-        self.events: dict[int, list[dict]] = {}
-        self.summaries: dict[int, tuple[str, dict]] = {}
-
-    def emit(self, i, event):
-        from overfit_tui.core.events import event_to_dict
-
-        self.events.setdefault(i, []).append(event_to_dict(event))
-
-    def finish(self, i, status, summary):
-        self.summaries[i] = (status, summary)
-
-
 def _toy(n=512) -> Dataset:
     """Two classes, the label written in the input's sign: perfectly predictable from a few examples."""
     g = torch.Generator().manual_seed(0)
@@ -96,8 +81,8 @@ def _run_toy(monkeypatch, corruption):
 
 def test_a_predictable_labeling_costs_about_its_first_chunk_and_the_bits_add_up(monkeypatch):
     runs, ctx = _run_toy(monkeypatch, [0.0])
-    status, s = ctx.summaries[0]
-    chunks = [e["values"] for e in ctx.events[0] if e.get("name") == "chunk"]
+    status, s = ctx.done[0]
+    chunks = [e["values"] for e in ctx.dicts(0) if e.get("name") == "chunk"]
     bounds = mdl.timesteps(512, 0.01, 2.0)
     assert status == "finished" and len(chunks) == len(bounds) == s["chunks"]
     assert [c["start"] for c in chunks] == [0, *bounds[:-1]]  # contiguous chunks ...
@@ -113,7 +98,7 @@ def test_a_predictable_labeling_costs_about_its_first_chunk_and_the_bits_add_up(
 
 def test_random_labels_cost_the_uniform_code_within_a_few_percent(monkeypatch):
     _, ctx = _run_toy(monkeypatch, [1.0])
-    s = ctx.summaries[0][1]
+    s = ctx.done[0][1]
     assert s["uniform_kbits"] == pytest.approx(0.512)
     assert 0.97 < s["compression_ratio"] <= 1 + (len(mdl.timesteps(512, 0.01, 2.0)) - 1) / 512
 
@@ -162,13 +147,12 @@ def test_tiny_training_true_labels_compress_random_ones_do_not(_data_cache):
     assert st.jobs(runs) == [[0, 1]]  # the two MLPs train each chunk stacked
     ctx = Collect(cache_dir=_data_cache)
     st.execute(runs, ctx)
-    true, rand = (ctx.summaries[i][1] for i in range(2))
+    true, rand = (ctx.done[i][1] for i in range(2))
     # true labels compress by a clear margin, random ones do not (0.90 on the random 600 this test
     # drew before data.n_train became a class-balanced draw, 0.901 on the balanced one)
     assert true["compression_ratio"] < rand["compression_ratio"] - 0.05 and 0.95 < rand["compression_ratio"] < 1.05
     data = [
-        RunData(str(i), r.label, r.to_dict(), ctx.summaries[i][0], ctx.summaries[i][1], ctx.events[i])
-        for i, r in enumerate(runs)
+        RunData(str(i), r.label, r.to_dict(), ctx.done[i][0], ctx.done[i][1], ctx.dicts(i)) for i, r in enumerate(runs)
     ]
     figs = {f.key: f for f in st.figures(data)}
     assert {"codelength", "per_chunk", "ratio"} <= set(figs)

@@ -16,7 +16,7 @@ from overfit_tui.studies.groups import group_from_dict, load_group
 from overfit_tui.studies.memorization import figures as figs
 from overfit_tui.studies.memorization.spec import learned_and_kept, unpack
 from overfit_tui.studies.memorization.train import add_noise, pack
-from overfit_tui.studies.shared.context import ExecContext
+from tests.studies.collect import Collect
 
 
 def test_learned_and_kept_on_a_hand_made_sequence():
@@ -135,10 +135,10 @@ def test_first_epoch_rates_over_inits_real_data_beats_random_labels(_data_cache)
     ctxs = [Collect(cache_dir=_data_cache) for _ in runs]
     for r, ctx in zip(runs, ctxs):
         st.execute([r], ctx)  # a Fig. 1 run is a job of its own
-    (status, real), (_, rand) = (c.summaries[0] for c in ctxs)
+    (status, real), (_, rand) = (c.done[0] for c in ctxs)
     assert status == "finished" and real["fig1_inits"] == 8 and real["fig1_examples"] == 400
     assert real["fig1_rho"] > rand["fig1_rho"] and real["fig1_rho"] > 5 * real["fig1_rho_null_sd"]
-    fig1 = [e for e in ctxs[0].events[0] if e.get("name") == "fig1"]
+    fig1 = [e for e in ctxs[0].dicts(0) if e.get("name") == "fig1"]
     assert len(fig1) == 101
 
 
@@ -159,21 +159,6 @@ def test_bad_params_name_their_key(params, key):
     assert e.value.key == key
 
 
-class Collect(ExecContext):
-    def __init__(self, **kw):
-        super().__init__(**kw)
-        self.events: dict[int, list[dict]] = {}
-        self.summaries: dict[int, tuple[str, dict]] = {}
-
-    def emit(self, i, event):
-        from overfit_tui.core.events import event_to_dict
-
-        self.events.setdefault(i, []).append(event_to_dict(event))
-
-    def finish(self, i, status, summary):
-        self.summaries[i] = (status, summary)
-
-
 def test_tiny_training_tracks_every_example_and_learns_clean_ones_first(_data_cache):
     group = group_from_dict(
         {
@@ -188,7 +173,7 @@ def test_tiny_training_tracks_every_example_and_learns_clean_ones_first(_data_ca
     runs = st.expand(group)
     ctx = Collect(cache_dir=_data_cache)
     st.execute(runs, ctx)
-    real, mixed = (ctx.summaries[i][1] for i in range(2))
+    real, mixed = (ctx.done[i][1] for i in range(2))
     assert real["fitted"] and mixed["fitted"]
     assert real["epochs_to_fit"] < mixed["epochs_to_fit"]  # noise takes longer to fit
     assert mixed["kept_clean_median"] < mixed["kept_noisy_median"]  # clean examples are learned first
@@ -197,11 +182,10 @@ def test_tiny_training_tracks_every_example_and_learns_clean_ones_first(_data_ca
     n_evals = len(saved["epochs"])
     assert saved["packed"].shape == (n_evals, 32) and 100 < int(saved["noisy"].sum()) < 128  # 128 redrawn
     assert unpack(saved["packed"].numpy(), 256)[-1].all()  # fitted: every example right at the end
-    subsets = [e for e in ctx.events[1] if e.get("name") == "subsets"]
+    subsets = [e for e in ctx.dicts(1) if e.get("name") == "subsets"]
     assert len(subsets) == n_evals  # one compact event per evaluation, never one per example
     data = [
-        RunData(str(i), r.label, r.to_dict(), ctx.summaries[i][0], ctx.summaries[i][1], ctx.events[i])
-        for i, r in enumerate(runs)
+        RunData(str(i), r.label, r.to_dict(), ctx.done[i][0], ctx.done[i][1], ctx.dicts(i)) for i, r in enumerate(runs)
     ]
     keys = {f.key for f in st.figures(data)}
     assert {"fit", "val_randY", "subsets", "kept", "kept_hist"} <= keys
