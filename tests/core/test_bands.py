@@ -50,3 +50,17 @@ def test_spread_bands_need_three_runs_at_a_point_and_the_note_counts_only_those(
     assert band_note([curve], "ci") == "mean ± 95 % CI, n = 3"
     assert band_note([curve], "range") == "mean, min-max, n = 2-3"
     assert band_note([Series("b", (0, 1), (1.0, 0.5), lo=lo[:2], hi=hi[:2], sd=sd[:2], n=2)], "sd") == ""
+
+
+def test_a_band_never_reaches_below_zero_for_a_quantity_never_observed_below_it():
+    """Three losses 0.1, 0.5, 0.9: the 95 % interval's arithmetic reaches -0.49; a loss cannot."""
+    from overfit_tui.core.bands import clipped, edges
+
+    vals = (0.1, 0.5, 0.9)
+    sd = sample_sd(vals)
+    assert band(0.5, sd, 3, 0.1, 0.9, "ci")[0] < 0  # the raw interval
+    (low,), (up,), _ = edges((0.5,), (sd,), (), 3, (0.1,), (0.9,), "ci")
+    assert low == 0.0 and up == pytest.approx(0.5 + 4.303 * sd / math.sqrt(3), abs=1e-3)
+    (low,), _, _ = edges((0.5,), (sd,), (), 3, (-0.1,), (0.9,), "ci")  # a quantity that does go negative
+    assert low < -0.4
+    assert clipped(-0.3, 0.0) == 0.0 and clipped(-0.3, -1.0) == -0.3

@@ -152,3 +152,13 @@ def test_legend_says_n_per_point_and_names_a_highlighted_run_once():
     curves = Figure("l", "Loss", "step", "loss", tuple(Series(n, (0, 1), (1.0, 0.5), n=3) for n in styles))
     items = with_highlight(entries(curves, FigureChart(), styles), "true labels", styles)
     assert [(g, n) for g, _, n in items] == [("▶", "true labels (n=3)"), ("━━", "random labels (n=3)")]
+
+
+def test_one_value_everywhere_gets_one_tick_not_half_of_it_either_side():
+    """Every run at 100 % train accuracy: plotext alone padded the axis to 50-150 %."""
+    flat = Figure("a", "train acc vs p", "p", "train acc (%)", (Series("mlp", (0.0, 0.5, 1.0), (100.0, 100.0, 100.0)),))
+    ops = {op[0]: op[1] for op in plan(flat, 80).ops}
+    lo, hi = ops["ylim"]
+    assert lo < 100.0 < hi and hi - lo <= 2.0 and ops["yticks"] == ([100.0], ["100"])
+    varied = Figure("a", "t", "p", "y", (Series("mlp", (0.0, 1.0), (90.0, 100.0)),))
+    assert "ylim" not in {op[0] for op in plan(varied, 80).ops}

@@ -54,8 +54,12 @@ def test_metric_against_setting_and_hparams_table(finished):
             at2 = [100 * r["summary"]["final_test_acc"] for r in recs if r["spec"]["params"]["width"] == widths[0]]
             mean, sd = statistics.mean(at2), statistics.stdev(at2)
             assert s.y[0] == pytest.approx(mean)
-            assert s.hi[0] - s.y[0] == pytest.approx(t975(2) * sd / math.sqrt(3))  # mean ± 95 % t CI
-            assert "mean ± 95 % CI, n = 3" in fig.title
+            assert (s.lo[0], s.hi[0]) == (min(at2), max(at2))  # the data; the kind is applied where drawn
+            chart = screen.query_one("#chart").chart
+            assert chart.band == "ci"
+            _, hi, _ = s.band(chart.band)
+            assert hi[0] - s.y[0] == pytest.approx(t975(2) * sd / math.sqrt(3))  # mean ± 95 % t CI
+            assert "mean ± 95 % CI, n = 3" in fig.title and chart.plan.band == "mean ± 95 % CI, n = 3"
             await pilot.press("y")  # the next reported field
             assert await until(pilot, lambda: screen.y_key == "final_test_loss")
             assert screen.query_one("#chart").chart.figure.key == "sweep-final_test_loss-vs-params.width"
@@ -63,9 +67,12 @@ def test_metric_against_setting_and_hparams_table(finished):
             assert await until(pilot, lambda: screen.query_one("#chart").chart.figure.xlabel == "model.width")
             await pilot.press("b")  # band: standard error
             assert await until(pilot, lambda: screen.band_kind == "se")
-            s = screen.query_one("#chart").chart.figure.series[0]
+            chart = screen.query_one("#chart").chart
+            assert await until(pilot, lambda: chart.band == "se" and chart.plan.band.startswith("mean ± s.e."))
+            s = chart.figure.series[0]
             losses = [r["summary"]["final_test_loss"] for r in recs if r["spec"]["model"]["width"] == widths[0]]
-            assert s.hi[0] - s.y[0] == pytest.approx(statistics.stdev(losses) / math.sqrt(3))
+            _, hi, _ = s.band(chart.band)
+            assert hi[0] - s.y[0] == pytest.approx(statistics.stdev(losses) / math.sqrt(3))
 
             await pilot.press("v")  # the hparams table: one row per run
             assert await until(pilot, lambda: screen.view == 2)

@@ -8,7 +8,9 @@ kinds (s.e., s.d., CI) need MIN_SPREAD_N runs at a point: two runs give an sd on
 freedom and a 95 % interval of mean ± 12.7 se (a training curve whose seeds stop at different
 steps drew a band ten times the curve's height where one seed was left with one other). There
 the mean is drawn alone, the min-max kind still shows the two values, and the legend's n counts
-only the points a band is drawn at.
+only the points a band is drawn at. A quantity never observed below 0 (a loss, an error, a time,
+a code length) has its band's lower edge clipped at 0: a t interval's arithmetic reaches below
+zero with 3 seeds, the quantity cannot (the charts' axes went to -7.6 for a loss).
 """
 
 from __future__ import annotations
@@ -90,7 +92,14 @@ def edges(
     if max(counts) < MIN_SPREAD_N:
         return None
     pairs = [band(m, s, k, a, b, kind) for m, s, k, a, b in zip(mean, sd, counts, lo, hi)]
-    return tuple(p[0] for p in pairs), tuple(p[1] for p in pairs), kind
+    floor = 0.0 if min(lo) >= 0 else -math.inf
+    return tuple(max(p[0], floor) for p in pairs), tuple(p[1] for p in pairs), kind
+
+
+def clipped(lower: float, observed_min: float) -> float:
+    """A band's lower edge for a quantity whose smallest observed value is `observed_min`: at
+    least 0 when nothing observed is negative."""
+    return max(lower, 0.0) if observed_min >= 0 else lower
 
 
 def next_kind(kind: str) -> str:

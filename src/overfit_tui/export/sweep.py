@@ -16,7 +16,7 @@ import io
 import math
 from dataclasses import dataclass
 
-from overfit_tui.core.bands import band, band_title, sample_sd
+from overfit_tui.core.bands import band_title, sample_sd
 from overfit_tui.core.schema import Field, Stat
 from overfit_tui.export.compare import Comparison, flatten
 from overfit_tui.export.formats import md_row
@@ -128,20 +128,17 @@ def sweep_figure(c: Comparison, y: Field, x_key: str, kind: str = "ci") -> Sweep
     series = []
     for name, pts in lines.items():
         xs = sorted(pts)
-        means, los, his, ns = [], [], [], []
-        for x in xs:
-            vals = pts[x]
-            m = sum(vals) / len(vals)
-            lo, hi = band(m, sample_sd(vals), len(vals), min(vals), max(vals), kind)
-            means.append(m), los.append(lo), his.append(hi), ns.append(len(vals))
-        banded = max(ns) > 1
+        vals = [pts[x] for x in xs]
+        ns = [len(v) for v in vals]
+        banded = max(ns) > 1  # the band's kind is applied where it is drawn (core/bands.edges)
         series.append(
             Series(
                 name,
                 tuple(xs),
-                tuple(means),
-                lo=tuple(los) if banded else None,
-                hi=tuple(his) if banded else None,
+                tuple(sum(v) / len(v) for v in vals),
+                lo=tuple(min(v) for v in vals) if banded else None,
+                hi=tuple(max(v) for v in vals) if banded else None,
+                sd=tuple(sample_sd(v) for v in vals) if banded else None,
                 n=max(ns),
                 ns=tuple(ns) if len(set(ns)) > 1 else (),
             )

@@ -106,8 +106,16 @@ def plan(
         ticks = log_ticks(min(xs_all), max(xs_all)) if logx else nice_ticks(min(xs_all), max(xs_all))
         if len(ticks) >= 2:
             out.ops.append(("xticks", (ticks, [short_number(t) for t in ticks]), {}))
-    if out.logy:  # 1e-08 rather than 0.00000001000 (plotext prints log ticks as long decimals)
-        ys_all = [y for *_, ys in drawn for y in ys]
+    ys_all = [y for *_, ys in drawn for y in ys]
+    banded = [y for op in out.ops if op[0] == "plot" for y in op[1][1]]
+    lines = [y for y, _ in fig.hlines]
+    if ys_all and min(ys_all) == max(ys_all) and all(y == ys_all[0] for y in banded + lines):
+        # one value everywhere (every run at 100 % train accuracy): plotext would pad it by half
+        # (an accuracy axis from 50 to 150 %); one tick at the value, a hair of room either side
+        c = ys_all[0]
+        room = abs(c) * 0.01 or 1e-3
+        out.ops += [("ylim", (c - room, c + room), {}), ("yticks", ([c], [short_number(c)]), {})]
+    elif out.logy:  # 1e-08 rather than 0.00000001000 (plotext prints log ticks as long decimals)
         ticks = log_ticks(min(ys_all), max(ys_all))
         if len(ticks) >= 2:
             out.ops.append(("yticks", (ticks, [short_number(t) for t in ticks]), {}))

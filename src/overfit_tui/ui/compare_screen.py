@@ -64,7 +64,7 @@ def export_all(c: Comparison, folder: Path, sweep: tuple[str, str, str] | None =
         sub = f"{sw.runs_used} runs of {', '.join(groups)}" if len(groups) <= 2 else f"{sw.runs_used} runs"
         for fmt in ("svg", "png"):
             name = f"comparison-sweep-{slug(sweep[0])}-vs-{slug(sweep[1])}.{fmt}"
-            paths.append(draw(sw.figure, folder / name, None, sub))
+            paths.append(draw(sw.figure, folder / name, None, sub, band=sweep[2]))
     return paths
 
 
@@ -187,6 +187,7 @@ class CompareScreen(Screen):
     def _sweep(self, c: Comparison) -> None:
         panel = self.query_one("#chart", ChartPanel)
         panel.chart.smoothing, panel.chart.flip_logy = 0.0, self.flip_log
+        panel.chart.band = self.band_kind  # the kind the title names (the pane's may differ)
         fields, yi, keys, xi = self.sweep_choice(c)
         if not fields or not keys:
             why = "no spec key varies between these runs" if not keys else "no run reports a number yet"

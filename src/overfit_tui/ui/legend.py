@@ -104,8 +104,13 @@ class Legend(Static):
             options = (f"{n} curves: {what}; highlight a run to pick its curve out", f"{n} curves: {what}")
             options += (f"{n} curves: {short}", f"{n} curves")
             note = chart.plan.band if getattr(chart, "plan", None) is not None else ""
-            if note:  # what the bands are is worth more than the hint
-                options = tuple(f"{o} · band: {note}" for o in options[1:]) + options
+            if note:  # what the bands are is worth more than the hint and the curve count
+                compact = note.removeprefix("mean ± ").removeprefix("mean, ").replace(", n = ", ", n=")
+                options = tuple(f"{o} · band: {note}" for o in options[1:]) + (
+                    f"{n} curves · band: {compact}",
+                    f"band: {note}",
+                    f"band: {compact}",
+                )
             text = Text(next((o for o in options if len(o) <= width), options[-1]))
         self._set(text)
 
