@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from overfit_tui.core.where import MISSING, QueryError, flatten, parse_where
+from overfit_tui.core.where import MISSING, QueryError, filter_records, flatten, parse_where
 
 RUNS = [
     {"spec": {"train": {"lr": 0.1}, "params": {"corruption": 1.0}}, "summary": {"test_acc": 0.1},
@@ -51,3 +51,27 @@ def test_an_unknown_field_says_the_nearest_one():
 def test_a_term_with_a_misplaced_operator_is_refused():
     with pytest.raises(QueryError, match="KEY OP VALUE"):
         parse_where(">=0.1")
+
+
+@pytest.mark.parametrize(
+    ("query", "says"),
+    [
+        ("final_test_acc>>0.5", "'>>' is not an operator"),
+        ("final_test_acc=>0.5", "'=>' is not an operator"),
+        ("final_test_acc>abc", "'>' compares numbers and 'abc' is not one"),
+        ("status:finshed", "no status 'finshed' (did you mean 'finished'?)"),
+        ("stauts:finished", "no term 'stauts:' (did you mean 'status:'?)"),
+        ("grup:smoke", "(did you mean 'group:'?)"),
+    ],
+)
+def test_a_term_that_cannot_mean_what_it_says_is_one_line_naming_it(query, says):
+    """These matched nothing, silently (the newcomer trial): each is now an error naming the term."""
+    with pytest.raises(QueryError) as e:
+        parse_where(query, {"final_test_acc"})
+    assert says in str(e.value) and query in str(e.value) and "\n" not in str(e.value)
+
+
+def test_group_takes_an_id_prefix_and_a_colon_in_a_word_is_still_a_word():
+    recs = [{"group": "smoke-mnist1d-1207-132303-a4475828", "label": "mlp 1x512: true labels", "spec": {}}]
+    assert filter_records(recs, "group:smoke") == recs and filter_records(recs, "group:mnist1d") == []
+    assert filter_records(recs, "1x512:") == recs  # a bare word that happens to end in a colon

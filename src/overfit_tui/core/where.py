@@ -8,12 +8,16 @@ Every term must hold. A term is
 - `NAME:VALUE` for status, tag, study, preset, group, device (`tag:` holds when any tag is VALUE);
 - a bare word, which must appear in the run's text (label, study, data, model, tags, ...).
 A key no run has is an error naming it, with the nearest key that exists ("did you mean
-'train.lr'?"); a run that lacks a key some other run has does not match the term. The matcher
+'train.lr'?"); a run that lacks a key some other run has does not match the term. So is every
+term that cannot mean what it says: an operator that is not one (`>>`, `=>`), an order against
+text (`test_acc>abc`), a status that does not exist (`status:finshed`), a misspelt name
+(`stauts:finished`). `group:` takes a prefix of the group's id, as the commands' references do. The matcher
 reads a run through a `get(key)` callable, so any record type can be queried.
 """
 
 from __future__ import annotations
 
+import difflib
 import math
 import re
 from collections.abc import Callable, Iterable, Mapping
@@ -21,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from overfit_tui.core.errors import OverfitError, did_you_mean
+from overfit_tui.core.status import Status
 
 OPS = (">=", "<=", "!=", "==", "=", ">", "<")
 NAMED = ("status", "tag", "study", "preset", "group", "device")
@@ -46,7 +51,11 @@ class Term:
         if self.op == ":":
             if self.key == "tag":
                 return any(str(t).lower() == self.value for t in (have or ()))
-            return have is not MISSING and have is not None and str(have).lower() == self.value
+            if have is MISSING or have is None:
+                return False
+            if self.key == "group":  # an id prefix, as `overfit-tui show GROUP` takes it
+                return str(have).lower().startswith(self.value)
+            return str(have).lower() == self.value
         if have is MISSING or have is None:
             return False
         return _compare(have, self.op, self.value)
@@ -114,20 +123,42 @@ def parse_where(text: str, known: Iterable[str] | None = None) -> Where:
     for raw in text.split():
         m = _NAMED.match(raw)
         if m:
-            terms.append(Term(m.group(1).lower(), ":", m.group(2).lower()))
+            name, value = m.group(1).lower(), m.group(2).lower()
+            if name == "status" and value not in STATES:
+                raise QueryError(f"query term '{raw}': no status '{value}' ({did_you_mean(value, STATES)})")
+            terms.append(Term(name, ":", value))
             continue
         m = _TERM.match(raw)
         if m:
             key, op, value = m.groups()
             if known_set is not None and key not in known_set:
                 raise QueryError(f"query term '{raw}': no run has the field '{key}' ({did_you_mean(key, known_set)})")
+            if value[0] in "<>=!":
+                raise QueryError(f"query term '{raw}': '{op}{value[0]}' is not an operator; one of {' '.join(OPS)}")
             num = _number(value)
+            if num is None and op in ("<", ">", "<=", ">="):
+                raise QueryError(f"query term '{raw}': '{op}' compares numbers and '{value}' is not one")
             terms.append(Term(key, op, num if num is not None and value.lower() not in ("nan",) else value))
             continue
         if any(op in raw for op in OPS):
             raise QueryError(f"query term '{raw}': write KEY OP VALUE with OP one of {' '.join(OPS)}")
+        if (near := _near_named(raw)) is not None:
+            raise QueryError(f"query term '{raw}': no term '{raw.split(':')[0]}:' (did you mean '{near}:'?)")
         terms.append(Term("", "word", raw.lower()))
     return Where(tuple(terms))
+
+
+STATES = tuple(str(s) for s in Status)
+
+
+def _near_named(raw: str) -> str | None:
+    """The named term a `NAME:VALUE` word misspells (`stauts:finished` -> 'status'), else None:
+    a bare word may hold a colon ('1x512:'), a misspelt name must not pass as one."""
+    name, sep, value = raw.partition(":")
+    if not sep or not value or not name.isalpha():
+        return None
+    close = difflib.get_close_matches(name.lower(), NAMED, n=1, cutoff=0.7)
+    return close[0] if close else None
 
 
 def flatten(d: Mapping, prefix: str = "") -> dict[str, Any]:
@@ -193,5 +224,6 @@ def split_query(text: str) -> tuple[str, str]:
     screen's whole name parts and id prefixes) passes only the field terms here."""
     fields, words = [], []
     for raw in text.split():
-        (fields if _NAMED.match(raw) or any(op in raw for op in OPS) else words).append(raw)
+        named = _NAMED.match(raw) or _near_named(raw) is not None
+        (fields if named or any(op in raw for op in OPS) else words).append(raw)
     return " ".join(fields), " ".join(words)
