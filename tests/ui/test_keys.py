@@ -74,6 +74,7 @@ def test_escape_leaves_a_field_and_chart_keys_then_act(finished):
             pane = app.active_pane()
             inp = pane.query_one("#form").inputs["train.lr"]
             inp.focus()
+            assert await until(pilot, lambda: app.focused is inp)  # before any key reaches it (a loaded machine)
             before = inp.value
             await pilot.press("end", "g")  # inside a field a letter is text
             assert inp.value == before + "g"
