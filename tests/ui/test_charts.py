@@ -162,3 +162,16 @@ def test_one_value_everywhere_gets_one_tick_not_half_of_it_either_side():
     assert lo < 100.0 < hi and hi - lo <= 2.0 and ops["yticks"] == ([100.0], ["100"])
     varied = Figure("a", "t", "p", "y", (Series("mlp", (0.0, 1.0), (90.0, 100.0)),))
     assert "ylim" not in {op[0] for op in plan(varied, 80).ops}
+
+
+def test_a_long_y_label_gives_way_to_the_x_label():
+    """plotext drops the x label where a long y label reaches it: the measure's name vanished
+    under 'generalization gap (train - test acc.)' and the axes read swapped."""
+    fig = Figure(
+        "g", "l2 vs gap", "l2 norm ||w||", "generalization gap (train - test acc.)", (Series("a", (1, 2), (3, 4)),)
+    )
+    ops = {op[0]: op[1] for op in plan(fig, 52).ops}
+    assert ops["xlabel"] == ("l2 norm ||w||",)
+    (y,) = ops["ylabel"]
+    assert y.endswith("…") and len(y) <= (52 - len("l2 norm ||w||")) // 2 - 2
+    assert {op[0]: op[1] for op in plan(fig, 200).ops}["ylabel"] == (fig.ylabel,)

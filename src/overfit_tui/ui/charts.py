@@ -96,7 +96,11 @@ def plan(
             out.ops.append(("plot", (xs, ys), {"marker": marker, "color": color}))
     out.ops += [("vline", (x,), {"color": DIM}) for x, _ in fig.vlines if not logx or x > 0]
     out.ops += [("hline", (y,), {"color": DIM}) for y, _ in fig.hlines if not out.logy or y > 0]
-    out.ops += [("xlabel", (fig.xlabel,), {}), ("ylabel", (fig.ylabel,), {})]
+    # plotext writes the y label from the left and centres the x label on the same line, and
+    # drops the x label where the two meet: the y label gives way
+    room = max((width - len(fig.xlabel)) // 2 - 2, 6)
+    ylabel = fig.ylabel if len(fig.ylabel) <= room else fig.ylabel[: room - 1] + "…"
+    out.ops += [("xlabel", (fig.xlabel,), {}), ("ylabel", (ylabel,), {})]
     xs_all = [x for *_, xs, _ in drawn for x in xs]
     if fig.xticks:  # the figure's own (e.g. 're-rand.' left of the checkpoint epochs), as many as fit
         ticks = spread([x for x, _ in fig.xticks], max(width // 8, 2))

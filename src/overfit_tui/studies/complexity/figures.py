@@ -73,10 +73,10 @@ def figures(runs: list[RunData]) -> list[Figure]:
         for p in levels:
             pts = [(m, g) for hp, m, g in rows if hp["p"] == p]
             if pts:
-                series.append(Series(f"p={p:g}", tuple(m for m, _ in pts), tuple(g for _, g in pts), points=True))
+                series.append(Series(f"p={p:g}", tuple(m for m, _ in pts), tuple(100 * g for _, g in pts), points=True))
         t = tau_of(rows)
         title = f"{f.label} vs gap" + (f" (tau {t:+.2f}, {len(rows)} runs)" if t is not None else "")
-        out.append(Figure(f"gap-{f.key}", title, f.label, "generalization gap (train - test acc.)", tuple(series)))
+        out.append(Figure(f"gap-{f.key}", title, f.label, "gap (%)", tuple(series)))  # in % as the tables
     taus = [(i, f, tau_of(rows_of(runs, f.key))) for i, f in enumerate(MEASURES)]
     shown = [(i, f, t) for i, f, t in taus if t is not None]
     if shown:
