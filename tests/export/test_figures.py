@@ -148,3 +148,24 @@ def test_points_in_their_lines_colour_and_own_ticks(tmp_path):
     assert "re-rand." in words and "re-randomized (colour: as its line)" in words
     assert "fc1 re-randomized" not in words  # no entry per layer
     assert svg.count("#1f77b4") >= 2 and svg.count("#ff7f0e") >= 2  # each point shares its line's colour
+
+
+def test_a_condition_is_one_legend_entry_with_its_n_over_models(tmp_path, monkeypatch):
+    """Two models at 'corrupt p=0.8', one with a seed that stopped early: one legend entry
+    'corrupt p=0.8 (n=1-3)', not one per model's n (the trial's export listed both)."""
+    from overfit_tui.export import plot
+    from overfit_tui.export.style import Style
+
+    got = []
+    monkeypatch.setattr(plot, "_legend", lambda f, ax, entries: got.extend(h.get_label() for h in entries))
+    a = Series("mlp: corrupt p=0.8", (0, 1, 2), (1.0, 0.5, 0.4), n=3, ns=(3, 3, 1))
+    b = Series("cnn: corrupt p=0.8", (0, 1, 2), (1.0, 0.6, 0.5), n=3, ns=(3, 2, 2))
+    c = Series("mlp: true labels", (0, 1, 2), (1.0, 0.3, 0.1), n=3)
+    styles = {
+        a.name: Style((1, 2, 3), 0, "corrupt p=0.8", "mlp"),
+        b.name: Style((1, 2, 3), 1, "corrupt p=0.8", "cnn"),
+        c.name: Style((4, 5, 6), 0, "true labels", "mlp"),
+    }
+    draw(Figure("l", "Loss", "step", "loss", (a, b, c)), tmp_path / "f.svg", styles)
+    assert [g for g in got if "corrupt" in g] == ["corrupt p=0.8 (n=1-3)"]
+    assert "true labels (n=3)" in got and {"mlp", "cnn"} <= set(got)

@@ -105,16 +105,21 @@ def draw(
         note = " · ".join(t for t in (subtitle, said) if t) + (
             f" · {dropped} point(s) not drawn (not finite, or ≤ 0 on a log axis)" if dropped else ""
         )
-        ax.set_title("\n".join(textwrap.wrap(note.strip(" ·"), 110)), fontsize=8, color="0.35")
+        ax.set_title("\n".join(textwrap.wrap(note.strip(" ·"), 84)), fontsize=8, color="0.35")  # within the axes' width
     handles = []
     if styles:
-        seen: dict[str, Style] = {}
+        conds: dict[str, tuple[Style, int, int]] = {}  # condition -> its style and the runs behind it
         models: dict[str, Style] = {}
         for s in fig.series:
             if s.name in styles:
                 st = styles[s.name]
-                seen.setdefault(f"{st.condition} ({s.n_text})" if s.n_text else st.condition, st)
+                lo, hi = (min(s.ns), max(s.ns)) if s.ns else (s.n, s.n)
+                first, a, b = conds.get(st.condition, (st, lo, hi))
+                conds[st.condition] = (first, min(a, lo), max(b, hi))  # one entry per condition, its n over models
                 models.setdefault(st.model, st)
+        seen = {
+            (c if b <= 1 else f"{c} (n={b})" if a == b else f"{c} (n={a}-{b})"): st for c, (st, a, b) in conds.items()
+        }
         many_models = len(models) > 1 and all(models)
         if len(seen) > 1 or not many_models:  # one condition: the models say it all
             handles = [Line2D([], [], color=color_hex(st.color), label=c) for c, st in seen.items()]
