@@ -99,6 +99,8 @@ class CompareScreen(Screen):
     CompareScreen #summary { height: auto; max-height: 12; }
     CompareScreen #hidden { height: auto; color: $text-muted; padding: 0 1; }
     CompareScreen #diff { height: auto; max-height: 6; color: $text-muted; padding: 0 1; }
+    CompareScreen.short #summary { max-height: 6; }
+    CompareScreen.short #diff { max-height: 2; }
     CompareScreen #hparams { height: 1fr; display: none; }
     CompareScreen.hparams #hparams { display: block; }
     CompareScreen.hparams #chart, CompareScreen.hparams #summary, CompareScreen.hparams #hidden { display: none; }
@@ -136,6 +138,7 @@ class CompareScreen(Screen):
         self.redraw()
 
     def on_resize(self) -> None:
+        self.set_class(self.size.height < 30, "short")  # 80x24: the chart keeps its 10 lines
         self._table_state = None
         self.redraw()
 
