@@ -470,7 +470,7 @@ class RayJobs:
 
         status: dict[str, str] = {}
         for gid in {v[1] for v in self.jobs.values()}:
-            status.update((r["id"], r["status"]) for r in self.store.runs(gid))
+            status.update((r.id, r.status) for r in self.store.runs(gid))
         for ref, (runs, _, _, started) in list(self.jobs.items()):
             gone = {
                 rid
