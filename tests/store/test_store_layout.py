@@ -180,3 +180,7 @@ def test_the_store_returns_typed_records_and_leaves_the_files_as_they_were(home)
     assert g.extra == {"preset_path": "/p/x.toml"} and g.to_dict() == grec  # unknown keys kept, round trip
     assert store.group_runs(g.id) == (g, [run])
     assert gfile.read_bytes() == before
+    with pytest.raises(TypeError):  # no dict shim: a reader of the old dicts fails, it does not read stale keys
+        run["status"]
+    with pytest.raises(TypeError):
+        g["id"]

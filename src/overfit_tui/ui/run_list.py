@@ -48,8 +48,8 @@ class Row:
 
 
 def row_of(rec: RunRecord) -> Row:
-    """A run's row (reading the stored spec's table: a typed spec costs about half a millisecond
-    to validate, 5 s for 10,000 rows)."""
+    """A run's row, read from the stored spec's table: typing the spec would cost about 0.45 ms
+    a run (measured on 2 loaded cores), 4 s for 10,000 rows."""
     flat = flatten(rec.spec_data)
     return Row(light(rec), str(flat.get("data.name", "")), str(flat.get("model.name", "")), record_fields(rec, flat))
 
