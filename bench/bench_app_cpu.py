@@ -69,7 +69,7 @@ async def child(home: str, seconds: float) -> dict:
                 raise TimeoutError("the app did not show the running group in 120 s")
             await asyncio.sleep(0.05)
         await pilot.pause(3.0)  # settle: the first screen is drawn
-        running = sum(r["status"] == "running" for r in app.cache.records.values())
+        running = sum(r.status == "running" for r in app.cache.records.values())
         redraws = {"n": 0}
         redraw = pane.redraw
 
@@ -129,7 +129,7 @@ def main() -> None:
     gid = max(store.index(), key=lambda g: store.index()[g]["created"])
     try:
         deadline = time.time() + 300
-        while sum(r["status"] == "running" for r in store.runs() if r["group"] == gid) < 2:
+        while sum(r.status == "running" for r in store.runs() if r.group == gid) < 2:
             if time.time() > deadline:
                 sys.exit("the 2 runs did not start in 300 s")
             time.sleep(0.5)

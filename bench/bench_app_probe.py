@@ -57,7 +57,7 @@ async def probe(home: str) -> dict:
         out["rss_mb"], out["peak_mb"] = _status_kb("VmRSS") / 1024, _status_kb("VmHWM") / 1024
         ids = []
         for r in app.store.iter_runs(RunFilter(status=("finished",)), newest_first=True):
-            ids.append(r["id"])
+            ids.append(r.id)
             if len(ids) == 50:
                 break
         t = time.perf_counter()

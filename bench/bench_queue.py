@@ -49,8 +49,8 @@ def first_step(store, gid: str) -> float | None:
     """When the group's first run logged its first step (epoch seconds): its start plus the
     loop's clock at that step event (log_every = 2 steps, so an upper bound on the first step)."""
     r = store.runs(gid)[0]
-    steps = [e for e in store.metrics(r["id"]) if e["kind"] == "step"]
-    return r["started"] + steps[0]["wall"] if steps and r.get("started") else None
+    steps = [e for e in store.metrics(r.id) if e["kind"] == "step"]
+    return r.started + steps[0]["wall"] if steps and r.started else None
 
 
 def one(home_dir: Path, n: int, slots: int, backend: str, address: str | None, warm: str | None = None) -> dict:
@@ -77,12 +77,12 @@ def one(home_dir: Path, n: int, slots: int, backend: str, address: str | None, w
         wait(store, pid, timeout=3600)
         fs = first_step(store, pid)
         probe = fs - t_launch if fs else None
-    own = [r["ended"] - r["started"] for r in runs if r["started"] and r["ended"]]
-    lag = [r["started"] - r["dispatched"] for r in runs if r.get("dispatched") and r["started"]]
+    own = [r.ended - r.started for r in runs if r.started and r.ended]
+    lag = [r.started - r.dispatched for r in runs if r.dispatched and r.started]
     return {
         "backend": backend if warm is None else f"{backend}, {'cold' if warm == '0' else 'warm'}",
         "probe": probe,
-        "finished": sum(r["status"] == "finished" for r in runs),
+        "finished": sum(r.status == "finished" for r in runs),
         "wall": wall,
         "own": sum(own),
         "own_mean": statistics.mean(own),

@@ -184,7 +184,7 @@ def store_ops(home: Path) -> dict[str, float]:
     out["get_run_ms"] = _ms(lambda: store.get_run(ids.pop()), 20)
     out["get_run_fresh_ms"] = _ms(lambda: Store(h).get_run(ids.pop()), 5)
     # an active group of 20 queued runs, as a launch leaves it (its scheduler: this process)
-    template = store.get_run(next(iter(store._ids())))
+    template = store.get_run(next(iter(store._ids()))).to_dict()  # the stored form the new records copy
     gid = f"bench-active-{os.getpid()}"
     recs = [
         {**template, "id": f"bench-{os.getpid()}-{k}", "group": gid, "status": "queued", "index": k} for k in range(20)
@@ -223,7 +223,7 @@ from overfit_tui.core.paths import Home
 from overfit_tui.store import Store
 store = Store(Home.resolve(sys.argv[1]))
 runs = store.runs()
-ids = [r["id"] for r in runs][:: max(1, len(runs) // 10)][:10]
+ids = [r.id for r in runs][:: max(1, len(runs) // 10)][:10]
 def ms(f):
     out = []
     for rid in ids:

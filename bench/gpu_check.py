@@ -55,7 +55,7 @@ def main() -> None:
             print(f"{name:36} NOT LAUNCHED: {type(e).__name__}: {e}", flush=True)
     while time.time() - t0 < a.budget:
         reconcile(store)
-        if all(r["status"] not in ("queued", "running") for g in groups.values() for r in store.runs(g)):
+        if all(r.status not in ("queued", "running") for g in groups.values() for r in store.runs(g)):
             break
         time.sleep(1.0)
     else:
@@ -68,8 +68,8 @@ def main() -> None:
         runs = store.runs(gid)
         counts: dict[str, int] = {}
         for r in runs:
-            counts[r["status"]] = counts.get(r["status"], 0) + 1
-        errors = {r["error"].strip().splitlines()[-1] for r in runs if r.get("error")}
+            counts[str(r.status)] = counts.get(str(r.status), 0) + 1
+        errors = {r.error.strip().splitlines()[-1] for r in runs if r.error}
         figs = []
         try:
             c = load_comparison(store, [gid])

@@ -79,8 +79,8 @@ def _kill_leftovers(home) -> None:
 
     try:
         store = Store(home)
-        pids = [scheduler_pid(home)] + [g.get("scheduler_pid") for g in store.groups()]
-        pids += [r.get("pid") for r in store.runs()]
+        pids = [scheduler_pid(home)] + [g.scheduler_pid for g in store.groups()]
+        pids += [r.pid for r in store.runs()]
     except Exception:
         return
     for pid in filter(None, pids):

@@ -39,7 +39,7 @@ def test_run_runs_restart_and_errors(tmp_path):
     assert "the originals are kept" in out.stdout and "1 of them had finished" in out.stdout
     new_group = re.search(r"in group (\S+);", out.stdout).group(1)
     (again,) = wait(store, new_group, timeout=HANG)
-    assert again["status"] == "finished" and again["spec_hash"] == runs[1]["spec_hash"]
+    assert again.status == "finished" and again.spec_hash == runs[1]["spec_hash"]
     # readable errors, no traceback
     bad = cli("run", str(preset), "--set", "train.lrr=1", home=home)
     assert bad.returncode == 2 and "did you mean 'lr'" in bad.stderr and "Traceback" not in bad.stderr

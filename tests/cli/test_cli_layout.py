@@ -41,9 +41,9 @@ def test_runs_at_80_columns_cut_no_number(home):
     from overfit_tui.store import Store
 
     for r in Store(home).runs():
-        acc = (r.get("summary") or {}).get("final_test_acc")
+        acc = r.summary.get("final_test_acc")
         if acc is not None:  # every test accuracy is printed whole, as its field formats it
-            assert f"{100 * acc:.1f}%" in out.stdout, (r["label"], acc)
+            assert f"{100 * acc:.1f}%" in out.stdout, (r.label, acc)
     assert "hidden at 80 columns:" in out.stdout  # what did not fit is named, not cut
 
 
@@ -114,13 +114,13 @@ def test_ctrl_c_during_run_exits_nonzero_without_figures(tmp_path):
     store = Store(Home.resolve(home))
     try:
         # wait on states, under the one hang ceiling (a loaded machine is slow, never this slow)
-        assert wait_for(lambda: any(r["status"] == "running" for r in store.runs()))
+        assert wait_for(lambda: any(r.status == "running" for r in store.runs()))
         proc.send_signal(signal.SIGINT)
         try:
             stdout, stderr = proc.communicate(timeout=HANG)
         except subprocess.TimeoutExpired:
             log = home / "queue" / "scheduler.log"
-            states = [(r["id"], r["status"]) for r in store.runs()]
+            states = [(r.id, r.status) for r in store.runs()]
             raise AssertionError(
                 f"run did not stop after SIGINT: {states}; {log.read_text()[-2000:] if log.exists() else ''}"
             ) from None
@@ -132,7 +132,7 @@ def test_ctrl_c_during_run_exits_nonzero_without_figures(tmp_path):
     assert proc.returncode == 130, (stdout[-2000:], stderr[-2000:])
     assert "interrupted" in stderr and "cancelled" in stdout
     assert "Test error vs label corruption" not in stdout  # no figure from half-trained runs
-    assert {r["status"] for r in store.runs()} == {"cancelled"}
+    assert {r.status for r in store.runs()} == {"cancelled"}
 
 
 def test_table_width_is_what_rich_measures():

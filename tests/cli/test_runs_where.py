@@ -19,16 +19,14 @@ def test_where_filters_on_spec_and_result_fields(cli, home):
     runs = Store(home).runs()
     code, out, _ = cli("runs", "--json", "--where", "params.p>=0.5 final_test_acc<0.2 status:finished")
     assert code == 0
-    want = {
-        r["id"] for r in runs if r["spec"]["params"].get("p", -1) >= 0.5 and r["summary"].get("final_test_acc", 1) < 0.2
-    }
+    want = {r.id for r in runs if r.spec.params.get("p", -1) >= 0.5 and r.summary.get("final_test_acc", 1) < 0.2}
     assert _ids(out) == want and 10 <= len(want) < len(runs)  # a real cut, not all or nothing
     code, out, _ = cli("runs", "--json", "--where", "train.lr=0.02 pixels")  # a word: in the label
     assert code == 0
-    labels = {r["id"]: r["label"] for r in runs}
+    labels = {r.id: r.label for r in runs}
     got = _ids(out)
     assert got and all("pixels" in labels[i] for i in got)
-    assert got == {r["id"] for r in runs if r["spec"]["train"]["lr"] == 0.02 and "pixels" in r["label"]}
+    assert got == {r.id for r in runs if r.spec.train.lr == 0.02 and "pixels" in r.label}
     code, out, _ = cli("runs", "--where", "study:kernel data.n_train>100000")
     assert code == 0 and "no runs match" in out
 

@@ -95,9 +95,9 @@ def test_references_name_one_thing_or_list_the_candidates(store):
     store.add_runs(
         [_rec("smoke1-aa", "smoke-0101-1"), _rec("smoke2-bb", "smoke-0101-1"), _rec("other-cc", "smoke-0101-2")]
     )
-    assert [r["id"] for r in store.resolve("smoke1-aa")] == ["smoke1-aa"]  # exact id
-    assert [r["id"] for r in store.resolve("smoke-0101-1")] == ["smoke1-aa", "smoke2-bb"]  # exact group
-    assert [r["id"] for r in store.resolve("oth")] == ["other-cc"]  # unique prefix
+    assert [r.id for r in store.resolve("smoke1-aa")] == ["smoke1-aa"]  # exact id
+    assert [r.id for r in store.resolve("smoke-0101-1")] == ["smoke1-aa", "smoke2-bb"]  # exact group
+    assert [r.id for r in store.resolve("oth")] == ["other-cc"]  # unique prefix
     with pytest.raises(RefError, match="empty reference"):
         store.resolve("")
     with pytest.raises(RefError) as info:

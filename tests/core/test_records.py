@@ -75,3 +75,29 @@ def test_an_unknown_status_is_refused_and_an_unknown_event_kind_kept():
         RunRecord.from_dict({**OLD, "status": "paused"})
     ev = RunEvent.from_dict({"kind": "probe", "x": 1})
     assert ev.kind == "probe" and ev.step is None and ev.to_dict() == {"kind": "probe", "x": 1}
+
+
+def test_a_record_is_read_by_attribute_never_as_a_dict():
+    """No dict shim: a reader that still treats a record as the store's dict fails loudly
+    (issue 27: typed records from the store to the screen)."""
+    from collections.abc import Mapping
+
+    from overfit_tui.core.records import GroupRecord
+
+    rec = RunRecord.from_dict(OLD)
+    grp = GroupRecord.from_dict({"id": "g-1", "study": "randomization", "created": 1.0, "name": "g"})
+    for r in (rec, grp):
+        assert not isinstance(r, Mapping)
+        with pytest.raises(TypeError, match="not subscriptable"):
+            r["id"]
+        with pytest.raises(TypeError):
+            "id" in r  # noqa: B015
+        for name in ("get", "keys", "items"):
+            assert not hasattr(r, name), name
+    assert (rec.id, rec.label, rec.status, rec.summary["final_test_acc"]) == (
+        OLD["id"],
+        OLD["label"],
+        "finished",
+        0.345,
+    )
+    assert (grp.id, grp.name, grp.study) == ("g-1", "g", "randomization")

@@ -60,10 +60,10 @@ def test_json_round_trip_into_another_store(two_groups, tmp_path):
     assert import_json(other, path) == (0, 4)  # idempotent
     again = load_comparison(other, [g1, g2])
     local = ("pid", "log")  # a process and a path of the exporting machine are not carried over
-    assert [{k: v for k, v in r.items() if k not in local} for r in again.records] == [
-        {k: v for k, v in r.items() if k not in local} for r in c.records
+    assert [{k: v for k, v in r.to_dict().items() if k not in local} for r in again.records] == [
+        {k: v for k, v in r.to_dict().items() if k not in local} for r in c.records
     ]
-    assert all(r["pid"] is None and r["log"] is None for r in again.records)
+    assert all(r.pid is None and r.log is None for r in again.records)
     assert again.events == c.events
     assert to_json(load_comparison(other, [g1, g2])) == to_json(again)
 
@@ -75,7 +75,7 @@ def test_csv_has_one_row_per_point_and_diff_columns(two_groups):
     summary = [r for r in all_rows if r["metric"].startswith("summary.")]
     rows = [r for r in all_rows if not r["metric"].startswith("summary.")]
     declared = [f.key for f in c.fields()]
-    assert len(summary) == sum(1 for r in c.records for k in declared if k in r["summary"])
+    assert len(summary) == sum(1 for r in c.records for k in declared if k in r.summary)
     assert {r["metric"] for r in summary} == {f"summary.{k}" for k in declared}
     expected = sum(
         sum(1 for k in ("train_loss", "train_acc", "test_loss", "test_acc") if k in e)
@@ -84,7 +84,7 @@ def test_csv_has_one_row_per_point_and_diff_columns(two_groups):
     )
     assert len(rows) == expected
     assert {"params.p", "train.lr"} <= set(rows[0])
-    assert {r["run"] for r in rows} == {r["id"] for r in c.records}
+    assert {r["run"] for r in rows} == {r.id for r in c.records}
     float(rows[0]["value"])
 
 
@@ -93,7 +93,7 @@ def test_markdown_contains_every_run_and_is_deterministic(two_groups):
     c = load_comparison(store, [g1, g2])
     md = to_markdown(c)
     for r in c.records:
-        assert r["id"] in md
+        assert r.id in md
     assert "## Spec differences" in md and "train.lr" in md and "## Provenance" in md
     assert to_markdown(load_comparison(store, [g1, g2])) == md
 

@@ -26,7 +26,7 @@ def recorded(tmp_path_factory) -> Comparison:
     home = Home.resolve(tmp_path_factory.mktemp("figs") / "home")
     load_into(home)
     store = Store(home)
-    return store, sorted({r["group"] for r in store.runs()})
+    return store, sorted({r.group for r in store.runs()})
 
 
 def texts(svg: str) -> str:

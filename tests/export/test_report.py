@@ -32,7 +32,7 @@ def test_html_report_is_self_contained_with_claims_figures_and_provenance(home, 
     assert not re.search(r"""(src|href)=["']https?:""", text) and "@import" not in text
     # provenance of a run: its spec hash and the torch version it ran with
     rec = store.runs(groups[0])[0]
-    assert rec["spec_hash"][:12] in text and f"torch {rec['provenance']['torch']}" in text
+    assert rec.spec_hash[:12] in text and f"torch {rec.provenance['torch']}" in text
     # the Markdown form links the same figures, written as files beside it
     md = (tmp_path / "rep" / "report.md").read_text()
     svgs = [p for p in paths if p.suffix == ".svg"]

@@ -8,14 +8,15 @@ import csv
 import io
 import re
 
+from overfit_tui.core.records import RunRecord
 from overfit_tui.export.compare import Comparison
 from overfit_tui.export.formats import to_csv, to_markdown
 
 
-def _record(i: int, study: str, group: str, summary: dict) -> dict:  # a stored form: Comparison reads it typed
+def _record(i: int, study: str, group: str, summary: dict, **stored) -> RunRecord:  # read as the store reads it
     spec = {"study": study, "label": f"run {i}", "seeds": {"init": i, "order": i, "noise": i}, "params": {}}
-    return {"id": f"r{i}", "group": group, "study": study, "label": f"run {i}", "status": "finished",
-            "spec": spec, "summary": summary, "provenance": {}, "created": 0.0}  # fmt: skip
+    return RunRecord.from_dict({"id": f"r{i}", "group": group, "study": study, "label": f"run {i}", "status": "finished",
+            "spec": spec, "summary": summary, "provenance": {}, "created": 0.0, **stored})  # fmt: skip
 
 
 def _comparison() -> Comparison:
@@ -62,15 +63,12 @@ def test_served_page_fetches_nothing_from_the_network(tmp_path):
 
 
 def test_cells_tell_not_fitted_from_not_applicable_and_not_started():
-    rand = _record(2, "randomization", "g-rand", {"final_test_acc": 0.5, "steps_to_fit": None})
-    rand["started"] = 1.0
-    never = _record(3, "randomization", "g-rand", {})
-    never["status"] = "cancelled"  # cancelled while queued: it never trained
-    kernel = _record(4, "kernel", "g-kernel", {"test_error": 0.4})
-    kernel["started"] = 1.0
+    rand = _record(2, "randomization", "g-rand", {"final_test_acc": 0.5, "steps_to_fit": None}, started=1.0)
+    never = _record(3, "randomization", "g-rand", {}, status="cancelled")  # cancelled while queued: it never trained
+    kernel = _record(4, "kernel", "g-kernel", {"test_error": 0.4}, started=1.0)
     c = Comparison([rand, never, kernel], {})
     fields = [f.key for f in c.fields()]
-    cells = {r["id"]: dict(zip(fields, row)) for r, row in zip(c.records, c.summary_cells())}
+    cells = {r.id: dict(zip(fields, row)) for r, row in zip(c.records, c.summary_cells())}
     assert cells["r2"]["steps_to_fit"] == "not fitted"  # trained, never reached 100 %
     assert cells["r3"]["steps_to_fit"] == "not started"
     assert cells["r4"]["steps_to_fit"] == "n/a"  # a closed-form kernel has no steps

@@ -38,19 +38,19 @@ def test_prefixes_that_match_several_things_delete_nothing(cli, two_groups):
     assert len(two_groups.runs()) == 3
     code, out, err = cli("rm", "smoke-0101-2", "-y")
     assert code == 0 and "deleted 1 run" in out, err
-    assert {r["group"] for r in two_groups.runs()} == {"smoke-0101-1"}
-    assert [g["id"] for g in two_groups.groups()] == ["smoke-0101-1"]  # an emptied group goes too
+    assert {r.group for r in two_groups.runs()} == {"smoke-0101-1"}
+    assert [g.id for g in two_groups.groups()] == ["smoke-0101-1"]  # an emptied group goes too
 
 
 def test_tag_syntax_of_the_readme(cli, two_groups):
     assert cli("tag", "aa11", "baseline", "old")[0] == 0
     code, out, err = cli("tag", "aa11", "baseline", "-old", "new")
     assert code == 0 and "+baseline, +new, -old on 1 run" in out, err  # says what it removed
-    assert two_groups.get_run("aa11-x")["tags"] == ["baseline", "new"]
+    assert list(two_groups.get_run("aa11-x").tags) == ["baseline", "new"]
     code, _, err = cli("tag", "aa11", "two words")
     _one_line_error(code, err, "without spaces")
     code, out, _ = cli("note", "smoke-0101-1", "seen [b]twice[/b]")
-    assert code == 0 and all(r["notes"] == "seen [b]twice[/b]" for r in two_groups.runs("smoke-0101-1"))
+    assert code == 0 and all(r.notes == "seen [b]twice[/b]" for r in two_groups.runs("smoke-0101-1"))
 
 
 def test_restart_of_a_group_restarts_every_run(cli, two_groups, monkeypatch):
@@ -58,7 +58,7 @@ def test_restart_of_a_group_restarts_every_run(cli, two_groups, monkeypatch):
     code, out, err = cli("restart", "smoke-0101-1")
     assert code == 0 and "restarted 2 run(s)" in out and "the originals are kept" in out, err
     gid = out.split("in group ")[1].split(";")[0]
-    assert sorted(r["label"] for r in two_groups.runs(gid)) == ["aa11-x", "aa22-x"]  # from their specs
+    assert sorted(r.label for r in two_groups.runs(gid)) == ["aa11-x", "aa22-x"]  # from their specs
     two_groups.update_run("bb11-x", status="running")
     code, _, err = cli("restart", "bb11")
     _one_line_error(code, err, "still queued or running")
@@ -116,4 +116,4 @@ def test_a_full_disk_during_import_names_the_file_and_leaves_nothing(cli, two_gr
     metrics = two_groups.metrics_path("new-run")
     _one_line_error(code, err, f"cannot write {metrics}", "no space left")
     assert not metrics.exists() and not list(metrics.parent.glob("*.tmp"))
-    assert "new-run" not in {r["id"] for r in Store(two_groups.home).runs()}
+    assert "new-run" not in {r.id for r in Store(two_groups.home).runs()}

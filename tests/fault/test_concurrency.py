@@ -40,8 +40,8 @@ def test_24_concurrent_tag_commands_lose_nothing(home, store):
         _, err = p.communicate(timeout=120)
         assert p.returncode == 0, err
     run0, run1 = store.runs()
-    assert sorted(run0["tags"]) == sorted(f"t{k}{c}" for k in range(N) for c in "abcd")  # 96 of 96
-    assert sorted(run1["tags"]) == sorted(f"t{k}{c}" for k in range(1, N, 2) for c in "abcd")  # 48 of 48
+    assert sorted(run0.tags) == sorted(f"t{k}{c}" for k in range(N) for c in "abcd")  # 96 of 96
+    assert sorted(run1.tags) == sorted(f"t{k}{c}" for k in range(1, N, 2) for c in "abcd")  # 48 of 48
     assert store.problems() == []
 
 
@@ -68,13 +68,13 @@ def test_24_workers_racing_for_8_runs_claim_each_once(home, store):
     assert sorted(claimed) == sorted(ids)  # every run claimed exactly once: 0 double claims
     owner = {rid: pid for pid, got in wins for rid in got}
     for r in store.runs():
-        assert r["status"] == "running" and r["pid"] == owner[r["id"]]
+        assert r.status == "running" and r.pid == owner[r.id]
     # a worker records only runs it owns; one that was wrongly marked lost gets its real outcome
     store.update_run(ids[0], status="lost", error="stale heartbeat", pid=os.getpid())
     assert record(store, ids[0], status="finished", error=None, ended=time.time())
-    assert store.get_run(ids[0])["status"] == "finished" and store.get_run(ids[0])["error"] is None
+    assert store.get_run(ids[0]).status == "finished" and store.get_run(ids[0]).error is None
     assert not record(store, ids[1], status="failed")  # not ours: untouched
-    assert store.get_run(ids[1])["status"] == "running"
+    assert store.get_run(ids[1]).status == "running"
     store.update_runs(ids, pid=None)  # (the fixture's clean-up kills recorded pids)
 
 
@@ -89,9 +89,9 @@ def test_restarts_in_the_same_second_make_distinct_groups(home, store, monkeypat
     for p in procs:
         p.join(60)
     assert len(set(gids)) == 8  # a random suffix: no two restarts share a group
-    new = [r for r in store.runs() if r["id"] != "old-run"]
-    assert len(new) == 8 and len({r["id"] for r in new}) == 8 and {r["group"] for r in new} == set(gids)
-    assert store.get_run("old-run")["status"] == "failed"  # the original stays
+    new = [r for r in store.runs() if r.id != "old-run"]
+    assert len(new) == 8 and len({r.id for r in new}) == 8 and {r.group for r in new} == set(gids)
+    assert store.get_run("old-run").status == "failed"  # the original stays
 
 
 TINY = {
@@ -122,7 +122,7 @@ def test_two_workers_started_for_one_run_train_it_once(home, store):
     assert all(p.returncode == 0 for p in procs), outs
     assert sum("claimed by another worker" in o for o in outs) == 1, outs
     run = store.get_run(rec["id"])
-    assert run["status"] == "finished" and run["pid"] in [p.pid for p in procs]
+    assert run.status == "finished" and run.pid in [p.pid for p in procs]
     steps = _steps(store, rec["id"])
     assert steps == sorted(set(steps))
 
@@ -137,12 +137,12 @@ def test_a_stopped_worker_is_not_lost_a_dead_one_is(store):
     try:
         store.update_run(rec["id"], pid=fake.pid)
         os.kill(fake.pid, signal.SIGSTOP)  # no heartbeat at all, but the process is there
-        assert reconcile(store) == [] and store.get_run(rec["id"])["status"] == "running"
+        assert reconcile(store) == [] and store.get_run(rec["id"]).status == "running"
         os.kill(fake.pid, signal.SIGCONT)
     finally:
         fake.kill()
         fake.wait()
-    assert reconcile(store) == [rec["id"]] and store.get_run(rec["id"])["status"] == "lost"
+    assert reconcile(store) == [rec["id"]] and store.get_run(rec["id"]).status == "lost"
     # a live pid that is not our worker (pid reuse) with no heartbeat is lost too
     other = subprocess.Popen(["sleep", "60"])
     try:

@@ -47,7 +47,7 @@ def test_a_file_that_is_no_store_is_set_aside_byte_for_byte(home, cli, content):
     assert aside.read_bytes() == content
     store = Store(home)
     store.add_runs([run_record("after-1")])
-    assert [r["id"] for r in store.runs()] == ["after-1"] and aside.read_bytes() == content
+    assert [r.id for r in store.runs()] == ["after-1"] and aside.read_bytes() == content
 
 
 def test_a_folder_named_store_json_and_two_set_asides_in_one_second(home):
@@ -97,7 +97,7 @@ def test_leftover_temporary_files_are_cleaned_on_open(home):
     for i in range(3):
         (home.root / f".store.json.{1000 + i}.deadbeef.tmp").write_text("half a store")
     store = Store(home)
-    assert not list(home.root.glob(".store.json.*.tmp")) and [r["id"] for r in store.runs()] == ["r-1"]
+    assert not list(home.root.glob(".store.json.*.tmp")) and [r.id for r in store.runs()] == ["r-1"]
 
 
 def _seed_bad_records(home: Home) -> dict:
@@ -123,7 +123,7 @@ def test_bad_records_are_reported_skipped_and_removable(home, cli, tmp_path):
     victim.mkdir()
     store = Store(home)
     assert store.recovered_from is None
-    assert sorted(r["id"] for r in store.runs()) == ["good-run", "odd-key-run"]
+    assert sorted(r.id for r in store.runs()) == ["good-run", "odd-key-run"]
     problems = {(b.id, b.field) for b in store.problems()}
     assert problems == {
         (None, "record"),
@@ -138,13 +138,13 @@ def test_bad_records_are_reported_skipped_and_removable(home, cli, tmp_path):
         assert "field 'status': missing" in err and "rm no-status" in err and "rm --malformed" in err
     code, out, err = cli("export", "good-run", "-f", "md", "-o", str(tmp_path / "x.md"))
     assert code == 0, err
-    assert store.get_run("good-run")["tags"] == ["x"] and store.get_run("good-run")["notes"] == "n"
+    assert list(store.get_run("good-run").tags) == ["x"] and store.get_run("good-run").notes == "n"
     code, out, err = cli("rm", "no-status", "-y")  # by its id, although it cannot be read
     assert code == 0 and "deleted 1 run" in out, err
     code, out, err = cli("rm", "--malformed", "-y")
     assert code == 0 and "removed 4 unreadable" in out, err
     assert Store(home).problems() == [] and victim.exists()
-    assert sorted(r["id"] for r in Store(home).runs()) == ["good-run", "odd-key-run"]
+    assert sorted(r.id for r in Store(home).runs()) == ["good-run", "odd-key-run"]
 
 
 def test_the_feed_and_the_app_start_on_a_damaged_store(home):
@@ -157,7 +157,7 @@ def test_the_feed_and_the_app_start_on_a_damaged_store(home):
     _damaged_metrics(Store(home).metrics_path("good-run"))
     batch = RunFeed(Store(home)).poll()
     records, events = batch.records, batch.events
-    assert {r["id"] for r in records} == {"good-run", "odd-key-run"} and events["good-run"]
+    assert {r.id for r in records} == {"good-run", "odd-key-run"} and events["good-run"]
 
     async def go():
         app = make_app(home=home.root)
@@ -263,7 +263,7 @@ def _read_only_child(root: str, out) -> None:
     from overfit_tui import cli as cli_mod
 
     store = Store(Home.resolve(root))
-    result = {"read_only": store.read_only, "runs": [r["id"] for r in store.runs()]}
+    result = {"read_only": store.read_only, "runs": [r.id for r in store.runs()]}
     try:
         store.update_run("r-1", notes="x")
     except StoreError as e:

@@ -59,7 +59,7 @@ def _check_rejected(store, victim, payload_or_bytes, tmp_path, *needles):
     for needle in needles:
         assert needle in msg, msg
     assert tree(store.home.root) == before and tree(victim) == outside  # nothing written anywhere
-    assert [r["id"] for r in store.runs()] == ["existing-run"]
+    assert [r.id for r in store.runs()] == ["existing-run"]
 
 
 BAD_RECORDS = [
@@ -140,9 +140,9 @@ def test_a_good_file_imports_active_runs_as_ended(sandbox, tmp_path):
     path.write_text(json.dumps(export_of(running, run_record("was-finished"), events=nan_events)))  # NaN: non-strict
     assert import_json(store, path) == (2, 0)
     rec = store.get_run("was-running")
-    assert rec["status"] == "imported" and rec["ended"] and "gpu-box" in rec["error"] and rec["pid"] is None
+    assert rec.status == "imported" and rec.ended and "gpu-box" in rec.error and rec.pid is None
     assert store.metrics("was-running") == [{"kind": "eval", "step": 1, "train_loss": None}]
-    assert {g["id"] for g in store.groups()} == {"g-0101-000000-00000000"}
+    assert {g.id for g in store.groups()} == {"g-0101-000000-00000000"}
     assert import_json(store, path) == (0, 2)  # idempotent
 
 

@@ -51,9 +51,9 @@ def test_kill_9_of_writers_leaves_a_parsable_store(home, tmp_path):
         assert store.problems() == []
         assert not list(home.root.glob(".store.json.*.tmp")) + list(home.store_dir.rglob(".*.tmp"))  # cleaned on open
     store = Store(home)
-    ids = {r["id"] for r in store.runs()}
+    ids = {r.id for r in store.runs()}
     added = set(done_path.read_text().split()) if done_path.exists() else set()
     removed = {rid for rid in added if int(rid.split("-")[1]) % 3 == 0}  # each writer removes those itself
     assert len(added) >= 3, len(added)  # the writers got work done between the kills
     assert added - removed <= ids  # an add that returned is never lost, whatever came after
-    assert all(r["status"] in ("queued", "running", "finished") and r["tags"] in ([], ["t"]) for r in store.runs())
+    assert all(r.status in ("queued", "running", "finished") and r.tags in ((), ("t",)) for r in store.runs())

@@ -48,7 +48,7 @@ def test_the_feed_reads_finished_runs_once_and_follows_running_ones(store, monke
     assert list(third.events) == ["live-b"] and not third.groups
     store.transition("live-b", ("running",), status="finished")
     fourth = feed.poll()
-    assert fourth.groups[G2][0]["status"] == "finished" and fourth.index is not None  # the group ended:
+    assert fourth.groups[G2][0].status == "finished" and fourth.index is not None  # the group ended:
     assert fourth.gone == {G2}  # read a last time, then no longer followed (nobody wants it)
     assert not feed.poll()  # nothing changed: nothing read, nothing sent
 

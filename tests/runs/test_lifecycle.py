@@ -36,23 +36,23 @@ def _group(**train):
 def test_group_runs_in_workers_and_is_recorded(store):
     gid, _ = launch(store, _group(), devices=["cpu"])
     runs = wait(store, gid, timeout=HANG)
-    assert [r["status"] for r in runs] == ["finished", "finished"]
+    assert [r.status for r in runs] == ["finished", "finished"]
     for r in runs:
-        assert r["pid"] and r["pid"] != os.getpid()  # trained in a worker process
-        assert r["provenance"]["torch"] and r["provenance"]["host"]
-        assert r["summary"]["final_train_acc"] > 0.5
-        evs = store.metrics(r["id"])
+        assert r.pid and r.pid != os.getpid()  # trained in a worker process
+        assert r.provenance["torch"] and r.provenance["host"]
+        assert r.summary["final_train_acc"] > 0.5
+        evs = store.metrics(r.id)
         assert any(e["kind"] == "eval" for e in evs) and any(e["kind"] == "step" for e in evs)
-        assert os.path.exists(r["log"])  # worker output goes to the run's log, not the terminal
+        assert os.path.exists(r.log)  # worker output goes to the run's log, not the terminal
 
 
 def test_nan_spec_ends_diverged(store):
     gid, _ = launch(store, _group(lr=1e6, momentum=0.9), devices=["cpu"])
     runs = wait(store, gid, timeout=HANG)
-    assert {r["status"] for r in runs} == {"diverged"}
-    assert all(store.metrics(r["id"]) for r in runs)  # partial curves kept
+    assert {r.status for r in runs} == {"diverged"}
+    assert all(store.metrics(r.id) for r in runs)  # partial curves kept
     for r in runs:  # final_* are the last finite evaluation (engine/loop.py marks its epoch when it diverged)
-        assert math.isfinite(r["summary"]["final_train_loss"])
+        assert math.isfinite(r.summary["final_train_loss"])
 
 
 def test_kill_9_worker_marks_lost_and_keeps_curves(store):
@@ -60,20 +60,20 @@ def test_kill_9_worker_marks_lost_and_keeps_curves(store):
     gid, _ = launch(store, group, devices=["cpu"], per_device=2)
     assert wait_for(
         lambda: (
-            sum(r["status"] == "running" for r in store.runs(gid)) == 2
-            and all(len(store.metrics(r["id"])) > 3 for r in store.runs(gid))
+            sum(r.status == "running" for r in store.runs(gid)) == 2
+            and all(len(store.metrics(r.id)) > 3 for r in store.runs(gid))
         )
     )
     victim, other = store.runs(gid)
-    os.kill(victim["pid"], signal.SIGKILL)
-    assert wait_for(lambda: store.get_run(victim["id"])["status"] == "lost")
-    assert len(store.metrics(victim["id"])) > 3
-    n = len(store.metrics(other["id"]))
-    assert wait_for(lambda: len(store.metrics(other["id"])) > n + 2)  # the other run goes on
-    assert store.get_run(other["id"])["status"] == "running"
+    os.kill(victim.pid, signal.SIGKILL)
+    assert wait_for(lambda: store.get_run(victim.id).status == "lost")
+    assert len(store.metrics(victim.id)) > 3
+    n = len(store.metrics(other.id))
+    assert wait_for(lambda: len(store.metrics(other.id)) > n + 2)  # the other run goes on
+    assert store.get_run(other.id).status == "running"
     cancel(store, gid)
     runs = wait(store, gid, timeout=HANG)
-    assert {r["id"]: r["status"] for r in runs} == {victim["id"]: "lost", other["id"]: "cancelled"}
+    assert {r.id: r.status for r in runs} == {victim.id: "lost", other.id: "cancelled"}
 
 
 def test_detached_runs_survive_their_launcher(home, store):
@@ -94,18 +94,18 @@ def test_detached_runs_survive_their_launcher(home, store):
     launcher.kill()  # kill -9 of the launching process
     launcher.wait()
     runs = wait(store, gid, timeout=HANG)
-    assert [r["status"] for r in runs] == ["finished", "finished"]
+    assert [r.status for r in runs] == ["finished", "finished"]
 
 
 def test_cancel_queued_and_running(store):
     group = _group(epochs=100000, target_train_acc=0.0, fuse="off")
     gid, _ = launch(store, group, devices=["cpu"], per_device=1)
-    assert wait_for(lambda: store.runs(gid)[0]["status"] == "running")
-    assert store.runs(gid)[1]["status"] == "queued"
+    assert wait_for(lambda: store.runs(gid)[0].status == "running")
+    assert store.runs(gid)[1].status == "queued"
     cancel(store, gid)
     runs = wait(store, gid, timeout=HANG)
-    assert [r["status"] for r in runs] == ["cancelled", "cancelled"]
-    assert store.metrics(runs[0]["id"])  # its partial curves stay
+    assert [r.status for r in runs] == ["cancelled", "cancelled"]
+    assert store.metrics(runs[0].id)  # its partial curves stay
 
 
 def test_reconcile_marks_running_run_without_process_lost(store):
@@ -118,15 +118,15 @@ def test_reconcile_marks_running_run_without_process_lost(store):
     recs[0].update(status="running", pid=2**22 + 12345)  # no such process
     store.add_runs(recs)
     assert reconcile(store) == [recs[0]["id"]]
-    assert store.get_run(recs[0]["id"])["status"] == "lost"
+    assert store.get_run(recs[0]["id"]).status == "lost"
 
 
 def test_crash_marks_failed_with_traceback(store, tmp_path):
     raw = {**TINY, "data": {"name": "cifar10"}}  # not on disk, download not allowed: the worker raises
     gid, _ = launch(store, group_from_dict(raw), devices=["cpu"], data_dir=tmp_path / "empty")
     runs = wait(store, gid, timeout=HANG)
-    assert {r["status"] for r in runs} == {"failed"}
-    assert all("DataUnavailable" in r["error"] and "Traceback" in r["error"] for r in runs)
+    assert {r.status for r in runs} == {"failed"}
+    assert all("DataUnavailable" in r.error and "Traceback" in r.error for r in runs)
 
 
 def test_checkpoints_round_trip_weights_only(tmp_path):

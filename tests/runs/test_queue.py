@@ -44,16 +44,16 @@ def test_five_groups_share_the_slots_in_queue_order_priority_first(store):
     gids = [launch(store, _group(), devices=["cpu"])[0] for _ in range(5)]
     assert set_priority(store, gids[3], 5) == [gids[3]]
     time.sleep(1.0)  # paused: the scheduler started by launch found nothing it may start
-    assert all(r["status"] == "queued" for r in store.runs())
+    assert all(r.status == "queued" for r in store.runs())
     pos = queue_positions(store)
-    assert [pos[store.runs(g)[0]["id"]] for g in gids] == [2, 3, 4, 1, 5]
+    assert [pos[store.runs(g)[0].id] for g in gids] == [2, 3, 4, 1, 5]
     update_state(store, paused=False)
     ensure_scheduler(store)
     runs = {g: wait(store, g, timeout=HANG)[0] for g in gids}
-    assert all(r["status"] == "finished" for r in runs.values())
-    order = sorted(gids, key=lambda g: runs[g]["dispatched"])
+    assert all(r.status == "finished" for r in runs.values())
+    order = sorted(gids, key=lambda g: runs[g].dispatched)
     assert order == [gids[3], gids[0], gids[1], gids[2], gids[4]]
-    spans = [(r["dispatched"], r["ended"]) for r in runs.values()]
+    spans = [(r.dispatched, r.ended) for r in runs.values()]
     for t, _ in spans:  # when each started, at most 2 workers (itself included) were busy
         assert sum(a <= t < b for a, b in spans) <= 2
     assert sum(a <= spans[0][0] < b for a, b in spans) >= 1
@@ -77,26 +77,26 @@ def test_one_scheduler_per_home_and_a_stale_lock_is_taken_over(home):
 def test_kill_9_of_the_scheduler_readopts_live_workers(store):
     update_state(store, cpu_slots=1)
     gid, _ = launch(store, _group((0.0, 1.0), epochs=100000, target_train_acc=0.0), devices=["cpu"])
-    assert wait_for(lambda: store.runs(gid)[0]["status"] == "running" and store.metrics(store.runs(gid)[0]["id"]))
+    assert wait_for(lambda: store.runs(gid)[0].status == "running" and store.metrics(store.runs(gid)[0].id))
     first, second = store.runs(gid)
-    assert second["status"] == "queued"  # one slot
+    assert second.status == "queued"  # one slot
     old = scheduler_pid(store.home)
     os.kill(old, signal.SIGKILL)
     assert wait_for(lambda: scheduler_pid(store.home) is None)
     reconcile(store)
-    assert store.get_run(first["id"])["status"] == "running"  # its worker lives: not lost
+    assert store.get_run(first.id).status == "running"  # its worker lives: not lost
     assert ensure_scheduler(store) is not None  # what the next launch or app start does
     assert wait_for(lambda: scheduler_pid(store.home) not in (None, old))
     time.sleep(2.0)
-    assert store.get_run(second["id"])["status"] == "queued"  # the adopted worker holds the one slot
-    n = len(store.metrics(first["id"]))
-    assert wait_for(lambda: len(store.metrics(first["id"])) > n)  # still training, same process
-    assert store.get_run(first["id"])["pid"] == first["pid"]
-    cancel(store, first["id"])
-    assert wait_for(lambda: store.get_run(second["id"])["status"] == "running")  # queued runs start
+    assert store.get_run(second.id).status == "queued"  # the adopted worker holds the one slot
+    n = len(store.metrics(first.id))
+    assert wait_for(lambda: len(store.metrics(first.id)) > n)  # still training, same process
+    assert store.get_run(first.id).pid == first.pid
+    cancel(store, first.id)
+    assert wait_for(lambda: store.get_run(second.id).status == "running")  # queued runs start
     cancel(store, gid)
     runs = wait(store, gid, timeout=HANG)
-    assert [r["status"] for r in runs] == ["cancelled", "cancelled"]
+    assert [r.status for r in runs] == ["cancelled", "cancelled"]
 
 
 def test_queue_commands_and_positions_in_runs(cli, store, tmp_path):
@@ -117,7 +117,7 @@ def test_queue_commands_and_positions_in_runs(cli, store, tmp_path):
     code, _, err = cli("run", str(preset), "--backend", "spark")
     assert code == 2 and "one of local, ray" in err
     cancel(store, gid)
-    assert {r["status"] for r in store.runs(gid)} == {"cancelled"}
+    assert {r.status for r in store.runs(gid)} == {"cancelled"}
 
 
 def test_devices_shows_slots_and_the_runs_on_each(cli, store):

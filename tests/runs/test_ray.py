@@ -162,8 +162,8 @@ def test_a_loopback_address_with_nothing_listening_fails_in_bounded_time_with_th
     bound = 3.0
     gid, _ = launch(store, _group_one(), devices=["cpu"], backend="ray", address=f"127.0.0.1:{port}")
     (r,) = wait(store, gid, timeout=HANG)
-    assert r["status"] == "failed" and f"no Ray cluster at 127.0.0.1:{port}" in r["error"]
-    assert f"in {bound:.0f} s" in r["error"] and "\n" not in r["error"]
+    assert r.status == "failed" and f"no Ray cluster at 127.0.0.1:{port}" in r.error
+    assert f"in {bound:.0f} s" in r.error and "\n" not in r.error
 
 
 def test_a_cancel_ends_the_connection_attempt(store):
@@ -175,7 +175,7 @@ def test_a_cancel_ends_the_connection_attempt(store):
     assert wait_for(lambda: "ray: connecting" in log())  # the scheduler is probing the address
     cancel(store, gid)
     (r,) = wait(store, gid, timeout=10)
-    assert r["status"] == "cancelled"  # at once, whatever the scheduler is doing
+    assert r.status == "cancelled"  # at once, whatever the scheduler is doing
     assert wait_for(lambda: scheduler_pid(store.home) is None)  # the scheduler gave up and left
     assert "no Ray cluster" not in log()  # it gave up without failing anything
 
@@ -185,8 +185,8 @@ def test_auto_without_a_cluster_starts_a_local_instance_and_says_so(cli, store, 
         pytest.skip("another Ray instance runs on this machine: --address auto would join it")
     code, out, err = cli("run", _preset(tmp_path), "--backend", "ray")
     (r,) = store.runs()
-    assert r["status"] == "finished", (r.get("error"), out, err)
-    note = r["provenance"]["ray_cluster"]
+    assert r.status == "finished", (r.error, out, err)
+    note = r.provenance["ray_cluster"]
     assert "no Ray cluster runs on this machine: started a local Ray instance" in note
     assert "started a local Ray instance" in out  # the CLI prints that line
 
@@ -203,17 +203,17 @@ def test_a_head_that_dies_mid_group_ends_its_runs_lost_with_curves_and_fails_the
     )
     with ray_head(cpus=1) as (port, head):
         gid, _ = launch(store, group, devices=["cpu"], backend="ray", address=f"127.0.0.1:{port}")
-        running = lambda: [r for r in store.runs(gid) if r["status"] == "running" and store.metrics(r["id"])]
+        running = lambda: [r for r in store.runs(gid) if r.status == "running" and store.metrics(r.id)]
         assert wait_for(lambda: running())
         (started,) = running()  # one CPU: one task runs, the others wait in the queue
         os.killpg(head.pid, signal.SIGKILL)  # the head and its node die together
         runs = wait(store, gid, timeout=HANG)
-    by_id = {r["id"]: r for r in runs}
-    lost = by_id.pop(started["id"])
-    assert lost["status"] == "lost" and "lost the Ray cluster" in lost["error"]
-    assert store.metrics(lost["id"])  # the events already received stay
+    by_id = {r.id: r for r in runs}
+    lost = by_id.pop(started.id)
+    assert lost.status == "lost" and "lost the Ray cluster" in lost.error
+    assert store.metrics(lost.id)  # the events already received stay
     for r in by_id.values():
-        assert r["status"] in ("failed", "lost") and "lost the Ray cluster" in r["error"]
+        assert r.status in ("failed", "lost") and "lost the Ray cluster" in r.error
     assert wait_for(lambda: scheduler_pid(store.home) is None)
 
 
@@ -223,13 +223,13 @@ def test_the_single_box_recipe_from_the_cli(cli, store, tmp_path, head):
     preset, port = _preset(tmp_path), head
     code, out, err = cli("run", preset, "--backend", "ray", "--address", f"127.0.0.1:{port}")
     (r,) = store.runs()
-    assert r["status"] == "finished", (r.get("error"), out, err)
-    assert f"joined the Ray cluster at 127.0.0.1:{port}" in r["provenance"]["ray_cluster"]
+    assert r.status == "finished", (r.error, out, err)
+    assert f"joined the Ray cluster at 127.0.0.1:{port}" in r.provenance["ray_cluster"]
     if not _other_ray_instances_than(port):
         code, out, err = cli("run", preset, "--backend", "ray")
-        r = max(store.runs(), key=lambda r: r["created"])
-        assert r["status"] == "finished", (r.get("error"), out, err)
-        assert f":{port}" in r["provenance"]["ray_cluster"] and "joined" in out
+        r = max(store.runs(), key=lambda r: r.created)
+        assert r.status == "finished", (r.error, out, err)
+        assert f":{port}" in r.provenance["ray_cluster"] and "joined" in out
 
 
 def _other_ray_instances_than(port: int) -> bool:
@@ -245,12 +245,12 @@ def test_a_killed_worker_without_retries_ends_lost_with_its_reason_and_curves(st
         store, _group_one(epochs=100000, target_train_acc=0.0), devices=["cpu"], backend="ray", address=cluster
     )
     run = lambda: store.runs(gid)[0]
-    assert wait_for(lambda: run()["status"] == "running" and store.metrics(run()["id"]))
-    n = len(store.metrics(run()["id"]))
-    os.kill(run()["provenance"]["pid"], signal.SIGKILL)
+    assert wait_for(lambda: run().status == "running" and store.metrics(run().id))
+    n = len(store.metrics(run().id))
+    os.kill(run().provenance["pid"], signal.SIGKILL)
     (r,) = wait(store, gid, timeout=HANG)
-    assert r["status"] == "lost" and "Ray task failed after 0 retries" in r["error"]
-    assert len(store.metrics(r["id"])) >= n  # the events received before the kill stay
+    assert r.status == "lost" and "Ray task failed after 0 retries" in r.error
+    assert len(store.metrics(r.id)) >= n  # the events received before the kill stay
 
 
 # -- on the module's Ray head (started by the recipe's test, or the first test here that runs) -----
@@ -260,25 +260,25 @@ def test_a_group_through_ray_gives_the_local_numbers(store, cluster):
     g_ray, _ = launch(store, _group(), devices=["cpu"], backend="ray", address=cluster)
     g_local, _ = launch(store, _group(), devices=["cpu"])
     remote, local = wait(store, g_ray, timeout=HANG), wait(store, g_local, timeout=HANG)
-    assert [r["status"] for r in remote] == ["finished", "finished"]
+    assert [r.status for r in remote] == ["finished", "finished"]
     for r, loc in zip(remote, local):
-        assert r["ray"] and r["provenance"]["backend"] == "ray" and r["provenance"]["node"]
-        assert r["device"].endswith("/cpu") and r["device"].startswith(r["provenance"]["node"])
-        evs, loc_evs = store.metrics(r["id"]), store.metrics(loc["id"])
+        assert r.ray and r.provenance["backend"] == "ray" and r.provenance["node"]
+        assert r.device.endswith("/cpu") and r.device.startswith(r.provenance["node"])
+        evs, loc_evs = store.metrics(r.id), store.metrics(loc.id)
         assert [e["kind"] for e in evs] == [e["kind"] for e in loc_evs]  # every event came back, in order
         for k in ("final_train_acc", "final_test_acc", "final_train_loss"):
-            assert r["summary"][k] == pytest.approx(loc["summary"][k], abs=1e-6), k
+            assert r.summary[k] == pytest.approx(loc.summary[k], abs=1e-6), k
 
 
 def test_a_cancelled_ray_task_ends_cancelled_and_a_killed_one_is_retried(store, cluster):
     group = _group_one(epochs=100000, target_train_acc=0.0)
     gid, _ = launch(store, group, devices=["cpu"], backend="ray", address=cluster)
     run = lambda: store.runs(gid)[0]
-    assert wait_for(lambda: run()["status"] == "running" and store.metrics(run()["id"]))
-    first = run()["provenance"]["pid"]
+    assert wait_for(lambda: run().status == "running" and store.metrics(run().id))
+    first = run().provenance["pid"]
     os.kill(first, signal.SIGKILL)  # the Ray worker process running the task: a system failure
-    assert wait_for(lambda: run()["provenance"]["pid"] != first and store.metrics(run()["id"]))
-    assert run()["status"] == "running"  # retried (max_retries), its curves started again
+    assert wait_for(lambda: run().provenance["pid"] != first and store.metrics(run().id))
+    assert run().status == "running"  # retried (max_retries), its curves started again
     cancel(store, gid)
     (r,) = wait(store, gid, timeout=HANG)
-    assert r["status"] == "cancelled" and store.metrics(r["id"])  # partial curves kept
+    assert r.status == "cancelled" and store.metrics(r.id)  # partial curves kept

@@ -52,9 +52,9 @@ def test_one_warm_worker_serves_two_groups_and_outlives_a_scheduler_kill_9(warm,
     (ra,) = wait(store, a, timeout=HANG)
     b, _ = launch(store, _group((1.0,)), devices=["cpu"])
     (rb,) = wait(store, b, timeout=HANG)
-    assert ra["status"] == rb["status"] == "finished"
-    assert ra["pid"] == rb["pid"]  # the same process trained both groups' jobs
-    pid = ra["pid"]
+    assert ra.status == rb.status == "finished"
+    assert ra.pid == rb.pid  # the same process trained both groups' jobs
+    pid = ra.pid
     assert (store.home.queue_dir / "workers" / f"{pid}.json").exists()
     from overfit_tui.runs.devices import device_report
 
@@ -67,39 +67,39 @@ def test_one_warm_worker_serves_two_groups_and_outlives_a_scheduler_kill_9(warm,
     c, _ = launch(store, _group((0.5,)), devices=["cpu"])  # starts a scheduler, which adopts the worker
     (rc,) = wait(store, c, timeout=HANG)
     assert scheduler_pid(store.home) not in (None, old)
-    assert rc["status"] == "finished" and rc["pid"] == pid  # adopted: it holds the one slot and trains on
+    assert rc.status == "finished" and rc.pid == pid  # adopted: it holds the one slot and trains on
     # a job that raises (no CIFAR-10 here) fails its runs; the worker serves the next group
     d, _ = launch(store, _group(data={"name": "cifar10"}), devices=["cpu"], data_dir=tmp_path / "empty")
     (rd,) = wait(store, d, timeout=HANG)
-    assert rd["status"] == "failed" and "DataUnavailable" in rd["error"] and rd["pid"] == pid
+    assert rd.status == "failed" and "DataUnavailable" in rd.error and rd.pid == pid
     e, _ = launch(store, _group(), devices=["cpu"])
     (re,) = wait(store, e, timeout=HANG)
-    assert re["status"] == "finished" and re["pid"] == pid
-    assert "warm worker" not in Path(re["log"]).read_text()  # the worker's own lines stay in queue/workers
+    assert re.status == "finished" and re.pid == pid
+    assert "warm worker" not in Path(re.log).read_text()  # the worker's own lines stay in queue/workers
 
 
 def test_a_warm_worker_killed_mid_job_loses_that_run_only(warm):
     store = warm
     gid, _ = launch(store, _group((0.0, 1.0), epochs=100000, target_train_acc=0.0), devices=["cpu"])
-    assert wait_for(lambda: store.runs(gid)[0]["status"] == "running" and len(store.metrics(store.runs(gid)[0]["id"])))
+    assert wait_for(lambda: store.runs(gid)[0].status == "running" and len(store.metrics(store.runs(gid)[0].id)))
     victim, other = store.runs(gid)
-    assert other["status"] == "queued"  # one slot
-    os.kill(victim["pid"], signal.SIGKILL)
-    assert wait_for(lambda: store.get_run(victim["id"])["status"] == "lost")
-    assert store.metrics(victim["id"])  # its curves are kept
-    assert wait_for(lambda: store.get_run(other["id"])["status"] == "running")  # a new worker takes the next job
-    assert store.get_run(other["id"])["pid"] not in (None, victim["pid"])
+    assert other.status == "queued"  # one slot
+    os.kill(victim.pid, signal.SIGKILL)
+    assert wait_for(lambda: store.get_run(victim.id).status == "lost")
+    assert store.metrics(victim.id)  # its curves are kept
+    assert wait_for(lambda: store.get_run(other.id).status == "running")  # a new worker takes the next job
+    assert store.get_run(other.id).pid not in (None, victim.pid)
     cancel(store, gid)
     runs = wait(store, gid, timeout=HANG)
-    assert [r["status"] for r in runs] == ["lost", "cancelled"]
+    assert [r.status for r in runs] == ["lost", "cancelled"]
 
 
 def test_an_idle_warm_worker_leaves_and_the_scheduler_after_it(monkeypatch, store):
     monkeypatch.setenv("OVERFIT_TUI_WARM_S", "1")
     gid, _ = launch(store, _group(), devices=["cpu"])
     (r,) = wait(store, gid, timeout=HANG)
-    assert r["status"] == "finished"
-    assert wait_for(lambda: not pid_alive(r["pid"]))
+    assert r.status == "finished"
+    assert wait_for(lambda: not pid_alive(r.pid))
     assert wait_for(lambda: scheduler_pid(store.home) is None)
     assert not list((store.home.queue_dir / "workers").glob("*.json"))  # it unregistered
     assert ensure_scheduler(store) is not None  # and nothing was left behind to adopt
@@ -111,6 +111,6 @@ def test_warm_workers_off_starts_one_process_per_job(monkeypatch, store):
     update_state(store, cpu_slots=1)
     gid, _ = launch(store, _group((0.0, 1.0)), devices=["cpu"])
     runs = wait(store, gid, timeout=HANG)
-    assert [r["status"] for r in runs] == ["finished", "finished"]
-    assert runs[0]["pid"] != runs[1]["pid"]
+    assert [r.status for r in runs] == ["finished", "finished"]
+    assert runs[0].pid != runs[1].pid
     assert not (store.home.queue_dir / "workers").exists()

@@ -40,9 +40,9 @@ def test_fault_between_temp_write_and_rename_keeps_old_state(store, monkeypatch)
     monkeypatch.undo()
     again = Store(store.home)
     assert again.recovered_from is None
-    assert [r["id"] for r in again.runs()] == ["r0"]
+    assert [r.id for r in again.runs()] == ["r0"]
     again.add_runs([_rec(2)])
-    assert [r["id"] for r in again.runs()] == ["r0", "r2"]
+    assert [r.id for r in again.runs()] == ["r0", "r2"]
 
 
 def _writer(root, k, n):
@@ -63,7 +63,7 @@ def test_concurrent_writers_lose_nothing(home):
         p.join(120)
         assert p.exitcode == 0
     store = Store(home)
-    ids = sorted(r["id"] for r in store.runs())
+    ids = sorted(r.id for r in store.runs())
     assert ids == sorted(f"r{k * 1000 + i}" for k in range(3) for i in range(n))
     for k in range(3):
         steps = [e["step"] for e in store.metrics(f"w{k}")]

@@ -49,18 +49,18 @@ def test_one_group_operations_open_one_group_file(store, reads):
     gids = _seed(store)
     fresh = Store(store.home)
     reads.clear()
-    assert fresh.get_run("r3-1")["group"] == gids[3]
+    assert fresh.get_run("r3-1").group == gids[3]
     assert fresh.transition("r3-1", ("finished",), status="lost")
     assert len(fresh.runs(gids[4])) == 3
     fresh.modify_runs(["r2-0"], lambda r: r["tags"].append("x") or True)
     assert reads == [gids[3], gids[3], gids[4], gids[2]]
     reads.clear()
-    assert [r["id"] for r in fresh.runs(tag="x")] == ["r2-0"] and reads == [gids[2]]  # the index knows the tags
+    assert [r.id for r in fresh.runs(tag="x")] == ["r2-0"] and reads == [gids[2]]  # the index knows the tags
     reads.clear()
-    assert fresh.runs(status=("lost",))[0]["id"] == "r3-1" and reads == [gids[3]]
+    assert fresh.runs(status=("lost",))[0].id == "r3-1" and reads == [gids[3]]
     with pytest.raises(RefError, match="matches 3 runs"):
         fresh.resolve("r3-")
-    assert fresh.problems() == [] and fresh.runs(since=1_700_000_450.0)[0]["group"] == gids[5]
+    assert fresh.problems() == [] and fresh.runs(since=1_700_000_450.0)[0].group == gids[5]
 
 
 def test_a_status_change_inside_an_active_group_writes_its_file_only(store, monkeypatch):
@@ -89,8 +89,8 @@ def test_the_index_is_repaired_after_a_crash_between_two_writes(store):
     reopened = Store(store.home)
     entry = reopened.index()[gids[0]]
     assert entry["counts"] == {"failed": 1, "finished": 3} and "late-run" in entry["ids"].split()
-    assert reopened.get_run("late-run")["group"] == gids[0]
-    assert [r["id"] for r in reopened.runs(status=("failed",))] == ["r0-0"]
+    assert reopened.get_run("late-run").group == gids[0]
+    assert [r.id for r in reopened.runs(status=("failed",))] == ["r0-0"]
     path.unlink()  # a group file gone: its entry goes, the other group stays
     assert set(Store(store.home).index()) == {gids[1]}
 
@@ -117,8 +117,8 @@ def test_an_old_store_file_is_converted_once_and_kept_aside(home):
     (aside,) = home.root.glob("store.json.converted-*")
     assert aside.read_bytes() == original and not home.store_file.exists()
     assert "converted store.json" in store.notices[0]
-    assert [r["id"] for r in store.runs()] == ["old-0", "old-1", "old-2"]
-    assert [g["id"] for g in store.groups()] == ["g-0101-000000-00000000"]
+    assert [r.id for r in store.runs()] == ["old-0", "old-1", "old-2"]
+    assert [g.id for g in store.groups()] == ["g-0101-000000-00000000"]
     assert {(b.id, b.field) for b in store.problems()} == {(None, "record"), ("nogroup", "group")}
     # a crash before the old file was set aside: converting again adds nothing twice
     home.store_file.write_bytes(original)
@@ -134,7 +134,7 @@ def test_a_stale_hint_or_index_entry_never_loses_a_write(store):
     other.remove_runs(["r0-0"])
     other.add_runs([run_record("r0-0", group=gids[1], index=5)])  # the same id, now elsewhere
     assert store.transition("r0-0", ("finished",), status="lost")  # the stale hint falls back to the index
-    assert Store(store.home).get_run("r0-0")["status"] == "lost"
+    assert Store(store.home).get_run("r0-0").status == "lost"
     with pytest.raises(StoreError, match="already in the store"):
         store.add_runs([run_record("r1-0", group=gids[0])])
 
@@ -152,8 +152,8 @@ def test_a_read_only_home_with_an_old_store_file_is_listed_without_converting_it
 
     monkeypatch.setattr(Store, "_locked", no_lock)
     store = Store(home)
-    assert store.read_only and [r["id"] for r in store.runs()] == ["ro-0", "ro-1"]
-    assert store.get_run("ro-1")["index"] == 1 and [g["id"] for g in store.groups()] == [recs[0]["group"]]
+    assert store.read_only and [r.id for r in store.runs()] == ["ro-0", "ro-1"]
+    assert store.get_run("ro-1").index == 1 and [g.id for g in store.groups()] == [recs[0]["group"]]
     assert home.store_file.exists() and not home.store_dir.exists()  # nothing written
     with pytest.raises(StoreError, match="read-only"):
         store.update_run("ro-0", notes="x")
@@ -180,3 +180,7 @@ def test_the_store_returns_typed_records_and_leaves_the_files_as_they_were(home)
     assert g.extra == {"preset_path": "/p/x.toml"} and g.to_dict() == grec  # unknown keys kept, round trip
     assert store.group_runs(g.id) == (g, [run])
     assert gfile.read_bytes() == before
+    with pytest.raises(TypeError):  # no dict shim: a reader of the old dicts fails, it does not read stale keys
+        run["status"]
+    with pytest.raises(TypeError):
+        g["id"]

@@ -12,14 +12,14 @@ from overfit_tui.engine.data import prepare
 from overfit_tui.engine.models import build_model
 
 
-def give_weights(home, rec: dict, scale: float) -> dict:
+def give_weights(home, rec: RunRecord, scale: float) -> dict:
     """Write weights for stored run `rec`; returns the final state."""
-    spec = RunRecord.from_dict(rec).spec
+    spec = rec.spec
     ds = prepare(spec.data, home.data_dir, home.data_dir)
     init = build_model(spec.model, ds.input_shape, ds.num_classes, spec.seeds.init).state_dict()
     g = torch.Generator().manual_seed(spec.seeds.init + 17)
     final = {k: v + scale * torch.randn(v.shape, generator=g) for k, v in init.items()}
-    folder = home.run_dir(rec["id"])
+    folder = home.run_dir(rec.id)
     save_checkpoint(folder, WEIGHTS_INIT, init)
     save_checkpoint(folder, WEIGHTS_FINAL, final)
     save_checkpoint(folder, WEIGHTS_DATA, {"y_train": ds.y_train, "x_fingerprint": fingerprint(ds.x_train)})

@@ -144,7 +144,7 @@ def test_claims_cli_on_a_real_tiny_group(store):
     }
     gid, _ = launch(store, group_from_dict(raw), devices=["cpu"])
     runs = wait(store, gid, timeout=240)
-    assert {r["status"] for r in runs} == {"finished"}
+    assert {r.status for r in runs} == {"finished"}
     out = CliRunner().invoke(app, ["claims", gid[:12], "--json", "--home", str(store.home.root)])
     assert out.exit_code == 0, out.output
     (gc,) = json.loads(out.output)

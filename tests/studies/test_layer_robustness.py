@@ -308,8 +308,8 @@ def test_a_stored_run_keeps_its_checkpoints_and_its_heatmap_survives_export(stor
     spec = {**TINY, "models": TINY["models"][:1], "train": {**TINY["train"], "epochs": 5}}
     gid, _ = launch(store, group_from_dict(spec), devices=["cpu"])
     (rec,) = wait(store, gid, 120)
-    assert rec["status"] == "finished", rec.get("error")
-    run_dir = store.home.run_dir(rec["id"])
+    assert rec.status == "finished", rec.error
+    run_dir = store.home.run_dir(rec.id)
     assert list_checkpoints(run_dir) == ["epoch-0000", "epoch-0001", "epoch-0004", "final"]
     init = load_checkpoint(run_dir / "checkpoints" / "epoch-0000.pt")  # torch.load(weights_only=True)
     assert set(init) == {"1.weight", "1.bias", "3.weight", "3.bias", "5.weight", "5.bias"}

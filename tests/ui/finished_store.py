@@ -56,11 +56,9 @@ def record() -> None:
             group, p = load_group(preset, overrides)
             gid, _ = launch(store, group, p.name, str(p.path), ["cpu"])
             runs = wait(store, gid, timeout=900)
-            print(preset, [r["status"] for r in runs], flush=True)
-        records = store.runs()
-        for r in records:  # nothing machine-specific in a committed file
-            r["log"], r["pid"] = None, None
-        payload = json.loads(to_json(Comparison(records, {r["id"]: store.metrics(r["id"]) for r in records})))
+            print(preset, [str(r.status) for r in runs], flush=True)
+        records = [r.replace(log=None, pid=None) for r in store.runs()]  # nothing machine-specific in a committed file
+        payload = json.loads(to_json(Comparison(records, {r.id: store.metrics(r.id) for r in records})))
         FIXTURE.write_text(json.dumps(payload, separators=(",", ":"), sort_keys=True))  # compact: one line
     print("wrote", FIXTURE, f"{FIXTURE.stat().st_size / 1e3:.0f} kB")
 

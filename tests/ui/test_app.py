@@ -28,7 +28,7 @@ async def _until(pilot, pred):
 
 
 def _statuses(app) -> list[str]:
-    return [r["status"] for r in app.cache.records.values()]
+    return [r.status for r in app.cache.records.values()]
 
 
 @pytest.mark.timeout(1800)  # a hang guard, not a budget
@@ -87,11 +87,9 @@ def test_cancel_run_from_table_and_quit_dialog(home, tiny_preset, monkeypatch):
             await _until(pilot, lambda: table.row_count == 2)
             await pilot.press("x")  # cancel the run under the cursor
             first = table.current_id()
-            assert await _until(pilot, lambda: app.cache.records[first]["status"] == "cancelled")
+            assert await _until(pilot, lambda: app.cache.records[first].status == "cancelled")
             await pilot.press("R")  # restart the cancelled run from its spec
-            assert await _until(
-                pilot, lambda: any(r["group"].startswith("restart-") for r in app.cache.records.values())
-            )
+            assert await _until(pilot, lambda: any(r.group.startswith("restart-") for r in app.cache.records.values()))
             await pilot.press("q")  # runs still active: the app asks
             assert await _until(pilot, lambda: app.screen.__class__.__name__ == "ConfirmScreen")
             await pilot.click("#stop")
@@ -100,11 +98,11 @@ def test_cancel_run_from_table_and_quit_dialog(home, tiny_preset, monkeypatch):
         from overfit_tui.store import Store
 
         store = Store(home)
-        first_group = min(app.cache.records.values(), key=lambda r: r["created"])["group"]
+        first_group = min(app.cache.records.values(), key=lambda r: r.created).group
         runs = wait(store, first_group, timeout=HANG)
-        assert sorted(r["status"] for r in runs) == ["cancelled", "cancelled"]
-        restarted = [r for r in store.runs() if r["group"].startswith("restart-")]
-        assert len(restarted) == 1 and restarted[0]["spec_hash"] == store.get_run(first)["spec_hash"]
+        assert sorted(r.status for r in runs) == ["cancelled", "cancelled"]
+        restarted = [r for r in store.runs() if r.group.startswith("restart-")]
+        assert len(restarted) == 1 and restarted[0].spec_hash == store.get_run(first).spec_hash
 
     asyncio.run(go())
 
@@ -153,7 +151,7 @@ def test_compare_screen_exports_selected_runs(home, tiny_preset):
         figures = [p for p in exports if p.suffix == ".svg"]
         assert figures and all(p.name.startswith("comparison-") for p in figures)  # one file per figure
         md = next(p for p in exports if p.suffix == ".md").read_text()
-        assert all(r["id"] in md for r in store.runs(gid))
+        assert all(r.id in md for r in store.runs(gid))
 
     asyncio.run(go())
 

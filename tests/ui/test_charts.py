@@ -11,6 +11,8 @@ import math
 import pytest
 from textual_plotext.plot import Plot
 
+from overfit_tui.core.records import RunRecord
+from overfit_tui.export.run_data import run_data
 from overfit_tui.export.style import run_styles
 from overfit_tui.studies import get_study
 from overfit_tui.studies.base import Figure, RunData, Series
@@ -33,9 +35,8 @@ def recorded() -> dict[str, list[RunData]]:
     payload = json.loads(FIXTURE.read_text())
     groups: dict[str, list[RunData]] = {}
     for item in payload["runs"]:
-        r = item["record"]
-        run = RunData(r["id"], r["label"], r["spec"], r["status"], r.get("summary") or {}, item["events"])
-        groups.setdefault(r["group"], []).append(run)
+        rec = RunRecord.from_dict(item["record"])  # read as the store reads it, then as figures read it
+        groups.setdefault(rec.group, []).append(run_data(rec, item["events"]))
     return groups
 
 

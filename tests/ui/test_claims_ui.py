@@ -23,7 +23,7 @@ def test_claims_in_the_pane_and_the_scorecard(home):
         app = make_app(home=home.root, poll=False, preset="randomization-mnist1d")
         async with app.run_test(size=(120, 40)) as pilot:
             app.cache.set_records(app.store.runs())
-            app.cache.add_events({r["id"]: app.store.metrics(r["id"]) for r in app.cache.records.values()})
+            app.cache.add_events({r.id: app.store.metrics(r.id) for r in app.cache.records.values()})
             pane = app.active_pane()
             gid = pane.current_group()
             gc = group_claims(app.store, gid)

@@ -12,6 +12,7 @@ import statistics
 import pytest
 
 from overfit_tui.core.bands import t975
+from overfit_tui.core.records import RunRecord
 from overfit_tui.export.compare import Comparison
 from overfit_tui.export.sweep import hparams, setting_keys, sweep_figure
 from overfit_tui.studies import fields_for
@@ -27,8 +28,8 @@ def finished(home):
     return home
 
 
-def _width_sweep(app) -> list[dict]:
-    return [r for r in app.store.runs() if r["study"] == "double_descent_nn"]
+def _width_sweep(app) -> list[RunRecord]:
+    return [r for r in app.store.runs() if r.study == "double_descent_nn"]
 
 
 def test_metric_against_setting_and_hparams_table(finished):
@@ -37,9 +38,9 @@ def test_metric_against_setting_and_hparams_table(finished):
         async with app.run_test(size=(120, 40)) as pilot:
             await fill()
             recs = _width_sweep(app)
-            widths = sorted({r["spec"]["params"]["width"] for r in recs})
+            widths = sorted({r.spec.params["width"] for r in recs})
             assert len(recs) == 3 * len(widths)  # 3 seeds per width
-            app.marked.update(r["id"] for r in recs)
+            app.marked.update(r.id for r in recs)
             await pilot.press("r")
             assert await until(pilot, screen_is(app, "RunsScreen"))
             await pilot.press("c")
@@ -51,7 +52,7 @@ def test_metric_against_setting_and_hparams_table(finished):
             assert fig.xlabel == "params.width" and fig.key == "sweep-final_test_acc-vs-params.width"
             (s,) = fig.series
             assert list(s.x) == widths and s.n == 3
-            at2 = [100 * r["summary"]["final_test_acc"] for r in recs if r["spec"]["params"]["width"] == widths[0]]
+            at2 = [100 * r.summary["final_test_acc"] for r in recs if r.spec.params["width"] == widths[0]]
             mean, sd = statistics.mean(at2), statistics.stdev(at2)
             assert s.y[0] == pytest.approx(mean)
             assert (s.lo[0], s.hi[0]) == (min(at2), max(at2))  # the data; the kind is applied where drawn
@@ -70,7 +71,7 @@ def test_metric_against_setting_and_hparams_table(finished):
             chart = screen.query_one("#chart").chart
             assert await until(pilot, lambda: chart.band == "se" and chart.plan.band.startswith("mean ± s.e."))
             s = chart.figure.series[0]
-            losses = [r["summary"]["final_test_loss"] for r in recs if r["spec"]["model"]["width"] == widths[0]]
+            losses = [r.summary["final_test_loss"] for r in recs if r.spec.model.width == widths[0]]
             _, hi, _ = s.band(chart.band)
             assert hi[0] - s.y[0] == pytest.approx(statistics.stdev(losses) / math.sqrt(3))
 
@@ -91,7 +92,7 @@ def test_metric_against_setting_and_hparams_table(finished):
             assert [str(c.label) for c in table.columns.values()][7] == "test acc ▼"
             accs = [float(str(table.get_row_at(i)[7]).rstrip("%")) for i in range(table.row_count)]
             assert accs == sorted(accs, reverse=True) and accs[0] == pytest.approx(
-                max(100 * r["summary"]["final_test_acc"] for r in recs), abs=0.05
+                max(100 * r.summary["final_test_acc"] for r in recs), abs=0.05
             )
             await pilot.press("e")
             folder = finished.root / "exports"
@@ -104,12 +105,10 @@ def test_metric_against_setting_and_hparams_table(finished):
             assert await until(pilot, lambda: want <= names() and any(n.endswith(".png") for n in names()))
         rows = list(csv.DictReader(next(folder.glob("compare-*/comparison-hparams.csv")).open()))
         assert len(rows) == len(recs)
-        by_id = {r["id"]: r for r in recs}
+        by_id = {r.id: r for r in recs}
         for row in rows:
-            assert float(row["summary.final_test_loss"]) == pytest.approx(
-                by_id[row["id"]]["summary"]["final_test_loss"]
-            )
-            assert int(row["params.width"]) == by_id[row["id"]]["spec"]["params"]["width"]
+            assert float(row["summary.final_test_loss"]) == pytest.approx(by_id[row["id"]].summary["final_test_loss"])
+            assert int(row["params.width"]) == by_id[row["id"]].spec.params["width"]
 
     asyncio.run(go())
 
@@ -121,17 +120,19 @@ def test_sweep_lines_per_condition_and_nothing_to_sweep():
 
     def run(i, width, noise, seed, acc):
         spec = {**base, "params": {"width": width, "noise": noise}, "model": {"width": width}, "seeds": {"init": seed}}
-        return {
-            "id": f"r{i}",
-            "group": "g",
-            "study": "double_descent_nn",
-            "label": f"H={width}",
-            "spec": spec,
-            "status": "finished",
-            "created": 1.0,
-            "started": 1.0,
-            "summary": {"final_test_acc": acc},
-        }
+        return RunRecord.from_dict(
+            {
+                "id": f"r{i}",
+                "group": "g",
+                "study": "double_descent_nn",
+                "label": f"H={width}",
+                "spec": spec,
+                "status": "finished",
+                "created": 1.0,
+                "started": 1.0,
+                "summary": {"final_test_acc": acc},
+            }
+        )
 
     recs = [run(i, w, n, s, 0.5 + w / 100 - n + s / 100) for i, (w, n, s) in enumerate(
         (w, n, s) for w in (2, 8, 32) for n in (0.0, 0.2) for s in (0, 1, 2)

@@ -11,8 +11,10 @@ import re
 import pytest
 from textual.widgets import Input
 
+from overfit_tui.core.records import RunRecord
 from overfit_tui.core.status import Status
 from overfit_tui.ui.app import make_app
+from overfit_tui.ui.run_list import row_of
 from overfit_tui.ui.run_table import RunTable
 from overfit_tui.ui.runs_screen import matches
 from overfit_tui.ui.study_pane import needs_gpu
@@ -37,7 +39,7 @@ def loaded(home, **kw):
 
     async def fill():
         app.cache.set_records(app.store.runs())
-        app.cache.add_events({r["id"]: app.store.metrics(r["id"]) for r in app.cache.records.values()})
+        app.cache.add_events({r.id: app.store.metrics(r.id) for r in app.cache.records.values()})
 
     return app, fill
 
@@ -105,7 +107,7 @@ def test_ctrl_q_and_capital_x_ask_first(finished):
             await pilot.press("escape")  # keep them: nothing is cancelled
             assert await until(pilot, lambda: app.screen.__class__.__name__ != "ConfirmScreen")
             await pilot.pause(0.2)
-            assert not any(app.store.home.run_dir(r["id"]).joinpath("cancel").exists() for r in app.store.runs())
+            assert not any(app.store.home.run_dir(r.id).joinpath("cancel").exists() for r in app.store.runs())
             await pilot.press("ctrl+q")
             assert await until(pilot, screen_is(app, "ConfirmScreen"))
             assert "running" in app.screen.question
@@ -176,7 +178,8 @@ def test_run_detail_reads_as_text(finished):
 
 def test_runs_filter_matches_words_and_the_cursor_follows(finished):
     rec = {"id": "ab12cd34-0001", "group": "randomization-mnist1d-1125-0001", "study": "randomization"}
-    rec |= {"status": "finished", "label": "mlp 1x512: true labels", "spec": {"model": {"name": "mlp"}}}
+    rec |= {"status": "finished", "label": "mlp 1x512: true labels", "spec": {"model": {"name": "mlp"}}, "created": 0.0}
+    rec = row_of(RunRecord.from_dict(rec))  # a Runs screen row, as the screen loads it from the store
     assert not matches(rec, "random")  # 'random' is not a part of 'randomization'
     assert matches(rec, "randomization true") and matches(rec, "ab12") and matches(rec, "mlp finished")
 
@@ -194,14 +197,14 @@ def test_runs_filter_matches_words_and_the_cursor_follows(finished):
             await pilot.press(*"random labels", "enter")
 
             def labels():
-                return [app.cache.records[k.value]["label"] for k in table.rows]
+                return [app.cache.records[k.value].label for k in table.rows]
 
             assert await until(pilot, lambda: labels() and all("random labels" in s for s in labels()))
             shown = labels()
             assert shown and all("random labels" in s for s in shown)
             assert table.cursor_row == 0 and app.focused is table  # enter: on to the matches
             # marks the filter hides are counted as hidden, and compare takes them too
-            hidden = [r["id"] for r in app.store.runs() if "random labels" not in r["label"]][:2]
+            hidden = [r.id for r in app.store.runs() if "random labels" not in r.label][:2]
             app.marked.update(hidden)
             app.marked.add(next(iter(table.rows)).value)
             app.screen.redraw()
@@ -221,8 +224,8 @@ def test_compare_at_80x24_overlays_groups_and_cuts_no_number(finished):
         app, fill = loaded(finished, preset="smoke-mnist1d")
         async with app.run_test(size=(80, 24)) as pilot:
             await fill()
-            recs = [r for r in app.store.runs() if r["study"] == "randomization"]
-            app.marked.update(r["id"] for r in recs)
+            recs = [r for r in app.store.runs() if r.study == "randomization"]
+            app.marked.update(r.id for r in recs)
             await pilot.press("r")
             assert await until(pilot, screen_is(app, "RunsScreen"))
             await pilot.press("c")
@@ -233,15 +236,15 @@ def test_compare_at_80x24_overlays_groups_and_cuts_no_number(finished):
             assert "2 groups" in chart.figure.title
             await pilot.press("escape", "escape")
             # one seed's runs: the rows an 80x24 compare screen shows without scrolling
-            smoke = [r for r in recs if r["preset"] == "smoke-mnist1d" and r["spec"]["seeds"]["init"] == 0]
+            smoke = [r for r in recs if r.preset == "smoke-mnist1d" and r.spec.seeds.init == 0]
             app.marked.clear()
-            app.marked.update(r["id"] for r in smoke)
+            app.marked.update(r.id for r in smoke)
             await pilot.press("r")
             assert await until(pilot, screen_is(app, "RunsScreen"))
             await pilot.press("c")
             assert await until(pilot, screen_is(app, "CompareScreen"))
             field = next(f for f in app.screen.comparison().fields() if f.key == "steps_to_fit")
-            want = [f" {field.format(r['summary'].get('steps_to_fit'))} " for r in smoke]
+            want = [f" {field.format(r.summary.get('steps_to_fit'))} " for r in smoke]
             # whole numbers at 80 columns (the issue saw 1042 for 10420), once the screen has drawn them
             assert await until(pilot, lambda: all(w in svg_text(app.export_screenshot()) for w in want)), want
 

@@ -21,8 +21,8 @@ def test_mark_runs_measure_them_from_the_palette_and_export(home):
     load_into(home)
     app = make_app(home=home.root, poll=False, preset="smoke-mnist1d")
     store = app.store
-    runs = [r for r in store.runs() if r["group"].startswith("smoke-mnist1d")]
-    labelled = [r for r in runs if r["spec"]["params"]["condition"] == "labels"][:3]
+    runs = [r for r in store.runs() if r.group.startswith("smoke-mnist1d")]
+    labelled = [r for r in runs if r.spec.params["condition"] == "labels"][:3]
     for i, r in enumerate(labelled):
         give_weights(home, r, 0.05 * (i + 1))
     bare = next(r for r in runs if r not in labelled)
@@ -42,9 +42,9 @@ def test_mark_runs_measure_them_from_the_palette_and_export(home):
             table = app.screen.query_one(RunTable)
             assert await until(pilot, lambda: table.row_count == len(runs) and app.focused is table)
             for r in [*labelled, bare]:  # space on each run's row, as a user marks
-                table.move_cursor(row=table.get_row_index(r["id"]))
+                table.move_cursor(row=table.get_row_index(r.id))
                 await pilot.press("space")
-            assert app.marked == {r["id"] for r in [*labelled, bare]}
+            assert app.marked == {r.id for r in [*labelled, bare]}
             await pilot.press("ctrl+p", *"complexity measures", "enter")
             assert await until(pilot, lambda: isinstance(app.screen, MeasuresScreen))
             first = app.screen
@@ -60,7 +60,7 @@ def test_mark_runs_measure_them_from_the_palette_and_export(home):
             assert screen.table.measured == 3
             rows = screen.query_one("#measure-runs", DataTable)
             assert rows.row_count == 4
-            note = rows.get_row(bare["id"])[-1]
+            note = rows.get_row(bare.id)[-1]
             assert str(note) == "no weights"
             assert screen.query_one("#measure-taus", DataTable).row_count == 9
             await pilot.press("e")

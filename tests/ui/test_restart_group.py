@@ -26,19 +26,19 @@ def test_a_restart_is_shown_in_its_source_group(home, monkeypatch):
             pane = app.active_pane()
             assert await until(pilot, lambda: pane.current_group() is not None and app.cache.runs(), timeout=60)
             gid, n_groups = pane.current_group(), len(app.cache.groups(pane.studies))
-            old = sorted(app.cache.runs(group=gid), key=lambda r: r["index"])
+            old = sorted(app.cache.runs(group=gid), key=lambda r: r.index)
             table = pane.query_one(RunTable)
             assert await until(pilot, lambda: table.row_count == len(old), timeout=30)
-            new_gid = await asyncio.to_thread(launcher.restart, app.store, old[1]["id"])
+            new_gid = await asyncio.to_thread(launcher.restart, app.store, old[1].id)
             assert await until(pilot, lambda: new_gid in app.cache.restarts and app.cache.runs(group=new_gid), 60)
             await pilot.pause(0.5)
             assert pane.current_group() == gid  # the pane stays on the group, not the restart's
             assert len(app.cache.groups(pane.studies)) == n_groups  # the restart is not a group of its own
             assert await until(pilot, lambda: table.row_count == len(old) + 1, timeout=30)  # beside its group's runs
             records, runs = pane._group_runs(gid)
-            assert records[-1]["group"] == new_gid, [(r["group"], r["label"]) for r in records]
-            assert records[-1]["label"] == old[1]["label"]
-            assert old[1]["id"] not in {r.id for r in runs}  # figures and claims count the redo, once
+            assert records[-1].group == new_gid, [(r.group, r.label) for r in records]
+            assert records[-1].label == old[1].label
+            assert old[1].id not in {r.id for r in runs}  # figures and claims count the redo, once
             assert new_gid not in str(pane.query_one("#group-title").render())
 
     asyncio.run(go())

@@ -114,7 +114,7 @@ def test_pane_with_finished_runs(home, pane, size):
         async with app.run_test(size=size) as pilot:
             app.sub_title = "<store>"
             app.cache.set_records(app.store.runs())
-            app.cache.add_events({r["id"]: app.store.metrics(r["id"]) for r in app.cache.records.values()})
+            app.cache.add_events({r.id: app.store.metrics(r.id) for r in app.cache.records.values()})
             for _ in range(25):  # until the tabs have settled on this pane (digits: test_keys.py)
                 app.action_pane(PANES.index(pane))
                 await pilot.pause(0.2)

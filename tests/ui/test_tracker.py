@@ -27,7 +27,7 @@ SMOKE = "smoke-mnist1d-1207-132303-a4475828"  # 4 conditions x 3 seeds in the re
 
 def _load(app) -> None:
     app.cache.set_records(app.store.runs())
-    app.cache.add_events({r["id"]: app.store.metrics(r["id"]) for r in app.cache.records.values()})
+    app.cache.add_events({r.id: app.store.metrics(r.id) for r in app.cache.records.values()})
 
 
 def _legend(pane) -> str:
@@ -63,7 +63,7 @@ def test_band_kinds_cycle_with_n_in_the_legend(home):
 
 def test_runs_filter_takes_fields_ranges_and_says_did_you_mean(home):
     load_into(home)
-    runs = {r["id"]: r for r in Store(home).runs()}
+    runs = {r.id: r for r in Store(home).runs()}
 
     async def go():
         app = make_app(home=home.root, poll=False, preset="smoke-mnist1d")
@@ -83,9 +83,9 @@ def test_runs_filter_takes_fields_ranges_and_says_did_you_mean(home):
             want = {
                 i
                 for i, r in runs.items()
-                if r["spec"]["params"].get("p", -1) >= 0.5
-                and r["summary"].get("final_test_acc", 1) < 0.2
-                and "mlp" in r["label"] + r["spec"]["model"]["name"]
+                if r.spec.params.get("p", -1) >= 0.5
+                and r.summary.get("final_test_acc", 1) < 0.2
+                and "mlp" in r.label + r.spec.model.name
             }
             assert len(want) >= 5
             assert await until(pilot, lambda: shown() == want), (len(shown()), len(want))
@@ -93,7 +93,7 @@ def test_runs_filter_takes_fields_ranges_and_says_did_you_mean(home):
             await pilot.press("ctrl+u", *"train.lrr>=0.01 pixels")  # a misspelt field: the words still filter
             assert await until(pilot, lambda: "did you mean 'train.lr'?" in str(hint.render()))
             assert "\n" not in str(hint.render())
-            assert await until(pilot, lambda: shown() and all("pixels" in runs[i]["label"] for i in shown()))
+            assert await until(pilot, lambda: shown() and all("pixels" in runs[i].label for i in shown()))
             await pilot.press("ctrl+u", *"status:finished tag:paper")  # no run is tagged: none shown
             assert await until(pilot, lambda: not shown() and "0 runs" in str(hint.render()))
 
@@ -158,8 +158,8 @@ def test_a_run_that_ends_raises_a_notification_and_the_bell(home, tmp_path, monk
     load_into(home)
     (tmp_path / "config.toml").write_text("bell = true\n")
     monkeypatch.setenv("OVERFIT_TUI_CONFIG", str(tmp_path / "config.toml"))
-    recs = [r for r in Store(home).runs() if r["group"] == SMOKE]
-    a, b = recs[0]["id"], recs[1]["id"]
+    recs = [r for r in Store(home).runs() if r.group == SMOKE]
+    a, b = recs[0].id, recs[1].id
 
     def with_status(**by_id) -> list[RunRecord]:  # the feed hands the cache typed records
         return [r.replace(status=Status(by_id.get(r.id, r.status))) for r in recs]
@@ -176,8 +176,8 @@ def test_a_run_that_ends_raises_a_notification_and_the_bell(home, tmp_path, monk
             app.post_message(StoreChanged(FeedBatch(groups={SMOKE: with_status(**{a: "finished", b: "failed"})})))
             assert await until(pilot, lambda: len([m for m, _ in notes() if m.startswith("run ")]) == 2)
             said = dict(notes())
-            assert said[f"run {a} ({recs[0]['label']}) finished"] == "information"
-            assert said[f"run {b} ({recs[1]['label']}) failed"] == "error"
+            assert said[f"run {a} ({recs[0].label}) finished"] == "information"
+            assert said[f"run {b} ({recs[1].label}) failed"] == "error"
             assert rings  # bell = true in the settings file
 
     asyncio.run(go())
@@ -187,7 +187,8 @@ def test_a_quiet_running_run_is_said_to_stall_once():
     from overfit_tui.ui.alerts import AppAlerts
 
     class Cache:
-        records = {"r1": {"id": "r1", "group": "g", "label": "mlp s0", "status": "running", "started": 1000.0}}
+        rec = {"id": "r1", "group": "g", "study": "randomization", "label": "mlp s0", "status": "running"}
+        records = {"r1": RunRecord.from_dict({**rec, "spec": {}, "created": 990.0, "started": 1000.0})}
         events = {"r1": [{"kind": "step", "wall": 5.0}]}
 
         def family_runs(self, gid):

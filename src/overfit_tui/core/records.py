@@ -25,35 +25,8 @@ from overfit_tui.core.specs import DataSpec, ModelSpec, RunSpec, Seeds, TrainSpe
 from overfit_tui.core.status import Status
 
 
-class StoredAccess:
-    """Read-only dict access to a record's stored form (`rec["id"]`, `rec.get("tags")`), kept while
-    code written for the store's dicts moves to attributes; new code reads attributes."""
-
-    def _stored(self) -> dict:
-        d = self.__dict__.get("_stored_form")
-        if d is None:
-            d = self.to_dict()  # type: ignore[attr-defined]
-            object.__setattr__(self, "_stored_form", d)
-        return d
-
-    def __getitem__(self, key: str) -> Any:
-        return self._stored()[key]
-
-    def get(self, key: str, default: Any = None) -> Any:
-        return self._stored().get(key, default)
-
-    def __contains__(self, key: object) -> bool:
-        return key in self._stored()
-
-    def keys(self):
-        return self._stored().keys()
-
-    def items(self):
-        return self._stored().items()
-
-
 @dataclass(frozen=True, eq=True)
-class RunRecord(StoredAccess):
+class RunRecord:
     """One stored run: what it is (spec), where it stands (status, times, device) and what it gave."""
 
     id: str
@@ -130,7 +103,7 @@ class RunRecord(StoredAccess):
 
 
 @dataclass(frozen=True)
-class GroupRecord(StoredAccess):
+class GroupRecord:
     """One stored group: what was launched (its spec as stored), how (launch settings, priority)
     and what it is to the user (name, tags, notes). Keys this version does not name stay in `extra`."""
 

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from overfit_tui.core.errors import OverfitError, did_you_mean
+from overfit_tui.core.records import RunRecord
 from overfit_tui.core.status import Status
 
 OPS = (">=", "<=", "!=", "==", "=", ">", "<")
@@ -176,18 +177,19 @@ def flatten(d: Mapping, prefix: str = "") -> dict[str, Any]:
 SUMMARY = "summary."  # a result may be named with this prefix too: summary.test_acc
 
 
-def record_fields(rec: Mapping, flat_spec: Mapping | None = None) -> dict[str, Any]:
+def record_fields(rec: RunRecord, flat_spec: Mapping | None = None) -> dict[str, Any]:
     """A run record's queryable fields: its spec's dotted keys, its summary keys (bare and as
     `summary.KEY`), and the named ones (status, tag, study, preset, group, device, id, label).
     `flat_spec`: the spec already flattened (the Runs screen keeps rows without the full spec)."""
-    out: dict[str, Any] = dict(flat_spec if flat_spec is not None else flatten(rec.get("spec") or {}))
-    for k, v in (rec.get("summary") or {}).items():
+    out: dict[str, Any] = dict(flat_spec if flat_spec is not None else flatten(rec.spec_data))
+    for k, v in rec.summary.items():
         out.setdefault(k, v)
         out[SUMMARY + k] = v
-    for k in ("status", "study", "preset", "group", "device", "id", "label"):
-        if rec.get(k) is not None:
-            out[k] = str(rec[k])
-    out["tag"] = list(rec.get("tags") or [])
+    named = (rec.status, rec.study, rec.preset, rec.group, rec.device, rec.id, rec.label)
+    for k, v in zip(("status", "study", "preset", "group", "device", "id", "label"), named):
+        if v is not None:
+            out[k] = str(v)
+    out["tag"] = list(rec.tags)
     return out
 
 
@@ -199,7 +201,7 @@ def known_fields(field_sets: Iterable[Mapping]) -> set[str]:
     return keys
 
 
-def filter_records(records: Iterable[Mapping], query: str) -> list[Mapping]:
+def filter_records(records: Iterable[RunRecord], query: str) -> list[RunRecord]:
     """The records the query accepts (bare words match the run's label, study, group, status,
     tags and notes); QueryError for a term no record can answer, with the nearest field."""
     records = list(records)
@@ -208,10 +210,10 @@ def filter_records(records: Iterable[Mapping], query: str) -> list[Mapping]:
     return [r for r, f in zip(records, fields) if where.match(getter(f), record_text(r))]
 
 
-def record_text(rec: Mapping) -> str:
+def record_text(rec: RunRecord) -> str:
     """What a bare word is looked for in."""
-    parts = [rec.get(k) or "" for k in ("label", "study", "group", "status", "device", "preset", "notes")]
-    return " ".join(str(p) for p in [*parts, *(rec.get("tags") or [])])
+    parts = [rec.label, rec.study, rec.group, rec.status, rec.device, rec.preset, rec.notes]
+    return " ".join(str(p) for p in [*(p or "" for p in parts), *rec.tags])
 
 
 def getter(fields: Mapping) -> Callable[[str], Any]:

@@ -78,12 +78,9 @@ def _short(v) -> str:
 
 @dataclass
 class Comparison:
-    records: list[RunRecord]  # a record in its stored form (a dict) is read as one
+    records: list[RunRecord]
     events: dict[str, list[dict]]
     skipped_lines: int = 0  # damaged metric lines left out (store/metrics.py)
-
-    def __post_init__(self):
-        self.records = [r if isinstance(r, RunRecord) else RunRecord.from_dict(r) for r in self.records]
 
     @property
     def names(self) -> list[str]:

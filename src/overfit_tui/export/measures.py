@@ -18,9 +18,9 @@ from overfit_tui.studies.complexity.fields import MEASURES
 from overfit_tui.studies.complexity.table import MeasureTable, RunInput, fmt
 
 
-def inputs_of(store, records: list[dict]) -> list[RunInput]:
-    """The stored run records (dicts, as the store reads them) as the measures' inputs."""
-    return [RunInput.of(RunRecord.from_dict(r), store.home.run_dir(r["id"])) for r in records]
+def inputs_of(store, records: list[RunRecord]) -> list[RunInput]:
+    """The stored run records as the measures' inputs."""
+    return [RunInput.of(r, store.home.run_dir(r.id)) for r in records]
 
 
 def measure(inputs: list[RunInput], data_dir: Path, cache_dir: Path | None = None, **kw) -> MeasureTable:

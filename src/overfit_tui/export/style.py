@@ -131,16 +131,13 @@ def _rest_names(rests: dict[str, dict], most: int = 2) -> dict[str, str]:
 
 
 def _stored_spec(r) -> dict:
-    """The spec as stored: a record's `spec_data`, a RunData's `spec` (a dict's "spec")."""
-    if isinstance(r, dict):
-        return r["spec"]
+    """The spec as stored: a record's `spec_data`, a RunData's `spec`."""
     return r.spec_data if isinstance(r, RunRecord) else r.spec
 
 
 def run_styles(runs: list, most: int = 2) -> dict[str, Style]:
     """Run id -> Style for runs with `id`, `label` and `spec` (RunData or the store's records);
     a model name lists at most `most` of the settings that differ (a figure file has room for all)."""
-    get = lambda r, k: r[k] if isinstance(r, dict) else getattr(r, k)
     conds: dict[str, list] = {}
     rests: dict[str, dict] = {}
     for r in runs:
@@ -151,7 +148,7 @@ def run_styles(runs: list, most: int = 2) -> dict[str, Style]:
     colors = _condition_colors([json.loads(k) for k in conds])
     names = {}
     for k, rs in conds.items():
-        labels = [_base_label(get(r, "label"), _stored_spec(r)) for r in rs]
+        labels = [_base_label(r.label, _stored_spec(r)) for r in rs]
         names[k] = _common_suffix(labels) if len(set(labels)) > 1 else labels[0]
     model_index = {k: i for i, k in enumerate(models)}
     # a style per rest only where it tells runs of one condition apart (not where it follows
@@ -165,8 +162,8 @@ def run_styles(runs: list, most: int = 2) -> dict[str, Style]:
             dash, model = (model_index[mk], models[mk]) if informative else (0, "")
             # labels with nothing in common (one condition, models differ): the model names them,
             # not the last seed's label ('mlp 3x256 s2' for a 3-seed mean)
-            cond = names[k] or ("all runs" if len(conds) == 1 else _base_label(get(r, "label"), _stored_spec(r)))
-            out[get(r, "id")] = Style(colors[i], dash, cond, model, is_ramp)
+            cond = names[k] or ("all runs" if len(conds) == 1 else _base_label(r.label, _stored_spec(r)))
+            out[r.id] = Style(colors[i], dash, cond, model, is_ramp)
     return out
 
 

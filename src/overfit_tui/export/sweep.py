@@ -17,6 +17,7 @@ import math
 from dataclasses import dataclass
 
 from overfit_tui.core.bands import band_title, sample_sd
+from overfit_tui.core.records import RunRecord
 from overfit_tui.core.schema import Field, Stat
 from overfit_tui.export.compare import Comparison, flatten
 from overfit_tui.export.formats import md_row
@@ -34,11 +35,11 @@ def number(v) -> float | None:
     return float(v)
 
 
-def _flat(r: dict) -> dict:
-    return {"study": r["study"], "group": r["group"], **flatten(r["spec"])}
+def _flat(r: RunRecord) -> dict:
+    return {"study": r.study, "group": r.group, **flatten(r.spec_data)}
 
 
-def varying_keys(records: list[dict]) -> list[str]:
+def varying_keys(records: list[RunRecord]) -> list[str]:
     """Spec keys whose values differ between the runs, seeds and the label left out: params
     first (what a study sweeps), then model, data, train, then study and group."""
     flats = [_flat(r) for r in records]
@@ -50,7 +51,7 @@ def varying_keys(records: list[dict]) -> list[str]:
     return sorted(out, key=lambda k: (next((i for i, p in enumerate(order) if k.startswith(p)), len(order)), k))
 
 
-def setting_keys(records: list[dict]) -> list[str]:
+def setting_keys(records: list[RunRecord]) -> list[str]:
     """The varying spec keys that can be an x axis: a number in every run that has the key."""
     flats = [_flat(r) for r in records]
     return [
@@ -71,10 +72,10 @@ def default_metric(fields: list[Field]) -> int:
 
 def metric_fields(c: Comparison) -> list[Field]:
     """The summary fields (declared by the runs' studies) with a number in at least one run."""
-    return [f for f in c.fields() if any(number((r.get("summary") or {}).get(f.key)) is not None for r in c.records)]
+    return [f for f in c.fields() if any(number(r.summary.get(f.key)) is not None for r in c.records)]
 
 
-def _conditions(records: list[dict], x_key: str) -> list[str]:
+def _conditions(records: list[RunRecord], x_key: str) -> list[str]:
     """The varying keys that differ between runs at the same x: each value set is one line."""
     flats = [_flat(r) for r in records]
     out = []
@@ -119,7 +120,7 @@ def sweep_figure(c: Comparison, y: Field, x_key: str, kind: str = "ci") -> Sweep
     used = 0
     for r in c.records:
         f = _flat(r)
-        x, v = number(f.get(x_key)), number((r.get("summary") or {}).get(y.key))
+        x, v = number(f.get(x_key)), number(r.summary.get(y.key))
         if x is None or v is None:
             continue
         used += 1
@@ -175,10 +176,10 @@ def hparams(c: Comparison, sort: int = 0, reverse: bool = False) -> HParams:
     values, cells = [], []
     for r, name, row in zip(c.records, c.names, c.summary_cells()):
         f = _flat(r)
-        s = r.get("summary") or {}
+        s = r.summary
         spec_vals = [f.get(k) for k in spec_keys]
-        values.append([r["id"], name, r["status"], *spec_vals, *(s.get(fl.key) for fl in fields)])
-        cells.append([r["id"][:8], name, r["status"], *("-" if v is None else _short(v) for v in spec_vals), *row])
+        values.append([r.id, name, str(r.status), *spec_vals, *(s.get(fl.key) for fl in fields)])
+        cells.append([r.id[:8], name, str(r.status), *("-" if v is None else _short(v) for v in spec_vals), *row])
     order = sorted(range(len(values)), key=lambda i: _sort_key(values[i][sort]), reverse=reverse)
     if reverse:  # missing values stay last either way
         order = [i for i in order if values[i][sort] is not None] + [i for i in order if values[i][sort] is None]

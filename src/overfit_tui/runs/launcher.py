@@ -10,6 +10,7 @@ from pathlib import Path
 
 from overfit_tui.core.errors import OverfitError
 from overfit_tui.core.ids import new_group_id
+from overfit_tui.core.records import RunRecord
 from overfit_tui.core.specs import GroupSpec
 from overfit_tui.core.status import Status
 from overfit_tui.runs.liveness import reconcile
@@ -163,7 +164,7 @@ def restart(store: Store, ref: str, devices: list[str] | None = None, data_dir: 
     return gid
 
 
-def wait(store: Store, group_id: str, timeout: float = 600.0) -> list[dict]:
+def wait(store: Store, group_id: str, timeout: float = 600.0) -> list[RunRecord]:
     """Block until no run of the group is queued or running (for tests and scripts)."""
 
     t0 = time.time()

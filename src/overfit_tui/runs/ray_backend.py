@@ -380,7 +380,7 @@ class RayJobs:
         return max(1, int(ray.cluster_resources().get("CPU", 1))) - len(self.jobs)
 
     def submit(self, job, data_dir: str, gpu_share: float | None) -> None:
-        specs = [self.store.get_run(r)["spec"] for r in job.runs]
+        specs = [self.store.get_run(r).spec_data for r in job.runs]
         opts = {"num_cpus": 1, "max_retries": MAX_RETRIES}
         if gpu_share:
             opts["num_gpus"] = gpu_share
@@ -470,7 +470,7 @@ class RayJobs:
 
         status: dict[str, str] = {}
         for gid in {v[1] for v in self.jobs.values()}:
-            status.update((r["id"], r["status"]) for r in self.store.runs(gid))
+            status.update((r.id, r.status) for r in self.store.runs(gid))
         for ref, (runs, _, _, started) in list(self.jobs.items()):
             gone = {
                 rid

@@ -138,7 +138,7 @@ def run_job(
     )
     beat.start()
     try:
-        specs = [run_spec_from_dict(rec["spec"]) for rec in records]
+        specs = [run_spec_from_dict(rec.spec_data) for rec in records]
         get_study(specs[0].study).execute(specs, ctx)
     except BaseException:
         tb = traceback.format_exc()

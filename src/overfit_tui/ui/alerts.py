@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 
-from overfit_tui.core.status import ACTIVE
+from overfit_tui.core.records import RunRecord
 from overfit_tui.runs.alerts import Alert, Alerts, RunState
 
 
@@ -38,23 +38,23 @@ class AppAlerts:
     def news(self, cache, now: float | None = None) -> list[Alert]:
         now = time.time() if now is None else now
         records = list(cache.records.values())
-        states = [RunState(r["id"], str(r.get("label", "")), r["status"], _last_event(r, cache)) for r in records]
+        states = [RunState(r.id, r.label, r.status, _last_event(r, cache)) for r in records]
         out = self.alerts.runs(states, now)
-        changed = {r["group"] for r in records if self._status.get(r["id"]) != r["status"]}
-        first = {r["group"] for r in records if r["id"] not in self._status and r["status"] in ACTIVE}
-        self._status.update((r["id"], r["status"]) for r in records)
+        changed = {r.group for r in records if self._status.get(r.id) != r.status}
+        first = {r.group for r in records if r.id not in self._status and r.active}
+        self._status.update((r.id, r.status) for r in records)
         for gid in sorted(changed | first):
             out += self.alerts.verdicts(gid, _verdicts(cache, gid))
         return out
 
 
-def _last_event(r: dict, cache) -> float | None:
+def _last_event(r: RunRecord, cache) -> float | None:
     """Wall time of the run's newest metric event (events carry seconds since its start)."""
-    events = cache.events.get(r["id"]) or []
-    if not events or not r.get("started"):
+    events = cache.events.get(r.id) or []
+    if not events or not r.started:
         return None
     wall = events[-1].get("wall")
-    return float(r["started"]) + float(wall) if isinstance(wall, int | float) else None
+    return float(r.started) + float(wall) if isinstance(wall, int | float) else None
 
 
 def _verdicts(cache, gid: str) -> list[tuple[str, str]]:
@@ -63,10 +63,10 @@ def _verdicts(cache, gid: str) -> list[tuple[str, str]]:
     from overfit_tui.studies.claims import evaluate
 
     records, redone = cache.family_runs(gid)
-    records = [r for r in records if r["id"] not in redone]
+    records = [r for r in records if r.id not in redone]
     if not records:
         return []
-    claims = get_study(records[0]["study"]).claims()
+    claims = get_study(records[0].study).claims()
     if not claims:
         return []
     return [(c.id, v.status) for c, v in evaluate(claims, cache.run_data(records))]

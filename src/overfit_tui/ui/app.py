@@ -19,7 +19,8 @@ from textual.worker import get_current_worker
 from overfit_tui.core.errors import OverfitError
 from overfit_tui.core.paths import Home
 from overfit_tui.core.presets import list_presets, preset_errors
-from overfit_tui.core.status import ACTIVE, Status
+from overfit_tui.core.records import RunRecord
+from overfit_tui.core.status import Status
 from overfit_tui.runs.feed import RunFeed
 from overfit_tui.runs.manage import store_warnings
 from overfit_tui.runs.queue import queue_positions, read_state, restart_if_waiting
@@ -265,13 +266,13 @@ class OverfitApp(RunActions, App):
             worker_runs: dict[int, list[str]] = {}  # pid -> its runs: the GPU memory each worker holds
             records = list(self.cache.records.values())
             for r in records:
-                if r["status"] == Status.RUNNING and r.get("device"):
-                    counts[r["device"]] = counts.get(r["device"], 0) + 1
-                    workers.setdefault(r["device"], set()).add(r.get("pid"))
-                    if r.get("pid"):
-                        worker_runs.setdefault(r["pid"], []).append(r["id"])
+                if r.status == Status.RUNNING and r.device:
+                    counts[r.device] = counts.get(r.device, 0) + 1
+                    workers.setdefault(r.device, set()).add(r.pid)
+                    if r.pid:
+                        worker_runs.setdefault(r.pid, []).append(r.id)
             line, pos = probe.line(counts, {d: len(w) for d, w in workers.items()}, worker_runs), {}
-            if any(r["status"] == Status.QUEUED for r in records):
+            if any(r.status == Status.QUEUED for r in records):
                 try:
                     pos = queue_positions(self.store)
                     paused = " (paused: `overfit-tui queue resume`)" if read_state(self.store.home).paused else ""
@@ -359,22 +360,22 @@ class OverfitApp(RunActions, App):
         rec = self.store.get_run(run_id)
         if rec is not None:
             self._pending_open = run_id
-            self.call_from_thread(self.cache.want, rec["group"])  # the cache changes on the event loop only
+            self.call_from_thread(self.cache.want, rec.group)  # the cache changes on the event loop only
 
     def open_compare(self, run_ids: list[str]) -> None:
         """The Compare screen of these runs: on the live cache when they are all loaded (it follows
         them), else on a snapshot whose records and curves are read off the event loop."""
 
         recs = [self.cache.records.get(i) for i in run_ids]
-        if all(r is not None and self.cache.loaded(r["group"]) for r in recs):
+        if all(r is not None and self.cache.loaded(r.group) for r in recs):
             self.push_screen(CompareScreen(self.cache, run_ids, self.home.root / "exports"))
         else:
             self._compare_snapshot(run_ids)
 
-    def record(self, run_id: str) -> dict | None:
+    def record(self, run_id: str) -> RunRecord | None:
         """A run's record as the app has it: loaded in the cache, or a row of the Runs screen."""
-        rows = getattr(getattr(self.screen, "list", None), "rows", {})
-        return self.cache.records.get(run_id) or rows.get(run_id)
+        row = getattr(getattr(self.screen, "list", None), "rows", {}).get(run_id)
+        return self.cache.records.get(run_id) or (row.rec if row is not None else None)
 
     @work(thread=True, exclusive=True, group="compare")
     def _compare_snapshot(self, run_ids: list[str]) -> None:
@@ -401,7 +402,7 @@ class OverfitApp(RunActions, App):
             self.push_screen(ScorecardScreen(self.store, self.home.root / "exports"))
 
     def action_quit_app(self) -> None:
-        active = [r for r in self.cache.records.values() if r["status"] in ACTIVE]
+        active = [r for r in self.cache.records.values() if r.active]
         if not active:
             self._leave()
             return

@@ -60,7 +60,7 @@ def export_all(c: Comparison, folder: Path, sweep: tuple[str, str, str] | None =
     fields = {f.key: f for f in metric_fields(c)}
     if sweep and sweep[0] in fields and sweep[1] in setting_keys(c.records):
         sw = sweep_figure(c, fields[sweep[0]], sweep[1], sweep[2])
-        groups = sorted({r["group"] for r in c.records})
+        groups = sorted({r.group for r in c.records})
         sub = f"{sw.runs_used} runs of {', '.join(groups)}" if len(groups) <= 2 else f"{sw.runs_used} runs"
         for fmt in ("svg", "png"):
             name = f"comparison-sweep-{slug(sweep[0])}-vs-{slug(sweep[1])}.{fmt}"
@@ -122,7 +122,7 @@ class CompareScreen(Screen):
 
     def comparison(self) -> Comparison:
         recs = [self.cache.records[i] for i in self.run_ids if i in self.cache.records]
-        return Comparison(recs, {r["id"]: self.cache.events.get(r["id"], []) for r in recs})
+        return Comparison(recs, {r.id: self.cache.events.get(r.id, []) for r in recs})
 
     def compose(self) -> ComposeResult:
         yield Header(icon="●")  # Textual's ⭘ has no glyph in common browser fonts (the served page)
@@ -153,7 +153,7 @@ class CompareScreen(Screen):
         else:
             self._curves(c)
         if self.view == 0:
-            self._summary(c, dict(zip((r["id"] for r in c.records), c.names)))
+            self._summary(c, dict(zip((r.id for r in c.records), c.names)))
         diff = c.diff
         lines = ["[b]spec diff[/b] (only keys that differ)"] + [
             f"{k}: " + " | ".join(str(v) for v in vals) for k, vals in diff.items()
@@ -164,14 +164,14 @@ class CompareScreen(Screen):
         self.query_one("#chart", ChartPanel).chart.empty_text = "no curves: these runs log none"
         kind, key, title = METRICS[self.metric]
         align = ALIGN[self.align_i]
-        names = dict(zip((r["id"] for r in c.records), c.names))
+        names = dict(zip((r.id for r in c.records), c.names))
         by_id = run_styles(c.records)
         series, styles = [], {}
         for r in c.records:
-            xs, ys = c.curve(r["id"], kind, key, align)
+            xs, ys = c.curve(r.id, kind, key, align)
             if xs:
-                series.append(Series(names[r["id"]], tuple(xs), tuple(ys)))
-                styles[names[r["id"]]] = by_id[r["id"]]
+                series.append(Series(names[r.id], tuple(xs), tuple(ys)))
+                styles[names[r.id]] = by_id[r.id]
         panel = self.query_one("#chart", ChartPanel)
         panel.chart.smoothing, panel.chart.flip_logy = self.smoothing, self.flip_log
         groups = c.groups()
@@ -240,7 +240,7 @@ class CompareScreen(Screen):
                 Text(txt, justify="right", style="bold green" if best.get(f.key) == i else "")
                 for f, txt in zip(fields, row)
             ]
-            rows.append([Text(names[r["id"]], no_wrap=True), *cells])
+            rows.append([Text(names[r.id], no_wrap=True), *cells])
         headers = ["run", *(f.header for f in fields)]
         name_w = min(44, max([len(n) for n in names.values()] + [3]))
         widths = [name_w, *(max(len(h), *(len(row[j + 1].plain) for row in rows)) for j, h in enumerate(headers[1:]))]

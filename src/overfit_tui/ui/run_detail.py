@@ -110,7 +110,7 @@ class RunDetailScreen(Screen):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.sub_title = self.cache.records[self.run_id]["label"]
+        self.sub_title = self.cache.records[self.run_id].label
         self.redraw()
         self.read_log()
 

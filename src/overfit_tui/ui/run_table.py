@@ -17,6 +17,7 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import DataTable
 
+from overfit_tui.core.records import RunRecord
 from overfit_tui.core.schema import Field
 from overfit_tui.core.status import ACTIVE, Status
 from overfit_tui.studies import fields_for
@@ -122,7 +123,7 @@ class RunTable(DataTable):
         self.mixed_summary: tuple[Field, ...] = DEFAULT_SUMMARY  # columns when runs of several studies mix
         self.shown: list[Column] = []
         self.hidden: set[str] = set()  # column keys the user hid (the pane's `o`; saved with its view)
-        self._records: list[dict] = []
+        self._records: list[RunRecord] = []
         self._cache: RunCache | None = None
         self._last: dict[tuple[str, str], object] = {}  # (run, column) -> the cell shown
 
@@ -131,12 +132,12 @@ class RunTable(DataTable):
             return None
         return self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
 
-    def _columns(self, records: list[dict]) -> list[Column]:
-        studies = {r["study"] for r in records}
+    def _columns(self, records: list[RunRecord]) -> list[Column]:
+        studies = {r.study for r in records}
         summary = tuple(fields_for(studies)) if len(studies) == 1 else self.mixed_summary
-        label_w = min(26, max([len(r["label"]) for r in records] + [8]))
+        label_w = min(26, max([len(r.label) for r in records] + [8]))
         cols = [c for c in columns_for(summary, label_w, self.extra) if c.key not in self.hidden]
-        if records and not any(r["status"] in ACTIVE for r in records):
+        if records and not any(r.active for r in records):
             # nothing in flight: progress, ETA and speed say nothing; the results take their room
             cols = [c for c in cols if c.key not in LIVE_ONLY[:3]]
             cols = [replace(c, priority=c.priority + 10) if c.key == "device" else c for c in cols]
@@ -144,16 +145,16 @@ class RunTable(DataTable):
 
     def choosable(self) -> list[tuple[str, str]]:
         """(key, header) of every column the user may hide or show (not the mark and the run)."""
-        studies = {r["study"] for r in self._records}
+        studies = {r.study for r in self._records}
         summary = tuple(fields_for(studies)) if len(studies) == 1 else self.mixed_summary
         cols = columns_for(summary, 8, self.extra)
         return [(c.key, c.header or c.key) for c in cols if c.key not in ("mark", "run")]
 
-    def show(self, records: list[dict], cache: RunCache) -> None:
+    def show(self, records: list[RunRecord], cache: RunCache) -> None:
         self._records, self._cache = records, cache
         cols = self._columns(records)
         keep = self.current_id()
-        wanted = [r["id"] for r in records]
+        wanted = [r.id for r in records]
         if cols != self.shown:
             self.clear(columns=True)
             self.shown = cols
@@ -162,53 +163,53 @@ class RunTable(DataTable):
         elif [k.value for k in self.rows] == wanted:
             for r in records:  # only cells that changed: an unchanged table is not redrawn
                 for c, val in zip(cols, self._cells(r, cache)):
-                    if self._last.get((r["id"], c.key)) != val:
-                        self._last[(r["id"], c.key)] = val
-                        self.update_cell(r["id"], c.key, val)
+                    if self._last.get((r.id, c.key)) != val:
+                        self._last[(r.id, c.key)] = val
+                        self.update_cell(r.id, c.key, val)
             return
         self.clear()
         self._last = {}
         for r in records:
             cells = self._cells(r, cache)
-            self._last.update({(r["id"], c.key): v for c, v in zip(cols, cells)})
-            self.add_row(*cells, key=r["id"])
+            self._last.update({(r.id, c.key): v for c, v in zip(cols, cells)})
+            self.add_row(*cells, key=r.id)
         self.move_cursor(row=wanted.index(keep) if keep in wanted else 0, animate=False)
 
     def on_resize(self) -> None:
         if self._cache is not None and self._columns(self._records) != self.shown:
             self.show(self._records, self._cache)
 
-    def _cells(self, r: dict, cache: RunCache) -> list:
+    def _cells(self, r: RunRecord, cache: RunCache) -> list:
         return [self.cell(c, r, cache) for c in self.shown]
 
-    def cell(self, c: Column, r: dict, cache: RunCache):
-        status = r["status"]
+    def cell(self, c: Column, r: RunRecord, cache: RunCache):
+        status = r.status
         if c.key == "mark":
-            return "●" if r["id"] in self.marked else " "
+            return "●" if r.id in self.marked else " "
         if c.key == "run":
-            return Text(middle(r["label"], c.width), no_wrap=True)
+            return Text(middle(r.label, c.width), no_wrap=True)
         if c.key == "status":
-            pos = cache.queue_pos.get(r["id"], 0 if r.get("pid") else None)
+            pos = cache.queue_pos.get(r.id, 0 if r.pid else None)
             return Text(status_text(r, pos), style=STATUS_STYLE.get(status, ""))
         if c.key == "progress":
-            return bar(progress_of(r, cache.last(r["id"], "step") or cache.last(r["id"], "eval")))
+            return bar(progress_of(r, cache.last(r.id, "step") or cache.last(r.id, "eval")))
         if c.key == "eta":
-            return fmt_eta(eta_range(r, cache.events.get(r["id"], [])))
+            return fmt_eta(eta_range(r, cache.events.get(r.id, [])))
         if c.key == "device":
-            return r.get("device") or ""
+            return r.device or ""
         if c.key == "speed":
-            step = cache.last(r["id"], "step")
+            step = cache.last(r.id, "step")
             return f"{step['samples_per_s']:,.0f}" if step and status == Status.RUNNING else "-"
         if c.field is not None:
-            f, s = c.field, r.get("summary") or {}
+            f, s = c.field, r.summary
             if f.key in s or status not in ACTIVE:
-                return Text(f.cell(s, status, bool(r.get("started"))), justify="right")
-            ev = cache.last(r["id"], "eval") or {}
+                return Text(f.cell(s, status, bool(r.started)), justify="right")
+            ev = cache.last(r.id, "eval") or {}
             live = ev.get(LIVE.get(f.key, ""))
             return Text(f.format(live) if live is not None else "-", justify="right", style="dim")
         return self.extra_cell(c, r)
 
-    def extra_cell(self, c: Column, r: dict):
+    def extra_cell(self, c: Column, r: RunRecord):
         return ""
 
     # -- keys ---------------------------------------------------------------

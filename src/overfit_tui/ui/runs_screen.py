@@ -20,6 +20,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Static
 
 from overfit_tui.core.errors import OverfitError
+from overfit_tui.core.records import RunRecord
 from overfit_tui.core.where import Where, getter, parse_where, split_query
 from overfit_tui.runs.manage import NOTE_MAX, parse_tags
 from overfit_tui.studies import STUDIES
@@ -29,28 +30,18 @@ from overfit_tui.ui.run_table import Column, RunTable
 from overfit_tui.ui.tag_screen import TagScreen
 
 
-def haystack(r: dict) -> tuple[str, set[str], tuple[str, str]]:
+def haystack(row: Row) -> tuple[str, set[str], tuple[str, str]]:
     """(free text, whole name parts, ids) of a run, lower case."""
-    spec = r.get("spec", {})
-    text = " ".join(
-        [
-            r["status"],
-            r["label"],
-            r.get("device") or "",
-            spec.get("data", {}).get("name", ""),
-            spec.get("model", {}).get("name", ""),
-            " ".join(r.get("tags") or []),
-            r.get("notes") or "",
-        ]
-    ).lower()
-    parts = set(re.split(r"[-_\s]+", f"{r['study']} {r['group']}".lower()))
-    return text, parts, (r["id"].lower(), r["group"].lower())
+    r = row.rec
+    text = " ".join([r.status, r.label, r.device or "", row.data, row.model, " ".join(r.tags), r.notes]).lower()
+    parts = set(re.split(r"[-_\s]+", f"{r.study} {r.group}".lower()))
+    return text, parts, (r.id.lower(), r.group.lower())
 
 
-def matches(r: dict, query: str) -> bool:
+def matches(row: Row, query: str) -> bool:
     """Every word matches: inside the free text, a whole part of the study or group name
     ('random' is not 'randomization'), or (with a digit or dash in it) the start of an id."""
-    text, parts, ids = haystack(r)
+    text, parts, ids = haystack(row)
     return all(
         w in text or w in parts or (_id_like(w) and any(i.startswith(w) for i in ids)) for w in query.lower().split()
     )
@@ -61,14 +52,14 @@ def _id_like(word: str) -> bool:
     return len(word) >= 4 and any(c.isdigit() or c == "-" for c in word)
 
 
-def headline(r: dict) -> str:
+def headline(r: RunRecord) -> str:
     """A run's main result in words, from its study's essential fields ('test error 38.5%')."""
 
-    s = r.get("summary") or {}
-    if r["study"] not in STUDIES or not s:
+    s = r.summary
+    if r.study not in STUDIES or not s:
         return "-"
     # a result has a better direction; a setting the study echoes (Du's width m) has none
-    fields = [f for f in STUDIES.get(r["study"]).summary_fields if f.key in s and f.better]
+    fields = [f for f in STUDIES.get(r.study).summary_fields if f.key in s and f.better]
     top = [f for f in fields if f.priority <= 1] or fields
     f = next((f for f in top if "test" in f.key), top[0] if top else None)
     return f"{f.label} {f.format(s[f.key])}" if f else "-"
@@ -82,16 +73,16 @@ class AllRunsTable(RunTable):
         super().__init__(*a, **kw)
         self.mixed_summary = ()
 
-    def extra_cell(self, c: Column, r: dict):
+    def extra_cell(self, c: Column, r: RunRecord):
         if c.key == "result":
             return Text(headline(r), overflow="ellipsis", no_wrap=True)
         if c.key == "group":  # its end tells groups of one preset apart: cut in the middle
-            g = r["group"]
+            g = r.group
             return g if len(g) <= c.width else g[: c.width - 12] + "…" + g[-11:]
         if c.key == "date":
-            return time.strftime("%m-%d %H:%M", time.localtime(r.get("created") or 0))
+            return time.strftime("%m-%d %H:%M", time.localtime(r.created or 0))
         if c.key == "tags":
-            return Text(", ".join(r.get("tags") or []) or "-", overflow="ellipsis", no_wrap=True)
+            return Text(", ".join(r.tags) or "-", overflow="ellipsis", no_wrap=True)
         return ""
 
 
@@ -157,7 +148,7 @@ class RunsScreen(Screen):
         self.list.done |= done
         self.redraw()
 
-    def shown(self) -> list[dict]:
+    def shown(self) -> list[RunRecord]:
         self.list.live(self.cache.records)
         fields, words = split_query(self.query_text)
         where, self.query_error = Where(()), ""
@@ -167,8 +158,7 @@ class RunsScreen(Screen):
             except OverfitError as e:  # the words still filter; the hint says what is wrong
                 self.query_error = str(e)
         key = (self.query_text, self.query_error)
-        fields_of = self.list.fields
-        return self.list.shown(lambda r: matches(r, words) and where.match(getter(fields_of.get(r.id, {}))), key=key)
+        return self.list.shown(lambda row: matches(row, words) and where.match(getter(row.fields)), key=key)
 
     def redraw(self) -> None:
         if not self.query("#hint"):  # not composed yet, or already leaving
@@ -176,7 +166,7 @@ class RunsScreen(Screen):
         rows = self.shown()
         total = sum(sum(e["counts"].values()) for e in self.cache.index.values())
         loading = "" if self.list.done else f" · loading {len(self.list.rows):,} of {total:,}"
-        shown_ids = {r["id"] for r in rows}
+        shown_ids = {r.id for r in rows}
         hidden = sum(1 for i in self.marked if i not in shown_ids)
         marked = f"{len(self.marked)} marked" + (f" ({hidden} hidden by the filter)" if hidden else "")
         hint = f"{self.list.where(len(rows))}{loading} · {marked} · space: mark · a: mark shown"
@@ -202,7 +192,7 @@ class RunsScreen(Screen):
     def action_compare(self) -> None:
         """Compare every marked run, the ones the filter hides too (the hint counts them): a mark
         is the user's choice, a filter only what is on screen now."""
-        shown = [r["id"] for r in self.shown() if r["id"] in self.marked]
+        shown = [r.id for r in self.shown() if r.id in self.marked]
         ids = shown + sorted(i for i in self.marked if i in self.list.rows and i not in shown)
         if len(ids) < 1:
             self.notify("mark runs with space first (or a to mark every shown run)", severity="warning")
@@ -216,8 +206,8 @@ class RunsScreen(Screen):
         rid = self.query_one(RunTable).current_id()
         if not rid:
             return
-        r = self.list.rows[rid]
-        shown_tags, shown_note = list(r.get("tags") or []), r.get("notes") or ""
+        r = self.list.rows[rid].rec
+        shown_tags, shown_note = list(r.tags), r.notes
 
         def save(result) -> None:
             if result is not None:
@@ -226,7 +216,7 @@ class RunsScreen(Screen):
                 self.redraw()
                 self._save_tags(rid, shown_tags, tags, shown_note, note)
 
-        self.app.push_screen(TagScreen(r["label"], list(r.get("tags") or []), r.get("notes") or ""), save)
+        self.app.push_screen(TagScreen(r.label, list(r.tags), r.notes), save)
 
     @work(thread=True, group="tags")
     def _save_tags(self, rid: str, before: list[str], tags: list[str], before_note: str, note: str) -> None:
@@ -254,6 +244,6 @@ class RunsScreen(Screen):
         self.app.store.modify_runs([rid], edit)
 
     def action_mark_all(self) -> None:
-        self.marked.update(r["id"] for r in self.shown())
+        self.marked.update(r.id for r in self.shown())
         self.query_one(RunTable).clear()
         self.redraw()

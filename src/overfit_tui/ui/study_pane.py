@@ -20,6 +20,7 @@ from textual.widgets.option_list import Option
 
 from overfit_tui.core.bands import TITLE, next_kind
 from overfit_tui.core.presets import Preset
+from overfit_tui.core.records import RunRecord
 from overfit_tui.export.style import run_styles
 from overfit_tui.studies import get_study
 from overfit_tui.studies.base import Figure, Table
@@ -450,13 +451,13 @@ class StudyPane(Vertical):
             fig_panel.show(shown, hint="f: next figure" if len(figs) > 1 else "")
         self.query_one(RunTable).show(records, self.cache)
 
-    def _group_runs(self, gid: str | None) -> tuple[list[dict], list]:
+    def _group_runs(self, gid: str | None) -> tuple[list[RunRecord], list]:
         """The group's records with its restarts' after them (the run table lists both), and the
         runs its figures and claims read: a run redone by a restart counts by its redo."""
         if not gid:
             return [], []
         records, redone = self.cache.family_runs(gid)
-        return records, self.cache.run_data([r for r in records if r["id"] not in redone])
+        return records, self.cache.run_data([r for r in records if r.id not in redone])
 
     def _update(self, selector: str, text) -> None:
         """Update a Static only when its text changes (an update re-lays out the screen)."""
@@ -468,7 +469,7 @@ class StudyPane(Vertical):
     def _figures(self, records, runs) -> list[Figure | Table]:
         if not records:
             return []
-        study = get_study(records[0]["study"])
+        study = get_study(records[0].study)
         figs = [f for f in study.figures(runs) if f.key != "loss"]
         heatmaps = [f for f in figs if f.is_heatmap]  # a study's heatmap is its main picture: shown first
         return [*heatmaps, *study.tables(runs), *(f for f in figs if not f.is_heatmap), *claims_tables(study, runs)]
@@ -528,7 +529,7 @@ class StudyPane(Vertical):
 
     def action_compare_group(self) -> None:
         """The Compare screen of the group shown (where `e` exports it)."""
-        ids = [r["id"] for r in self._group_runs(self.current_group())[0]]
+        ids = [r.id for r in self._group_runs(self.current_group())[0]]
         if ids:
             self.app.open_compare(ids)
 
