@@ -72,6 +72,9 @@ def test_a_term_that_cannot_mean_what_it_says_is_one_line_naming_it(query, says)
 
 
 def test_group_takes_an_id_prefix_and_a_colon_in_a_word_is_still_a_word():
-    recs = [{"group": "smoke-mnist1d-1207-132303-a4475828", "label": "mlp 1x512: true labels", "spec": {}}]
+    from overfit_tui.core.records import RunRecord
+
+    stored = {"id": "r1", "study": "randomization", "status": "finished", "created": 0.0, "spec": {}}
+    recs = [RunRecord.from_dict({**stored, "group": "smoke-mnist1d-1207-132303-a4475828", "label": "mlp 1x512: true"})]
     assert filter_records(recs, "group:smoke") == recs and filter_records(recs, "group:mnist1d") == []
     assert filter_records(recs, "1x512:") == recs  # a bare word that happens to end in a colon

@@ -234,6 +234,10 @@ def test_compare_at_80x24_overlays_groups_and_cuts_no_number(finished):
             chart = screen.query_one("#chart").chart
             assert len(chart.figure.series) == len(recs)  # every run of both groups on one axis
             assert "2 groups" in chart.figure.title
+            # the whole chart on screen under the header, at least its 10 lines (the summary and the
+            # spec diff shrink on a short screen: the chart's top was pushed off)
+            panel = screen.query_one("#chart")
+            assert await until(pilot, lambda: panel.region.y >= 1 and panel.region.height >= 10), panel.region
             await pilot.press("escape", "escape")
             # one seed's runs: the rows an 80x24 compare screen shows without scrolling
             smoke = [r for r in recs if r.preset == "smoke-mnist1d" and r.spec.seeds.init == 0]
