@@ -1,4 +1,4 @@
-"""The app lists your presets (HOME/presets, <config>/presets) under their own heading in their
+"""The app lists your presets (HOME/presets, <config>/presets) first, under their own heading, in their
 study's pane, and a bad one is a notification naming the file, the key and the reason."""
 
 from __future__ import annotations
@@ -29,9 +29,11 @@ def test_your_presets_heading_and_a_bad_one_notified(home, tmp_path, monkeypatch
             ol = pane.query_one("#presets", OptionList)
             prompts = [str(ol.get_option_at_index(i).prompt) for i in range(ol.option_count)]
             heading = next(i for i, p in enumerate(prompts) if "your presets" in p)
-            assert prompts[heading + 1 :] == ["tiny-mine"]  # yours last, under their heading; the bad one not offered
+            assert (
+                heading == 0 and prompts[1] == "tiny-mine"
+            )  # yours first (as the CLI lists them); the bad one not offered
             assert ol.get_option_at_index(heading).disabled
-            assert prompts.index("smoke-mnist1d") < heading
+            assert prompts.index("smoke-mnist1d") > 1 and "typo" not in prompts
             assert ol.get_option_at_index(ol.highlighted).id == "smoke-mnist1d"
             notes = lambda: [str(n.message) for n in app._notifications]
             assert await until(pilot, lambda: any("typo.toml" in n for n in notes()))

@@ -232,7 +232,8 @@ class StudyPane(Vertical):
                 yield RunTable(self.marked, id="runs")
 
     def _options(self) -> list:
-        """CPU presets first, then the papers' GPU setups, then yours, each under its own heading."""
+        """Yours first (as `overfit-tui presets` lists them), then the CPU presets, then the papers'
+        GPU setups, each group under its own heading."""
         # one line each, cut in the middle where too long (the end tells presets apart): a
         # name wrapped mid-word read as two presets
         shipped = [p for p in self.presets if not p.mine]
@@ -241,9 +242,9 @@ class StudyPane(Vertical):
         mine = [Option(middle(p.name, PRESET_W), id=p.name) for p in self.presets if p.mine and not p.error]
         head = "[dim]paper setups (GPU)[/]" if self.has_gpu else "[dim]paper setups (need a GPU)[/]"
         return [
+            *([Option("[dim]your presets[/]", disabled=True), *mine, None] if mine else []),
             *cpu,
             *([None, Option(head, disabled=True), *gpu] if gpu else []),
-            *([None, Option("[dim]your presets[/]", disabled=True), *mine] if mine else []),
         ]
 
     def on_mount(self) -> None:
