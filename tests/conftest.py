@@ -48,10 +48,10 @@ def _data_cache(tmp_path_factory):
     cache.mkdir(parents=True, exist_ok=True)
     os.environ["OVERFIT_TUI_DATA"] = str(cache)
     os.environ.setdefault("OVERFIT_TUI_THREADS", "1")
-    # warm workers leave 5 s after their last job (the default 60 s would keep each test's
+    # warm workers leave 2 s after their last job (the default 60 s would keep each test's
     # scheduler, and a test waiting for it to leave, a minute longer); jobs handed back to back
-    # still share a worker (tests/runs/test_warm.py sets its own)
-    os.environ.setdefault("OVERFIT_TUI_WARM_S", "5")
+    # still share a worker (tests/runs/test_warm.py and the app's every-preset test set their own)
+    os.environ.setdefault("OVERFIT_TUI_WARM_S", "2")
     # a developer's own settings file (core/config.py) never reaches a test
     os.environ["OVERFIT_TUI_CONFIG"] = str(tmp_path_factory.getbasetemp() / "no-config.toml")
     import torch

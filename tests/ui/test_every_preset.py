@@ -164,9 +164,11 @@ async def each_pane(pilot, app, keys: list[str], every_group: bool = False) -> N
 
 @pytest.mark.long
 @pytest.mark.timeout(3600)  # a hang guard: 18 presets train here, on a loaded machine too
-def test_launch_every_cpu_preset_from_the_app(home):
+def test_launch_every_cpu_preset_from_the_app(home, monkeypatch):
     from overfit_tui.runs.queue import update_state
     from overfit_tui.store import Store
+
+    monkeypatch.setenv("OVERFIT_TUI_WARM_S", "30")  # the workers stay warm from one preset's launch to the next
 
     # Every preset goes through the home's one queue: 4 CPU slots (1 torch thread each) overlap
     # the workers' start-up on 2 cores, as the per-group schedulers of earlier versions did.
