@@ -39,6 +39,7 @@ from overfit_tui.export.sweep import (
 from overfit_tui.studies.base import Figure, Series
 from overfit_tui.ui.cache import RunCache
 from overfit_tui.ui.charts import METRICS, ChartPanel
+from overfit_tui.ui_text import middle
 
 VIEWS = ("curves", "metric vs setting", "hparams table")
 
@@ -77,6 +78,9 @@ def fit_columns(widths: list[int], priorities: list[int], width: int) -> list[in
             keep.append(i)
             used += widths[i] + 2
     return sorted(keep)
+
+
+NAME_W = 44  # the run column's widest: a longer name is cut in the middle with "…", never silently
 
 
 class CompareScreen(Screen):
@@ -222,7 +226,7 @@ class CompareScreen(Screen):
                 )
             table.add_rows(
                 [
-                    [Text(v, no_wrap=True, justify="left" if j < 3 else "right") for j, v in enumerate(row)]
+                    [Text(middle(v, 40), no_wrap=True, justify="left" if j < 3 else "right") for j, v in enumerate(row)]
                     for row in h.cells
                 ]
             )
@@ -240,9 +244,9 @@ class CompareScreen(Screen):
                 Text(txt, justify="right", style="bold green" if best.get(f.key) == i else "")
                 for f, txt in zip(fields, row)
             ]
-            rows.append([Text(names[r.id], no_wrap=True), *cells])
+            rows.append([Text(middle(names[r.id], NAME_W), no_wrap=True), *cells])  # a cut shows as "…"
         headers = ["run", *(f.header for f in fields)]
-        name_w = min(44, max([len(n) for n in names.values()] + [3]))
+        name_w = min(NAME_W, max([len(n) for n in names.values()] + [3]))
         widths = [name_w, *(max(len(h), *(len(row[j + 1].plain) for row in rows)) for j, h in enumerate(headers[1:]))]
         keep = fit_columns(widths, [0, *(f.priority for f in fields)], max(self.size.width - 2, 40))
         state = (tuple(keep), tuple(tuple(x.plain if isinstance(x, Text) else x for x in r) for r in rows))
