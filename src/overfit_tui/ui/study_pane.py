@@ -394,17 +394,20 @@ class StudyPane(Vertical):
             self.cache.want(*self.cache.family(gid))
         records, runs = self._group_runs(gid)
         n_groups = len(self.cache.groups(self.studies))
-        title = (
-            f"group {gid} ({self.group_index % max(n_groups, 1) + 1}/{n_groups}, g: next)"
-            if gid
-            else "no runs yet: pick a preset and press enter"
-        )
         figs = self._figures(records, runs)
         claims = next((f for f in figs if isinstance(f, Table) and f.title.startswith(CLAIMS)), None)
+        head = ""
         if claims is not None:  # the verdicts at a glance; `c` shows the claims table
             marks = [row[0] for row in claims.rows]
             counts = f"{marks.count(MARK['holds'])}✓ {marks.count(MARK['fails'])}✗ {marks.count(MARK['pending'])}…"
-            title = f"claims {counts} (c) · {title}"  # first: a long group id must not hide it
+            head = f"claims {counts} (c) · "  # first: a long group id must not hide it
+        if gid:  # the id cut in its middle to fit the line (its end tells groups apart), never dropped
+            tail = f" ({self.group_index % max(n_groups, 1) + 1}/{n_groups}, g: next)"
+            width = self.query_one("#group-title").size.width  # 0 before the first layout: not cut yet
+            room = width - len(head) - len("group ") - len(tail) if width else len(gid)
+            title = f"{head}group {middle(gid, max(room, 12))}{tail}"
+        else:
+            title = f"{head}no runs yet: pick a preset and press enter"
         self._update("#group-title", title)
         shown = figs[self.figure_index % len(figs)] if figs else None
         left = curves_figure(runs, self.metric)
