@@ -59,36 +59,25 @@ def test_descriptions_import_no_torch_in_a_fresh_interpreter():
     assert "torch-free 1" in out.stdout
 
 
-# Studies whose expansion still needs torch (none: model sizes come from engine/sizes.py).
-TORCH_TO_EXPAND: set[str] = set()
-
-
 def test_every_shipped_preset_expands_without_torch():
     """Validating and expanding a group (what `check`, the app's form and a launch do) loads no
-    torch: every shipped preset of every study but TORCH_TO_EXPAND, each expanded in turn in one
-    fresh interpreter; those last, to show they still need it (drop a study from the set once not)."""
-    code = (
+    torch: every shipped preset of every study, expanded in turn in one fresh interpreter (model
+    sizes are counted from the spec: engine/sizes.py)."""
+    out = _fresh(
         "import sys\n"
         "from overfit_tui.core.presets import list_presets\n"
         "from overfit_tui.studies import get_study\n"
         "from overfit_tui.studies.groups import load_group\n"
-        f"late = {sorted(TORCH_TO_EXPAND)!r}\n"
-        "presets = sorted(list_presets(), key=lambda p: (p.study in late, p.study, p.name))\n"
-        "for p in presets:\n"
+        "for p in list_presets():\n"
         "    group, _ = load_group(p.name)\n"
         "    study = get_study(group.study)\n"
-        "    runs = study.expand(group)\n"
-        "    assert runs and study.jobs(runs)\n"
+        "    assert study.expand(group) and study.jobs(study.expand(group))\n"
         "    print('EXPANDED', p.study, p.name, 'torch' in sys.modules)\n"
     )
-    out = _fresh(code)
     assert out.returncode == 0, out.stderr[-2000:]
     rows = [ln.split()[1:] for ln in out.stdout.splitlines() if ln.startswith("EXPANDED ")]
-    studies = {study for study, _, _ in rows}
-    assert studies == set(STUDIES.names())  # every study has a shipped preset, each expanded
-    torch_after = [(study, name) for study, name, torch in rows if torch == "True"]
-    assert all(study in TORCH_TO_EXPAND for study, _ in torch_after), torch_after
-    assert {study for study, _ in torch_after} == TORCH_TO_EXPAND  # those still need it
+    assert {study for study, _, _ in rows} == set(STUDIES.names())  # every study has a shipped preset
+    assert [(study, name) for study, name, torch in rows if torch == "True"] == []
 
 
 def test_the_runner_side_is_what_loads_torch():
