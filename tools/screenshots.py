@@ -149,7 +149,11 @@ async def shoot(home: Home, out: Path) -> list[Path]:
         for _, preset in EXTRA:  # the other studies' panes, each on its finished group
             if finished_group(store, preset) is None:
                 continue
-            app._show_preset(preset)  # the pane, its form showing the preset the group came from
+            pane = app._show_preset(preset)  # the pane, its form showing the preset the group came from
+            for _ in range(100):  # panes are built on first showing: wait for the switch
+                if app.active_pane() is pane:
+                    break
+                await pilot.pause(0.1)
             await settle(pilot, 0.3)
             show_group(preset)
             await settle(pilot)

@@ -178,8 +178,12 @@ class OverfitApp(RunActions, App):
     def switch_to(self, pane: str) -> StudyPane:
         """Show pane `pane` (built now if it never was)."""
         sp = self.study_pane(pane)
-        if not sp.is_mounted:  # the hidden pane's focused widget would hand focus to a sibling
-            self.set_focus(None)  # there, and its tab would take the screen back
+        focused = self.focused
+        if not sp.is_mounted or (focused is not None and sp not in focused.ancestors_with_self):
+            # a widget focused in the pane being hidden hands focus to a sibling there, and that
+            # pane's tab takes the screen back (a preset of a built pane picked from another pane
+            # left the other on screen)
+            self.set_focus(None)
         self.query_one("#tabs", TabbedContent).active = f"pane-{pane}"
         return sp
 
