@@ -18,7 +18,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 from overfit_tui.export.report import write_report
 from overfit_tui.export.scorecard import group_claims, latest_groups
 from overfit_tui.studies.claims import MARK, evidence_text
-from overfit_tui.ui_text import duration
+from overfit_tui.ui_text import duration, middle
 
 STYLE = {"holds": "green", "fails": "red", "pending": "yellow"}
 
@@ -82,16 +82,26 @@ class ScorecardScreen(Screen):
         table = self.query_one("#board", DataTable)
         table.clear(columns=True)
         table.add_columns("study", "✓", "✗", "…", "device", "wall", "group")
-        for gc in results:
-            table.add_row(
+        rows = [
+            [
                 gc.study,
                 Text(str(gc.count("holds")), style="green"),
                 Text(str(gc.count("fails")), style="red" if gc.count("fails") else ""),
                 str(gc.count("pending")),
                 ", ".join(gc.devices) or "-",
                 duration(gc.seconds) if gc.seconds else "-",
-                gc.group,
-            )
+            ]
+            for gc in results
+        ]
+        # the group id last, cut in its middle to fit the screen (its end tells groups apart): at
+        # 80 columns the ids were cut at the edge and looked whole
+        used = sum(
+            max([len(h)] + [len(str(r[j])) for r in rows]) + 2
+            for j, h in enumerate(("study", "✓", "✗", "…", "device", "wall"))
+        )
+        room = max(self.size.width - used - 4, 16) if self.size.width else 64
+        for gc, row in zip(results, rows, strict=True):
+            table.add_row(*row, middle(gc.group, room))
         held = sum(gc.count("holds") for gc in results)
         total = sum(len(gc.results) for gc in results)
         self.query_one("#note", Static).update(
@@ -101,6 +111,12 @@ class ScorecardScreen(Screen):
             else "no study has a finished group yet: run a preset, then come back (S)"
         )
         self._show_claims(0)
+
+    def on_resize(self) -> None:
+        if self.results:  # the group ids refitted to the new width, the row kept
+            row = self.query_one("#board", DataTable).cursor_row
+            self.show(self.results)
+            self.query_one("#board", DataTable).move_cursor(row=row)
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         self._show_claims(event.cursor_row)
