@@ -128,6 +128,7 @@ def test_pane_with_finished_runs(home, pane, size):
             sp = app.active_pane()
             sp._table_shown = None
             sp.redraw()
+            sp.focus_view()  # the footer shows the focused widget's keys: the view's own, whatever came last
             return await settled(app, pilot)
 
     text = masked(asyncio.run(go()))
