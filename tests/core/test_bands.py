@@ -54,7 +54,7 @@ def test_spread_bands_need_three_runs_at_a_point_and_the_note_counts_only_those(
 
 def test_a_band_never_reaches_below_zero_for_a_quantity_never_observed_below_it():
     """Three losses 0.1, 0.5, 0.9: the 95 % interval's arithmetic reaches -0.49; a loss cannot."""
-    from overfit_tui.core.bands import clipped, edges
+    from overfit_tui.core.bands import edges
 
     vals = (0.1, 0.5, 0.9)
     sd = sample_sd(vals)
@@ -63,4 +63,3 @@ def test_a_band_never_reaches_below_zero_for_a_quantity_never_observed_below_it(
     assert low == 0.0 and up == pytest.approx(0.5 + 4.303 * sd / math.sqrt(3), abs=1e-3)
     (low,), _, _ = edges((0.5,), (sd,), (), 3, (-0.1,), (0.9,), "ci")  # a quantity that does go negative
     assert low < -0.4
-    assert clipped(-0.3, 0.0) == 0.0 and clipped(-0.3, -1.0) == -0.3

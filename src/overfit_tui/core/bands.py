@@ -96,12 +96,6 @@ def edges(
     return tuple(max(p[0], floor) for p in pairs), tuple(p[1] for p in pairs), kind
 
 
-def clipped(lower: float, observed_min: float) -> float:
-    """A band's lower edge for a quantity whose smallest observed value is `observed_min`: at
-    least 0 when nothing observed is negative."""
-    return max(lower, 0.0) if observed_min >= 0 else lower
-
-
 def next_kind(kind: str) -> str:
     """The kind after `kind` (the pane's `b` key cycles them)."""
     return KINDS[(KINDS.index(kind) + 1) % len(KINDS)] if kind in KINDS else KINDS[0]

@@ -26,7 +26,7 @@ from typing import Any
 
 from overfit_tui.core.errors import OverfitError, did_you_mean
 from overfit_tui.core.records import RunRecord
-from overfit_tui.core.status import Status
+from overfit_tui.core.status import STATES
 
 OPS = (">=", "<=", "!=", "==", "=", ">", "<")
 NAMED = ("status", "tag", "study", "preset", "group", "device")
@@ -147,9 +147,6 @@ def parse_where(text: str, known: Iterable[str] | None = None) -> Where:
             raise QueryError(f"query term '{raw}': no term '{raw.split(':')[0]}:' (did you mean '{near}:'?)")
         terms.append(Term("", "word", raw.lower()))
     return Where(tuple(terms))
-
-
-STATES = tuple(str(s) for s in Status)
 
 
 def _near_named(raw: str) -> str | None:
