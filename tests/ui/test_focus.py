@@ -54,6 +54,30 @@ def test_tab_cycles_the_panes_stops_and_the_form_on_its_own(home):
     asyncio.run(go())
 
 
+def test_a_late_tab_activation_keeps_a_focus_already_in_the_pane(home):
+    """The tab bar's activation message can arrive after the user (or a test) focused a widget
+    of the pane: it focuses the pane's view only when focus is outside the pane (a click on the
+    run table just after start-up was taken back to the presets)."""
+    load_into(home)
+
+    async def go():
+        app = make_app(home=home.root, poll=False, preset="randomization-mnist1d")
+        async with app.run_test(size=(120, 40)) as pilot:
+            pane = app.active_pane()
+            presets, runs = pane.query_one("#presets"), pane.query_one(RunTable)
+            assert await until(pilot, lambda: app.focused is presets)
+            runs.focus()
+            assert await until(pilot, lambda: app.focused is runs)
+            app.on_tabbed_content_tab_activated(None)  # late, as on a loaded machine
+            await pilot.pause(0.2)
+            assert app.focused is runs
+            app.set_focus(None)  # focus outside the pane (nothing focused): the view takes it
+            app.on_tabbed_content_tab_activated(None)
+            assert await until(pilot, lambda: app.focused is presets)
+
+    asyncio.run(go())
+
+
 def test_tab_titles_fit_and_preset_names_take_one_line(home):
     """Every pane's tab is on screen at 80 and 120 columns (the bar was cut at 'Batc' with the
     active tab scrolled away), and a long preset name is cut in the middle, never wrapped."""

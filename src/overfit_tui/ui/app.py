@@ -344,7 +344,15 @@ class OverfitApp(RunActions, App):
         self.cache.dirty = True
         pane = self.active_pane()  # built on its first showing
         if pane is not None:
-            self.when_built(pane, self.call_after_refresh, pane.focus_view)
+            self.when_built(pane, self.call_after_refresh, self._focus_into, pane)
+
+    def _focus_into(self, pane: StudyPane) -> None:
+        """Focus the pane's view unless focus is in the pane already: a widget focused there
+        before this (late) activation keeps it (a click on the run table just after start-up
+        was taken back to the presets)."""
+        focused = self.focused
+        if focused is None or pane not in focused.ancestors_with_self:
+            pane.focus_view()
 
     def check_action(self, action: str, parameters) -> bool | None:
         from textual.widgets import Input
