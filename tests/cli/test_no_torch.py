@@ -70,6 +70,21 @@ def test_listing_help_and_the_app_leave_torch_out(home, what):
     assert not loaded, f"torch imported by: {chain}"
 
 
+def test_a_detached_run_on_a_cpu_box_queues_without_torch(home, tmp_path):
+    """`run --detach` checks the data and the devices and queues the group: without a GPU from the
+    driver, the CLI's process never imports torch (its workers do)."""
+    from overfit_tui.core.system import gpu_count
+
+    from ..conftest import TINY_TOML
+
+    if gpu_count():
+        pytest.skip("the driver reports a GPU: a launch asks torch which ones it sees")
+    preset = tmp_path / "tiny.toml"
+    preset.write_text(TINY_TOML)
+    loaded, chain = _torch("cli", "run", str(preset), "--detach", "--home", str(home.root))
+    assert not loaded, f"torch imported by: {chain}"
+
+
 def test_a_listing_imports_only_the_studies_it_shows(home):
     from overfit_tui.store import Store
 

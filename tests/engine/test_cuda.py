@@ -93,8 +93,10 @@ class TestCudaBranchesOnCpu:
 
     def test_device_strings_and_names(self, monkeypatch):
         from overfit_tui.engine import device
+        from overfit_tui.runs import queue
         from overfit_tui.runs.launcher import default_devices
 
+        monkeypatch.setattr(queue, "gpu_count", lambda: 2)  # the driver reports GPUs: torch is asked
         monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
         monkeypatch.setattr(torch.cuda, "device_count", lambda: 2)
         asked = []
@@ -102,6 +104,19 @@ class TestCudaBranchesOnCpu:
         assert device.cuda_devices() == ["cuda:0", "cuda:1"]
         assert default_devices() == ["cuda:0", "cuda:1"]  # a launch without --device takes every GPU
         assert device.device_name("cuda:1") == "Fake GPU" and asked == [torch.device("cuda:1")]
-        monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+        monkeypatch.setattr(torch.cuda, "is_available", lambda: False)  # e.g. a CPU-only torch build
         assert device.cuda_devices() == [] and default_devices() == ["cpu"]
         assert device.device_name("cpu")  # the processor's name, never empty
+
+    def test_no_gpu_from_the_driver_asks_torch_nothing(self, monkeypatch):
+        """A CPU box: the driver reports no GPU, so a launch finds its devices without torch."""
+        from overfit_tui.runs import queue
+        from overfit_tui.runs.launcher import default_devices
+
+        def asked():
+            raise AssertionError("torch was asked")
+
+        monkeypatch.setattr(queue, "gpu_count", lambda: 0)
+        monkeypatch.setattr(torch.cuda, "is_available", asked)
+        monkeypatch.setattr(torch.cuda, "device_count", asked)
+        assert default_devices() == ["cpu"] and queue.pool_devices() == ["cpu"]

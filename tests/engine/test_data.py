@@ -5,9 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from overfit_tui.core.data_files import is_available
 from overfit_tui.core.errors import DataUnavailable
 from overfit_tui.core.specs import DataSpec
-from overfit_tui.engine.data import is_available, prepare
+from overfit_tui.engine.data import prepare
 
 
 def test_mnist1d_shapes_and_standardized(mnist1d):
@@ -18,6 +19,7 @@ def test_mnist1d_shapes_and_standardized(mnist1d):
 
 
 def test_mnist_subset_from_torchvision_layout(mnist_dir, tmp_path):
+    assert is_available("mnist", mnist_dir)  # the torch-free check agrees with the loader
     ds = prepare(DataSpec(name="mnist"), mnist_dir, tmp_path)
     assert ds.x_train.shape == (4000, 1, 28, 28) and ds.x_test.shape == (1000, 1, 28, 28)
     assert ds.y_train.bincount().min() > 300  # about 400 per class

@@ -11,6 +11,7 @@ import typer
 from rich.markup import escape
 
 from overfit_tui.cli import DataDirOpt, HomeOpt, JsonOpt, _store, _user_presets, _warn, app, console, err, registry
+from overfit_tui.core.data_files import is_available
 from overfit_tui.core.errors import OverfitError, printable
 from overfit_tui.core.presets import list_presets, parse_set
 from overfit_tui.core.records import RunRecord
@@ -142,8 +143,6 @@ def run(
     failed, was lost or diverged (one line each on stderr says why), 130 when interrupted, 2 on
     bad input; with --detach, 0 once the runs are queued."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
-    from overfit_tui.engine.data import is_available  # lazy: the engine imports torch
 
     reg = registry()
     group, p = reg.load_group(preset, parse_set(set_), _user_presets(home))

@@ -1,4 +1,5 @@
-"""CPU cores, the torch-thread rule shared by the scheduler and the engine, and memory (no torch import)."""
+"""CPU cores, the torch-thread rule shared by the scheduler and the engine, memory, and the GPUs
+the driver reports (no torch import)."""
 
 from __future__ import annotations
 
@@ -27,3 +28,16 @@ def ram_gib() -> tuple[float, float] | None:
         return (info["MemTotal"] - info["MemAvailable"]) / 2**20, info["MemTotal"] / 2**20
     except (OSError, KeyError, ValueError):
         return None
+
+
+def gpu_count() -> int:
+    """NVIDIA GPUs the driver reports, by NVML (fast, no torch import); 0 where there is no driver.
+    Torch sees none where this is 0; where it is not, CUDA_VISIBLE_DEVICES or a CPU-only torch
+    build may still hide them (ask engine/device.py then)."""
+    try:
+        import pynvml
+
+        pynvml.nvmlInit()
+        return pynvml.nvmlDeviceGetCount()
+    except Exception:
+        return 0

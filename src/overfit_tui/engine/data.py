@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from overfit_tui.core.data_files import TV_LAYOUT, present
 from overfit_tui.core.errors import DataUnavailable, SpecError
 from overfit_tui.core.specs import DataSpec
 
@@ -42,14 +43,6 @@ class Dataset:
         return Dataset(
             self.name, *(t.to(device) for t in (self.x_train, self.y_train, self.x_test, self.y_test)), self.num_classes
         )
-
-
-# Where torchvision keeps each data set under its root, and the files we read.
-_TV_LAYOUT = {
-    "mnist": ("MNIST", "MNIST"),
-    "fashion-mnist": ("FashionMNIST", "FashionMNIST"),
-    "cifar10": ("cifar-10-batches-py", "CIFAR10"),
-}
 
 
 def _read_idx(path: Path) -> np.ndarray:
@@ -89,27 +82,13 @@ def _load_cifar10(root: Path) -> tuple[np.ndarray, ...]:
     return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts]), xte, yte
 
 
-def _present(name: str, root: Path) -> bool:
-    folder = root / _TV_LAYOUT[name][0]
-    if name == "cifar10":
-        return (folder / "test_batch").exists()
-    return (folder / "raw" / "t10k-labels-idx1-ubyte").exists() or (
-        folder / "raw" / "t10k-labels-idx1-ubyte.gz"
-    ).exists()
-
-
-def is_available(name: str, data_dir: Path) -> bool:
-    """True when loading `name` needs no download."""
-    return name in ("mnist1d", "gaussian") or _present(name, Path(data_dir))
-
-
 def download(name: str, data_dir: Path) -> None:
     """Fetch a torchvision data set into `data_dir` (the only network access in overfit-tui)."""
     try:
         import torchvision.datasets as tvd
     except Exception as e:  # torchvision's compiled ops may not load against this torch build
         raise DataUnavailable(f"cannot download {name}: torchvision does not import here ({e})") from e
-    cls = getattr(tvd, _TV_LAYOUT[name][1])
+    cls = getattr(tvd, TV_LAYOUT[name][1])
     for train in (True, False):
         cls(str(data_dir), train=train, download=True)
 
@@ -155,14 +134,14 @@ def load_raw(spec: DataSpec, data_dir: Path, cache_dir: Path, download_ok: bool 
         arrays, k = _gaussian(spec, seed=0), spec.gaussian_classes
     else:
         root = Path(data_dir)
-        if not _present(spec.name, root):
+        if not present(spec.name, root):
             if not download_ok:
                 raise DataUnavailable(
-                    f"{spec.name} is not in {root / _TV_LAYOUT[spec.name][0]}: "
+                    f"{spec.name} is not in {root / TV_LAYOUT[spec.name][0]}: "
                     f"pass --download to fetch it, or --data-dir DIR where it already is"
                 )
             download(spec.name, root)
-        arrays = _load_cifar10(root) if spec.name == "cifar10" else _load_idx_dataset(root, _TV_LAYOUT[spec.name][0])
+        arrays = _load_cifar10(root) if spec.name == "cifar10" else _load_idx_dataset(root, TV_LAYOUT[spec.name][0])
         k = 10
     xtr, ytr, xte, yte = arrays
     scale = 255.0 if xtr.dtype == np.uint8 else 1.0

@@ -14,7 +14,7 @@ from overfit_tui.core.records import RunRecord
 from overfit_tui.core.specs import GroupSpec
 from overfit_tui.core.status import Status
 from overfit_tui.runs.liveness import reconcile
-from overfit_tui.runs.queue import PRIORITY_MAX, SLOTS_MAX, ensure_scheduler, pool_devices
+from overfit_tui.runs.queue import PRIORITY_MAX, SLOTS_MAX, cuda_devices, ensure_scheduler, pool_devices
 from overfit_tui.runs.ray_backend import check_address
 from overfit_tui.runs.records import new_group_record, new_run_records
 from overfit_tui.store import Store
@@ -24,8 +24,6 @@ from overfit_tui.studies.groups import run_spec_from_dict
 
 
 def default_devices() -> list[str]:
-    from overfit_tui.engine.device import cuda_devices  # lazy: torch, only when no device is named
-
     return cuda_devices() or ["cpu"]
 
 
@@ -47,7 +45,7 @@ def launch_settings(
     $OVERFIT_TUI_RAY_ADDRESS, else auto."""
 
     devices = devices or default_devices()
-    pool = pool_devices()
+    pool = pool_devices() if set(devices) - {"cpu"} else ["cpu"]  # a GPU named: does torch see it
     unknown = [d for d in devices if d not in pool]
     if unknown:
         raise OverfitError(f"--device {','.join(unknown)}: not on this machine (it has {', '.join(pool)})")

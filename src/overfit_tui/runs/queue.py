@@ -26,7 +26,7 @@ from overfit_tui.core.errors import OverfitError
 from overfit_tui.core.paths import Home
 from overfit_tui.core.records import RunRecord
 from overfit_tui.core.status import ACTIVE, Status
-from overfit_tui.core.system import available_cores
+from overfit_tui.core.system import available_cores, gpu_count
 from overfit_tui.runs.liveness import is_worker, pid_alive
 from overfit_tui.store import Store
 from overfit_tui.store.storage import atomic_write
@@ -83,10 +83,18 @@ def device_slots(state: QueueState, devices: list[str]) -> dict[str, int]:
     return {d: (state.gpu_slots if d.startswith("cuda") else state.cpu_slots or cpu_slots()) for d in devices}
 
 
+def cuda_devices() -> list[str]:
+    """The CUDA devices torch sees here. Where the driver reports no GPU there are none, and torch
+    is not imported (its 1.3 s import was most of a CPU box's `run` before anything trained)."""
+    if gpu_count() == 0:
+        return []
+    from overfit_tui.engine.device import cuda_devices as torch_cuda  # lazy: the engine imports torch
+
+    return torch_cuda()
+
+
 def pool_devices() -> list[str]:
     """Every device of this machine: its GPUs, and the CPU."""
-    from overfit_tui.engine.device import cuda_devices  # lazy: the engine imports torch
-
     return [*cuda_devices(), "cpu"]
 
 

@@ -298,7 +298,7 @@ class RemoteContext(ExecContext):
 
 def task_body(sink, run_ids: list[str], specs: list[dict], gpu: bool, data_dir: str, download: bool) -> str:
     """What a Ray task runs on its node: the job's study, as a local worker would. Returns the node."""
-    from overfit_tui.engine.data import is_available  # lazy: torch, on the Ray node only
+    from overfit_tui.core.data_files import is_available
     from overfit_tui.engine.device import configure_threads  # lazy: torch, on the Ray node only
 
     device = "cuda:0" if gpu else "cpu"  # Ray sets CUDA_VISIBLE_DEVICES to the GPU it assigned

@@ -21,6 +21,7 @@ from overfit_tui.core.paths import Home
 from overfit_tui.core.presets import list_presets, preset_errors
 from overfit_tui.core.records import RunRecord
 from overfit_tui.core.status import Status
+from overfit_tui.core.system import gpu_count
 from overfit_tui.runs.feed import RunFeed
 from overfit_tui.runs.manage import store_warnings
 from overfit_tui.runs.queue import queue_positions, read_state, restart_if_waiting
@@ -31,7 +32,7 @@ from overfit_tui.ui.alerts import check_alerts
 from overfit_tui.ui.cache import RunCache, restart_sources, snapshot
 from overfit_tui.ui.commands import app_commands
 from overfit_tui.ui.compare_screen import CompareScreen
-from overfit_tui.ui.device_status import DeviceProbe, gpu_count
+from overfit_tui.ui.device_status import DeviceProbe
 from overfit_tui.ui.messages import DeviceStatus, RestartsFound, StoreChanged
 from overfit_tui.ui.run_actions import RunActions
 from overfit_tui.ui.run_detail import RunDetailScreen

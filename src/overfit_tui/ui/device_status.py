@@ -28,17 +28,6 @@ def gib(b: int) -> str:
     return f"{b / 2**30:.1f}G"
 
 
-def gpu_count() -> int:
-    """Visible NVIDIA GPUs by NVML (fast, no torch import); 0 where NVML is missing."""
-    try:
-        import pynvml
-
-        pynvml.nvmlInit()
-        return pynvml.nvmlDeviceGetCount()
-    except Exception:
-        return 0
-
-
 class DeviceProbe:
     """The device line, one sample per call; keeps each GPU's recent utilisation."""
 

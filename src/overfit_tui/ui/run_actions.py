@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from textual import work
 
+from overfit_tui.core.data_files import is_available
 from overfit_tui.core.errors import OverfitError
 from overfit_tui.core.status import ACTIVE, Status
 from overfit_tui.runs.launcher import cancel, launch, restart
@@ -16,8 +17,6 @@ from overfit_tui.ui.study_pane import StudyPane
 
 class RunActions:
     def on_study_pane_launch(self, msg: StudyPane.Launch) -> None:
-        from overfit_tui.engine.data import is_available  # lazy: the engine imports torch
-
         name = msg.group.data.name
         if is_available(name, self.data_dir):
             self._launch(msg, download=False)
