@@ -37,7 +37,8 @@ inputs = []
 
 def pytest_collection_modifyitems(config, items):
     """The tests marked `long` first: with two xdist workers a minute-long test collected last
-    would run alone after the rest had finished (worksteal hands out the other tests around it)."""
+    would run alone after the rest had finished (`--dist loadfile`, ./dev, hands out whole files
+    in the order of their first test here, a file as soon as a worker has 2 tests left)."""
     items[:] = sorted(items, key=lambda item: item.get_closest_marker("long") is None)
 
 

@@ -29,6 +29,11 @@ from overfit_tui.studies.groups import group_from_dict
 
 from .polling import HANG, wait_for
 
+# One xdist worker runs this module's tests one after another (`--dist loadfile`, ./dev): a Ray
+# instance another worker started would be joined by `--address auto`, and each worker would start
+# its own module head. The module starts first, beside the other long tests (tests/conftest.py).
+pytestmark = pytest.mark.long
+
 ray = pytest.importorskip("ray", reason="ray is not installed (pip install 'overfit-tui[ray]'; CI's test extra has it)")
 
 TINY = {
@@ -189,6 +194,11 @@ def test_auto_without_a_cluster_starts_a_local_instance_and_says_so(cli, store, 
     note = r.provenance["ray_cluster"]
     assert "no Ray cluster runs on this machine: started a local Ray instance" in note
     assert "started a local Ray instance" in out  # the CLI prints that line
+    # the local instance leaves with the scheduler that started it: the next test's `auto` finds
+    # no cluster but its own head
+    from overfit_tui.runs.queue import scheduler_pid
+
+    assert wait_for(lambda: scheduler_pid(store.home) is None and not _other_ray_instances())
 
 
 def test_a_head_that_dies_mid_group_ends_its_runs_lost_with_curves_and_fails_the_queued(store):

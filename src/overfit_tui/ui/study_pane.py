@@ -274,14 +274,17 @@ class StudyPane(Vertical):
         )
 
     def on_resize(self) -> None:
-        self.set_class(self.size.width < NARROW, "-narrow")
-        self.set_view(self.view)
+        self.set_view(self.view, narrow=self.size.width < NARROW)
         self.call_after_refresh(self.redraw)  # a figure table is fitted to its new width
 
-    def set_view(self, view: str) -> None:
+    def set_view(self, view: str, narrow: bool | None = None) -> None:
+        """Show `view` (and set `-narrow` when given) in one restyle of the pane: each class
+        change restyles every widget of the pane, 60 ms on 2 cores, and a view change is two."""
         self.view = view
-        for v in VIEWS:
-            self.set_class(v == view, f"-view-{v}")
+        classes = {f"-view-{v}": v == view for v in VIEWS}
+        if narrow is not None:
+            classes["-narrow"] = narrow
+        self.update_classes(classes)
         self._update(
             "#views",
             "  ".join(f"[reverse] {v} [/]" if v == view else f" {v} " for v in VIEWS) + "   [dim]v: next view[/]",
