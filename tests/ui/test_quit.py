@@ -65,3 +65,24 @@ def test_quit_waits_for_a_launch_still_writing(home):
             assert done.is_set()  # the launch finished before the app left
 
     asyncio.run(go())
+
+
+def test_a_redraw_timer_during_shutdown_finds_no_pane_and_raises_nothing(home):
+    """Shutting down removes the screens' widgets while the app's timers still fire: the redraw
+    timer found the active tab's pane gone and raised NoMatches (the every-preset pilot, at exit,
+    on 3 busy workers)."""
+    load_into(home)
+
+    async def go() -> None:
+        app = make_app(home=home.root, poll=False, preset="overparam-xor")
+        async with app.run_test(size=(120, 40)) as pilot:
+            pane = app.active_pane()
+            await until(pilot, lambda: pane.is_mounted)
+            app._running = False  # as App._shutdown sets it first
+            await pane.parent.remove()  # the active tab's pane, pruned
+            app._polled = app.cache.dirty = True
+            app._redraw_if_dirty()  # the timer's tick
+            assert app.active_pane() is None
+            app._running = True  # the test harness shuts the app down itself
+
+    asyncio.run(go())

@@ -336,6 +336,8 @@ class OverfitApp(RunActions, App):
                     self.cache.dirty = True
 
     def active_pane(self) -> StudyPane | None:
+        if not self.is_running:  # shutting down: a timer that fires now finds the panes half removed
+            return None
         active = self.query_one("#tabs", TabbedContent).active
         if not active:
             return None
