@@ -201,8 +201,10 @@ def test_auto_without_a_cluster_starts_a_local_instance_and_says_so(cli, store, 
     assert wait_for(lambda: scheduler_pid(store.home) is None and not _other_ray_instances())
 
 
-def test_a_head_that_dies_mid_group_ends_its_runs_lost_with_curves_and_fails_the_queued(store):
+def test_a_head_that_dies_mid_group_ends_its_runs_lost_with_curves_and_fails_the_queued(store, monkeypatch):
     from overfit_tui.runs.queue import scheduler_pid
+
+    monkeypatch.setenv("OVERFIT_TUI_RAY_HEAD_LOST_S", "3")  # read by the home's scheduler (10 s unset)
 
     group = group_from_dict(
         {
@@ -220,7 +222,7 @@ def test_a_head_that_dies_mid_group_ends_its_runs_lost_with_curves_and_fails_the
         runs = wait(store, gid, timeout=HANG)
     by_id = {r.id: r for r in runs}
     lost = by_id.pop(started.id)
-    assert lost.status == "lost" and "lost the Ray cluster" in lost.error
+    assert lost.status == "lost" and "lost the Ray cluster" in lost.error and "for 3 s" in lost.error
     assert store.metrics(lost.id)  # the events already received stay
     for r in by_id.values():
         assert r.status in ("failed", "lost") and "lost the Ray cluster" in r.error

@@ -49,7 +49,8 @@ CANCEL_GRACE_S = 5.0  # a started job whose runs are all cancelled is cancelled 
 # how long a Ray head is waited for: nothing listening after this, the runs fail (seconds)
 CONNECT_S = float(os.environ.get("OVERFIT_TUI_RAY_CONNECT_S", "20"))
 INIT_S = 60.0  # how long ray.init may take once the head answers (or to start a local instance)
-HEAD_LOST_S = 10.0  # the head's port silent this long while jobs run: the cluster is gone
+# the head's port silent this long while jobs run: the cluster is gone (seconds)
+HEAD_LOST_S = float(os.environ.get("OVERFIT_TUI_RAY_HEAD_LOST_S", "10"))
 LOOPBACK = ("localhost", "::1")
 
 
