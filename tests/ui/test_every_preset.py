@@ -1,6 +1,7 @@
-"""Every shipped CPU preset launched from the app (shrunk through its own form), and every
-chart key (m f s l g, and v at 80 columns) pressed on empty, partial and finished data,
-live and on recorded runs. Any exception, in a handler or while a chart renders, fails."""
+"""Every shipped CPU preset launched from the app (shrunk through its own form), every chart
+key pressed on every pane of the empty store, and every pane drawn from partial and finished
+runs, live (the keys on recorded groups: test_chart_keys.py). Any exception, in a handler or
+while a chart renders, fails."""
 
 from __future__ import annotations
 
@@ -11,9 +12,9 @@ import pytest
 from overfit_tui.core.presets import list_presets
 from overfit_tui.core.status import Status
 from overfit_tui.ui.app import make_app
-from overfit_tui.ui.charts import FigureChart
 from overfit_tui.ui.study_pane import needs_gpu
 
+from .chart_keys import SHORT, each_pane
 from .polling import until
 
 # form field -> value typed into it: seconds of real training per preset, every figure still drawn
@@ -129,39 +130,6 @@ def test_every_cpu_preset_is_shrunk_here():
     assert sorted(cpu_presets()) == sorted(SHRINK), "a shipped CPU preset has no shrunk form values here"
 
 
-def check_charts(app) -> None:
-    """Render every shown chart now (as the compositor would) and fail on any caught error."""
-    if app._exception is not None:
-        raise app._exception
-    for chart in app.screen.query(FigureChart):
-        if chart.region.area:
-            chart.render()
-        assert not chart.failures, chart.failures
-
-
-SHORT = ["f", "l", "m", "l", "s", "g"]  # every chart key
-VIEWS = ["v", "f", "v", "m", "v"]  # 80 columns: form, charts, runs
-
-
-async def press_all(pilot, app, keys: list[str]) -> None:
-    pane = app.active_pane()
-    for key in keys:
-        await pilot.press(key)
-        check_charts(app)
-    await pilot.pause()
-    check_charts(app)
-    assert app.active_pane() is pane
-
-
-async def each_pane(pilot, app, keys: list[str], every_group: bool = False) -> None:
-    for i in range(len(app.panes)):
-        await pilot.press(str(i + 1))
-        pane = app.active_pane()
-        for _ in app.cache.groups(pane.studies) if every_group else [None]:
-            await press_all(pilot, app, keys)
-            await pilot.press("g")
-
-
 @pytest.mark.long
 @pytest.mark.timeout(3600)  # a hang guard: 18 presets train here, on a loaded machine too
 def test_launch_every_cpu_preset_from_the_app(home, monkeypatch):
@@ -202,7 +170,7 @@ def test_launch_every_cpu_preset_from_the_app(home, monkeypatch):
                 ),
             )
             # every pane's charts drawn from whatever is partial now (every chart key on partial and
-            # finished data of every group: test_chart_keys_on_every_recorded_group); when every
+            # finished data of every group: test_chart_keys.py); when every
             # run had already ended, that is the finished drawing below, done once
             if any(r.status is Status.RUNNING for r in app.cache.records.values()):
                 await each_pane(pilot, app, [])
@@ -215,34 +183,5 @@ def test_launch_every_cpu_preset_from_the_app(home, monkeypatch):
             assert {s for s, _ in bad.values()} == {"finished"}, bad
             assert {r.preset for r in records} == set(SHRINK)
             await each_pane(pilot, app, [])  # every pane drawn from its finished runs
-
-    asyncio.run(go())
-
-
-@pytest.fixture
-def finished(home):
-    from .finished_store import load_into
-
-    load_into(home)
-    return home
-
-
-@pytest.mark.long
-@pytest.mark.parametrize(("size", "partial"), [((120, 40), False), ((80, 24), True)])
-def test_chart_keys_on_every_recorded_group(finished, size, partial):
-    """Every group of every pane, finished at 120x40, or replayed at 80x24 as running with
-    half its events (the exhaustive figure x flag combinations are in test_charts.py)."""
-
-    async def go():
-        app = make_app(home=finished.root, poll=False)
-        async with app.run_test(size=size) as pilot:
-            records = app.store.runs()
-            events = {r.id: app.store.metrics(r.id) for r in records}
-            if partial:
-                records = [r.replace(status=Status.RUNNING, summary={}) for r in records]
-                events = {rid: evs[: len(evs) // 2] for rid, evs in events.items()}
-            app.cache.set_records(records)
-            app.cache.add_events(events)
-            await each_pane(pilot, app, SHORT + (VIEWS if partial else []), every_group=True)
 
     asyncio.run(go())
