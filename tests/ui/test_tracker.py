@@ -100,6 +100,40 @@ def test_runs_filter_takes_fields_ranges_and_says_did_you_mean(home):
     asyncio.run(go())
 
 
+def test_typing_a_filter_filters_once_after_the_last_key(home, monkeypatch):
+    """Each key of a query typed into the Runs screen's filter does no filtering (each pass
+    filters every loaded run and refills the table); the filter applies once the typing stops
+    (FILTER_S later: here an hour, so that no pass can slip in between two keys)."""
+    from overfit_tui.ui import runs_screen
+
+    load_into(home)
+    monkeypatch.setattr(runs_screen, "FILTER_S", 3600.0)
+
+    async def go():
+        app = make_app(home=home.root, poll=False, preset="smoke-mnist1d")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.press("r")
+            assert await until(pilot, lambda: type(app.screen).__name__ == "RunsScreen")
+            screen = app.screen
+            assert await until(pilot, lambda: screen.list.done)
+            passes = []
+            original = screen.redraw
+            monkeypatch.setattr(screen, "redraw", lambda: passes.append(1) or original())
+            box = screen.query_one("#filter", Input)
+            box.focus()
+            assert await until(pilot, lambda: app.focused is box)
+            await pilot.press(*"final_test_acc<0.2 mlp")
+            assert box.value == "final_test_acc<0.2 mlp" and screen.query_text == box.value
+            assert passes == []  # 22 keys, no pass
+            monkeypatch.setattr(runs_screen, "FILTER_S", 0.01)
+            await pilot.press("space")  # the last key: its pass is due now, the others were dropped
+            assert await until(pilot, lambda: passes == [1])
+            await pilot.pause(0.2)
+            assert passes == [1]
+
+    asyncio.run(go())
+
+
 def test_view_settings_survive_a_restart_and_a_corrupt_file_is_set_aside(home):
     load_into(home)
 
