@@ -10,6 +10,7 @@ import asyncio
 
 import pytest
 
+from .finished_store import load_into
 from .polling import HANG
 
 
@@ -23,6 +24,13 @@ def shown(node) -> list:
             out.append(n)
             stack.extend(n._nodes)
     return out
+
+
+@pytest.fixture
+def finished(home):
+    """A home holding the recorded runs (finished_store.py)."""
+    load_into(home)
+    return home
 
 
 @pytest.fixture(autouse=True)

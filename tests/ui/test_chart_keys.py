@@ -15,14 +15,6 @@ from overfit_tui.ui.app import make_app
 from .chart_keys import SHORT, VIEWS, each_pane
 
 
-@pytest.fixture
-def finished(home):
-    from .finished_store import load_into
-
-    load_into(home)
-    return home
-
-
 @pytest.mark.long
 @pytest.mark.parametrize(("size", "partial"), [((120, 40), False), ((80, 24), True)])
 def test_chart_keys_on_every_recorded_group(finished, size, partial):

@@ -17,15 +17,8 @@ from overfit_tui.export.compare import Comparison
 from overfit_tui.export.sweep import hparams, setting_keys, sweep_figure
 from overfit_tui.studies import fields_for
 
-from .finished_store import load_into
 from .polling import until
 from .test_keys import loaded, screen_is
-
-
-@pytest.fixture
-def finished(home):
-    load_into(home)
-    return home
 
 
 def _width_sweep(app) -> list[RunRecord]:

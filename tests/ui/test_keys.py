@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import re
 
-import pytest
 from textual.widgets import Input
 
 from overfit_tui.core.records import RunRecord
@@ -19,15 +18,8 @@ from overfit_tui.ui.run_table import RunTable
 from overfit_tui.ui.runs_screen import matches
 from overfit_tui.ui.study_pane import needs_gpu
 
-from .finished_store import load_into
 from .polling import until
 from .test_snapshots import svg_text
-
-
-@pytest.fixture
-def finished(home):
-    load_into(home)
-    return home
 
 
 def screen_is(app, name: str):
