@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from overfit_tui.core.config import Config, load_config
@@ -53,3 +55,24 @@ def test_the_home_setting_sits_between_the_variable_and_the_xdg_default(tmp_path
     assert default_home() == tmp_path / "from-config"
     monkeypatch.setenv("OVERFIT_TUI_HOME", str(tmp_path / "from-env"))
     assert default_home() == tmp_path / "from-env"
+
+
+def test_env_number_takes_a_number_in_range_and_names_a_bad_one(monkeypatch):
+    from overfit_tui.core.config import env_number
+
+    monkeypatch.delenv("X_S", raising=False)
+    assert env_number("X_S", 10.0, 0.1, 60) == 10.0  # unset: the default
+    for raw, want in (("3", 3.0), (" 0.5 ", 0.5), ("", 10.0)):
+        monkeypatch.setenv("X_S", raw)
+        assert env_number("X_S", 10.0, 0.1, 60) == want
+    monkeypatch.setenv("X_N", "2")
+    assert env_number("X_N", 1, 0, 9, integer=True) == 2 and type(env_number("X_N", 1, 0, 9, integer=True)) is int
+    for raw in ("abc", "nan", "inf", "-1", "0", "61", "1e308"):
+        monkeypatch.setenv("X_S", raw)
+        with pytest.raises(
+            SpecError, match=rf"environment: key 'X_S': '{re.escape(raw)}' is not a number from 0.1 to 60"
+        ):
+            env_number("X_S", 10.0, 0.1, 60)
+    monkeypatch.setenv("X_N", "1.5")
+    with pytest.raises(SpecError, match="is not a whole number from 0 to 9"):
+        env_number("X_N", 1, 0, 9, integer=True)

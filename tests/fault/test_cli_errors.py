@@ -117,3 +117,35 @@ def test_a_full_disk_during_import_names_the_file_and_leaves_nothing(cli, two_gr
     _one_line_error(code, err, f"cannot write {metrics}", "no space left")
     assert not metrics.exists() and not list(metrics.parent.glob("*.tmp"))
     assert "new-run" not in {r.id for r in Store(two_groups.home).runs()}
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("OVERFIT_TUI_RAY_HEAD_LOST_S", "abc"),
+        ("OVERFIT_TUI_RAY_HEAD_LOST_S", "nan"),
+        ("OVERFIT_TUI_RAY_CONNECT_S", "-1"),
+        ("OVERFIT_TUI_RAY_RETRIES", "1.5"),
+    ],
+)
+def test_a_bad_ray_bound_in_the_environment_is_one_line_and_queues_nothing(tmp_path, name, value):
+    """The Ray bounds are read when the launcher loads: a bad one was a ValueError traceback from
+    `run`, even with the local backend (or, for nan, a head never declared lost)."""
+    import os
+    import subprocess
+    import sys
+
+    from ..conftest import TINY_TOML
+
+    preset = tmp_path / "tiny.toml"
+    preset.write_text(TINY_TOML)
+    home = tmp_path / "home"
+    out = subprocess.run(
+        [sys.executable, "-m", "overfit_tui", "run", str(preset), "--detach", "--home", str(home)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, name: value},
+    )
+    _one_line_error(out.returncode, out.stderr, name, f"'{value}'")
+    assert not (home / "runs").exists() or not any((home / "runs").iterdir())  # nothing was queued

@@ -14,6 +14,7 @@ exported figures; `bell` the app's alerts (ui/alerts.py). Device slots are per h
 
 from __future__ import annotations
 
+import math
 import os
 import tomllib
 from dataclasses import dataclass, fields
@@ -76,3 +77,21 @@ def load_config(path: Path | None = None) -> Config:
         return Config(**values)
     except SpecError as e:
         raise e.with_source(str(path)) from None
+
+
+def env_number(name: str, default: float, lo: float, hi: float, integer: bool = False) -> float:
+    """The number in the environment variable `name` (`default` where it is unset or empty),
+    from `lo` to `hi`. A bad value is refused with one line naming the variable, the value and
+    the range: the Ray bounds are read when a module loads, where a ValueError was a traceback
+    from every command that can launch."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        v = float(raw)
+    except ValueError:
+        v = math.nan
+    if not lo <= v <= hi or (integer and v != int(v)):
+        kind = "a whole number" if integer else "a number"
+        raise SpecError(name, f"'{raw}' is not {kind} from {lo:g} to {hi:g}", "environment")
+    return int(v) if integer else v

@@ -33,6 +33,7 @@ import traceback
 import uuid
 from pathlib import Path
 
+from overfit_tui.core.config import env_number
 from overfit_tui.core.errors import OverfitError
 from overfit_tui.core.events import event_to_dict
 from overfit_tui.core.status import Status
@@ -44,13 +45,15 @@ from overfit_tui.studies.shared.context import ExecContext
 
 BATCH_S = 0.25  # events are sent to the driver at most this often
 CANCEL_POLL_S = 0.5
-MAX_RETRIES = int(os.environ.get("OVERFIT_TUI_RAY_RETRIES", "2"))  # Ray's retries of a task after a system failure
+MAX_RETRIES = int(
+    env_number("OVERFIT_TUI_RAY_RETRIES", 2, 0, 100, integer=True)
+)  # Ray's retries after a system failure
 CANCEL_GRACE_S = 5.0  # a started job whose runs are all cancelled is cancelled in Ray after this
 # how long a Ray head is waited for: nothing listening after this, the runs fail (seconds)
-CONNECT_S = float(os.environ.get("OVERFIT_TUI_RAY_CONNECT_S", "20"))
+CONNECT_S = env_number("OVERFIT_TUI_RAY_CONNECT_S", 20.0, 0.1, 3600.0)
 INIT_S = 60.0  # how long ray.init may take once the head answers (or to start a local instance)
 # the head's port silent this long while jobs run: the cluster is gone (seconds)
-HEAD_LOST_S = float(os.environ.get("OVERFIT_TUI_RAY_HEAD_LOST_S", "10"))
+HEAD_LOST_S = env_number("OVERFIT_TUI_RAY_HEAD_LOST_S", 10.0, 0.1, 3600.0)
 LOOPBACK = ("localhost", "::1")
 
 
